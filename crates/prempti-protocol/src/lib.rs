@@ -1,0 +1,41 @@
+//! The contract between `prempti-hook` and the broker inside the `coding_agent` plugin.
+//!
+//! Everything that crosses a process boundary in Prempti is defined here and nowhere else:
+//!
+//! - [`HookRequest`] / [`HookResponse`]: one request and one response per tool call,
+//!   exchanged over a local socket (a Unix socket, or a named pipe on Windows).
+//! - [`frame`]: length-prefixed framing with hard size limits, usable from blocking std code
+//!   (the hook) and, through [`frame::decode_header`], from async code (the broker).
+//! - [`control`]: the daemon's control-socket messages (status, mode, reload, stop).
+//! - [`env`] and [`paths`]: the environment variables Prempti honours and how the install
+//!   directory and socket paths are resolved from them.
+//!
+//! The crate is synchronous and depends only on `serde` and `serde_json`, so the hook stays a
+//! small std-only program.
+//!
+//! # Example
+//!
+//! ```
+//! use prempti_protocol::{Agent, Decision, HookRequest, HookResponse, frame};
+//!
+//! let request = HookRequest::new(Agent::ClaudeCode, 4242, 7, r#"{"tool_name":"Bash"}"#.to_owned());
+//! let mut wire = Vec::new();
+//! frame::write_message(&mut wire, &request).unwrap();
+//! let decoded: HookRequest = frame::read_message(&mut wire.as_slice(), frame::DEFAULT_MAX_REQUEST_BYTES).unwrap();
+//! assert_eq!(decoded.nonce, 7);
+//!
+//! let response = HookResponse::new(decoded.nonce, 1, Decision::Deny, "rule: stopped".into());
+//! assert!(response.matches(&request).is_ok());
+//! ```
+#![deny(missing_docs)]
+
+pub mod control;
+pub mod env;
+pub mod frame;
+mod message;
+pub mod paths;
+
+pub use message::{
+    Agent, DefaultAction, Decision, HookRequest, HookResponse, Mode, ParseNameError,
+    ResponseMismatch, PROTOCOL_VERSION,
+};

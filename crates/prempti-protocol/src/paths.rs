@@ -1,0 +1,194 @@
+//! The installed layout under `$PREMPTI_HOME` and how its paths are resolved.
+//!
+//! ```text
+//! bin/     prempti-hook, premptictl
+//! config/  falco.yaml, falco.coding_agents_plugin.yaml, prempti.yaml
+//! rules/   default/, user/, seen.yaml
+//! run/     broker.sock, control.sock (directory 0700)
+//! log/     audit.jsonl, alerts.jsonl, daemon.log
+//! share/   libprempti_plugin.so
+//! ```
+
+use std::ffi::OsString;
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use crate::env;
+
+/// Why the install directory could not be determined.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NoHomeError;
+
+impl fmt::Display for NoHomeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("cannot find the Prempti home: set PREMPTI_HOME (or HOME) to a directory")
+    }
+}
+
+impl std::error::Error for NoHomeError {}
+
+/// Resolves `$PREMPTI_HOME`, else `~/.prempti`, from the process environment.
+pub fn prempti_home() -> Result<PathBuf, NoHomeError> {
+    prempti_home_from(std::env::var_os(env::PREMPTI_HOME), user_home())
+}
+
+/// [`prempti_home`] with explicit inputs, for tests and callers that hold their own env.
+pub fn prempti_home_from(
+    prempti_home: Option<OsString>,
+    user_home: Option<PathBuf>,
+) -> Result<PathBuf, NoHomeError> {
+    match prempti_home.filter(|h| !h.is_empty()) {
+        Some(home) => Ok(PathBuf::from(home)),
+        None => user_home.map(|h| h.join(".prempti")).ok_or(NoHomeError),
+    }
+}
+
+/// The user's home directory: `HOME`, or `USERPROFILE` on Windows.
+pub fn user_home() -> Option<PathBuf> {
+    let var = if cfg!(windows) { "USERPROFILE" } else { "HOME" };
+    std::env::var_os(var).filter(|h| !h.is_empty()).map(PathBuf::from)
+}
+
+/// Resolves the broker socket: `$PREMPTI_SOCKET`, else `<home>/run/broker.sock`.
+pub fn broker_socket(home: &Path) -> PathBuf {
+    broker_socket_from(std::env::var_os(env::PREMPTI_SOCKET), home)
+}
+
+/// [`broker_socket`] with an explicit `PREMPTI_SOCKET` value.
+pub fn broker_socket_from(socket: Option<OsString>, home: &Path) -> PathBuf {
+    match socket.filter(|s| !s.is_empty()) {
+        Some(s) => PathBuf::from(s),
+        None => Layout::new(home).broker_socket(),
+    }
+}
+
+/// The name a socket path maps to on Windows, where local sockets are named pipes:
+/// `\\.\pipe\prempti-<hex hash of the path>`. On Unix the path itself is used.
+pub fn windows_pipe_name(socket: &Path) -> String {
+    // FNV-1a: stable across builds and platforms, no dependency needed for a name.
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for byte in socket.to_string_lossy().bytes() {
+        hash ^= u64::from(byte);
+        hash = hash.wrapping_mul(0x0100_0000_01b3);
+    }
+    format!(r"\\.\pipe\prempti-{hash:016x}")
+}
+
+/// Paths of an installation rooted at one `PREMPTI_HOME`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Layout {
+    /// The root (`$PREMPTI_HOME`).
+    pub home: PathBuf,
+}
+
+impl Layout {
+    /// A layout rooted at `home`.
+    pub fn new(home: impl Into<PathBuf>) -> Self {
+        Layout { home: home.into() }
+    }
+
+    /// `bin/`
+    pub fn bin_dir(&self) -> PathBuf {
+        self.home.join("bin")
+    }
+    /// `config/`
+    pub fn config_dir(&self) -> PathBuf {
+        self.home.join("config")
+    }
+    /// `rules/`
+    pub fn rules_dir(&self) -> PathBuf {
+        self.home.join("rules")
+    }
+    /// `rules/default/`
+    pub fn default_rules_dir(&self) -> PathBuf {
+        self.rules_dir().join("default")
+    }
+    /// `rules/user/`
+    pub fn user_rules_dir(&self) -> PathBuf {
+        self.rules_dir().join("user")
+    }
+    /// `rules/seen.yaml`
+    pub fn seen_rules_file(&self) -> PathBuf {
+        self.rules_dir().join("seen.yaml")
+    }
+    /// `run/` (0700)
+    pub fn run_dir(&self) -> PathBuf {
+        self.home.join("run")
+    }
+    /// `run/broker.sock`
+    pub fn broker_socket(&self) -> PathBuf {
+        self.run_dir().join("broker.sock")
+    }
+    /// `run/control.sock`
+    pub fn control_socket(&self) -> PathBuf {
+        self.run_dir().join("control.sock")
+    }
+    /// `log/`
+    pub fn log_dir(&self) -> PathBuf {
+        self.home.join("log")
+    }
+    /// `log/audit.jsonl`
+    pub fn audit_log(&self) -> PathBuf {
+        self.log_dir().join("audit.jsonl")
+    }
+    /// `log/alerts.jsonl`
+    pub fn alerts_log(&self) -> PathBuf {
+        self.log_dir().join("alerts.jsonl")
+    }
+    /// `log/daemon.log`
+    pub fn daemon_log(&self) -> PathBuf {
+        self.log_dir().join("daemon.log")
+    }
+    /// `share/`
+    pub fn share_dir(&self) -> PathBuf {
+        self.home.join("share")
+    }
+    /// `config/falco.yaml`
+    pub fn falco_config(&self) -> PathBuf {
+        self.config_dir().join("falco.yaml")
+    }
+    /// `config/falco.coding_agents_plugin.yaml`
+    pub fn plugin_config(&self) -> PathBuf {
+        self.config_dir().join("falco.coding_agents_plugin.yaml")
+    }
+    /// `config/prempti.yaml`
+    pub fn prempti_config(&self) -> PathBuf {
+        self.config_dir().join("prempti.yaml")
+    }
+    /// `bin/prempti-hook` (with `.exe` on Windows)
+    pub fn hook_binary(&self) -> PathBuf {
+        self.bin_dir().join(format!("prempti-hook{}", std::env::consts::EXE_SUFFIX))
+    }
+    /// `bin/premptictl` (with `.exe` on Windows)
+    pub fn ctl_binary(&self) -> PathBuf {
+        self.bin_dir().join(format!("premptictl{}", std::env::consts::EXE_SUFFIX))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn home_prefers_prempti_home_and_ignores_empty() {
+        let user = Some(PathBuf::from("/home/u"));
+        assert_eq!(prempti_home_from(Some("/opt/p".into()), user.clone()).unwrap(), PathBuf::from("/opt/p"));
+        assert_eq!(prempti_home_from(Some("".into()), user.clone()).unwrap(), PathBuf::from("/home/u/.prempti"));
+        assert_eq!(prempti_home_from(None, None), Err(NoHomeError));
+    }
+
+    #[test]
+    fn socket_prefers_env_and_defaults_under_run() {
+        let home = Path::new("/h");
+        assert_eq!(broker_socket_from(Some("/tmp/s".into()), home), PathBuf::from("/tmp/s"));
+        assert_eq!(broker_socket_from(None, home), PathBuf::from("/h/run/broker.sock"));
+    }
+
+    #[test]
+    fn pipe_names_are_stable_and_distinct() {
+        let a = windows_pipe_name(Path::new("/h/run/broker.sock"));
+        assert_eq!(a, windows_pipe_name(Path::new("/h/run/broker.sock")));
+        assert_ne!(a, windows_pipe_name(Path::new("/i/run/broker.sock")));
+        assert!(a.starts_with(r"\\.\pipe\prempti-"));
+    }
+}
