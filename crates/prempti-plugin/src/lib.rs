@@ -1,1 +1,19 @@
-//! The coding_agent plugin.
+//! The `coding_agent` Falco plugin: broker, field extraction, verdicts and audit.
+//!
+//! One plugin, two hosts: real Falco loads this crate as a shared library (`cdylib`);
+//! `premptictl daemon` links it as an `rlib` next to the embedded rule engine. Both use the
+//! same modules below, so fields, verdicts and audit records are decided by one implementation.
+#![deny(missing_docs)]
+#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
+
+pub mod agents;
+pub mod audit;
+pub mod broker;
+pub mod config;
+pub mod event;
+mod falco;
+pub mod fields;
+pub mod intake;
+pub mod realpath;
+pub mod rotate;
+pub mod verdict;

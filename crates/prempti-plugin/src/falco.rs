@@ -1,0 +1,1 @@
+//! Falco SDK glue (in progress).
