@@ -1,0 +1,482 @@
+//! The command line, declared once with clap. Each subcommand's arguments live here; the code
+//! that runs them lives in `commands/<name>.rs`.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use prempti_protocol::{Agent, DefaultAction, Mode};
+
+/// Prempti: policy and visibility for AI coding agents.
+///
+/// Every tool call your agent announces goes through `prempti-hook` to the Prempti service,
+/// which evaluates it against Falco rules and answers allow, deny or ask.
+#[derive(Debug, Parser)]
+#[command(name = "premptictl", version, propagate_version = true, max_term_width = 100)]
+pub struct Cli {
+    /// Prempti's install directory.
+    #[arg(long, global = true, env = "PREMPTI_HOME", value_name = "DIR")]
+    pub home: Option<PathBuf>,
+
+    /// When to colour output (NO_COLOR is honoured in `auto`).
+    #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
+
+    /// More log output (-v debug, -vv trace); RUST_LOG overrides.
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+
+    /// The command to run.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Colour choice.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    /// Colour when stdout is a terminal and NO_COLOR is unset.
+    Auto,
+    /// Always colour.
+    Always,
+    /// Never colour.
+    Never,
+}
+
+/// All commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Install Prempti under the install directory, register the Claude Code hook and start
+    /// the service. Running it again upgrades in place and changes nothing else.
+    Install(InstallArgs),
+    /// Stop the service, unregister every hook and remove the installation.
+    Uninstall(UninstallArgs),
+    /// Start the service.
+    Start,
+    /// Stop the service (hook calls are then denied: Prempti fails closed).
+    Stop,
+    /// Restart the service.
+    Restart,
+    /// Start the service at login (systemd user unit or launchd agent).
+    Enable,
+    /// Do not start the service at login.
+    Disable,
+    /// Show the service's state: engine, mode, rules, counters, last reload errors.
+    Status(JsonArgs),
+    /// Send a synthetic tool call through the real hook and the running service.
+    Health(HealthArgs),
+    /// Show or set the enforcement mode.
+    Mode(ModeArgs),
+    /// Show or set the verdict given when no rule denies or asks.
+    DefaultAction(DefaultActionArgs),
+    /// Recompile the rules and swap them in; on errors the current policy stays enforced.
+    Reload(JsonArgs),
+    /// Register, unregister or check Prempti's hook in each agent's settings.
+    #[command(subcommand)]
+    Hook(HookCommand),
+    /// Show tool calls as they are decided, one block per call.
+    Logs(LogsArgs),
+    /// Query the audit log.
+    Audit(AuditArgs),
+    /// Validate, evaluate, test, explain and replay rules.
+    #[command(subcommand)]
+    Rules(RulesCommand),
+    /// Run the service in the foreground (used by systemd, launchd and `start`).
+    Daemon(DaemonArgs),
+    /// Print shell completions.
+    Completions(CompletionsArgs),
+    /// Print version information.
+    Version(JsonArgs),
+}
+
+/// `--json` alone.
+#[derive(Debug, Args)]
+pub struct JsonArgs {
+    /// Print machine-readable JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Which service manager runs the daemon.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ServiceKind {
+    /// systemd user unit where `systemctl --user` works, launchd on macOS, else detached.
+    Auto,
+    /// A systemd user unit.
+    Systemd,
+    /// A launchd agent (macOS).
+    Launchd,
+    /// A detached background process (no service manager).
+    Detached,
+}
+
+/// Which engine evaluates the rules.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum EngineKind {
+    /// The rule engine built into premptictl (no Falco needed).
+    Embedded,
+    /// A Falco binary loading the coding_agent plugin.
+    Falco,
+}
+
+/// `install`
+#[derive(Debug, Args)]
+pub struct InstallArgs {
+    /// Directory holding the built `prempti-hook`, `premptictl` and plugin library
+    /// (default: the directory of this premptictl binary).
+    #[arg(long, value_name = "DIR")]
+    pub from: Option<PathBuf>,
+    /// Repository directory holding `rules/` and `installers/` (default: found from `--from`).
+    #[arg(long, value_name = "DIR")]
+    pub source: Option<PathBuf>,
+    /// Service manager to use.
+    #[arg(long, value_enum, default_value_t = ServiceKind::Auto)]
+    pub service: ServiceKind,
+    /// Engine for a new installation (an existing configuration is kept).
+    #[arg(long, value_enum)]
+    pub engine: Option<EngineKind>,
+    /// Falco binary to use with `--engine falco`.
+    #[arg(long, value_name = "PATH")]
+    pub falco: Option<PathBuf>,
+    /// Do not register the Claude Code hook.
+    #[arg(long)]
+    pub no_hook: bool,
+    /// Do not start the service.
+    #[arg(long)]
+    pub no_start: bool,
+}
+
+/// `uninstall`
+#[derive(Debug, Args)]
+pub struct UninstallArgs {
+    /// Keep `rules/user/` (everything else is removed).
+    #[arg(long)]
+    pub keep_user_rules: bool,
+}
+
+/// `health`
+#[derive(Debug, Args)]
+pub struct HealthArgs {
+    /// Print machine-readable JSON.
+    #[arg(long)]
+    pub json: bool,
+    /// Deadline for the synthetic call, in milliseconds.
+    #[arg(long, default_value_t = 5000, value_name = "MS")]
+    pub timeout_ms: u64,
+}
+
+/// `mode`
+#[derive(Debug, Args)]
+pub struct ModeArgs {
+    /// The new mode; omit to print the current one.
+    #[arg(value_enum)]
+    pub mode: Option<ModeArg>,
+    /// Print machine-readable JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Enforcement modes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ModeArg {
+    /// Enforce deny and ask verdicts.
+    Guardrails,
+    /// Evaluate and log what would be denied or asked, answer the default action.
+    Monitor,
+    /// Answer the default action at once, evaluate in the background.
+    Passthrough,
+}
+
+impl From<ModeArg> for Mode {
+    fn from(m: ModeArg) -> Self {
+        match m {
+            ModeArg::Guardrails => Mode::Guardrails,
+            ModeArg::Monitor => Mode::Monitor,
+            ModeArg::Passthrough => Mode::Passthrough,
+        }
+    }
+}
+
+/// `default-action`
+#[derive(Debug, Args)]
+pub struct DefaultActionArgs {
+    /// The new default action; omit to print the current one.
+    #[arg(value_enum)]
+    pub action: Option<DefaultActionArg>,
+    /// Print machine-readable JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Default actions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum DefaultActionArg {
+    /// Allow calls no rule objects to (skips the agent's own prompt where it has one).
+    Allow,
+    /// Leave calls no rule objects to to the agent's own permission flow.
+    Defer,
+}
+
+impl From<DefaultActionArg> for DefaultAction {
+    fn from(a: DefaultActionArg) -> Self {
+        match a {
+            DefaultActionArg::Allow => DefaultAction::Allow,
+            DefaultActionArg::Defer => DefaultAction::Defer,
+        }
+    }
+}
+
+/// An agent name on the command line, or `all`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum AgentArg {
+    /// Claude Code.
+    Claude,
+    /// Codex CLI.
+    Codex,
+    /// Gemini CLI.
+    Gemini,
+    /// Cursor.
+    Cursor,
+    /// GitHub Copilot.
+    Copilot,
+    /// Every agent.
+    All,
+}
+
+impl AgentArg {
+    /// The agents this argument stands for.
+    pub fn agents(self) -> Vec<Agent> {
+        match self {
+            AgentArg::Claude => vec![Agent::ClaudeCode],
+            AgentArg::Codex => vec![Agent::Codex],
+            AgentArg::Gemini => vec![Agent::GeminiCli],
+            AgentArg::Cursor => vec![Agent::Cursor],
+            AgentArg::Copilot => vec![Agent::Copilot],
+            AgentArg::All => Agent::ALL.to_vec(),
+        }
+    }
+}
+
+/// A single agent on the command line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SingleAgentArg {
+    /// Claude Code.
+    Claude,
+    /// Codex CLI.
+    Codex,
+    /// Gemini CLI.
+    Gemini,
+    /// Cursor.
+    Cursor,
+    /// GitHub Copilot.
+    Copilot,
+}
+
+impl From<SingleAgentArg> for Agent {
+    fn from(a: SingleAgentArg) -> Self {
+        match a {
+            SingleAgentArg::Claude => Agent::ClaudeCode,
+            SingleAgentArg::Codex => Agent::Codex,
+            SingleAgentArg::Gemini => Agent::GeminiCli,
+            SingleAgentArg::Cursor => Agent::Cursor,
+            SingleAgentArg::Copilot => Agent::Copilot,
+        }
+    }
+}
+
+/// `hook ...`
+#[derive(Debug, Subcommand)]
+pub enum HookCommand {
+    /// Register Prempti's hook in the agent's user settings (atomic edit, backup kept).
+    Add(HookArgs),
+    /// Remove Prempti's hook from the agent's user settings, leaving everything else as it was.
+    Remove(HookArgs),
+    /// Report missing, duplicate, stale and foreign hook entries.
+    Status(HookArgs),
+}
+
+/// Arguments shared by the `hook` subcommands.
+#[derive(Debug, Args)]
+pub struct HookArgs {
+    /// The agent, or `all`.
+    #[arg(value_enum, default_value_t = AgentArg::All)]
+    pub agent: AgentArg,
+    /// Print machine-readable JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `logs`
+#[derive(Debug, Args)]
+pub struct LogsArgs {
+    /// Keep printing new calls as they arrive.
+    #[arg(short, long)]
+    pub follow: bool,
+    /// Show the last N calls first.
+    #[arg(long, default_value_t = 20, value_name = "N")]
+    pub tail: usize,
+    /// Only these verdicts (comma-separated: deny,ask,allow,defer).
+    #[arg(long, value_delimiter = ',', value_name = "VERDICTS")]
+    pub show: Vec<String>,
+    /// Print the raw audit lines.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `audit`
+#[derive(Debug, Args)]
+#[command(args_conflicts_with_subcommands = true)]
+pub struct AuditArgs {
+    /// Summaries instead of records.
+    #[command(subcommand)]
+    pub command: Option<AuditCommand>,
+    /// The filters.
+    #[command(flatten)]
+    pub filter: AuditFilter,
+}
+
+/// `audit ...`
+#[derive(Debug, Subcommand)]
+pub enum AuditCommand {
+    /// Calls, verdicts, top rules and per-session counts.
+    Stats(AuditFilter),
+}
+
+/// Filters over audit records.
+#[derive(Debug, Clone, Args)]
+pub struct AuditFilter {
+    /// Only calls at or after this time (RFC 3339, or a duration ago such as `1h`, `30m`, `2d`).
+    #[arg(long, value_name = "WHEN")]
+    pub since: Option<String>,
+    /// Only this session id.
+    #[arg(long, value_name = "ID")]
+    pub session: Option<String>,
+    /// Only this verdict (allow, deny, ask, defer).
+    #[arg(long, value_name = "VERDICT")]
+    pub verdict: Option<String>,
+    /// Only calls this rule matched.
+    #[arg(long, value_name = "RULE")]
+    pub rule: Option<String>,
+    /// Audit file to read (default: the installation's log/audit.jsonl and its rotations).
+    #[arg(long, value_name = "FILE")]
+    pub file: Option<PathBuf>,
+    /// Print machine-readable JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `rules ...`
+#[derive(Debug, Subcommand)]
+pub enum RulesCommand {
+    /// Check rules files as Falco would load them, in the given order.
+    Validate(RulesValidateArgs),
+    /// Evaluate one hook payload against rules files.
+    Eval(RulesEvalArgs),
+    /// Run rule fixtures (`rules/tests/` by default) and print `N passed, N failed`.
+    Test(RulesTestArgs),
+    /// Show, for each rule, whether it matched an event and which part of the condition decided.
+    Explain(RulesExplainArgs),
+    /// Re-evaluate recorded calls against candidate rules and list verdicts that would change.
+    Replay(RulesReplayArgs),
+}
+
+/// `rules validate`
+#[derive(Debug, Args)]
+pub struct RulesValidateArgs {
+    /// Rules files, loaded in this order into one namespace.
+    #[arg(required = true, value_name = "FILE")]
+    pub files: Vec<PathBuf>,
+    /// Print machine-readable JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `rules eval`
+#[derive(Debug, Args)]
+pub struct RulesEvalArgs {
+    /// Rules files, in load order (repeatable).
+    #[arg(long = "rules", required = true, value_name = "FILE")]
+    pub rules: Vec<PathBuf>,
+    /// The agent's raw hook stdin JSON (`-` for stdin).
+    #[arg(long, value_name = "FILE")]
+    pub event: PathBuf,
+    /// Which agent sent the payload.
+    #[arg(long, value_enum, default_value_t = SingleAgentArg::Claude)]
+    pub agent: SingleAgentArg,
+    /// Print machine-readable JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `rules test`
+#[derive(Debug, Args)]
+pub struct RulesTestArgs {
+    /// Fixture directory (default: `rules/tests` of the installation, else of the repository).
+    #[arg(value_name = "DIR")]
+    pub dir: Option<PathBuf>,
+    /// Rules files to test instead of the installed default and user rules (repeatable).
+    #[arg(long = "rules", value_name = "FILE")]
+    pub rules: Vec<PathBuf>,
+    /// Print machine-readable JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `rules explain`
+#[derive(Debug, Args)]
+pub struct RulesExplainArgs {
+    /// The agent's raw hook stdin JSON (`-` for stdin).
+    #[arg(long, value_name = "FILE")]
+    pub event: PathBuf,
+    /// Rules files (default: the installed default, user and seen rules).
+    #[arg(long = "rules", value_name = "FILE")]
+    pub rules: Vec<PathBuf>,
+    /// Which agent sent the payload.
+    #[arg(long, value_enum, default_value_t = SingleAgentArg::Claude)]
+    pub agent: SingleAgentArg,
+    /// Only rules that matched.
+    #[arg(long)]
+    pub matched_only: bool,
+    /// Print machine-readable JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `rules replay`
+#[derive(Debug, Args)]
+pub struct RulesReplayArgs {
+    /// Candidate rules files, in load order (repeatable).
+    #[arg(long = "rules", required = true, value_name = "FILE")]
+    pub rules: Vec<PathBuf>,
+    /// Audit log to replay (default: the installation's log/audit.jsonl).
+    #[arg(long, value_name = "FILE")]
+    pub audit: Option<PathBuf>,
+    /// Print machine-readable JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `daemon`
+#[derive(Debug, Args)]
+pub struct DaemonArgs {
+    /// Override the configured engine for this run.
+    #[arg(long, value_enum)]
+    pub engine: Option<EngineKind>,
+}
+
+/// `completions`
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell.
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn cli_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+}

@@ -1,0 +1,50 @@
+//! `premptictl`: Prempti's command-line tool and daemon.
+//!
+//! The binary is glue: [`run`] parses the command line with clap ([`cli`]) and hands the
+//! parsed arguments to one module per command under `commands/`. Tests drive [`run`]
+//! in-process or spawn the built binary.
+#![allow(clippy::print_stdout, clippy::print_stderr)]
+
+pub mod cli;
+mod commands;
+pub mod exit;
+pub mod output;
+
+use std::ffi::OsString;
+use std::process::ExitCode;
+
+use clap::Parser;
+
+/// Runs `premptictl` with the given arguments (including the program name).
+pub fn run<I, T>(args: I) -> ExitCode
+where
+    I: IntoIterator<Item = T>,
+    T: Into<OsString> + Clone,
+{
+    let cli = match cli::Cli::try_parse_from(args) {
+        Ok(cli) => cli,
+        Err(err) => {
+            // clap prints help/version to stdout and usage errors to stderr itself.
+            let _ = err.print();
+            return if err.use_stderr() { exit::ExitStatus::Usage.into() } else { ExitCode::SUCCESS };
+        }
+    };
+    match commands::dispatch(cli) {
+        Ok(status) => status.into(),
+        Err(err) => {
+            if is_broken_pipe(&err) {
+                return ExitCode::SUCCESS;
+            }
+            eprintln!("premptictl: error: {err:#}");
+            exit::ExitStatus::Error.into()
+        }
+    }
+}
+
+fn is_broken_pipe(err: &anyhow::Error) -> bool {
+    err.chain().any(|cause| {
+        cause
+            .downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+    })
+}
