@@ -1,0 +1,61 @@
+# Prempti — build, install, test, benchmark.
+#
+#   make install   build release binaries, install under $(PREMPTI_HOME), register the Claude Code
+#                  hook and start the service (systemd user unit, launchd agent, or detached)
+#   make test      the whole test suite: unit, integration, end-to-end, rule fixtures, real agents
+#   make bench     engine microbenchmarks and end-to-end hook latency (see BENCHMARKS.md)
+#   make check     formatting, lints, tests and docs: what to run before pushing
+
+CARGO ?= cargo
+PREMPTI_HOME ?= $(HOME)/.prempti
+export PREMPTI_HOME
+
+.PHONY: all build release hook install uninstall test test-rust test-rules test-agents bench check fmt clippy doc clean
+
+all: build
+
+build:
+	$(CARGO) build --workspace --all-targets
+
+release:
+	$(CARGO) build --release -p premptictl -p prempti-plugin
+
+hook:
+	$(CARGO) build --profile hook -p prempti-hook
+
+install: release hook
+	./target/release/premptictl install --from target/release --hook-from target/hook --source .
+
+uninstall:
+	./target/release/premptictl uninstall
+
+# Unit, integration and end-to-end tests (real binaries, temp PREMPTI_HOME/HOME), then the rule
+# fixtures of rules/tests, then the real-agent suite (skips with a clear line when npm is offline).
+test: test-rust test-rules test-agents
+
+test-rust:
+	$(CARGO) build --workspace --bins
+	$(CARGO) test --workspace --no-fail-fast
+
+test-rules:
+	$(CARGO) run -q -p premptictl -- rules test rules/tests --rules rules/default/coding_agents_rules.yaml
+
+test-agents:
+	./scripts/test-agents.sh
+
+bench:
+	./scripts/bench.sh
+
+check: fmt clippy test-rust doc
+
+fmt:
+	$(CARGO) fmt --all -- --check
+
+clippy:
+	$(CARGO) clippy --workspace --all-targets -- -D warnings
+
+doc:
+	RUSTDOCFLAGS="-D warnings" $(CARGO) doc --workspace --no-deps
+
+clean:
+	$(CARGO) clean
