@@ -8,6 +8,7 @@
 pub mod cli;
 mod commands;
 pub mod exit;
+pub mod hooks;
 pub mod output;
 
 use std::ffi::OsString;
