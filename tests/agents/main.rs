@@ -1,0 +1,1 @@
+//! Real-agent suite (in progress).

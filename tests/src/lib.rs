@@ -1,0 +1,3 @@
+//! Test support for Prempti's end-to-end suites: temporary installations driven through the
+//! real binaries, and scripted model servers that real agent CLIs talk to.
+#![allow(missing_docs)]
