@@ -1,1 +1,896 @@
-//! (in progress)
+//! Per-agent payload normalization: an agent's hook stdin in, [`ToolCall`]s out.
+//!
+//! Every agent describes a pending tool call in its own JSON shape (see the agent table in
+//! the repository's reference notes). [`parse_call`] reads one payload for a known agent and
+//! produces the normalized call that the `coding_agent` event fields are computed from:
+//!
+//! - `agent.*` fields come from the payload's envelope (`session_id`, `cwd`, ...) and from
+//!   the [`CallContext`] the broker adds (correlation id, agent pid, operating system);
+//! - `tool.name` keeps the agent's own name; `tool.kind` is the normalized [`ToolKind`];
+//! - `tool.file_path`, `tool.content`, `tool.input_command`, `tool.url`, ... are filled from
+//!   whichever keys the agent uses for the same thing, so one rule covers every agent;
+//! - `agent.real_cwd` and `tool.real_file_path` are resolved on the host ([`crate::realpath`]).
+//!
+//! Raw fields stay raw: a value absent from the payload, or of the wrong JSON type, is `None`
+//! (no value in Falco terms); a present empty string is kept as `Some("")`. Unknown keys are
+//! ignored, since agents add keys in new versions.
+//!
+//! A Codex `apply_patch` touching several files becomes one [`ToolCall`] per touched file
+//! ([`patch`]); every other call becomes exactly one.
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+pub use prempti_protocol::Agent;
+
+pub mod patch;
+
+/// What the broker knows about a call besides the agent's payload.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CallContext {
+    /// The broker's id for the call (`correlation.id`).
+    pub correlation_id: u64,
+    /// Pid of the agent process (the hook's parent), `agent.pid`.
+    pub agent_pid: u64,
+    /// Operating system the agent runs on, `agent.os`.
+    pub os: Os,
+}
+
+/// The operating systems Prempti runs on (`agent.os`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Os {
+    /// Linux.
+    Linux,
+    /// macOS.
+    Macos,
+    /// Windows.
+    Windows,
+}
+
+impl Os {
+    /// The operating system this code was built for (Linux for other Unixes).
+    pub fn current() -> Os {
+        if cfg!(target_os = "macos") {
+            Os::Macos
+        } else if cfg!(windows) {
+            Os::Windows
+        } else {
+            Os::Linux
+        }
+    }
+
+    /// The value of the `agent.os` field.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Os::Linux => "linux",
+            Os::Macos => "macos",
+            Os::Windows => "windows",
+        }
+    }
+}
+
+/// Normalized kind of a tool (`tool.kind`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ToolKind {
+    /// Runs a shell command.
+    Shell,
+    /// Reads a file or lists a directory.
+    Read,
+    /// Creates, overwrites or deletes a file.
+    Write,
+    /// Changes part of a file.
+    Edit,
+    /// Searches file names or contents.
+    Search,
+    /// Reaches the network (fetch a URL, web search).
+    Fetch,
+    /// Calls a tool of an MCP server.
+    Mcp,
+    /// Anything else (subagents, todo lists, questions, ...).
+    Other,
+}
+
+impl ToolKind {
+    /// The value of the `tool.kind` field.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ToolKind::Shell => "shell",
+            ToolKind::Read => "read",
+            ToolKind::Write => "write",
+            ToolKind::Edit => "edit",
+            ToolKind::Search => "search",
+            ToolKind::Fetch => "fetch",
+            ToolKind::Mcp => "mcp",
+            ToolKind::Other => "other",
+        }
+    }
+}
+
+/// What a Codex `apply_patch` does to one file (`tool.patch_op`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum PatchOp {
+    /// `*** Add File:`
+    Add,
+    /// `*** Update File:` without a move.
+    Update,
+    /// `*** Delete File:`
+    Delete,
+    /// `*** Update File:` with `*** Move to:` (reported for both the source and the
+    /// destination path).
+    Move,
+}
+
+impl PatchOp {
+    /// The value of the `tool.patch_op` field.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PatchOp::Add => "add",
+            PatchOp::Update => "update",
+            PatchOp::Delete => "delete",
+            PatchOp::Move => "move",
+        }
+    }
+}
+
+/// One normalized tool call: everything the `coding_agent` fields are computed from.
+///
+/// The `Option` fields follow the field table's missing-value rule: `None` is "no value".
+/// The shell analysis behind the `cmd.*` fields is computed lazily, at most once, the first
+/// time one of those fields is asked for ([`ToolCall::shell_analysis`]).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ToolCall {
+    /// `correlation.id`.
+    pub correlation_id: u64,
+    /// `agent.name`.
+    pub agent: Agent,
+    /// `agent.os`.
+    pub os: Os,
+    /// `agent.pid`.
+    pub agent_pid: u64,
+    /// `agent.hook_event_name`.
+    pub hook_event_name: Option<String>,
+    /// `agent.session_id` (Cursor: `conversation_id`; Copilot camelCase: `sessionId`).
+    pub session_id: Option<String>,
+    /// `agent.permission_mode`.
+    pub permission_mode: Option<String>,
+    /// `agent.transcript_path`.
+    pub transcript_path: Option<String>,
+    /// `agent.model`.
+    pub model: Option<String>,
+    /// `agent.turn_id` (Cursor: `generation_id`).
+    pub turn_id: Option<String>,
+    /// `agent.cwd`, as sent.
+    pub cwd: Option<String>,
+    /// `agent.real_cwd`, canonical.
+    pub real_cwd: Option<String>,
+    /// `tool.use_id`.
+    pub tool_use_id: Option<String>,
+    /// `tool.name`, the agent's own tool name.
+    pub tool_name: String,
+    /// `tool.kind`.
+    pub kind: ToolKind,
+    /// `tool.input`: the tool input as compact JSON, keys in the agent's order (or the
+    /// agent's string verbatim when it sent the input as a JSON string).
+    pub input: Option<String>,
+    /// `tool.input_command`: the command of a shell tool.
+    pub input_command: Option<String>,
+    /// `tool.file_path`, as sent (or as written in the patch).
+    pub file_path: Option<String>,
+    /// `tool.real_file_path`, absolute and canonical.
+    pub real_file_path: Option<String>,
+    /// `tool.patch_op`.
+    pub patch_op: Option<PatchOp>,
+    /// `tool.mcp_server`.
+    pub mcp_server: Option<String>,
+    /// `tool.mcp_tool`.
+    pub mcp_tool: Option<String>,
+    /// `tool.url`.
+    pub url: Option<String>,
+    /// `tool.url_host`.
+    pub url_host: Option<String>,
+    /// `tool.content`: text being written (Write content, Edit new strings, patch hunk).
+    pub content: Option<String>,
+    /// `tool.pattern`.
+    pub pattern: Option<String>,
+    /// `tool.search_path`.
+    pub search_path: Option<String>,
+    #[serde(skip)]
+    shell: ShellCache,
+}
+
+impl ToolCall {
+    /// A call with only the identifying fields set; every optional field is `None`.
+    pub fn new(ctx: &CallContext, agent: Agent, tool_name: String, kind: ToolKind) -> ToolCall {
+        ToolCall {
+            correlation_id: ctx.correlation_id,
+            agent,
+            os: ctx.os,
+            agent_pid: ctx.agent_pid,
+            hook_event_name: None,
+            session_id: None,
+            permission_mode: None,
+            transcript_path: None,
+            model: None,
+            turn_id: None,
+            cwd: None,
+            real_cwd: None,
+            tool_use_id: None,
+            tool_name,
+            kind,
+            input: None,
+            input_command: None,
+            file_path: None,
+            real_file_path: None,
+            patch_op: None,
+            mcp_server: None,
+            mcp_tool: None,
+            url: None,
+            url_host: None,
+            content: None,
+            pattern: None,
+            search_path: None,
+            shell: ShellCache::default(),
+        }
+    }
+
+    /// The shell analysis of `tool.input_command` (computed on first use, then cached), or
+    /// `None` for calls that are not shell commands.
+    pub fn shell_analysis(&self) -> Option<&prempti_shell::Analysis> {
+        let command = self.input_command.as_deref()?;
+        Some(self.shell.0.get_or_init(|| {
+            let cwd = self.real_cwd.as_deref().or(self.cwd.as_deref());
+            prempti_shell::analyze(command, cwd)
+        }))
+    }
+}
+
+/// Lazily computed shell analysis; never part of equality or of the encoded event.
+#[derive(Clone, Default)]
+struct ShellCache(std::sync::OnceLock<prempti_shell::Analysis>);
+
+impl PartialEq for ShellCache {
+    fn eq(&self, _other: &Self) -> bool {
+        true
+    }
+}
+
+impl fmt::Debug for ShellCache {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(if self.0.get().is_some() {
+            "ShellCache(computed)"
+        } else {
+            "ShellCache(empty)"
+        })
+    }
+}
+
+/// Why a payload could not be turned into a tool call. The broker answers such a call with a
+/// deny whose reason is this error's message.
+#[derive(Debug, thiserror::Error)]
+pub enum PayloadError {
+    /// The payload is not JSON.
+    #[error("hook payload is not valid JSON: {0}")]
+    Json(#[from] serde_json::Error),
+    /// The payload is JSON but not an object.
+    #[error("hook payload is not a JSON object")]
+    NotObject,
+    /// No tool name in the payload (or not a string).
+    #[error("hook payload from {agent} names no tool (expected a string `{key}`)")]
+    MissingToolName {
+        /// The agent the payload was sent for.
+        agent: &'static str,
+        /// The key that should have named the tool.
+        key: &'static str,
+    },
+    /// A Codex `apply_patch` whose patch text is malformed.
+    #[error("apply_patch input is not a valid patch: {0}")]
+    Patch(#[from] patch::PatchError),
+}
+
+/// Parses one hook payload sent for `agent` into normalized calls: one per call, or one per
+/// touched file for an `apply_patch`. Never panics on any input.
+pub fn parse_call(
+    agent: Agent,
+    payload: &str,
+    ctx: &CallContext,
+) -> Result<Vec<ToolCall>, PayloadError> {
+    let value: Value = serde_json::from_str(payload)?;
+    let Value::Object(obj) = value else {
+        return Err(PayloadError::NotObject);
+    };
+    let raw = match agent {
+        Agent::ClaudeCode | Agent::Codex | Agent::GeminiCli => envelope_snake(agent, &obj)?,
+        Agent::Cursor => envelope_cursor(&obj)?,
+        Agent::Copilot => envelope_copilot(&obj)?,
+    };
+    normalize(agent, raw, ctx)
+}
+
+// ---------------------------------------------------------------------------------------
+// Envelopes: the agent-level fields and the tool name / input, per agent.
+
+/// The parts of a payload common to every agent, before tool normalization.
+struct Raw<'a> {
+    hook_event_name: Option<String>,
+    session_id: Option<String>,
+    permission_mode: Option<String>,
+    transcript_path: Option<String>,
+    model: Option<String>,
+    turn_id: Option<String>,
+    cwd: Option<String>,
+    /// Directory to resolve relative paths against when `cwd` is absent.
+    base_dir: Option<String>,
+    tool_use_id: Option<String>,
+    tool_name: String,
+    /// `tool.input` text.
+    input: Option<String>,
+    /// The tool arguments as an object, when there is one.
+    args: Option<Map<String, Value>>,
+    /// Extra keys some envelopes carry outside the arguments (Gemini `mcp_context`, ...).
+    obj: &'a Map<String, Value>,
+}
+
+fn get_str(obj: &Map<String, Value>, key: &str) -> Option<String> {
+    obj.get(key).and_then(Value::as_str).map(str::to_owned)
+}
+
+fn first_str(obj: &Map<String, Value>, keys: &[&str]) -> Option<String> {
+    keys.iter().find_map(|k| get_str(obj, k))
+}
+
+/// The `tool.input` text and parsed arguments of a tool input value.
+fn input_of(value: Option<&Value>) -> (Option<String>, Option<Map<String, Value>>) {
+    match value {
+        None => (None, None),
+        Some(Value::String(s)) => {
+            // An input sent as a JSON string: keep the string, parse it for the fields.
+            let args = match serde_json::from_str::<Value>(s) {
+                Ok(Value::Object(m)) => Some(m),
+                _ => None,
+            };
+            (Some(s.clone()), args)
+        }
+        Some(v) => {
+            let text = serde_json::to_string(v).ok();
+            let args = v.as_object().cloned();
+            (text, args)
+        }
+    }
+}
+
+/// Claude Code, Codex and Gemini CLI share the snake_case envelope.
+fn envelope_snake(agent: Agent, obj: &Map<String, Value>) -> Result<Raw<'_>, PayloadError> {
+    let tool_name = get_str(obj, "tool_name").ok_or(PayloadError::MissingToolName {
+        agent: agent.field_name(),
+        key: "tool_name",
+    })?;
+    let (input, args) = input_of(obj.get("tool_input"));
+    Ok(Raw {
+        hook_event_name: get_str(obj, "hook_event_name"),
+        session_id: get_str(obj, "session_id"),
+        permission_mode: get_str(obj, "permission_mode"),
+        transcript_path: get_str(obj, "transcript_path"),
+        model: get_str(obj, "model"),
+        turn_id: get_str(obj, "turn_id"),
+        cwd: get_str(obj, "cwd"),
+        base_dir: None,
+        tool_use_id: get_str(obj, "tool_use_id"),
+        tool_name,
+        input,
+        args,
+        obj,
+    })
+}
+
+/// Cursor: the generic `preToolUse` event carries `tool_name`/`tool_input`; the dedicated
+/// events (`beforeShellExecution`, `beforeReadFile`, `afterFileEdit`, ...) carry the
+/// arguments at the top level and no tool name, so the name Cursor's `preToolUse` uses for
+/// the same tool is given (`Shell`, `Read`, `Edit`).
+fn envelope_cursor(obj: &Map<String, Value>) -> Result<Raw<'_>, PayloadError> {
+    let event = get_str(obj, "hook_event_name");
+    let base_dir = obj
+        .get("workspace_roots")
+        .and_then(Value::as_array)
+        .and_then(|roots| roots.first())
+        .and_then(Value::as_str)
+        .map(str::to_owned);
+    let (tool_name, input, args) = match get_str(obj, "tool_name") {
+        Some(name) => {
+            let (input, args) = input_of(obj.get("tool_input"));
+            (name, input, args)
+        }
+        None => {
+            // Dedicated events: rebuild the input from the event's own keys.
+            let keys: &[&str] = match event.as_deref() {
+                Some("beforeShellExecution") => &["command", "cwd"],
+                Some("beforeReadFile") | Some("beforeTabFileRead") => &["file_path"],
+                Some("afterFileEdit") | Some("afterTabFileEdit") => &["file_path", "edits"],
+                _ if obj.contains_key("command") => &["command", "cwd"],
+                _ if obj.contains_key("edits") => &["file_path", "edits"],
+                _ if obj.contains_key("file_path") => &["file_path"],
+                _ => {
+                    return Err(PayloadError::MissingToolName {
+                        agent: "cursor",
+                        key: "tool_name",
+                    })
+                }
+            };
+            let name = match keys[0] {
+                "command" => "Shell",
+                _ if keys.len() == 2 => "Edit",
+                _ => "Read",
+            };
+            let mut args = Map::new();
+            for k in keys {
+                if let Some(v) = obj.get(*k) {
+                    args.insert((*k).to_owned(), v.clone());
+                }
+            }
+            let input = serde_json::to_string(&args).ok();
+            (name.to_owned(), input, Some(args))
+        }
+    };
+    Ok(Raw {
+        hook_event_name: event,
+        session_id: get_str(obj, "conversation_id").or_else(|| get_str(obj, "session_id")),
+        permission_mode: get_str(obj, "permission_mode"),
+        transcript_path: get_str(obj, "transcript_path"),
+        model: get_str(obj, "model"),
+        turn_id: get_str(obj, "generation_id"),
+        cwd: get_str(obj, "cwd"),
+        base_dir,
+        tool_use_id: get_str(obj, "tool_use_id"),
+        tool_name,
+        input,
+        args,
+        obj,
+    })
+}
+
+/// Copilot: camelCase (`toolName`, `toolArgs` — an object or a JSON string) or the
+/// Claude-compatible snake_case form (`tool_name`, `tool_input`).
+fn envelope_copilot(obj: &Map<String, Value>) -> Result<Raw<'_>, PayloadError> {
+    if let Some(tool_name) = get_str(obj, "toolName") {
+        let (input, args) = input_of(obj.get("toolArgs"));
+        return Ok(Raw {
+            hook_event_name: first_str(obj, &["hookEventName", "hook_event_name"]),
+            session_id: first_str(obj, &["sessionId", "session_id"]),
+            permission_mode: None,
+            transcript_path: first_str(obj, &["transcriptPath", "transcript_path"]),
+            model: get_str(obj, "model"),
+            turn_id: None,
+            cwd: get_str(obj, "cwd"),
+            base_dir: None,
+            tool_use_id: first_str(obj, &["toolUseId", "tool_use_id", "toolCallId"]),
+            tool_name,
+            input,
+            args,
+            obj,
+        });
+    }
+    if obj.contains_key("tool_name") {
+        return envelope_snake(Agent::Copilot, obj);
+    }
+    Err(PayloadError::MissingToolName {
+        agent: "copilot",
+        key: "toolName",
+    })
+}
+
+// ---------------------------------------------------------------------------------------
+// Tool normalization.
+
+/// How a tool's arguments map onto the normalized fields.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Shape {
+    Shell,
+    Read,
+    Write,
+    Edit,
+    MultiEdit,
+    Notebook,
+    /// Codex `apply_patch` (patch text in `command`/`patch`/`input`).
+    Patch,
+    Search,
+    Fetch,
+    WebSearch,
+    Mcp,
+    Other,
+}
+
+fn shape_of(agent: Agent, name: &str) -> Shape {
+    if is_mcp_name(agent, name) {
+        return Shape::Mcp;
+    }
+    match agent {
+        Agent::ClaudeCode => match name {
+            "Bash" | "PowerShell" => Shape::Shell,
+            "Read" => Shape::Read,
+            "Write" => Shape::Write,
+            "Edit" => Shape::Edit,
+            "MultiEdit" => Shape::MultiEdit,
+            "NotebookEdit" => Shape::Notebook,
+            "Glob" | "Grep" => Shape::Search,
+            "WebFetch" => Shape::Fetch,
+            "WebSearch" => Shape::WebSearch,
+            _ => Shape::Other,
+        },
+        Agent::Codex => match name {
+            "Bash" | "exec_command" | "shell" | "shell_command" | "local_shell"
+            | "container.exec" => Shape::Shell,
+            "apply_patch" => Shape::Patch,
+            _ => Shape::Other,
+        },
+        Agent::GeminiCli => match name {
+            "run_shell_command" => Shape::Shell,
+            "read_file" | "read_many_files" | "list_directory" => Shape::Read,
+            "write_file" => Shape::Write,
+            "replace" | "edit" => Shape::Edit,
+            "glob" | "search_file_content" | "grep" | "grep_search" => Shape::Search,
+            "web_fetch" => Shape::Fetch,
+            "google_web_search" | "web_search" => Shape::WebSearch,
+            _ => Shape::Other,
+        },
+        Agent::Cursor => match name {
+            "Shell" | "Bash" | "Terminal" | "run_terminal_cmd" => Shape::Shell,
+            "Read" | "read_file" => Shape::Read,
+            "Write" | "Delete" | "TabWrite" | "write" | "delete_file" => Shape::Write,
+            "Edit" | "StrReplace" | "MultiEdit" | "edit_file" | "search_replace" => {
+                if name == "MultiEdit" {
+                    Shape::MultiEdit
+                } else {
+                    Shape::Edit
+                }
+            }
+            "Grep" | "Glob" | "grep_search" | "file_search" | "codebase_search" => Shape::Search,
+            "WebFetch" | "web_fetch" => Shape::Fetch,
+            "WebSearch" | "web_search" => Shape::WebSearch,
+            _ => Shape::Other,
+        },
+        Agent::Copilot => match name {
+            "bash" | "powershell" | "Bash" | "PowerShell" | "shell" => Shape::Shell,
+            "view" | "Read" | "read" => Shape::Read,
+            "create" | "Write" | "write" => Shape::Write,
+            "edit" | "str_replace_editor" | "str_replace" | "Edit" => Shape::Edit,
+            "MultiEdit" => Shape::MultiEdit,
+            "NotebookEdit" => Shape::Notebook,
+            "apply_patch" => Shape::Patch,
+            "glob" | "grep" | "rg" | "Glob" | "Grep" => Shape::Search,
+            "web_fetch" | "WebFetch" => Shape::Fetch,
+            "web_search" | "WebSearch" => Shape::WebSearch,
+            _ => Shape::Other,
+        },
+    }
+}
+
+fn is_mcp_name(agent: Agent, name: &str) -> bool {
+    name.starts_with("mcp__")
+        || (agent == Agent::GeminiCli && name.starts_with("mcp_"))
+        || (agent == Agent::Cursor && name.starts_with("MCP:"))
+}
+
+/// Splits an MCP tool name into server and tool.
+///
+/// - `mcp__<server>__<tool>` (Claude Code, Codex, Copilot; the server ends at the first `__`);
+/// - Gemini `mcp_<server>_<tool>`: the server name is taken from `mcp_context` when the
+///   payload has one; otherwise the name is split at the first `_` after the prefix;
+/// - Cursor `MCP:<tool>`: no server name in the tool name.
+fn split_mcp(name: &str, obj: &Map<String, Value>) -> (Option<String>, Option<String>) {
+    if let Some(rest) = name.strip_prefix("mcp__") {
+        return match rest.split_once("__") {
+            Some((server, tool)) => (Some(server.to_owned()), Some(tool.to_owned())),
+            None => (Some(rest.to_owned()), None),
+        };
+    }
+    if let Some(tool) = name.strip_prefix("MCP:") {
+        let server = first_str(obj, &["server_name", "server"]);
+        return (server, Some(tool.trim().to_owned()));
+    }
+    if let Some(rest) = name.strip_prefix("mcp_") {
+        let ctx = obj.get("mcp_context").and_then(Value::as_object);
+        let server = ctx.and_then(|c| first_str(c, &["server_name", "serverName", "server"]));
+        let tool = ctx.and_then(|c| first_str(c, &["tool_name", "toolName", "name"]));
+        return match (server, tool) {
+            (Some(s), Some(t)) => (Some(s), Some(t)),
+            (Some(s), None) => {
+                let tool = rest
+                    .strip_prefix(s.as_str())
+                    .and_then(|t| t.strip_prefix('_'));
+                (Some(s.clone()), tool.map(str::to_owned))
+            }
+            (None, t) => match rest.split_once('_') {
+                Some((server, tool)) => {
+                    (Some(server.to_owned()), t.or_else(|| Some(tool.to_owned())))
+                }
+                None => (Some(rest.to_owned()), t),
+            },
+        };
+    }
+    // Cursor's beforeMCPExecution names the tool plainly.
+    (
+        first_str(obj, &["server_name", "server"]),
+        Some(name.to_owned()),
+    )
+}
+
+fn normalize(agent: Agent, raw: Raw<'_>, ctx: &CallContext) -> Result<Vec<ToolCall>, PayloadError> {
+    let mut shape = shape_of(agent, &raw.tool_name);
+    if agent == Agent::Cursor && raw.hook_event_name.as_deref() == Some("beforeMCPExecution") {
+        shape = Shape::Mcp;
+    }
+    let kind = match shape {
+        Shape::Shell => ToolKind::Shell,
+        Shape::Read => ToolKind::Read,
+        Shape::Write => ToolKind::Write,
+        Shape::Edit | Shape::MultiEdit | Shape::Notebook | Shape::Patch => ToolKind::Edit,
+        Shape::Search => ToolKind::Search,
+        Shape::Fetch | Shape::WebSearch => ToolKind::Fetch,
+        Shape::Mcp => ToolKind::Mcp,
+        Shape::Other => ToolKind::Other,
+    };
+
+    let mut call = ToolCall::new(ctx, agent, raw.tool_name.clone(), kind);
+    call.hook_event_name = raw.hook_event_name;
+    call.session_id = raw.session_id;
+    call.permission_mode = raw.permission_mode;
+    call.transcript_path = raw.transcript_path;
+    call.model = raw.model;
+    call.turn_id = raw.turn_id;
+    call.real_cwd = raw
+        .cwd
+        .as_deref()
+        .and_then(|c| crate::realpath::real_path(c, None));
+    call.cwd = raw.cwd;
+    call.tool_use_id = raw.tool_use_id;
+    call.input = raw.input;
+    let base = call.cwd.clone().or(raw.base_dir);
+
+    let empty = Map::new();
+    let args = raw.args.as_ref().unwrap_or(&empty);
+    let file_keys: &[&str] = &[
+        "file_path",
+        "path",
+        "absolute_path",
+        "filePath",
+        "target_file",
+        "notebook_path",
+    ];
+
+    match shape {
+        Shape::Shell => {
+            call.input_command = shell_command(args);
+        }
+        Shape::Read => {
+            call.file_path = first_str(args, file_keys).or_else(|| get_str(args, "dir_path"));
+            if call.file_path.is_none() {
+                // read_many_files: a glob list, no single file.
+                call.pattern = include_pattern(args);
+            }
+        }
+        Shape::Write => {
+            call.file_path = first_str(args, file_keys);
+            call.content = first_str(args, &["content", "file_text", "contents", "text"]);
+        }
+        Shape::Edit => {
+            call.file_path = first_str(args, file_keys);
+            call.content = first_str(args, &["new_string", "new_str", "newString", "new_text"])
+                .or_else(|| new_strings(args.get("edits")));
+        }
+        Shape::MultiEdit => {
+            call.file_path = first_str(args, file_keys);
+            call.content = new_strings(args.get("edits"));
+        }
+        Shape::Notebook => {
+            call.file_path = first_str(args, &["notebook_path", "file_path", "path"]);
+            call.content = get_str(args, "new_source");
+        }
+        Shape::Search => {
+            call.pattern = first_str(args, &["pattern", "query", "regex"]);
+            call.search_path =
+                first_str(args, &["path", "dir_path", "directory", "target_directory"]);
+        }
+        Shape::Fetch => {
+            call.url = get_str(args, "url")
+                .or_else(|| get_str(args, "prompt").and_then(|p| first_url(&p)));
+            call.url_host = call.url.as_deref().and_then(url_host);
+        }
+        Shape::WebSearch => {
+            call.pattern = get_str(args, "query");
+        }
+        Shape::Mcp => {
+            let (server, tool) = split_mcp(&call.tool_name, raw.obj);
+            call.mcp_server = server;
+            call.mcp_tool = tool;
+        }
+        Shape::Patch => {
+            let Some(text) = first_str(args, &["command", "patch", "input"]) else {
+                return Ok(vec![finish(call, base.as_deref())]);
+            };
+            let files = patch::parse(&text)?;
+            if files.is_empty() {
+                return Ok(vec![finish(call, base.as_deref())]);
+            }
+            let mut calls = Vec::with_capacity(files.len());
+            for file in files {
+                let mut one = call.clone();
+                one.kind = match file.op {
+                    PatchOp::Add => ToolKind::Write,
+                    PatchOp::Delete => ToolKind::Write,
+                    PatchOp::Update | PatchOp::Move => ToolKind::Edit,
+                };
+                one.patch_op = Some(file.op);
+                one.file_path = Some(file.path);
+                one.content = file.content;
+                calls.push(finish(one, base.as_deref()));
+            }
+            return Ok(calls);
+        }
+        Shape::Other => {}
+    }
+    Ok(vec![finish(call, base.as_deref())])
+}
+
+/// Fills the derived fields.
+fn finish(mut call: ToolCall, base: Option<&str>) -> ToolCall {
+    call.real_file_path = call
+        .file_path
+        .as_deref()
+        .and_then(|p| crate::realpath::real_path(p, call.real_cwd.as_deref().or(base)));
+    call
+}
+
+/// The command of a shell tool: a string, or an argv array (older Codex `shell`), which is
+/// joined back into one shell-quoted line.
+fn shell_command(args: &Map<String, Value>) -> Option<String> {
+    match args.get("command").or_else(|| args.get("cmd")) {
+        Some(Value::String(s)) => Some(s.clone()),
+        Some(Value::Array(words)) => {
+            let words: Option<Vec<&str>> = words.iter().map(Value::as_str).collect();
+            let words = words?;
+            // `["bash", "-lc", "<script>"]`: the script is the command.
+            if let [shell, flag, script] = words.as_slice() {
+                let base = shell.rsplit('/').next().unwrap_or(shell);
+                if matches!(base, "bash" | "sh" | "zsh" | "dash")
+                    && matches!(*flag, "-c" | "-lc" | "-ic")
+                {
+                    return Some((*script).to_owned());
+                }
+            }
+            Some(
+                words
+                    .iter()
+                    .map(|w| shell_quote(w))
+                    .collect::<Vec<_>>()
+                    .join(" "),
+            )
+        }
+        _ => None,
+    }
+}
+
+fn shell_quote(word: &str) -> String {
+    let plain = !word.is_empty()
+        && word
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"-_./=:,+@%".contains(&b));
+    if plain {
+        word.to_owned()
+    } else {
+        format!("'{}'", word.replace('\'', "'\\''"))
+    }
+}
+
+/// The `new_string`s of an edit list, one per line.
+fn new_strings(edits: Option<&Value>) -> Option<String> {
+    let edits = edits?.as_array()?;
+    let parts: Vec<&str> = edits
+        .iter()
+        .filter_map(|e| e.as_object())
+        .filter_map(|e| {
+            ["new_string", "new_str", "newString"]
+                .iter()
+                .find_map(|k| e.get(*k)?.as_str())
+        })
+        .collect();
+    if parts.is_empty() {
+        return None;
+    }
+    Some(parts.join("\n"))
+}
+
+/// Gemini `read_many_files`: `include` is a list of globs.
+fn include_pattern(args: &Map<String, Value>) -> Option<String> {
+    match args.get("include")? {
+        Value::String(s) => Some(s.clone()),
+        Value::Array(items) => {
+            let items: Vec<&str> = items.iter().filter_map(Value::as_str).collect();
+            (!items.is_empty()).then(|| items.join(","))
+        }
+        _ => None,
+    }
+}
+
+/// The first `http://` or `https://` URL in free text (Gemini's `web_fetch` takes a prompt
+/// that contains the URLs).
+pub fn first_url(text: &str) -> Option<String> {
+    let lower = text.to_ascii_lowercase();
+    let start = match (lower.find("https://"), lower.find("http://")) {
+        (Some(a), Some(b)) => a.min(b),
+        (a, b) => a.or(b)?,
+    };
+    let rest = text.get(start..)?;
+    let end = rest
+        .find(|c: char| c.is_whitespace() || matches!(c, '"' | '\'' | '<' | '>' | '`'))
+        .unwrap_or(rest.len());
+    let url = rest[..end].trim_end_matches(['.', ',', ';', ':', ')', ']', '}', '!', '?']);
+    (url.len() > "http://".len()).then(|| url.to_owned())
+}
+
+/// The host of a URL: lower-cased, without user info, port or IPv6 brackets. `None` when the
+/// URL has no `scheme://` or an empty host.
+pub fn url_host(url: &str) -> Option<String> {
+    let (_, rest) = url.split_once("://")?;
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
+    let host_port = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
+    let host = if let Some(v6) = host_port.strip_prefix('[') {
+        v6.split(']').next().unwrap_or("")
+    } else {
+        host_port.split(':').next().unwrap_or("")
+    };
+    let host = host.trim_end_matches('.');
+    (!host.is_empty()).then(|| host.to_ascii_lowercase())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hosts_and_urls() {
+        assert_eq!(
+            url_host("https://User:pw@Example.COM:8443/x?y").as_deref(),
+            Some("example.com")
+        );
+        assert_eq!(url_host("http://[::1]:80/").as_deref(), Some("::1"));
+        assert_eq!(url_host("example.com/x"), None);
+        assert_eq!(url_host("file:///etc/passwd"), None);
+        assert_eq!(
+            first_url("Summarize https://docs.rs/serde. Then stop").as_deref(),
+            Some("https://docs.rs/serde")
+        );
+        assert_eq!(first_url("no links here"), None);
+    }
+
+    #[test]
+    fn argv_commands_are_joined() {
+        let args: Map<String, Value> =
+            serde_json::from_str(r#"{"command":["bash","-lc","ls -la | wc"]}"#).unwrap();
+        assert_eq!(shell_command(&args).as_deref(), Some("ls -la | wc"));
+        let args: Map<String, Value> =
+            serde_json::from_str(r#"{"command":["rm","-rf","my dir"]}"#).unwrap();
+        assert_eq!(shell_command(&args).as_deref(), Some("rm -rf 'my dir'"));
+        let args: Map<String, Value> = serde_json::from_str(r#"{"command":42}"#).unwrap();
+        assert_eq!(shell_command(&args), None);
+    }
+
+    #[test]
+    fn mcp_names() {
+        let empty = Map::new();
+        assert_eq!(
+            split_mcp("mcp__plugin_x_y__do_it", &empty),
+            (Some("plugin_x_y".into()), Some("do_it".into()))
+        );
+        let ctx: Map<String, Value> =
+            serde_json::from_str(r#"{"mcp_context":{"server_name":"my_srv"}}"#).unwrap();
+        assert_eq!(
+            split_mcp("mcp_my_srv_list_items", &ctx),
+            (Some("my_srv".into()), Some("list_items".into()))
+        );
+        assert_eq!(split_mcp("MCP:fetch", &empty), (None, Some("fetch".into())));
+    }
+}

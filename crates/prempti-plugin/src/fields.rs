@@ -1,1 +1,320 @@
-//! (in progress)
+//! The `coding_agent` field table: one table, two consumers.
+//!
+//! [`FIELDS`] lists every field of the source with its name, type, list-ness, argument,
+//! description, whether it is a suggested output field, and the function that extracts it
+//! from a [`ToolCall`]. The same table produces:
+//!
+//! - the Falco SDK's `EXTRACT_FIELDS` (in the plugin glue), so Falco sees exactly these
+//!   fields, and
+//! - [`schema()`], the [`SourceSchema`] the embedded rule engine compiles rules against, with
+//!   `impl FieldProvider for ToolCall` answering through the same extractor functions.
+//!
+//! Missing values: an extractor returns [`Extracted::None`] when the source of the field is
+//! absent from the payload; an empty list is also "no value" (as in Falco, a plugin field
+//! with zero values is absent).
+
+use std::borrow::Cow;
+
+use prempti_rules::{ArgSpec, FieldDef, FieldId, FieldProvider, FieldType, SourceSchema, Value};
+
+use crate::agents::ToolCall;
+
+/// The event source name (`source: coding_agent` in rules).
+pub const SOURCE: &str = "coding_agent";
+
+/// The plugin name (`evt.pluginname`, `load_plugins`, `required_plugin_versions`).
+pub const PLUGIN_NAME: &str = "coding_agent";
+
+/// The value of one field for one event, before conversion to the consumer's types.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Extracted<'a> {
+    /// No value.
+    None,
+    /// A string.
+    Str(Cow<'a, str>),
+    /// An unsigned integer.
+    U64(u64),
+    /// A boolean.
+    Bool(bool),
+    /// A list of strings (empty means no value).
+    List(Vec<Cow<'a, str>>),
+}
+
+/// Extracts one field from a call, given the field's argument (`cmd.args[git]` → `git`).
+pub type Extractor = for<'a> fn(&'a ToolCall, Option<&str>) -> Extracted<'a>;
+
+/// One row of the field table.
+#[derive(Clone, Copy)]
+pub struct FieldSpec {
+    /// Full field name.
+    pub name: &'static str,
+    /// Value type (of each element, for lists).
+    pub ty: FieldType,
+    /// Whether the field is list-valued.
+    pub is_list: bool,
+    /// Argument accepted by the field.
+    pub arg: ArgSpec,
+    /// One-line description (exported to Falco).
+    pub description: &'static str,
+    /// Suggested output field (`addOutput`).
+    pub suggested: bool,
+    /// The extractor.
+    pub extract: Extractor,
+}
+
+impl std::fmt::Debug for FieldSpec {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("FieldSpec")
+            .field("name", &self.name)
+            .field("ty", &self.ty)
+            .field("is_list", &self.is_list)
+            .field("arg", &self.arg)
+            .finish_non_exhaustive()
+    }
+}
+
+fn s(v: &Option<String>) -> Extracted<'_> {
+    match v {
+        Some(v) => Extracted::Str(Cow::Borrowed(v)),
+        None => Extracted::None,
+    }
+}
+
+fn list<'a, I: IntoIterator<Item = &'a String>>(items: I) -> Extracted<'a> {
+    let items: Vec<Cow<'a, str>> = items
+        .into_iter()
+        .map(|s| Cow::Borrowed(s.as_str()))
+        .collect();
+    if items.is_empty() {
+        Extracted::None
+    } else {
+        Extracted::List(items)
+    }
+}
+
+fn cmd_list<'a>(
+    call: &'a ToolCall,
+    pick: impl FnOnce(&'a prempti_shell::Analysis) -> Extracted<'a>,
+) -> Extracted<'a> {
+    match call.shell_analysis() {
+        Some(a) => pick(a),
+        None => Extracted::None,
+    }
+}
+
+const fn scalar(
+    name: &'static str,
+    ty: FieldType,
+    description: &'static str,
+    extract: Extractor,
+) -> FieldSpec {
+    FieldSpec {
+        name,
+        ty,
+        is_list: false,
+        arg: ArgSpec::None,
+        description,
+        suggested: false,
+        extract,
+    }
+}
+
+const fn string(name: &'static str, description: &'static str, extract: Extractor) -> FieldSpec {
+    scalar(name, FieldType::String, description, extract)
+}
+
+const fn strings(name: &'static str, description: &'static str, extract: Extractor) -> FieldSpec {
+    FieldSpec {
+        name,
+        ty: FieldType::String,
+        is_list: true,
+        arg: ArgSpec::None,
+        description,
+        suggested: false,
+        extract,
+    }
+}
+
+/// Number of fields in [`FIELDS`].
+pub const FIELD_COUNT: usize = 41;
+
+/// The field table of the `coding_agent` source. A field's position is its [`FieldId`] in
+/// [`schema()`] and its index in the plugin's exported field list.
+pub const FIELDS: [FieldSpec; FIELD_COUNT] = [
+    FieldSpec {
+        name: "correlation.id",
+        ty: FieldType::U64,
+        is_list: false,
+        arg: ArgSpec::None,
+        description: "Id of the tool call, unique and increasing per broker; links the alert to the hook request",
+        suggested: true,
+        extract: |c, _| Extracted::U64(c.correlation_id),
+    },
+    string("agent.name", "The agent: claude_code, codex, gemini_cli, cursor or copilot", |c, _| {
+        Extracted::Str(Cow::Borrowed(c.agent.field_name()))
+    }),
+    string("agent.os", "Operating system of the agent: linux, macos or windows", |c, _| {
+        Extracted::Str(Cow::Borrowed(c.os.as_str()))
+    }),
+    FieldSpec {
+        name: "agent.pid",
+        ty: FieldType::U64,
+        is_list: false,
+        arg: ArgSpec::None,
+        description: "Pid of the agent process that ran the hook",
+        suggested: true,
+        extract: |c, _| Extracted::U64(c.agent_pid),
+    },
+    string("agent.hook_event_name", "Hook event as sent by the agent (PreToolUse, BeforeTool, preToolUse, ...)", |c, _| {
+        s(&c.hook_event_name)
+    }),
+    string("agent.session_id", "Session id as sent by the agent", |c, _| s(&c.session_id)),
+    string("agent.permission_mode", "Permission mode as sent by the agent", |c, _| s(&c.permission_mode)),
+    string("agent.transcript_path", "Transcript path as sent by the agent", |c, _| s(&c.transcript_path)),
+    string("agent.model", "Model as sent by the agent", |c, _| s(&c.model)),
+    string("agent.turn_id", "Turn id as sent by the agent", |c, _| s(&c.turn_id)),
+    string("agent.cwd", "Working directory of the agent, as sent", |c, _| s(&c.cwd)),
+    string("agent.real_cwd", "Working directory of the agent, absolute with symlinks resolved", |c, _| {
+        s(&c.real_cwd)
+    }),
+    string("tool.use_id", "Tool call id as sent by the agent", |c, _| s(&c.tool_use_id)),
+    string("tool.name", "The agent's own name for the tool (Bash, run_shell_command, apply_patch, ...)", |c, _| {
+        Extracted::Str(Cow::Borrowed(&c.tool_name))
+    }),
+    string("tool.kind", "Normalized tool kind: shell, read, write, edit, search, fetch, mcp or other", |c, _| {
+        Extracted::Str(Cow::Borrowed(c.kind.as_str()))
+    }),
+    string("tool.input", "Tool input as compact JSON, keys in the agent's order", |c, _| s(&c.input)),
+    string("tool.input_command", "Command line of a shell tool", |c, _| s(&c.input_command)),
+    string("tool.file_path", "File named by the tool, as sent", |c, _| s(&c.file_path)),
+    string("tool.real_file_path", "File named by the tool, absolute with symlinks of its nearest existing ancestor resolved", |c, _| {
+        s(&c.real_file_path)
+    }),
+    string("tool.patch_op", "apply_patch operation on the file: add, update, delete or move", |c, _| {
+        match c.patch_op {
+            Some(op) => Extracted::Str(Cow::Borrowed(op.as_str())),
+            None => Extracted::None,
+        }
+    }),
+    string("tool.mcp_server", "MCP server of an MCP tool call", |c, _| s(&c.mcp_server)),
+    string("tool.mcp_tool", "MCP tool name of an MCP tool call", |c, _| s(&c.mcp_tool)),
+    string("tool.url", "URL fetched by the tool", |c, _| s(&c.url)),
+    string("tool.url_host", "Host of tool.url, lower-cased", |c, _| s(&c.url_host)),
+    string("tool.content", "Text being written: Write content, Edit new strings, patch hunk", |c, _| s(&c.content)),
+    string("tool.pattern", "Search pattern or query of a search tool", |c, _| s(&c.pattern)),
+    string("tool.search_path", "Directory or file searched by a search tool", |c, _| s(&c.search_path)),
+    strings("cmd.programs", "Base name of every program the command runs (wrappers and wrapped programs)", |c, _| {
+        cmd_list(c, |a| {
+            let names: Vec<Cow<'_, str>> = a.programs.iter().map(|p| Cow::Borrowed(p.name.as_str())).collect();
+            if names.is_empty() { Extracted::None } else { Extracted::List(names) }
+        })
+    }),
+    strings("cmd.program_paths", "Every program as written, after quote removal", |c, _| {
+        cmd_list(c, |a| {
+            let paths: Vec<Cow<'_, str>> = a.programs.iter().map(|p| Cow::Borrowed(p.path.as_str())).collect();
+            if paths.is_empty() { Extracted::None } else { Extracted::List(paths) }
+        })
+    }),
+    FieldSpec {
+        name: "cmd.args",
+        ty: FieldType::String,
+        is_list: true,
+        arg: ArgSpec::Key { required: false },
+        description: "Arguments of every program; cmd.args[name] only those of programs named name",
+        suggested: false,
+        extract: |c, arg| {
+            cmd_list(c, |a| {
+                list(
+                    a.programs
+                        .iter()
+                        .filter(|p| arg.is_none_or(|name| p.name == name))
+                        .flat_map(|p| p.args.iter()),
+                )
+            })
+        },
+    },
+    strings("cmd.argv", "Each program invocation as one string: name arg1 arg2 ...", |c, _| {
+        cmd_list(c, |a| {
+            let argv: Vec<Cow<'_, str>> = a
+                .programs
+                .iter()
+                .map(|p| {
+                    let mut line = p.name.clone();
+                    for arg in &p.args {
+                        line.push(' ');
+                        line.push_str(arg);
+                    }
+                    Cow::Owned(line)
+                })
+                .collect();
+            if argv.is_empty() { Extracted::None } else { Extracted::List(argv) }
+        })
+    }),
+    strings("cmd.write_paths", "Files written by redirections, absolute", |c, _| {
+        cmd_list(c, |a| list(&a.write_paths))
+    }),
+    strings("cmd.read_paths", "Files read by redirections, absolute", |c, _| cmd_list(c, |a| list(&a.read_paths))),
+    scalar("cmd.pipe_to_interpreter", FieldType::Bool, "Something is piped into a shell or script interpreter", |c, _| {
+        cmd_list(c, |a| Extracted::Bool(!a.piped_interpreters.is_empty()))
+    }),
+    strings("cmd.piped_interpreters", "Interpreters that receive piped input", |c, _| {
+        cmd_list(c, |a| list(&a.piped_interpreters))
+    }),
+    strings("cmd.urls", "URLs in the command's arguments", |c, _| cmd_list(c, |a| list(&a.urls))),
+    strings("cmd.hosts", "Hosts of those URLs and of user@host arguments", |c, _| cmd_list(c, |a| list(&a.hosts))),
+    strings("cmd.env", "Environment assignments NAME=value", |c, _| cmd_list(c, |a| list(&a.env))),
+    scalar("cmd.parse_error", FieldType::Bool, "The shell parser rejected the command (analysis is best effort)", |c, _| {
+        cmd_list(c, |a| Extracted::Bool(a.parse_error))
+    }),
+    scalar("cmd.limit_hit", FieldType::Bool, "A size, depth or count bound cut the analysis short", |c, _| {
+        cmd_list(c, |a| Extracted::Bool(a.limit_hit))
+    }),
+    scalar("cmd.program_count", FieldType::U64, "Number of program invocations", |c, _| {
+        cmd_list(c, |a| Extracted::U64(a.programs.len() as u64))
+    }),
+];
+
+/// Extracts field number `index` of [`FIELDS`] from `call`.
+pub fn extract<'a>(call: &'a ToolCall, index: usize, arg: Option<&str>) -> Extracted<'a> {
+    match FIELDS.get(index) {
+        Some(spec) => (spec.extract)(call, arg),
+        None => Extracted::None,
+    }
+}
+
+/// The index of a field by name.
+pub fn find(name: &str) -> Option<usize> {
+    FIELDS.iter().position(|f| f.name == name)
+}
+
+/// The schema the embedded engine compiles `source: coding_agent` rules against; the same
+/// fields, in the same order, as the plugin exports to Falco.
+pub fn schema() -> SourceSchema {
+    SourceSchema {
+        source: Cow::Borrowed(SOURCE),
+        plugin_name: Cow::Borrowed(PLUGIN_NAME),
+        fields: FIELDS
+            .iter()
+            .map(|f| FieldDef {
+                name: Cow::Borrowed(f.name),
+                ty: f.ty,
+                is_list: f.is_list,
+                arg: f.arg,
+                description: Cow::Borrowed(f.description),
+                suggested_output: f.suggested,
+            })
+            .collect(),
+    }
+}
+
+impl FieldProvider for ToolCall {
+    fn extract(&self, id: FieldId, arg: Option<&str>) -> Vec<Value<'_>> {
+        match extract(self, id.0 as usize, arg) {
+            Extracted::None => Vec::new(),
+            Extracted::Str(v) => vec![Value::Str(v)],
+            Extracted::U64(v) => vec![Value::U64(v)],
+            Extracted::Bool(v) => vec![Value::Bool(v)],
+            Extracted::List(items) => items.into_iter().map(Value::Str).collect(),
+        }
+    }
+}

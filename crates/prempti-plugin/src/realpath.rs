@@ -1,1 +1,212 @@
-//! (in progress)
+//! Canonical ("real") paths for `agent.real_cwd` and `tool.real_file_path`.
+//!
+//! Agents name files that may not exist yet (a `Write` creating a file), relative to their
+//! working directory, through symlinked directories. Rules must see where the write really
+//! lands, so [`real_path`] resolves a path the way the kernel would when the file is opened:
+//!
+//! 1. a relative path is joined to the (absolute) working directory first;
+//! 2. components are walked left to right; every component that exists and is a symlink is
+//!    replaced by its target (relative targets are relative to the link's directory), and
+//!    `..` after a resolved link steps out of the link's *target*, not out of the link;
+//! 3. once a component does not exist, the rest is appended lexically (a `..` there removes
+//!    the previous not-yet-existing component).
+//!
+//! A dangling symlink is followed too: writing through it creates its target. Loops are cut
+//! after [`MAX_LINKS`] link expansions, and the path is then reported as unresolvable.
+
+use std::collections::VecDeque;
+use std::ffi::OsString;
+use std::path::{Component, Path, PathBuf};
+
+/// Most symlinks followed while resolving one path (Linux's `MAXSYMLINKS`).
+pub const MAX_LINKS: usize = 40;
+
+/// Returns the absolute, canonical form of `path`, resolving symlinks of its nearest existing
+/// ancestor. A relative `path` is joined to `cwd`; if `cwd` is missing or itself relative,
+/// there is no answer (`None`). `None` is also returned for an empty path and for symlink
+/// loops.
+pub fn real_path(path: &str, cwd: Option<&str>) -> Option<String> {
+    if path.is_empty() {
+        return None;
+    }
+    let path = Path::new(path);
+    let joined = if path.is_absolute() {
+        path.to_path_buf()
+    } else {
+        let cwd = Path::new(cwd?);
+        if !cwd.is_absolute() {
+            return None;
+        }
+        cwd.join(path)
+    };
+    resolve(&joined).map(|p| p.to_string_lossy().into_owned())
+}
+
+/// One step of the walk: a component still to be applied.
+enum Step {
+    Root(PathBuf),
+    Parent,
+    Name(OsString),
+}
+
+fn steps_of(path: &Path) -> Vec<Step> {
+    let mut steps = Vec::new();
+    let mut root = PathBuf::new();
+    let mut have_root = false;
+    for component in path.components() {
+        match component {
+            Component::Prefix(p) => {
+                root.push(p.as_os_str());
+                have_root = true;
+            }
+            Component::RootDir => {
+                root.push(Component::RootDir.as_os_str());
+                have_root = true;
+            }
+            Component::CurDir => {}
+            Component::ParentDir => steps.push(Step::Parent),
+            Component::Normal(name) => steps.push(Step::Name(name.to_os_string())),
+        }
+    }
+    if have_root {
+        steps.insert(0, Step::Root(root));
+    }
+    steps
+}
+
+fn resolve(path: &Path) -> Option<PathBuf> {
+    let mut queue: VecDeque<Step> = steps_of(path).into();
+    let mut resolved = PathBuf::new();
+    // Components appended after the first one that does not exist.
+    let mut pending: Vec<OsString> = Vec::new();
+    let mut links = 0usize;
+
+    while let Some(step) = queue.pop_front() {
+        match step {
+            Step::Root(root) => {
+                resolved = root;
+                pending.clear();
+            }
+            Step::Parent => {
+                if pending.pop().is_none() {
+                    resolved.pop();
+                }
+            }
+            Step::Name(name) => {
+                if !pending.is_empty() {
+                    pending.push(name);
+                    continue;
+                }
+                let candidate = resolved.join(&name);
+                match std::fs::symlink_metadata(&candidate) {
+                    Ok(meta) if meta.file_type().is_symlink() => {
+                        links += 1;
+                        if links > MAX_LINKS {
+                            return None;
+                        }
+                        let target = std::fs::read_link(&candidate).ok()?;
+                        let mut expanded: Vec<Step> = steps_of(&target);
+                        // Relative targets continue from the link's directory (`resolved`).
+                        while let Some(s) = expanded.pop() {
+                            queue.push_front(s);
+                        }
+                    }
+                    Ok(_) => resolved = candidate,
+                    Err(_) => pending.push(name),
+                }
+            }
+        }
+    }
+    for name in pending {
+        resolved.push(name);
+    }
+    if resolved.as_os_str().is_empty() {
+        return None;
+    }
+    Some(resolved)
+}
+
+#[cfg(all(test, unix))]
+mod tests {
+    use super::*;
+    use std::os::unix::fs::symlink;
+
+    fn canon(p: &Path) -> String {
+        std::fs::canonicalize(p)
+            .unwrap()
+            .to_string_lossy()
+            .into_owned()
+    }
+
+    #[test]
+    fn relative_paths_need_an_absolute_cwd() {
+        assert_eq!(real_path("a.txt", None), None);
+        assert_eq!(real_path("a.txt", Some("rel/dir")), None);
+        assert_eq!(real_path("", Some("/")), None);
+    }
+
+    #[test]
+    fn existing_and_missing_files_under_a_symlinked_dir() {
+        let tmp = tempfile::tempdir().unwrap();
+        let base = canon(tmp.path());
+        std::fs::create_dir(tmp.path().join("real")).unwrap();
+        std::fs::write(tmp.path().join("real/exists.txt"), "x").unwrap();
+        symlink(tmp.path().join("real"), tmp.path().join("link")).unwrap();
+
+        let link = format!("{base}/link");
+        assert_eq!(
+            real_path(&format!("{link}/exists.txt"), None),
+            Some(format!("{base}/real/exists.txt"))
+        );
+        assert_eq!(
+            real_path(&format!("{link}/new/dir/file.txt"), None),
+            Some(format!("{base}/real/new/dir/file.txt"))
+        );
+        // Relative to a cwd that is itself the link.
+        assert_eq!(
+            real_path("sub/../x.txt", Some(&link)),
+            Some(format!("{base}/real/x.txt"))
+        );
+    }
+
+    #[test]
+    fn dotdot_after_a_link_leaves_the_target() {
+        let tmp = tempfile::tempdir().unwrap();
+        let base = canon(tmp.path());
+        std::fs::create_dir_all(tmp.path().join("a/b")).unwrap();
+        std::fs::create_dir(tmp.path().join("c")).unwrap();
+        // c/l -> ../a/b ; c/l/.. is a, not c.
+        symlink("../a/b", tmp.path().join("c/l")).unwrap();
+        assert_eq!(
+            real_path(&format!("{base}/c/l/../f"), None),
+            Some(format!("{base}/a/f"))
+        );
+    }
+
+    #[test]
+    fn dangling_links_are_followed_and_loops_cut() {
+        let tmp = tempfile::tempdir().unwrap();
+        let base = canon(tmp.path());
+        symlink(
+            tmp.path().join("target-not-yet"),
+            tmp.path().join("dangling"),
+        )
+        .unwrap();
+        assert_eq!(
+            real_path(&format!("{base}/dangling"), None),
+            Some(format!("{base}/target-not-yet"))
+        );
+        symlink(tmp.path().join("loop2"), tmp.path().join("loop1")).unwrap();
+        symlink(tmp.path().join("loop1"), tmp.path().join("loop2")).unwrap();
+        assert_eq!(real_path(&format!("{base}/loop1/x"), None), None);
+    }
+
+    #[test]
+    fn missing_components_collapse_lexically() {
+        assert_eq!(
+            real_path("/nonexistent-prempti/a/../b/./c", None),
+            Some("/nonexistent-prempti/b/c".to_owned())
+        );
+        assert_eq!(real_path("/../..", None), Some("/".to_owned()));
+    }
+}
