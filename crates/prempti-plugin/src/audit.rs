@@ -93,29 +93,65 @@ impl AuditRecord {
         matched: Vec<MatchedRule>,
         latency: Duration,
     ) -> AuditRecord {
-        unimplemented!()
+        AuditRecord {
+            v: AUDIT_VERSION,
+            time: format_time(jiff::Timestamp::now()),
+            correlation_id,
+            engine,
+            agent,
+            session_id: None,
+            cwd: None,
+            tool_name: None,
+            tool_kind: None,
+            tool_use_id: None,
+            command: None,
+            file_path: None,
+            url: None,
+            mcp_server: None,
+            mode: verdict.mode,
+            decision: verdict.decision,
+            policy_decision: verdict.policy_decision,
+            reason: verdict.reason.clone(),
+            matched,
+            latency_us: u64::try_from(latency.as_micros()).unwrap_or(u64::MAX),
+            payload: None,
+            payload_omitted: false,
+        }
     }
 
     /// Stores `payload` (the agent's stdin) if it is at most `cap` bytes, else sets
     /// `payload_omitted`. A payload that is not JSON is stored as a JSON string.
     pub fn set_payload(&mut self, payload: &str, cap: usize) {
-        unimplemented!()
+        if payload.len() > cap {
+            self.payload = None;
+            self.payload_omitted = true;
+            return;
+        }
+        self.payload_omitted = false;
+        self.payload = match RawValue::from_string(payload.trim().to_owned()) {
+            Ok(raw) => Some(raw),
+            // Not JSON (a bad request): keep the text itself, as a JSON string.
+            Err(_) => serde_json::to_string(payload)
+                .ok()
+                .and_then(|s| RawValue::from_string(s).ok()),
+        };
     }
 
     /// Serializes the record as one JSON line (without the newline).
     pub fn to_line(&self) -> Result<Vec<u8>, AuditError> {
-        unimplemented!()
+        // serde_json escapes control characters, so the line never contains a raw newline.
+        Ok(serde_json::to_vec(self)?)
     }
 
     /// Parses one line of `audit.jsonl`.
     pub fn from_line(line: &str) -> Result<AuditRecord, AuditError> {
-        unimplemented!()
+        Ok(serde_json::from_str(line.trim_end_matches(['\n', '\r']))?)
     }
 }
 
 /// Formats a timestamp as the audit log does (`2026-11-21T01:02:03.123456789Z`).
 pub fn format_time(time: jiff::Timestamp) -> String {
-    unimplemented!()
+    format!("{time:.9}")
 }
 
 /// Why an audit record could not be written or read.
@@ -139,12 +175,18 @@ pub struct AuditLog {
 impl AuditLog {
     /// Opens `path` (normally `log/audit.jsonl`) for appending with `policy`.
     pub fn open(path: impl Into<PathBuf>, policy: RotationPolicy) -> Result<AuditLog, AuditError> {
-        unimplemented!()
+        Ok(AuditLog {
+            file: RotatingFile::open(path, policy)?,
+            payload_cap: DEFAULT_PAYLOAD_CAP,
+        })
     }
 
     /// Sets the payload cap (default [`DEFAULT_PAYLOAD_CAP`]).
     pub fn with_payload_cap(self, cap: usize) -> AuditLog {
-        AuditLog { payload_cap: cap, ..self }
+        AuditLog {
+            payload_cap: cap,
+            ..self
+        }
     }
 
     /// The payload cap in force, for [`AuditRecord::set_payload`].
@@ -154,11 +196,144 @@ impl AuditLog {
 
     /// Appends one record as one whole line.
     pub fn append(&self, record: &AuditRecord) -> Result<(), AuditError> {
-        unimplemented!()
+        let line = record.to_line()?;
+        self.file.write_line(&line)?;
+        Ok(())
     }
 
     /// The underlying file.
     pub fn file(&self) -> &RotatingFile {
         &self.file
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::verdict::{resolve, RuntimeSettings, TagConfig};
+
+    fn record() -> AuditRecord {
+        let matched = vec![MatchedRule {
+            rule: "No pipe to shell".into(),
+            priority: "Critical".into(),
+            tags: vec!["coding_agent_deny".into()],
+            output: "curl piped into sh".into(),
+        }];
+        let verdict = resolve(&matched, &TagConfig::default(), RuntimeSettings::default());
+        let mut r = AuditRecord::new(
+            12,
+            Engine::Embedded,
+            Agent::ClaudeCode,
+            &verdict,
+            matched,
+            Duration::from_micros(412),
+        );
+        r.command = Some("curl x | sh".into());
+        r.cwd = Some("/home/u/p".into());
+        r
+    }
+
+    #[test]
+    fn record_has_the_documented_keys_and_round_trips() {
+        let mut r = record();
+        r.set_payload(
+            r#"{"tool_name":"Bash","tool_input":{"command":"curl x | sh"}}"#,
+            DEFAULT_PAYLOAD_CAP,
+        );
+        let line = String::from_utf8(r.to_line().unwrap()).unwrap();
+        assert!(!line.contains('\n'));
+        let v: serde_json::Value = serde_json::from_str(&line).unwrap();
+        for key in [
+            "v",
+            "time",
+            "correlation_id",
+            "engine",
+            "agent",
+            "session_id",
+            "cwd",
+            "tool_name",
+            "tool_kind",
+            "tool_use_id",
+            "command",
+            "file_path",
+            "url",
+            "mcp_server",
+            "mode",
+            "decision",
+            "policy_decision",
+            "reason",
+            "matched",
+            "latency_us",
+            "payload",
+        ] {
+            assert!(v.get(key).is_some(), "missing {key} in {line}");
+        }
+        assert_eq!(v["v"], 1);
+        assert_eq!(v["engine"], "embedded");
+        assert_eq!(v["agent"], "claude_code");
+        assert_eq!(v["decision"], "deny");
+        assert_eq!(v["reason"], "No pipe to shell: curl piped into sh");
+        assert_eq!(v["file_path"], serde_json::Value::Null);
+        assert_eq!(v["latency_us"], 412);
+        assert_eq!(v["payload"]["tool_input"]["command"], "curl x | sh");
+        assert!(v.get("payload_omitted").is_none());
+        let time = v["time"].as_str().unwrap();
+        assert!(
+            time.ends_with('Z') && time.len() == "2026-11-21T01:02:03.123456789Z".len(),
+            "{time}"
+        );
+
+        let back = AuditRecord::from_line(&line).unwrap();
+        assert_eq!(back.correlation_id, 12);
+        assert_eq!(back.matched, r.matched);
+        assert_eq!(back.payload.unwrap().get(), r.payload.unwrap().get());
+    }
+
+    #[test]
+    fn oversized_payload_is_omitted_and_bad_json_kept_as_text() {
+        let mut r = record();
+        r.set_payload(&"x".repeat(100), 10);
+        assert!(r.payload.is_none() && r.payload_omitted);
+        let v: serde_json::Value = serde_json::from_slice(&r.to_line().unwrap()).unwrap();
+        assert_eq!(v["payload_omitted"], true);
+        r.set_payload("not {json", 100);
+        assert_eq!(r.payload.as_ref().unwrap().get(), "\"not {json\"");
+        assert!(!r.payload_omitted);
+    }
+
+    #[test]
+    fn log_appends_whole_lines_and_rotates() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("log/audit.jsonl");
+        let log = AuditLog::open(
+            &path,
+            RotationPolicy {
+                max_bytes: 2000,
+                max_files: 2,
+            },
+        )
+        .unwrap();
+        let r = record();
+        let line_len = r.to_line().unwrap().len() as u64 + 1;
+        for _ in 0..20 {
+            log.append(&r).unwrap();
+        }
+        let current = std::fs::read_to_string(&path).unwrap();
+        assert!(current.len() as u64 <= 2000);
+        for line in current.lines() {
+            AuditRecord::from_line(line).unwrap();
+        }
+        assert!(log.file().rotated_path(1).exists());
+        assert!(log.file().rotated_path(2).exists());
+        assert!(!log.file().rotated_path(3).exists());
+        let kept: u64 = [
+            path.clone(),
+            log.file().rotated_path(1),
+            log.file().rotated_path(2),
+        ]
+        .iter()
+        .map(|p| std::fs::metadata(p).unwrap().len())
+        .sum();
+        assert_eq!(kept % line_len, 0, "only whole lines are kept");
     }
 }

@@ -1,11 +1,57 @@
 //! The broker: the local socket server the hook talks to.
 //!
-//! (Skeleton: public API only; implementation follows.)
+//! One connection carries one exchange: the hook sends one [`HookRequest`] frame and reads one
+//! [`HookResponse`] frame (framing in [`prempti_protocol::frame`]). The broker validates the
+//! request, gives it a monotonic correlation id and queues it as an [`IncomingCall`] for the
+//! host, which answers through [`IncomingCall::respond`]:
+//!
+//! - the embedded host (`premptictl daemon`) takes calls with the async [`CallReceiver::recv`];
+//! - the Falco host's source takes them with the blocking [`CallReceiver::recv_batch`] from
+//!   `next_batch`, which wakes as soon as a call arrives.
+//!
+//! # Failure policy
+//!
+//! Every path that does not reach a host verdict answers **deny** with a reason the model and
+//! the user can act on: malformed, oversized or wrong-version requests; a full queue
+//! ([`OVERLOADED_REASON`]); a call the host dropped without answering
+//! ([`EVALUATION_FAILED_REASON`]); a host that misses the deadline; shutdown. The broker's
+//! deadline ([`BrokerConfig::request_deadline`]) is shorter than the hook's total deadline, so
+//! the hook receives the broker's reason instead of timing out on its own.
+//!
+//! In `passthrough` mode the broker answers the default action as soon as the request is
+//! valid and still hands the call to the host, which evaluates and audits it
+//! ([`IncomingCall::answered_early`] is set and responding is a no-op).
+//!
+//! # Security
+//!
+//! On Unix the socket is created 0600 inside a 0700 directory owned by the broker's user (the
+//! directory is created or its mode fixed; a directory owned by someone else is refused). A
+//! stale socket file is removed only when nothing listens on it. Peers are checked with the
+//! kernel's credentials of the connection (`SO_PEERCRED` / `getpeereid`); a peer running as
+//! another effective uid is disconnected without an answer. On Windows the socket is a named
+//! pipe ([`prempti_protocol::paths::windows_pipe_name`]) whose default security only lets the
+//! creating user, administrators and SYSTEM write to it.
+//!
+//! # Runtimes
+//!
+//! [`Broker::bind`] runs on the caller's tokio runtime (which must have I/O and time enabled);
+//! [`Broker::bind_standalone`] starts a small current-thread runtime on a thread of its own,
+//! for the plugin inside Falco.
 
+use std::collections::VecDeque;
+use std::io;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-use prempti_protocol::{Decision, HookRequest, HookResponse};
+use interprocess::local_socket::tokio::{Listener, Stream};
+use interprocess::local_socket::traits::tokio::Listener as _;
+use interprocess::local_socket::ListenerOptions;
+use prempti_protocol::{frame, Decision, HookRequest, HookResponse, Mode, PROTOCOL_VERSION};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::sync::{oneshot, watch, Notify, Semaphore};
 
 use crate::verdict::{RuntimeSettings, SharedSettings, Verdict};
 
@@ -13,6 +59,21 @@ use crate::verdict::{RuntimeSettings, SharedSettings, Verdict};
 pub const OVERLOADED_REASON: &str = "Prempti is overloaded";
 /// Reason given when a call is dropped without an answer.
 pub const EVALUATION_FAILED_REASON: &str = "Prempti: evaluation failed";
+/// Reason given to calls pending when the broker shuts down.
+pub const SHUTTING_DOWN_REASON: &str =
+    "Prempti is shutting down; run `premptictl start` to restart it";
+
+/// Default number of calls that may wait for the host.
+pub const DEFAULT_QUEUE_CAPACITY: usize = 1024;
+/// Default number of connections open at once.
+pub const DEFAULT_MAX_CONNECTIONS: usize = 4096;
+/// How much earlier than the hook's deadline the broker gives up, so its deny reaches the hook.
+pub const DEADLINE_MARGIN: Duration = Duration::from_millis(500);
+
+/// How long writing a response may take.
+const WRITE_TIMEOUT: Duration = Duration::from_secs(2);
+/// How long a standalone broker waits for open connections to finish after shutdown.
+const DRAIN_TIMEOUT: Duration = Duration::from_secs(1);
 
 /// Broker settings.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -30,14 +91,28 @@ pub struct BrokerConfig {
 }
 
 impl BrokerConfig {
-    /// Defaults for `socket_path`.
+    /// Defaults for `socket_path`: 16 MiB frames, [`DEFAULT_QUEUE_CAPACITY`],
+    /// [`DEFAULT_MAX_CONNECTIONS`], and a deadline suited to the hook's default timeout.
     pub fn new(socket_path: impl Into<PathBuf>) -> BrokerConfig {
-        unimplemented!()
+        BrokerConfig {
+            socket_path: socket_path.into(),
+            max_request_bytes: frame::DEFAULT_MAX_REQUEST_BYTES,
+            queue_capacity: DEFAULT_QUEUE_CAPACITY,
+            request_deadline: Self::deadline_for_hook_timeout(Duration::from_millis(
+                prempti_protocol::env::DEFAULT_TIMEOUT_MS,
+            )),
+            max_connections: DEFAULT_MAX_CONNECTIONS,
+        }
     }
 
-    /// The broker deadline that suits a hook deadline of `hook_timeout`.
+    /// The broker deadline that suits a hook deadline of `hook_timeout`: [`DEADLINE_MARGIN`]
+    /// shorter, or 90% of it for short deadlines, so the broker's deny arrives first.
     pub fn deadline_for_hook_timeout(hook_timeout: Duration) -> Duration {
-        unimplemented!()
+        if hook_timeout >= DEADLINE_MARGIN * 5 {
+            hook_timeout - DEADLINE_MARGIN
+        } else {
+            hook_timeout.mul_f64(0.9)
+        }
     }
 }
 
@@ -62,6 +137,38 @@ pub struct BrokerStats {
     pub dropped: u64,
 }
 
+#[derive(Debug, Default)]
+struct Counters {
+    connections: AtomicU64,
+    rejected_peers: AtomicU64,
+    bad_requests: AtomicU64,
+    overloaded: AtomicU64,
+    deadline_expired: AtomicU64,
+    queued: AtomicU64,
+    answered: AtomicU64,
+    dropped: AtomicU64,
+}
+
+impl Counters {
+    fn bump(counter: &AtomicU64) {
+        counter.fetch_add(1, Ordering::Relaxed);
+    }
+
+    fn snapshot(&self) -> BrokerStats {
+        let get = |c: &AtomicU64| c.load(Ordering::Relaxed);
+        BrokerStats {
+            connections: get(&self.connections),
+            rejected_peers: get(&self.rejected_peers),
+            bad_requests: get(&self.bad_requests),
+            overloaded: get(&self.overloaded),
+            deadline_expired: get(&self.deadline_expired),
+            queued: get(&self.queued),
+            answered: get(&self.answered),
+            dropped: get(&self.dropped),
+        }
+    }
+}
+
 /// Why the broker could not start.
 #[derive(Debug, thiserror::Error)]
 pub enum BrokerError {
@@ -72,7 +179,7 @@ pub enum BrokerError {
         path: PathBuf,
         /// The underlying error.
         #[source]
-        source: std::io::Error,
+        source: io::Error,
     },
     /// The socket directory belongs to another user.
     #[error("the socket directory {path} belongs to another user")]
@@ -99,88 +206,93 @@ pub enum BrokerError {
         path: PathBuf,
         /// The underlying error.
         #[source]
-        source: std::io::Error,
+        source: io::Error,
     },
+    /// [`Broker::bind`] was called outside a tokio runtime.
+    #[error("the broker needs a tokio runtime (use bind_standalone outside one)")]
+    NoRuntime,
     /// Starting the broker's own runtime failed.
     #[error("cannot start the broker runtime: {0}")]
-    Runtime(#[source] std::io::Error),
+    Runtime(#[source] io::Error),
 }
 
-/// A running broker. Dropping it shuts it down.
+// ---------------------------------------------------------------------------------------------
+// The queue between connections and the host.
+
+#[derive(Debug, Default)]
+struct QueueState {
+    calls: VecDeque<IncomingCall>,
+    closed: bool,
+}
+
+/// A bounded queue with both a blocking (condvar) and an async (notify) consumer side.
 #[derive(Debug)]
-pub struct Broker {
-    _private: (),
+struct Queue {
+    state: Mutex<QueueState>,
+    capacity: usize,
+    cond: Condvar,
+    notify: Notify,
 }
 
-impl Broker {
-    /// Binds the socket and starts accepting on the caller's tokio runtime.
-    pub async fn bind(
-        config: BrokerConfig,
-        settings: SharedSettings,
-    ) -> Result<(Broker, CallReceiver), BrokerError> {
-        unimplemented!()
-    }
-
-    /// Binds the socket and serves it from a small runtime on a background thread of its own
-    /// (for the plugin inside Falco). Callable from any thread, inside a runtime or not.
-    pub fn bind_standalone(
-        config: BrokerConfig,
-        settings: SharedSettings,
-    ) -> Result<(Broker, CallReceiver), BrokerError> {
-        unimplemented!()
-    }
-
-    /// The socket path.
-    pub fn local_path(&self) -> &Path {
-        unimplemented!()
-    }
-
-    /// The settings handle the broker reads.
-    pub fn settings(&self) -> &SharedSettings {
-        unimplemented!()
-    }
-
-    /// A snapshot of the counters.
-    pub fn stats(&self) -> BrokerStats {
-        unimplemented!()
-    }
-
-    /// Stops accepting, denies every pending call and removes the socket file. Idempotent.
-    pub fn shutdown(&self) {
-        unimplemented!()
-    }
+enum PushError {
+    Full(IncomingCall),
+    Closed(IncomingCall),
 }
 
-/// The host's end of the queue of incoming calls.
-#[derive(Debug)]
-pub struct CallReceiver {
-    _private: (),
-}
-
-impl CallReceiver {
-    /// Waits for the next call; `None` once the broker has shut down.
-    pub async fn recv(&mut self) -> Option<IncomingCall> {
-        unimplemented!()
+impl Queue {
+    fn new(capacity: usize) -> Queue {
+        Queue {
+            state: Mutex::default(),
+            capacity: capacity.max(1),
+            cond: Condvar::new(),
+            notify: Notify::new(),
+        }
     }
 
-    /// Blocks until at least one call is there or `timeout` passes, then returns up to `max`
-    /// calls (empty on timeout or shutdown). For the Falco source's `next_batch`.
-    pub fn recv_batch(&mut self, max: usize, timeout: Duration) -> Vec<IncomingCall> {
-        unimplemented!()
+    fn lock(&self) -> MutexGuard<'_, QueueState> {
+        // Nothing panics while holding this lock; if it ever did, the queue is still consistent.
+        self.state
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
-    /// Takes a call if one is waiting.
-    pub fn try_recv(&mut self) -> Option<IncomingCall> {
-        unimplemented!()
+    fn push(&self, call: IncomingCall) -> Result<(), PushError> {
+        {
+            let mut state = self.lock();
+            if state.closed {
+                return Err(PushError::Closed(call));
+            }
+            if state.calls.len() >= self.capacity {
+                return Err(PushError::Full(call));
+            }
+            state.calls.push_back(call);
+        }
+        self.cond.notify_one();
+        self.notify.notify_one();
+        Ok(())
     }
 
-    /// Whether the broker has shut down and the queue is empty.
-    pub fn is_closed(&self) -> bool {
-        unimplemented!()
+    /// Closes the queue and returns what was waiting in it.
+    fn close(&self) -> Vec<IncomingCall> {
+        let drained = {
+            let mut state = self.lock();
+            state.closed = true;
+            state.calls.drain(..).collect()
+        };
+        self.cond.notify_all();
+        self.notify.notify_waiters();
+        // A consumer between its check and its wait holds no permit from notify_waiters; this
+        // stored permit wakes it.
+        self.notify.notify_one();
+        drained
     }
 }
 
-/// One tool call waiting for its verdict. Dropping it unanswered answers deny.
+// ---------------------------------------------------------------------------------------------
+// Calls.
+
+/// One tool call waiting for its verdict. Dropping it unanswered answers deny
+/// ([`EVALUATION_FAILED_REASON`]).
 #[derive(Debug)]
 pub struct IncomingCall {
     /// The broker's monotonic id of this call.
@@ -189,30 +301,747 @@ pub struct IncomingCall {
     pub request: HookRequest,
     /// When the request arrived.
     pub received: Instant,
-    /// The settings in force when it arrived: resolve with these.
+    /// The settings in force when it arrived: resolve with these, so the recorded verdict is
+    /// the one the hook gets even if the mode switches meanwhile.
     pub settings: RuntimeSettings,
     /// Set when the broker already answered (passthrough mode); responding is then a no-op.
     pub answered_early: bool,
+    deadline: Instant,
+    responder: Option<oneshot::Sender<HookResponse>>,
+    counters: Arc<Counters>,
 }
 
 impl IncomingCall {
     /// Sends the verdict to the hook. Returns whether the hook was still waiting for it.
     pub fn respond(self, decision: Decision, reason: String) -> bool {
-        unimplemented!()
+        let counters = Arc::clone(&self.counters);
+        let sent = self.send(decision, reason);
+        if sent {
+            Counters::bump(&counters.answered);
+        }
+        sent
+    }
+
+    /// Answers without counting it as a host verdict (overload and shutdown paths).
+    fn send(mut self, decision: Decision, reason: String) -> bool {
+        let response = self.response(decision, reason);
+        match self.responder.take() {
+            Some(tx) => tx.send(response).is_ok(),
+            None => false,
+        }
     }
 
     /// Sends `verdict`'s decision and reason.
     pub fn respond_verdict(self, verdict: &Verdict) -> bool {
-        unimplemented!()
+        let reason = verdict.reason.clone();
+        self.respond(verdict.decision, reason)
     }
 
     /// The response `respond` would send.
     pub fn response(&self, decision: Decision, reason: String) -> HookResponse {
-        unimplemented!()
+        HookResponse::new(self.request.nonce, self.correlation_id, decision, reason)
     }
 
     /// When the broker stops waiting and denies this call.
     pub fn deadline(&self) -> Instant {
-        unimplemented!()
+        self.deadline
+    }
+}
+
+impl Drop for IncomingCall {
+    fn drop(&mut self) {
+        if let Some(tx) = self.responder.take() {
+            let response = self.response(Decision::Deny, EVALUATION_FAILED_REASON.to_owned());
+            if tx.send(response).is_ok() {
+                Counters::bump(&self.counters.dropped);
+            }
+        }
+    }
+}
+
+/// The host's end of the queue of incoming calls.
+#[derive(Debug)]
+pub struct CallReceiver {
+    queue: Arc<Queue>,
+}
+
+impl CallReceiver {
+    /// Waits for the next call; `None` once the broker has shut down.
+    pub async fn recv(&mut self) -> Option<IncomingCall> {
+        loop {
+            let notified = self.queue.notify.notified();
+            tokio::pin!(notified);
+            // Register interest before checking, so a push between the check and the wait
+            // still wakes us.
+            notified.as_mut().enable();
+            {
+                let mut state = self.queue.lock();
+                if let Some(call) = state.calls.pop_front() {
+                    return Some(call);
+                }
+                if state.closed {
+                    return None;
+                }
+            }
+            notified.await;
+        }
+    }
+
+    /// Blocks until at least one call is there or `timeout` passes, then returns up to `max`
+    /// calls (empty on timeout or shutdown). For the Falco source's `next_batch`; do not call
+    /// it from an async task.
+    pub fn recv_batch(&mut self, max: usize, timeout: Duration) -> Vec<IncomingCall> {
+        let max = max.max(1);
+        let guard = self.queue.lock();
+        let (mut state, _) = self
+            .queue
+            .cond
+            .wait_timeout_while(guard, timeout, |s| s.calls.is_empty() && !s.closed)
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let n = state.calls.len().min(max);
+        state.calls.drain(..n).collect()
+    }
+
+    /// Takes a call if one is waiting.
+    pub fn try_recv(&mut self) -> Option<IncomingCall> {
+        self.queue.lock().calls.pop_front()
+    }
+
+    /// Whether the broker has shut down and the queue is empty.
+    pub fn is_closed(&self) -> bool {
+        let state = self.queue.lock();
+        state.closed && state.calls.is_empty()
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The broker.
+
+#[derive(Debug)]
+struct Shared {
+    config: BrokerConfig,
+    settings: SharedSettings,
+    next_id: AtomicU64,
+    counters: Arc<Counters>,
+    queue: Arc<Queue>,
+    shutdown: watch::Sender<bool>,
+    connections: Arc<Semaphore>,
+}
+
+impl Shared {
+    fn is_shut_down(&self) -> bool {
+        *self.shutdown.borrow()
+    }
+}
+
+/// A running broker. Dropping it shuts it down.
+#[derive(Debug)]
+pub struct Broker {
+    shared: Arc<Shared>,
+    socket: BoundSocket,
+    stopped: AtomicBool,
+    thread: Mutex<Option<JoinHandle<()>>>,
+}
+
+impl Broker {
+    /// Binds the socket and starts accepting on the caller's tokio runtime.
+    pub async fn bind(
+        config: BrokerConfig,
+        settings: SharedSettings,
+    ) -> Result<(Broker, CallReceiver), BrokerError> {
+        let handle = tokio::runtime::Handle::try_current().map_err(|_| BrokerError::NoRuntime)?;
+        let (shared, socket, listener) = Self::prepare(config, settings)?;
+        handle.spawn(accept_loop(Arc::clone(&shared), listener));
+        let receiver = CallReceiver {
+            queue: Arc::clone(&shared.queue),
+        };
+        let broker = Broker {
+            shared,
+            socket,
+            stopped: AtomicBool::new(false),
+            thread: Mutex::new(None),
+        };
+        Ok((broker, receiver))
+    }
+
+    /// Binds the socket and serves it from a small runtime on a background thread of its own
+    /// (for the plugin inside Falco). Callable from any thread, inside a runtime or not.
+    pub fn bind_standalone(
+        config: BrokerConfig,
+        settings: SharedSettings,
+    ) -> Result<(Broker, CallReceiver), BrokerError> {
+        let (tx, rx) = std::sync::mpsc::channel();
+        let thread = std::thread::Builder::new()
+            .name("prempti-broker".into())
+            .spawn(move || {
+                let runtime = match tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                {
+                    Ok(rt) => rt,
+                    Err(e) => {
+                        let _ = tx.send(Err(BrokerError::Runtime(e)));
+                        return;
+                    }
+                };
+                runtime.block_on(async move {
+                    let prepared = Self::prepare(config, settings);
+                    let (shared, socket, listener) = match prepared {
+                        Ok(p) => p,
+                        Err(e) => {
+                            let _ = tx.send(Err(e));
+                            return;
+                        }
+                    };
+                    let mut stop = shared.shutdown.subscribe();
+                    let accept = tokio::spawn(accept_loop(Arc::clone(&shared), listener));
+                    if tx.send(Ok((Arc::clone(&shared), socket))).is_err() {
+                        shared.shutdown.send_replace(true);
+                    }
+                    stopped(&mut stop).await;
+                    let _ = accept.await;
+                    // Let open connections write their denials before the runtime goes away.
+                    let all = u32::try_from(shared.config.max_connections).unwrap_or(u32::MAX);
+                    let _ =
+                        tokio::time::timeout(DRAIN_TIMEOUT, shared.connections.acquire_many(all))
+                            .await;
+                });
+            })
+            .map_err(BrokerError::Runtime)?;
+        match rx.recv() {
+            Ok(Ok((shared, socket))) => {
+                let receiver = CallReceiver {
+                    queue: Arc::clone(&shared.queue),
+                };
+                let broker = Broker {
+                    shared,
+                    socket,
+                    stopped: AtomicBool::new(false),
+                    thread: Mutex::new(Some(thread)),
+                };
+                Ok((broker, receiver))
+            }
+            Ok(Err(e)) => {
+                let _ = thread.join();
+                Err(e)
+            }
+            Err(_) => {
+                let _ = thread.join();
+                Err(BrokerError::Runtime(io::Error::other(
+                    "the broker thread ended before binding",
+                )))
+            }
+        }
+    }
+
+    fn prepare(
+        mut config: BrokerConfig,
+        settings: SharedSettings,
+    ) -> Result<(Arc<Shared>, BoundSocket, Listener), BrokerError> {
+        config.max_connections = config.max_connections.clamp(1, Semaphore::MAX_PERMITS);
+        let (socket, listener) = bind_socket(&config.socket_path)?;
+        let (shutdown, _) = watch::channel(false);
+        let shared = Arc::new(Shared {
+            queue: Arc::new(Queue::new(config.queue_capacity)),
+            connections: Arc::new(Semaphore::new(config.max_connections)),
+            config,
+            settings,
+            next_id: AtomicU64::new(1),
+            counters: Arc::new(Counters::default()),
+            shutdown,
+        });
+        Ok((shared, socket, listener))
+    }
+
+    /// The socket path.
+    pub fn local_path(&self) -> &Path {
+        &self.shared.config.socket_path
+    }
+
+    /// The settings handle the broker reads.
+    pub fn settings(&self) -> &SharedSettings {
+        &self.shared.settings
+    }
+
+    /// A snapshot of the counters.
+    pub fn stats(&self) -> BrokerStats {
+        self.shared.counters.snapshot()
+    }
+
+    /// Stops accepting, denies every pending call and removes the socket file. Idempotent.
+    ///
+    /// A standalone broker also waits (up to a second) for open connections to be answered.
+    pub fn shutdown(&self) {
+        if self.stopped.swap(true, Ordering::AcqRel) {
+            return;
+        }
+        self.shared.shutdown.send_replace(true);
+        for call in self.shared.queue.close() {
+            call.send(Decision::Deny, SHUTTING_DOWN_REASON.to_owned());
+        }
+        self.socket.remove();
+        let thread = self
+            .thread
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .take();
+        if let Some(thread) = thread {
+            if thread.thread().id() != std::thread::current().id() {
+                let _ = thread.join();
+            }
+        }
+    }
+}
+
+impl Drop for Broker {
+    fn drop(&mut self) {
+        self.shutdown();
+    }
+}
+
+/// Resolves once shutdown is signalled (or the signal's sender is gone).
+async fn stopped(stop: &mut watch::Receiver<bool>) {
+    // The guard `wait_for` returns is not `Send`: drop it here, inside.
+    let _ = stop.wait_for(|stopped| *stopped).await.map(|_| ());
+}
+
+async fn accept_loop(shared: Arc<Shared>, listener: Listener) {
+    let mut stop = shared.shutdown.subscribe();
+    loop {
+        if shared.is_shut_down() {
+            break;
+        }
+        let accepted = tokio::select! {
+            _ = stopped(&mut stop) => break,
+            accepted = listener.accept() => accepted,
+        };
+        match accepted {
+            Ok(stream) => {
+                Counters::bump(&shared.counters.connections);
+                let arrived = tokio::time::Instant::now();
+                match Arc::clone(&shared.connections).try_acquire_owned() {
+                    Ok(permit) => {
+                        let shared = Arc::clone(&shared);
+                        tokio::spawn(async move {
+                            serve_connection(&shared, stream, arrived).await;
+                            drop(permit);
+                        });
+                    }
+                    Err(_) => {
+                        Counters::bump(&shared.counters.overloaded);
+                        tokio::spawn(refuse_overloaded(stream));
+                    }
+                }
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "broker: accept failed");
+                // Out of descriptors and the like: back off a little instead of spinning.
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+        }
+    }
+    drop(listener);
+}
+
+/// Answers a connection over the limit without reading its request (its nonce is unknown, so
+/// the hook reports a mismatch and denies).
+async fn refuse_overloaded(mut stream: Stream) {
+    let response = HookResponse::new(0, 0, Decision::Deny, OVERLOADED_REASON.to_owned());
+    write_response(&mut stream, &response).await;
+}
+
+async fn serve_connection(shared: &Shared, mut stream: Stream, arrived: tokio::time::Instant) {
+    if !peer_is_same_user(&stream) {
+        Counters::bump(&shared.counters.rejected_peers);
+        tracing::warn!("broker: refused a connection from another user");
+        return;
+    }
+    let deadline = arrived + shared.config.request_deadline;
+    let mut stop = shared.shutdown.subscribe();
+
+    let read = tokio::select! {
+        read = tokio::time::timeout_at(deadline, read_frame(&mut stream, shared.config.max_request_bytes)) => read,
+        _ = stopped(&mut stop) => {
+            let response = HookResponse::new(0, 0, Decision::Deny, SHUTTING_DOWN_REASON.to_owned());
+            write_response(&mut stream, &response).await;
+            return;
+        }
+    };
+    let body = match read {
+        Err(_elapsed) => {
+            Counters::bump(&shared.counters.deadline_expired);
+            return;
+        }
+        Ok(Err(frame::FrameError::Closed)) | Ok(Err(frame::FrameError::Io(_))) => return,
+        Ok(Err(e)) => {
+            Counters::bump(&shared.counters.bad_requests);
+            let response = HookResponse::new(
+                0,
+                0,
+                Decision::Deny,
+                format!("Prempti refused the request: {e}"),
+            );
+            write_response(&mut stream, &response).await;
+            return;
+        }
+        Ok(Ok(body)) => body,
+    };
+    let request = match validate(&body) {
+        Ok(request) => request,
+        Err((nonce, reason)) => {
+            Counters::bump(&shared.counters.bad_requests);
+            let response = HookResponse::new(nonce, 0, Decision::Deny, reason);
+            write_response(&mut stream, &response).await;
+            return;
+        }
+    };
+
+    let correlation_id = shared.next_id.fetch_add(1, Ordering::Relaxed);
+    let settings = shared.settings.get();
+    let nonce = request.nonce;
+    let (tx, mut rx) = oneshot::channel();
+    let mut call = IncomingCall {
+        correlation_id,
+        request,
+        received: Instant::now(),
+        settings,
+        answered_early: false,
+        deadline: deadline.into_std(),
+        responder: Some(tx),
+        counters: Arc::clone(&shared.counters),
+    };
+    if settings.mode == Mode::Passthrough {
+        // Answer at once; the host still evaluates and audits the call.
+        call.answered_early = true;
+        call.responder = None;
+        let response = HookResponse::new(
+            nonce,
+            correlation_id,
+            settings.default_action.decision(),
+            String::new(),
+        );
+        write_response(&mut stream, &response).await;
+        match shared.queue.push(call) {
+            Ok(()) => Counters::bump(&shared.counters.queued),
+            Err(PushError::Full(_)) => Counters::bump(&shared.counters.overloaded),
+            Err(PushError::Closed(_)) => {}
+        }
+        return;
+    }
+    match shared.queue.push(call) {
+        Ok(()) => Counters::bump(&shared.counters.queued),
+        Err(PushError::Full(call)) => {
+            Counters::bump(&shared.counters.overloaded);
+            call.send(Decision::Deny, OVERLOADED_REASON.to_owned());
+        }
+        Err(PushError::Closed(call)) => {
+            call.send(Decision::Deny, SHUTTING_DOWN_REASON.to_owned());
+        }
+    }
+
+    let deny = |reason: String| HookResponse::new(nonce, correlation_id, Decision::Deny, reason);
+    let response = tokio::select! {
+        answer = &mut rx => match answer {
+            Ok(response) => response,
+            Err(_) => deny(EVALUATION_FAILED_REASON.to_owned()),
+        },
+        _ = tokio::time::sleep_until(deadline) => {
+            Counters::bump(&shared.counters.deadline_expired);
+            deny(format!(
+                "Prempti did not reach a verdict within {} ms (the rule engine may be stuck or overloaded); \
+                 the call was denied to stay safe. `premptictl status` shows what is wrong",
+                shared.config.request_deadline.as_millis()
+            ))
+        }
+        _ = stopped(&mut stop) => deny(SHUTTING_DOWN_REASON.to_owned()),
+    };
+    write_response(&mut stream, &response).await;
+}
+
+/// Reads one frame: the header is checked against `max` before any body byte is read.
+async fn read_frame(stream: &mut Stream, max: u32) -> Result<Vec<u8>, frame::FrameError> {
+    let mut header = [0u8; frame::HEADER_LEN];
+    let mut filled = 0;
+    while filled < header.len() {
+        let n = stream.read(&mut header[filled..]).await?;
+        if n == 0 {
+            return Err(if filled == 0 {
+                frame::FrameError::Closed
+            } else {
+                frame::FrameError::Io(io::ErrorKind::UnexpectedEof.into())
+            });
+        }
+        filled += n;
+    }
+    let len = frame::decode_header(header, max)?;
+    // Grow with the data actually received rather than trusting the declared length.
+    let mut body = Vec::with_capacity(len.min(64 * 1024));
+    let read = (&mut *stream)
+        .take(len as u64)
+        .read_to_end(&mut body)
+        .await?;
+    if read != len {
+        return Err(frame::FrameError::Io(io::ErrorKind::UnexpectedEof.into()));
+    }
+    Ok(body)
+}
+
+/// Checks a request body; on failure returns the nonce to echo (0 when unknown) and the reason.
+fn validate(body: &[u8]) -> Result<HookRequest, (u64, String)> {
+    match serde_json::from_slice::<HookRequest>(body) {
+        Ok(request) if request.version != PROTOCOL_VERSION => Err((
+            request.nonce,
+            format!(
+                "Prempti refused the request: the hook speaks protocol version {}, the broker speaks {}; \
+                 reinstall so both come from the same release",
+                request.version, PROTOCOL_VERSION
+            ),
+        )),
+        Ok(request) => {
+            if serde_json::from_str::<serde::de::IgnoredAny>(&request.payload).is_err() {
+                return Err((
+                    request.nonce,
+                    "Prempti refused the call: the agent's hook input is not valid JSON".to_owned(),
+                ));
+            }
+            Ok(request)
+        }
+        Err(e) => {
+            let value = serde_json::from_slice::<serde_json::Value>(body).ok();
+            let nonce = value.as_ref().and_then(|v| v.get("nonce")).and_then(serde_json::Value::as_u64).unwrap_or(0);
+            let version = value.as_ref().and_then(|v| v.get("version")).and_then(serde_json::Value::as_u64);
+            let reason = match version {
+                Some(v) if v != u64::from(PROTOCOL_VERSION) => format!(
+                    "Prempti refused the request: the hook speaks protocol version {v}, the broker speaks {}; \
+                     reinstall so both come from the same release",
+                    PROTOCOL_VERSION
+                ),
+                _ => format!("Prempti refused a malformed request: {e}"),
+            };
+            Err((nonce, reason))
+        }
+    }
+}
+
+async fn write_response(stream: &mut Stream, response: &HookResponse) {
+    let Ok(bytes) = frame::encode_message(response) else {
+        return;
+    };
+    let write = async {
+        stream.write_all(&bytes).await?;
+        stream.flush().await
+    };
+    if let Ok(Err(e)) = tokio::time::timeout(WRITE_TIMEOUT, write).await {
+        tracing::debug!(error = %e, "broker: could not write a response");
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Platform specifics: binding and peer checks.
+
+/// What to clean up at shutdown.
+#[derive(Debug)]
+struct BoundSocket {
+    #[cfg(unix)]
+    path: PathBuf,
+    /// Device and inode of the socket file we created, so shutdown never removes a successor's.
+    #[cfg(unix)]
+    identity: Option<(u64, u64)>,
+}
+
+impl BoundSocket {
+    fn remove(&self) {
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::MetadataExt;
+            if let Ok(meta) = std::fs::symlink_metadata(&self.path) {
+                if Some((meta.dev(), meta.ino())) == self.identity {
+                    let _ = std::fs::remove_file(&self.path);
+                }
+            }
+        }
+    }
+}
+
+#[cfg(unix)]
+fn current_euid() -> u32 {
+    // SAFETY: geteuid has no preconditions and cannot fail.
+    unsafe { libc::geteuid() }
+}
+
+#[cfg(unix)]
+fn bind_socket(path: &Path) -> Result<(BoundSocket, Listener), BrokerError> {
+    use interprocess::local_socket::{GenericFilePath, ToFsName};
+    use std::os::unix::fs::{DirBuilderExt, FileTypeExt, MetadataExt, PermissionsExt};
+
+    let dir = match path.parent().filter(|p| !p.as_os_str().is_empty()) {
+        Some(dir) => dir.to_path_buf(),
+        None => PathBuf::from("."),
+    };
+    let dir_err = |source| BrokerError::Directory {
+        path: dir.clone(),
+        source,
+    };
+    std::fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(&dir)
+        .map_err(dir_err)?;
+    let meta = std::fs::metadata(&dir).map_err(dir_err)?;
+    if meta.uid() != current_euid() {
+        return Err(BrokerError::ForeignDirectory { path: dir });
+    }
+    if meta.permissions().mode() & 0o777 != 0o700 {
+        std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o700)).map_err(dir_err)?;
+    }
+
+    match std::fs::symlink_metadata(path) {
+        Ok(meta) if meta.file_type().is_socket() => {
+            match std::os::unix::net::UnixStream::connect(path) {
+                Ok(_) => {
+                    return Err(BrokerError::InUse {
+                        path: path.to_path_buf(),
+                    })
+                }
+                Err(_) => {
+                    // Nobody listens: a leftover of a broker that did not shut down cleanly.
+                    match std::fs::remove_file(path) {
+                        Err(e) if e.kind() != io::ErrorKind::NotFound => {
+                            return Err(BrokerError::Bind {
+                                path: path.to_path_buf(),
+                                source: e,
+                            })
+                        }
+                        _ => {}
+                    }
+                }
+            }
+        }
+        Ok(_) => {
+            return Err(BrokerError::NotASocket {
+                path: path.to_path_buf(),
+            })
+        }
+        Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+        Err(e) => {
+            return Err(BrokerError::Bind {
+                path: path.to_path_buf(),
+                source: e,
+            })
+        }
+    }
+
+    let bind_err = |source| BrokerError::Bind {
+        path: path.to_path_buf(),
+        source,
+    };
+    let name = path.to_fs_name::<GenericFilePath>().map_err(bind_err)?;
+    let listener = ListenerOptions::new()
+        .name(name)
+        .reclaim_name(false)
+        .create_tokio()
+        .map_err(|e| match e.kind() {
+            io::ErrorKind::AddrInUse => BrokerError::InUse {
+                path: path.to_path_buf(),
+            },
+            _ => bind_err(e),
+        })?;
+    // The directory is 0700, so nobody else could reach the socket before this chmod.
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600)).map_err(bind_err)?;
+    let identity = std::fs::symlink_metadata(path)
+        .ok()
+        .map(|m| (m.dev(), m.ino()));
+    Ok((
+        BoundSocket {
+            path: path.to_path_buf(),
+            identity,
+        },
+        listener,
+    ))
+}
+
+#[cfg(unix)]
+fn peer_is_same_user(stream: &Stream) -> bool {
+    use interprocess::local_socket::traits::StreamCommon;
+    // The kernel's record of the connecting process (SO_PEERCRED on Linux, getpeereid on the
+    // BSDs and macOS), not anything the peer says about itself.
+    match stream.peer_creds() {
+        Ok(creds) => creds.euid() == Some(current_euid()),
+        Err(e) => {
+            tracing::warn!(error = %e, "broker: cannot read the peer's credentials");
+            false
+        }
+    }
+}
+
+#[cfg(windows)]
+fn bind_socket(path: &Path) -> Result<(BoundSocket, Listener), BrokerError> {
+    use interprocess::local_socket::{GenericNamespaced, ToNsName};
+
+    let pipe = prempti_protocol::paths::windows_pipe_name(path);
+    let bind_err = |source| BrokerError::Bind {
+        path: path.to_path_buf(),
+        source,
+    };
+    let short = pipe.trim_start_matches(r"\\.\pipe\").to_owned();
+    let name = short.to_ns_name::<GenericNamespaced>().map_err(bind_err)?;
+    // The default named-pipe security grants write access only to the creating user,
+    // administrators and SYSTEM; remote clients are rejected by the pipe itself.
+    let listener = ListenerOptions::new()
+        .name(name)
+        .create_tokio()
+        .map_err(|e| match e.kind() {
+            io::ErrorKind::AddrInUse | io::ErrorKind::PermissionDenied => BrokerError::InUse {
+                path: path.to_path_buf(),
+            },
+            _ => bind_err(e),
+        })?;
+    Ok((BoundSocket {}, listener))
+}
+
+#[cfg(windows)]
+fn peer_is_same_user(_stream: &Stream) -> bool {
+    // Access is enforced by the pipe's security descriptor at connect time.
+    true
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn broker_deadline_is_shorter_than_the_hook_deadline() {
+        assert_eq!(
+            BrokerConfig::deadline_for_hook_timeout(Duration::from_secs(5)),
+            Duration::from_millis(4500)
+        );
+        let short = BrokerConfig::deadline_for_hook_timeout(Duration::from_millis(100));
+        assert!(short < Duration::from_millis(100) && short > Duration::ZERO);
+        let config = BrokerConfig::new("/tmp/x.sock");
+        assert!(
+            config.request_deadline
+                < Duration::from_millis(prempti_protocol::env::DEFAULT_TIMEOUT_MS)
+        );
+    }
+
+    #[test]
+    fn validation_echoes_the_nonce_and_explains() {
+        let bad_version =
+            br#"{"version":9,"agent":"codex","agent_pid":1,"nonce":77,"payload":"{}"}"#;
+        let (nonce, reason) = validate(bad_version).unwrap_err();
+        assert_eq!(nonce, 77);
+        assert!(reason.contains("protocol version 9"), "{reason}");
+        let future_shape = br#"{"version":2,"nonce":5,"something":"else"}"#;
+        let (nonce, reason) = validate(future_shape).unwrap_err();
+        assert_eq!(nonce, 5);
+        assert!(reason.contains("protocol version 2"), "{reason}");
+        let (nonce, reason) = validate(b"\x00garbage").unwrap_err();
+        assert_eq!(nonce, 0);
+        assert!(reason.contains("malformed"), "{reason}");
+        let bad_payload =
+            br#"{"version":1,"agent":"codex","agent_pid":1,"nonce":8,"payload":"{nope"}"#;
+        assert_eq!(validate(bad_payload).unwrap_err().0, 8);
+        let good = br#"{"version":1,"agent":"codex","agent_pid":1,"nonce":8,"payload":"{}"}"#;
+        assert_eq!(validate(good).unwrap().nonce, 8);
     }
 }

@@ -159,7 +159,10 @@ impl Intake {
     }
 
     /// Starts the intake on a small runtime of its own (for the plugin inside Falco).
-    pub fn start_standalone(config: IntakeConfig, sink: impl AlertSink) -> Result<Intake, IntakeError> {
+    pub fn start_standalone(
+        config: IntakeConfig,
+        sink: impl AlertSink,
+    ) -> Result<Intake, IntakeError> {
         unimplemented!()
     }
 

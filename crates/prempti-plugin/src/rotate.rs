@@ -27,7 +27,10 @@ pub struct RotationPolicy {
 impl Default for RotationPolicy {
     /// 10 MiB per file, 5 old files.
     fn default() -> Self {
-        RotationPolicy { max_bytes: 10 * 1024 * 1024, max_files: 5 }
+        RotationPolicy {
+            max_bytes: 10 * 1024 * 1024,
+            max_files: 5,
+        }
     }
 }
 
@@ -68,7 +71,10 @@ pub struct RotatingFile {
 
 impl std::fmt::Debug for RotatingFile {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("RotatingFile").field("path", &self.path).field("policy", &self.policy).finish()
+        f.debug_struct("RotatingFile")
+            .field("path", &self.path)
+            .field("policy", &self.policy)
+            .finish()
     }
 }
 
@@ -76,14 +82,33 @@ impl RotatingFile {
     /// Opens (creating it and its parent directory if needed) `path` for appending.
     ///
     /// New files are created with mode 0600 on Unix: logs hold the agents' tool calls.
-    pub fn open(path: impl Into<PathBuf>, policy: RotationPolicy) -> Result<RotatingFile, RotateError> {
+    pub fn open(
+        path: impl Into<PathBuf>,
+        policy: RotationPolicy,
+    ) -> Result<RotatingFile, RotateError> {
         let path = path.into();
         if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
-            fs::create_dir_all(parent).map_err(|source| RotateError::Io { path: path.clone(), source })?;
+            fs::create_dir_all(parent).map_err(|source| RotateError::Io {
+                path: path.clone(),
+                source,
+            })?;
         }
-        let file = open_append(&path).map_err(|source| RotateError::Io { path: path.clone(), source })?;
-        let len = file.metadata().map_err(|source| RotateError::Io { path: path.clone(), source })?.len();
-        Ok(RotatingFile { path, policy, inner: Mutex::new(Inner { file, len }) })
+        let file = open_append(&path).map_err(|source| RotateError::Io {
+            path: path.clone(),
+            source,
+        })?;
+        let len = file
+            .metadata()
+            .map_err(|source| RotateError::Io {
+                path: path.clone(),
+                source,
+            })?
+            .len();
+        Ok(RotatingFile {
+            path,
+            policy,
+            inner: Mutex::new(Inner { file, len }),
+        })
     }
 
     /// The path of the current file.
@@ -117,7 +142,10 @@ impl RotatingFile {
         inner
             .file
             .write_all(&buf)
-            .map_err(|source| RotateError::Io { path: self.path.clone(), source })?;
+            .map_err(|source| RotateError::Io {
+                path: self.path.clone(),
+                source,
+            })?;
         inner.len = inner.len.saturating_add(buf.len() as u64);
         Ok(())
     }
@@ -130,16 +158,27 @@ impl RotatingFile {
 
     /// Flushes the file to disk (`fsync`).
     pub fn sync(&self) -> Result<(), RotateError> {
-        self.lock().file.sync_data().map_err(|source| RotateError::Io { path: self.path.clone(), source })
+        self.lock()
+            .file
+            .sync_data()
+            .map_err(|source| RotateError::Io {
+                path: self.path.clone(),
+                source,
+            })
     }
 
     fn lock(&self) -> MutexGuard<'_, Inner> {
         // A panic while holding the lock leaves a consistent file: keep going.
-        self.inner.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.inner
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     fn rotate_locked(&self, inner: &mut Inner) -> Result<(), RotateError> {
-        let err = |source| RotateError::Rotate { path: self.path.clone(), source };
+        let err = |source| RotateError::Rotate {
+            path: self.path.clone(),
+            source,
+        };
         if self.policy.max_files == 0 {
             remove_if_exists(&self.path).map_err(err)?;
         } else {
@@ -152,7 +191,10 @@ impl RotatingFile {
             }
             fs::rename(&self.path, rotated(&self.path, 1)).map_err(err)?;
         }
-        inner.file = open_append(&self.path).map_err(|source| RotateError::Io { path: self.path.clone(), source })?;
+        inner.file = open_append(&self.path).map_err(|source| RotateError::Io {
+            path: self.path.clone(),
+            source,
+        })?;
         inner.len = 0;
         Ok(())
     }
@@ -180,4 +222,125 @@ fn open_append(path: &Path) -> io::Result<File> {
         options.mode(0o600);
     }
     options.open(path)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::Arc;
+
+    #[test]
+    fn rotates_by_size_and_keeps_at_most_max_files() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("a.log");
+        let file = RotatingFile::open(
+            &path,
+            RotationPolicy {
+                max_bytes: 10,
+                max_files: 2,
+            },
+        )
+        .unwrap();
+        for word in ["one", "two", "three", "four", "five", "six"] {
+            file.write_line(word.as_bytes()).unwrap();
+        }
+        // Each file holds as many whole lines as fit in 10 bytes; "one\ntwo\n" fell off the end.
+        assert_eq!(fs::read_to_string(&path).unwrap(), "six\n");
+        assert_eq!(
+            fs::read_to_string(file.rotated_path(1)).unwrap(),
+            "four\nfive\n"
+        );
+        assert_eq!(fs::read_to_string(file.rotated_path(2)).unwrap(), "three\n");
+        assert!(!file.rotated_path(3).exists());
+    }
+
+    #[test]
+    fn an_oversized_line_is_written_whole_and_zero_max_files_keeps_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("b.log");
+        let file = RotatingFile::open(
+            &path,
+            RotationPolicy {
+                max_bytes: 4,
+                max_files: 0,
+            },
+        )
+        .unwrap();
+        file.write_line(b"ab\n").unwrap();
+        file.write_line(b"a much longer line").unwrap();
+        assert_eq!(fs::read_to_string(&path).unwrap(), "a much longer line\n");
+        assert!(!file.rotated_path(1).exists());
+    }
+
+    #[test]
+    fn reopening_continues_with_the_existing_size() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("c.log");
+        fs::write(&path, "12345678\n").unwrap();
+        let file = RotatingFile::open(
+            &path,
+            RotationPolicy {
+                max_bytes: 12,
+                max_files: 1,
+            },
+        )
+        .unwrap();
+        file.write_line(b"abc").unwrap();
+        assert_eq!(fs::read_to_string(&path).unwrap(), "abc\n");
+        assert_eq!(
+            fs::read_to_string(file.rotated_path(1)).unwrap(),
+            "12345678\n"
+        );
+    }
+
+    #[test]
+    fn concurrent_writers_never_interleave() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("d.log");
+        let file = Arc::new(
+            RotatingFile::open(
+                &path,
+                RotationPolicy {
+                    max_bytes: 0,
+                    max_files: 0,
+                },
+            )
+            .unwrap(),
+        );
+        let threads: Vec<_> = (0..8)
+            .map(|t| {
+                let file = Arc::clone(&file);
+                std::thread::spawn(move || {
+                    let line = format!("{t}").repeat(5000);
+                    for _ in 0..50 {
+                        file.write_line(line.as_bytes()).unwrap();
+                    }
+                })
+            })
+            .collect();
+        for t in threads {
+            t.join().unwrap();
+        }
+        let text = fs::read_to_string(&path).unwrap();
+        assert_eq!(text.lines().count(), 400);
+        for line in text.lines() {
+            assert_eq!(line.len(), 5000);
+            let first = line.as_bytes()[0];
+            assert!(line.bytes().all(|b| b == first), "interleaved line");
+        }
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn files_are_private() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("e.log");
+        let file = RotatingFile::open(&path, RotationPolicy::default()).unwrap();
+        file.write_line(b"x").unwrap();
+        assert_eq!(
+            fs::metadata(&path).unwrap().permissions().mode() & 0o777,
+            0o600
+        );
+    }
 }

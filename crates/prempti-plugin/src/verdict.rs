@@ -70,9 +70,15 @@ impl RuntimeSettings {
             2 => Mode::Passthrough,
             _ => Mode::Guardrails,
         };
-        let default_action =
-            if bits & 0b100 != 0 { DefaultAction::Allow } else { DefaultAction::Defer };
-        RuntimeSettings { mode, default_action }
+        let default_action = if bits & 0b100 != 0 {
+            DefaultAction::Allow
+        } else {
+            DefaultAction::Defer
+        };
+        RuntimeSettings {
+            mode,
+            default_action,
+        }
     }
 }
 
@@ -88,7 +94,9 @@ pub struct SharedSettings {
 impl SharedSettings {
     /// A handle holding `initial`.
     pub fn new(initial: RuntimeSettings) -> Self {
-        SharedSettings { bits: Arc::new(AtomicU8::new(initial.pack())) }
+        SharedSettings {
+            bits: Arc::new(AtomicU8::new(initial.pack())),
+        }
     }
 
     /// The settings in force now.
@@ -108,14 +116,22 @@ impl SharedSettings {
 
     /// Switches the default action, keeping the mode; returns the previous settings.
     pub fn set_default_action(&self, default_action: DefaultAction) -> RuntimeSettings {
-        self.update(|s| RuntimeSettings { default_action, ..s })
+        self.update(|s| RuntimeSettings {
+            default_action,
+            ..s
+        })
     }
 
     fn update(&self, f: impl Fn(RuntimeSettings) -> RuntimeSettings) -> RuntimeSettings {
         let mut current = self.bits.load(Ordering::Acquire);
         loop {
             let next = f(RuntimeSettings::unpack(current)).pack();
-            match self.bits.compare_exchange_weak(current, next, Ordering::AcqRel, Ordering::Acquire) {
+            match self.bits.compare_exchange_weak(
+                current,
+                next,
+                Ordering::AcqRel,
+                Ordering::Acquire,
+            ) {
                 Ok(previous) => return RuntimeSettings::unpack(previous),
                 Err(actual) => current = actual,
             }
@@ -224,19 +240,33 @@ impl Verdict {
     ) -> Verdict {
         let default = settings.default_action.decision();
         // A policy "decision" of allow/defer is no vote: it is always the default action.
-        let policy_decision = if policy_decision.severity() == 0 { default } else { policy_decision };
+        let policy_decision = if policy_decision.severity() == 0 {
+            default
+        } else {
+            policy_decision
+        };
         let (decision, reason) = match settings.mode {
             Mode::Guardrails => (policy_decision, policy_reason.clone()),
             Mode::Monitor | Mode::Passthrough => {
                 let reason = if policy_decision.severity() > 0 {
-                    format!("{} mode, would {}: {}", settings.mode, policy_decision, policy_reason)
+                    format!(
+                        "{} mode, would {}: {}",
+                        settings.mode, policy_decision, policy_reason
+                    )
                 } else {
                     String::new()
                 };
                 (default, reason)
             }
         };
-        Verdict { decision, policy_decision, mode: settings.mode, reason, deciding_rule, policy_reason }
+        Verdict {
+            decision,
+            policy_decision,
+            mode: settings.mode,
+            reason,
+            deciding_rule,
+            policy_reason,
+        }
     }
 }
 
@@ -245,7 +275,9 @@ pub fn resolve(matches: &[MatchedRule], tags: &TagConfig, settings: RuntimeSetti
     let mut best: Option<(Decision, &MatchedRule)> = None;
     let mut also: Vec<&str> = Vec::new();
     for rule in matches {
-        let Some(vote) = tags.vote(rule) else { continue };
+        let Some(vote) = tags.vote(rule) else {
+            continue;
+        };
         match best {
             Some((current, _)) if vote.severity() < current.severity() => {}
             Some((current, _)) if vote.severity() == current.severity() => also.push(&rule.rule),
@@ -278,7 +310,8 @@ pub fn escalate(verdicts: impl IntoIterator<Item = Verdict>, settings: RuntimeSe
             continue;
         }
         match &best {
-            Some(current) if verdict.policy_decision.severity() < current.policy_decision.severity() => {}
+            Some(current)
+                if verdict.policy_decision.severity() < current.policy_decision.severity() => {}
             Some(current)
                 if verdict.policy_decision.severity() == current.policy_decision.severity() =>
             {
@@ -316,4 +349,182 @@ fn append_also(reason: &mut String, also: &[&str]) {
         reason.push_str(&format!(" and {} more", also.len() - shown));
     }
     reason.push(')');
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rule(name: &str, tags: &[&str]) -> MatchedRule {
+        MatchedRule {
+            rule: name.into(),
+            priority: "Warning".into(),
+            tags: tags.iter().map(|t| (*t).to_owned()).collect(),
+            output: format!("{name} said so"),
+        }
+    }
+
+    const GUARD: RuntimeSettings = RuntimeSettings {
+        mode: Mode::Guardrails,
+        default_action: DefaultAction::Defer,
+    };
+
+    #[test]
+    fn deny_beats_ask_beats_default() {
+        let tags = TagConfig::default();
+        let v = resolve(&[], &tags, GUARD);
+        assert_eq!(
+            (v.decision, v.reason.as_str(), v.deciding_rule),
+            (Decision::Defer, "", None)
+        );
+        let allow = RuntimeSettings {
+            default_action: DefaultAction::Allow,
+            ..GUARD
+        };
+        assert_eq!(
+            resolve(&[rule("info", &["x"])], &tags, allow).decision,
+            Decision::Allow
+        );
+
+        let matches = [
+            rule("a", &["coding_agent_ask"]),
+            rule("d", &["coding_agent_deny"]),
+            rule("n", &[]),
+        ];
+        let v = resolve(&matches, &tags, GUARD);
+        assert_eq!(v.decision, Decision::Deny);
+        assert_eq!(v.policy_decision, Decision::Deny);
+        assert_eq!(v.deciding_rule.as_deref(), Some("d"));
+        assert_eq!(v.reason, "d: d said so");
+
+        let v = resolve(&matches[..1], &tags, GUARD);
+        assert_eq!(
+            (v.decision, v.reason.as_str()),
+            (Decision::Ask, "a: a said so")
+        );
+    }
+
+    #[test]
+    fn first_deciding_rule_wins_and_the_others_are_named() {
+        let tags = TagConfig::default();
+        let matches = [
+            rule("a1", &["coding_agent_ask"]),
+            rule("d1", &["coding_agent_deny"]),
+            rule("d2", &["coding_agent_deny", "coding_agent_ask"]),
+            rule("a2", &["coding_agent_ask"]),
+            rule("d3", &["coding_agent_deny"]),
+            rule("d4", &["coding_agent_deny"]),
+            rule("d5", &["coding_agent_deny"]),
+        ];
+        let v = resolve(&matches, &tags, GUARD);
+        assert_eq!(v.deciding_rule.as_deref(), Some("d1"));
+        assert_eq!(
+            v.reason,
+            "d1: d1 said so (also matched: d2, d3, d4 and 1 more)"
+        );
+    }
+
+    #[test]
+    fn seen_rules_never_decide_and_tags_are_configurable() {
+        let tags = TagConfig::default();
+        let v = resolve(
+            &[rule("seen", &["coding_agent_seen", "coding_agent_deny"])],
+            &tags,
+            GUARD,
+        );
+        assert_eq!(v.decision, Decision::Defer);
+        let custom = TagConfig {
+            deny: vec!["block".into()],
+            ask: vec![],
+            seen: vec![],
+        };
+        assert_eq!(
+            resolve(&[rule("b", &["block"])], &custom, GUARD).decision,
+            Decision::Deny
+        );
+        assert_eq!(
+            resolve(&[rule("b", &["coding_agent_deny"])], &custom, GUARD).decision,
+            Decision::Defer
+        );
+    }
+
+    #[test]
+    fn monitor_and_passthrough_answer_the_default_and_keep_the_policy() {
+        let tags = TagConfig::default();
+        let matches = [rule("d", &["coding_agent_deny"])];
+        for mode in [Mode::Monitor, Mode::Passthrough] {
+            let settings = RuntimeSettings {
+                mode,
+                default_action: DefaultAction::Allow,
+            };
+            let v = resolve(&matches, &tags, settings);
+            assert_eq!(v.decision, Decision::Allow);
+            assert_eq!(v.policy_decision, Decision::Deny);
+            assert_eq!(v.reason, format!("{mode} mode, would deny: d: d said so"));
+            assert_eq!(v.policy_reason, "d: d said so");
+            let quiet = resolve(&[], &tags, settings);
+            assert_eq!(
+                (quiet.decision, quiet.policy_decision),
+                (Decision::Allow, Decision::Allow)
+            );
+        }
+    }
+
+    #[test]
+    fn escalation_combines_per_file_verdicts() {
+        let tags = TagConfig::default();
+        let per_file = [
+            resolve(&[], &tags, GUARD),
+            resolve(&[rule("ask-a", &["coding_agent_ask"])], &tags, GUARD),
+            resolve(&[rule("deny-b", &["coding_agent_deny"])], &tags, GUARD),
+            resolve(&[rule("deny-c", &["coding_agent_deny"])], &tags, GUARD),
+            resolve(&[rule("deny-b", &["coding_agent_deny"])], &tags, GUARD),
+        ];
+        let v = escalate(per_file.clone(), GUARD);
+        assert_eq!(v.decision, Decision::Deny);
+        assert_eq!(v.deciding_rule.as_deref(), Some("deny-b"));
+        assert_eq!(v.reason, "deny-b: deny-b said so (also matched: deny-c)");
+        let v = escalate(per_file[..2].to_vec(), GUARD);
+        assert_eq!(
+            (v.decision, v.deciding_rule.as_deref()),
+            (Decision::Ask, Some("ask-a"))
+        );
+        let v = escalate(Vec::new(), GUARD);
+        assert_eq!(v.decision, Decision::Defer);
+        let monitor = RuntimeSettings {
+            mode: Mode::Monitor,
+            ..GUARD
+        };
+        let v = escalate(per_file, monitor);
+        assert_eq!(
+            (v.decision, v.policy_decision),
+            (Decision::Defer, Decision::Deny)
+        );
+    }
+
+    #[test]
+    fn shared_settings_switch_atomically() {
+        let shared = SharedSettings::default();
+        assert_eq!(shared.get(), RuntimeSettings::default());
+        let other = shared.clone();
+        other.set_mode(Mode::Passthrough);
+        other.set_default_action(DefaultAction::Allow);
+        assert_eq!(
+            shared.get(),
+            RuntimeSettings {
+                mode: Mode::Passthrough,
+                default_action: DefaultAction::Allow
+            }
+        );
+        for mode in [Mode::Guardrails, Mode::Monitor, Mode::Passthrough] {
+            for default_action in [DefaultAction::Allow, DefaultAction::Defer] {
+                let s = RuntimeSettings {
+                    mode,
+                    default_action,
+                };
+                shared.set(s);
+                assert_eq!(other.get(), s);
+            }
+        }
+    }
 }
