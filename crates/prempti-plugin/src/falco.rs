@@ -1,1 +1,477 @@
-//! Falco SDK glue (in progress).
+//! Falco SDK glue: the `coding_agent` plugin as Falco loads it.
+//!
+//! - **source** (`next_batch`): pulls pending hook calls from the broker, normalizes each
+//!   ([`crate::agents::parse_call`]) and emits one plugin event per [`ToolCall`] (several for
+//!   a multi-file `apply_patch`), with the encoded call ([`crate::event`]) as event data.
+//! - **extract**: the field table of [`crate::fields`], unchanged; extractors decode the event
+//!   once (cached on the plugin, keyed by the event bytes) and call the same extractor
+//!   functions as the embedded engine.
+//! - **verdicts**: Falco posts every alert to the alert intake ([`crate::intake`]); alerts are
+//!   paired with their call by `correlation.id`. The catch-all seen rule (`rules/seen.yaml`,
+//!   loaded last, `rule_matching: all`) fires last for every event; when the seen alerts of
+//!   all the events of a call have arrived, the call's matches are resolved
+//!   ([`crate::verdict::resolve`]), the hook is answered and the audit record written.
+//!
+//! Plugin id: [`PLUGIN_ID`] (`0x7072_6d70`, "prmp"), not registered with the falcosecurity
+//! plugin registry; it only has to differ from the ids of other source plugins Falco loads
+//! in the same process.
+
+use std::collections::HashMap;
+use std::ffi::{CStr, CString};
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use falco_plugin::anyhow::{self, Context, Error};
+use falco_plugin::base::{Json, Plugin};
+use falco_plugin::event::events::Event;
+use falco_plugin::extract::{field, ExtractFieldInfo, ExtractPlugin, ExtractRequest};
+use falco_plugin::source::{EventBatch, EventInput, PluginEvent, SourcePlugin, SourcePluginInstance};
+use falco_plugin::tables::TablesInput;
+use falco_plugin::FailureReason;
+use prempti_protocol::Decision;
+use prempti_rules::{ArgSpec, FieldType};
+
+use crate::agents::{parse_call, CallContext, Os, ToolCall};
+use crate::audit::{AuditLog, AuditRecord, Engine};
+use crate::broker::{Broker, BrokerConfig, CallReceiver, IncomingCall};
+use crate::config::Config;
+use crate::fields::{Extracted, FIELDS, FIELD_COUNT};
+use crate::intake::{Alert, AlertSink, Completed, Correlator, Intake, IntakeConfig};
+use crate::rotate::RotationPolicy;
+use crate::verdict::{resolve, RuntimeSettings, SharedSettings, TagConfig, Verdict};
+
+/// The plugin id of the `coding_agent` source ("prmp").
+pub const PLUGIN_ID: u32 = 0x7072_6d70;
+
+/// Longest `next_batch` waits for a call before answering "timeout".
+const BATCH_WAIT: Duration = Duration::from_millis(50);
+
+/// Most calls taken from the broker per batch.
+const BATCH_MAX: usize = 64;
+
+/// The `coding_agent` plugin.
+pub struct CodingAgentPlugin {
+    config: Config,
+    settings: SharedSettings,
+    shared: Arc<Shared>,
+    /// The alert intake, kept running for the plugin's lifetime (dropping it stops it).
+    _intake: Option<Intake>,
+    /// Last decoded event: its bytes and the call.
+    cache: Option<(Vec<u8>, ToolCall)>,
+}
+
+/// State shared between the Falco thread (`next_batch`) and the intake's tasks.
+struct Shared {
+    tags: TagConfig,
+    correlator: Correlator,
+    pending: Mutex<HashMap<u64, Pending>>,
+    audit: Option<AuditLog>,
+}
+
+/// What the host remembers of a call handed to Falco, besides the call itself.
+struct Pending {
+    /// Seen alerts still expected (one per event of the call).
+    seen_left: usize,
+    /// The first event of the call, for the audit record.
+    call: ToolCall,
+}
+
+impl Shared {
+    /// Answers a completed call and audits it.
+    fn finish(&self, done: Completed) {
+        let id = done.call.correlation_id;
+        let pending = self.pending.lock().ok().and_then(|mut p| p.remove(&id));
+        let verdict = resolve(&done.matches, &self.tags, done.call.settings);
+        let record = self.record(&done.call, pending.as_ref().map(|p| &p.call), &verdict, done.matches);
+        done.call.respond_verdict(&verdict);
+        self.write(record);
+    }
+
+    /// Answers a call whose payload could not be normalized.
+    fn reject(&self, call: IncomingCall, reason: String) {
+        let policy = Verdict::from_policy(Decision::Deny, None, reason.clone(), call.settings);
+        // Bad input is denied in every mode (fail closed), not only in guardrails.
+        let verdict = Verdict { decision: Decision::Deny, reason, ..policy };
+        let record = self.record(&call, None, &verdict, Vec::new());
+        call.respond_verdict(&verdict);
+        self.write(record);
+    }
+
+    fn record(
+        &self,
+        incoming: &IncomingCall,
+        call: Option<&ToolCall>,
+        verdict: &Verdict,
+        matched: Vec<crate::verdict::MatchedRule>,
+    ) -> Option<AuditRecord> {
+        let audit = self.audit.as_ref()?;
+        let mut record = AuditRecord::new(
+            incoming.correlation_id,
+            Engine::Falco,
+            incoming.request.agent,
+            verdict,
+            matched,
+            incoming.received.elapsed(),
+        );
+        if let Some(call) = call {
+            record.session_id = call.session_id.clone();
+            record.cwd = call.cwd.clone();
+            record.tool_name = Some(call.tool_name.clone());
+            record.tool_kind = Some(call.kind.as_str().to_owned());
+            record.tool_use_id = call.tool_use_id.clone();
+            record.command = call.input_command.clone();
+            record.file_path = call.file_path.clone();
+            record.url = call.url.clone();
+            record.mcp_server = call.mcp_server.clone();
+        }
+        record.set_payload(&incoming.request.payload, audit.payload_cap());
+        Some(record)
+    }
+
+    fn write(&self, record: Option<AuditRecord>) {
+        if let (Some(audit), Some(record)) = (self.audit.as_ref(), record) {
+            if let Err(e) = audit.append(&record) {
+                log::warn!("coding_agent: cannot write audit record: {e}");
+            }
+        }
+    }
+}
+
+/// Feeds alerts from the intake to the correlator, holding back the seen alert of a
+/// multi-event call until the seen alerts of all its events have arrived.
+struct Sink(Arc<Shared>);
+
+impl AlertSink for Sink {
+    fn deliver(&self, alert: Alert) {
+        let shared = &self.0;
+        if shared.tags.is_seen(&alert.to_matched()) {
+            if let Ok(mut pending) = shared.pending.lock() {
+                if let Some(p) = pending.get_mut(&alert.correlation_id) {
+                    if p.seen_left > 1 {
+                        p.seen_left -= 1;
+                        return;
+                    }
+                }
+            }
+        }
+        if let Some(done) = shared.correlator.on_alert(alert) {
+            shared.finish(done);
+        }
+    }
+}
+
+fn runtime_settings(config: &Config) -> RuntimeSettings {
+    RuntimeSettings { mode: config.mode.into(), default_action: config.default_action.into() }
+}
+
+fn tag_config(config: &Config) -> TagConfig {
+    TagConfig {
+        deny: config.deny_tags.clone(),
+        ask: config.ask_tags.clone(),
+        seen: config.seen_tags.clone(),
+    }
+}
+
+impl Plugin for CodingAgentPlugin {
+    const NAME: &'static CStr = c"coding_agent";
+    const PLUGIN_VERSION: &'static CStr = match CStr::from_bytes_with_nul(
+        concat!(env!("CARGO_PKG_VERSION"), "\0").as_bytes(),
+    ) {
+        Ok(v) => v,
+        Err(_) => c"0.0.0",
+    };
+    const DESCRIPTION: &'static CStr =
+        c"Prempti: policy and visibility for AI coding agents' tool calls";
+    const CONTACT: &'static CStr = c"https://github.com/prempti/prempti";
+    type ConfigType = Json<Config>;
+
+    fn new(_input: Option<&TablesInput>, Json(config): Json<Config>) -> Result<Self, Error> {
+        let audit = if config.audit.path.is_empty() {
+            None
+        } else {
+            let policy = RotationPolicy {
+                max_bytes: config.audit.max_bytes,
+                max_files: config.audit.max_files,
+            };
+            let cap = usize::try_from(config.audit.max_payload_bytes).unwrap_or(usize::MAX);
+            Some(
+                AuditLog::open(&config.audit.path, policy)
+                    .with_context(|| format!("opening the audit log {}", config.audit.path))?
+                    .with_payload_cap(cap),
+            )
+        };
+        let tags = tag_config(&config);
+        let shared = Arc::new(Shared {
+            correlator: Correlator::new(tags.clone()),
+            tags,
+            pending: Mutex::new(HashMap::new()),
+            audit,
+        });
+        let intake = if config.intake.token.is_empty() {
+            None
+        } else {
+            let bind: SocketAddr = config
+                .intake
+                .address
+                .parse()
+                .with_context(|| format!("intake address {:?}", config.intake.address))?;
+            let intake_config = IntakeConfig {
+                bind,
+                token: Some(config.intake.token.clone()),
+                max_body_bytes: crate::intake::DEFAULT_MAX_BODY_BYTES,
+            };
+            let intake = Intake::start_standalone(intake_config, Sink(Arc::clone(&shared)))
+                .context("starting the alert intake")?;
+            log::info!("coding_agent: alert intake listening on {}", intake.local_addr());
+            Some(intake)
+        };
+        Ok(CodingAgentPlugin {
+            settings: SharedSettings::new(runtime_settings(&config)),
+            config,
+            shared,
+            _intake: intake,
+            cache: None,
+        })
+    }
+
+    /// Applies a new configuration: mode and default action take effect at once; other
+    /// settings need a restart.
+    fn set_config(&mut self, Json(config): Json<Config>) -> Result<(), Error> {
+        self.settings.set(runtime_settings(&config));
+        self.config.mode = config.mode;
+        self.config.default_action = config.default_action;
+        Ok(())
+    }
+}
+
+/// An open capture: the broker's socket and its queue of calls.
+pub struct CodingAgentInstance {
+    broker: Broker,
+    receiver: CallReceiver,
+}
+
+impl SourcePlugin for CodingAgentPlugin {
+    type Instance = CodingAgentInstance;
+    const EVENT_SOURCE: &'static CStr = c"coding_agent";
+    const PLUGIN_ID: u32 = PLUGIN_ID;
+    type Event<'a> = Event<PluginEvent<&'a [u8]>>;
+
+    fn open(&mut self, _params: Option<&str>) -> Result<Self::Instance, Error> {
+        let socket = if self.config.socket_path.is_empty() {
+            let home = prempti_protocol::paths::prempti_home()?;
+            prempti_protocol::paths::broker_socket(&home)
+        } else {
+            self.config.socket_path.clone().into()
+        };
+        let mut broker_config = BrokerConfig::new(socket);
+        broker_config.max_request_bytes = self.config.max_request_bytes;
+        broker_config.request_deadline = Duration::from_millis(self.config.request_deadline_ms);
+        let (broker, receiver) = Broker::bind_standalone(broker_config, self.settings.clone())
+            .context("starting the broker")?;
+        log::info!("coding_agent: broker listening on {}", broker.local_path().display());
+        Ok(CodingAgentInstance { broker, receiver })
+    }
+
+    fn close(&mut self, instance: &mut Self::Instance) {
+        instance.broker.shutdown();
+    }
+
+    fn event_to_string(&mut self, event: &EventInput<Self::Event<'_>>) -> Result<CString, Error> {
+        let event = event.event()?;
+        let call = crate::event::decode(event.params.event_data)?;
+        let what = call
+            .input_command
+            .as_deref()
+            .or(call.file_path.as_deref())
+            .or(call.url.as_deref())
+            .or(call.pattern.as_deref())
+            .unwrap_or("");
+        let text = format!("{} {} {}", call.agent.field_name(), call.tool_name, what);
+        Ok(CString::new(text.replace('\0', " "))?)
+    }
+}
+
+impl SourcePluginInstance for CodingAgentInstance {
+    type Plugin = CodingAgentPlugin;
+
+    fn next_batch(&mut self, plugin: &mut Self::Plugin, batch: &mut EventBatch) -> Result<(), Error> {
+        let shared = &plugin.shared;
+        let max_age = Duration::from_millis(plugin.config.request_deadline_ms) + Duration::from_secs(1);
+        for stale in shared.correlator.sweep(max_age) {
+            if let Ok(mut pending) = shared.pending.lock() {
+                pending.remove(&stale.correlation_id);
+            }
+            // Dropping an unanswered call denies it.
+            drop(stale);
+        }
+
+        let calls = self.receiver.recv_batch(BATCH_MAX, BATCH_WAIT);
+        if calls.is_empty() {
+            if self.receiver.is_closed() {
+                return Err(anyhow::anyhow!("the broker has shut down").context(FailureReason::Eof));
+            }
+            return Err(anyhow::anyhow!("no tool call").context(FailureReason::Timeout));
+        }
+        let ts = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| u64::try_from(d.as_nanos()).unwrap_or(u64::MAX));
+        for incoming in calls {
+            let ctx = CallContext {
+                correlation_id: incoming.correlation_id,
+                agent_pid: u64::from(incoming.request.agent_pid),
+                os: Os::current(),
+            };
+            let events = match parse_call(incoming.request.agent, &incoming.request.payload, &ctx) {
+                Ok(events) if !events.is_empty() => events,
+                Ok(_) => {
+                    shared.reject(incoming, "Prempti: the hook payload describes no tool call".into());
+                    continue;
+                }
+                Err(e) => {
+                    shared.reject(incoming, format!("Prempti: {e}"));
+                    continue;
+                }
+            };
+            for call in &events {
+                let data = crate::event::encode(call);
+                let mut event = Self::plugin_event(&data);
+                event.metadata.ts = ts;
+                batch.add(event)?;
+            }
+            let seen_left = events.len();
+            if let (Ok(mut pending), Some(call)) = (shared.pending.lock(), events.into_iter().next()) {
+                pending.insert(incoming.correlation_id, Pending { seen_left, call });
+            }
+            shared.correlator.insert(incoming);
+        }
+        Ok(())
+    }
+}
+
+impl CodingAgentPlugin {
+    /// The decoded call of the event being extracted, decoding at most once per event.
+    fn call_of(&mut self, req: &ExtractRequest<Self>) -> Result<&ToolCall, Error> {
+        let event = req.event.event()?;
+        let data = event.params.event_data;
+        let hit = matches!(&self.cache, Some((bytes, _)) if bytes.as_slice() == data);
+        if !hit {
+            let call = crate::event::decode(data)?;
+            self.cache = Some((data.to_vec(), call));
+        }
+        match &self.cache {
+            Some((_, call)) => Ok(call),
+            None => Err(anyhow::anyhow!("event cache is empty")),
+        }
+    }
+
+    fn value<const I: usize>(&mut self, req: &ExtractRequest<Self>, arg: Option<&str>) -> Result<Extracted<'static>, Error> {
+        let call = self.call_of(req)?;
+        Ok(owned(crate::fields::extract(call, I, arg)))
+    }
+
+    fn x_str<const I: usize>(&mut self, req: ExtractRequest<Self>) -> Result<Option<CString>, Error> {
+        match self.value::<I>(&req, None)? {
+            Extracted::Str(s) => Ok(Some(c_string(&s))),
+            _ => Ok(None),
+        }
+    }
+
+    fn x_list<const I: usize>(&mut self, req: ExtractRequest<Self>) -> Result<Vec<CString>, Error> {
+        match self.value::<I>(&req, None)? {
+            Extracted::List(items) => Ok(items.iter().map(|s| c_string(s)).collect()),
+            _ => Ok(Vec::new()),
+        }
+    }
+
+    fn x_list_key<const I: usize>(
+        &mut self,
+        req: ExtractRequest<Self>,
+        arg: Option<&CStr>,
+    ) -> Result<Vec<CString>, Error> {
+        let arg = match arg {
+            Some(a) => Some(a.to_str().context("field argument is not UTF-8")?.to_owned()),
+            None => None,
+        };
+        match self.value::<I>(&req, arg.as_deref())? {
+            Extracted::List(items) => Ok(items.iter().map(|s| c_string(s)).collect()),
+            _ => Ok(Vec::new()),
+        }
+    }
+
+    fn x_u64<const I: usize>(&mut self, req: ExtractRequest<Self>) -> Result<Option<u64>, Error> {
+        match self.value::<I>(&req, None)? {
+            Extracted::U64(v) => Ok(Some(v)),
+            _ => Ok(None),
+        }
+    }
+
+    fn x_bool<const I: usize>(&mut self, req: ExtractRequest<Self>) -> Result<Option<bool>, Error> {
+        match self.value::<I>(&req, None)? {
+            Extracted::Bool(v) => Ok(Some(v)),
+            _ => Ok(None),
+        }
+    }
+}
+
+fn owned(v: Extracted<'_>) -> Extracted<'static> {
+    match v {
+        Extracted::None => Extracted::None,
+        Extracted::Str(s) => Extracted::Str(s.into_owned().into()),
+        Extracted::U64(v) => Extracted::U64(v),
+        Extracted::Bool(v) => Extracted::Bool(v),
+        Extracted::List(items) => Extracted::List(items.into_iter().map(|s| s.into_owned().into()).collect()),
+    }
+}
+
+/// A C string of `s`; [`crate::fields::extract`] already cut strings at their first NUL.
+fn c_string(s: &str) -> CString {
+    let bytes: Vec<u8> = s.bytes().take_while(|b| *b != 0).collect();
+    CString::new(bytes).unwrap_or_default()
+}
+
+/// The SDK field entry for row `I` of the field table: the extractor is chosen by the row's
+/// type, list-ness and argument, so the exported schema is the table's.
+const fn sdk_field<const I: usize>() -> ExtractFieldInfo<CodingAgentPlugin> {
+    let spec = FIELDS[I];
+    let mut info = match (spec.ty, spec.is_list, spec.arg) {
+        (FieldType::String, false, ArgSpec::None) => field(spec.name, &CodingAgentPlugin::x_str::<I>),
+        (FieldType::String, true, ArgSpec::None) => field(spec.name, &CodingAgentPlugin::x_list::<I>),
+        (FieldType::String, true, ArgSpec::Key { required: false }) => {
+            field(spec.name, &CodingAgentPlugin::x_list_key::<I>)
+        }
+        (FieldType::U64, false, ArgSpec::None) => field(spec.name, &CodingAgentPlugin::x_u64::<I>),
+        (FieldType::Bool, false, ArgSpec::None) => field(spec.name, &CodingAgentPlugin::x_bool::<I>),
+        _ => panic!("the plugin glue has no extractor for this field shape"),
+    };
+    info.description = spec.description;
+    info.add_output = spec.suggested;
+    info
+}
+
+macro_rules! sdk_fields {
+    ($($i:literal)*) => { &[$(sdk_field::<$i>()),*] };
+}
+
+impl ExtractPlugin for CodingAgentPlugin {
+    type Event<'a> = Event<PluginEvent<&'a [u8]>>;
+    type ExtractContext = ();
+    const EXTRACT_FIELDS: &'static [ExtractFieldInfo<Self>] = sdk_fields!(
+        0 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20 21 22 23 24 25 26 27 28 29 30
+        31 32 33 34 35 36 37 38 39 40
+    );
+}
+
+// Every row of the field table is exported, none twice.
+const _: () = assert!(<CodingAgentPlugin as ExtractPlugin>::EXTRACT_FIELDS.len() == FIELD_COUNT);
+
+/// The C symbols Falco looks up (`plugin_init`, `plugin_next_batch`, `plugin_get_fields`,
+/// ...); exported from the shared library whatever this module's visibility.
+mod exports {
+    use super::CodingAgentPlugin;
+    use falco_plugin::{extract_plugin, plugin, source_plugin};
+
+    plugin!(CodingAgentPlugin);
+    source_plugin!(CodingAgentPlugin);
+    extract_plugin!(CodingAgentPlugin);
+}

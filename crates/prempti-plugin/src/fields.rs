@@ -275,10 +275,30 @@ pub const FIELDS: [FieldSpec; FIELD_COUNT] = [
 ];
 
 /// Extracts field number `index` of [`FIELDS`] from `call`.
+///
+/// Strings are cut at their first NUL byte, as Falco sees plugin strings (C strings), so both
+/// hosts compare the same text.
 pub fn extract<'a>(call: &'a ToolCall, index: usize, arg: Option<&str>) -> Extracted<'a> {
     match FIELDS.get(index) {
-        Some(spec) => (spec.extract)(call, arg),
+        Some(spec) => match (spec.extract)(call, arg) {
+            Extracted::Str(v) => Extracted::Str(cut_at_nul(v)),
+            Extracted::List(items) => Extracted::List(items.into_iter().map(cut_at_nul).collect()),
+            other => other,
+        },
         None => Extracted::None,
+    }
+}
+
+fn cut_at_nul(v: Cow<'_, str>) -> Cow<'_, str> {
+    match v.find('\0') {
+        None => v,
+        Some(at) => match v {
+            Cow::Borrowed(b) => Cow::Borrowed(&b[..at]),
+            Cow::Owned(mut o) => {
+                o.truncate(at);
+                Cow::Owned(o)
+            }
+        },
     }
 }
 

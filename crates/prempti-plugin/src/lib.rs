@@ -11,7 +11,7 @@ pub mod audit;
 pub mod broker;
 pub mod config;
 pub mod event;
-mod falco;
+pub mod falco;
 pub mod fields;
 pub mod intake;
 pub mod realpath;
