@@ -68,15 +68,14 @@ pub fn cannot_ask(reason: &str, why: &str, approve: &str) -> String {
 pub const HOW_TO_APPROVE: &str = "To allow it, the user can run it themselves, or change the rule \
      (or switch to `premptictl mode monitor`) and retry";
 
-/// Added to the reason when the payload came from a different agent than the one named on the
-/// command line.
+/// Why an `ask` could not be shown when the payload came from a different agent than the one
+/// named on the command line (its reply format for that entry is uncertain).
 pub fn foreign_caller(named: Agent, caller: Agent) -> String {
     format!(
-        "this hook entry runs `prempti-hook {named}` but was called by {}, whose reply format \
-         for it is uncertain; register `prempti-hook {}` in {}'s own hook settings to get the \
-         full behaviour",
-        caller.display_name(),
-        caller.cli_name(),
-        caller.display_name()
+        "this hook entry runs `prempti-hook {named}` and was called by {caller_name}, whose reply \
+         format for such entries is uncertain (register `prempti-hook {caller}` in {caller_name}'s \
+         own hook settings to be asked)",
+        caller_name = caller.display_name(),
+        caller = caller.cli_name(),
     )
 }

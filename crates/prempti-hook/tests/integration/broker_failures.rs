@@ -1,0 +1,338 @@
+//! Every way the broker can fail gets the call denied with a recovery hint — against real
+//! listeners on real Unix sockets. `PREMPTI_FAIL_OPEN=1` turns these (and only these) into
+//! "no opinion" with a note on stderr.
+
+use std::os::unix::net::UnixListener;
+
+use prempti_protocol::{Agent, Decision};
+
+use crate::util::{fixture, with_marker, Behaviour, Install, Outcome};
+
+fn claude_payload() -> String {
+    fixture("claude", "bash-captured-2.1.329.json")
+}
+
+/// Asserts a Claude Code JSON deny whose reason contains every one of `needles`.
+fn assert_claude_deny(outcome: &Outcome, needles: &[&str]) {
+    assert_eq!(outcome.code, 0, "{outcome:?}");
+    let json = outcome.json();
+    let out = &json["hookSpecificOutput"];
+    assert_eq!(out["hookEventName"], "PreToolUse", "{outcome:?}");
+    assert_eq!(out["permissionDecision"], "deny", "{outcome:?}");
+    let reason = out["permissionDecisionReason"].as_str().expect("reason");
+    for needle in needles {
+        assert!(
+            reason.contains(needle),
+            "reason {reason:?} lacks {needle:?}"
+        );
+    }
+}
+
+fn run_claude(install: &Install, timeout_ms: &str) -> Outcome {
+    install
+        .hook("claude")
+        .env("PREMPTI_TIMEOUT_MS", timeout_ms)
+        .stdin(claude_payload())
+        .run()
+}
+
+#[test]
+fn missing_socket() {
+    let install = Install::new();
+    let outcome = run_claude(&install, "5000");
+    let socket = install.socket().display().to_string();
+    assert_claude_deny(
+        &outcome,
+        &[
+            "is not reachable at",
+            &socket,
+            "`premptictl start`",
+            "`premptictl hook remove claude`",
+        ],
+    );
+}
+
+#[test]
+fn refused_stale_socket() {
+    let install = Install::new();
+    // A socket file nobody listens on any more: connect is refused.
+    drop(UnixListener::bind(install.socket()).unwrap());
+    let outcome = run_claude(&install, "5000");
+    assert_claude_deny(
+        &outcome,
+        &["is not reachable at", "refused", "`premptictl start`"],
+    );
+}
+
+#[test]
+fn hung_broker_hits_the_total_deadline() {
+    let install = Install::new();
+    let broker = install.broker(Behaviour::Hang);
+    let outcome = run_claude(&install, "300");
+    assert_claude_deny(
+        &outcome,
+        &["did not answer within 300 ms", "`premptictl restart`"],
+    );
+    assert_eq!(
+        broker.requests().len(),
+        1,
+        "the request was sent in full before the wait"
+    );
+}
+
+#[test]
+fn broker_that_never_reads_a_large_request_hits_the_deadline_while_writing() {
+    let install = Install::new();
+    let _broker = install.broker(Behaviour::NeverRead);
+    // Far more than a socket buffer holds, so the write itself must time out.
+    let big = format!(
+        r#"{{"hook_event_name":"PreToolUse","tool_name":"Write","tool_use_id":"toolu_1","permission_mode":"default","tool_input":{{"file_path":"/p/x","content":"{}"}}}}"#,
+        "a".repeat(6 * 1024 * 1024)
+    );
+    let outcome = install
+        .hook("claude")
+        .env("PREMPTI_TIMEOUT_MS", "300")
+        .stdin(big)
+        .run();
+    assert!(outcome.stdin_consumed);
+    assert_claude_deny(&outcome, &["did not answer within 300 ms"]);
+}
+
+#[test]
+fn clamped_timeout_is_reported_in_the_reason() {
+    let install = Install::new();
+    let _broker = install.broker(Behaviour::Hang);
+    let outcome = run_claude(&install, "1");
+    assert_claude_deny(
+        &outcome,
+        &[
+            "did not answer within 50 ms",
+            "note: PREMPTI_TIMEOUT_MS=1 is below the minimum; using 50",
+        ],
+    );
+}
+
+#[test]
+fn broker_closing_at_once() {
+    let install = Install::new();
+    let _broker = install.broker(Behaviour::CloseAtOnce);
+    let outcome = run_claude(&install, "5000");
+    assert_claude_deny(
+        &outcome,
+        &[
+            "closed the connection without answering",
+            "`premptictl restart`",
+        ],
+    );
+}
+
+#[test]
+fn broker_closing_mid_response() {
+    let install = Install::new();
+    let _broker = install.broker(Behaviour::CloseMidResponse);
+    let outcome = run_claude(&install, "5000");
+    assert_claude_deny(
+        &outcome,
+        &["closed the connection in the middle of its answer"],
+    );
+}
+
+#[test]
+fn broker_answering_garbage() {
+    let install = Install::new();
+    let _broker = install.broker(Behaviour::Garbage);
+    let outcome = run_claude(&install, "5000");
+    assert_claude_deny(
+        &outcome,
+        &[
+            "sent an invalid answer (malformed message",
+            "different Prempti versions",
+        ],
+    );
+}
+
+#[test]
+fn broker_answering_unframed_bytes() {
+    let install = Install::new();
+    let _broker = install.broker(Behaviour::Unframed);
+    let outcome = run_claude(&install, "5000");
+    // "HTTP" read as a length prefix is far beyond the response limit.
+    assert_claude_deny(
+        &outcome,
+        &[
+            "sent an invalid answer",
+            "exceeds the limit of 1048576 bytes",
+        ],
+    );
+}
+
+#[test]
+fn broker_answering_an_oversized_frame() {
+    let install = Install::new();
+    let _broker = install.broker(Behaviour::Oversized);
+    let outcome = run_claude(&install, "5000");
+    assert_claude_deny(
+        &outcome,
+        &["message of 2097152 bytes exceeds the limit of 1048576 bytes"],
+    );
+}
+
+#[test]
+fn broker_answering_another_nonce() {
+    let install = Install::new();
+    let broker = install.broker(Behaviour::WrongNonce);
+    let outcome = run_claude(&install, "5000");
+    let nonce = broker.requests()[0].nonce;
+    assert_claude_deny(&outcome, &[&format!("instead of {nonce}")]);
+}
+
+#[test]
+fn broker_answering_another_protocol_version() {
+    let install = Install::new();
+    let _broker = install.broker(Behaviour::WrongVersion);
+    let outcome = run_claude(&install, "5000");
+    assert_claude_deny(
+        &outcome,
+        &["broker answered protocol version 99, the hook speaks 1"],
+    );
+}
+
+#[test]
+fn no_home_at_all() {
+    let install = Install::new();
+    let outcome = install
+        .hook("claude")
+        .env("HOME", "")
+        .env("PREMPTI_HOME", "")
+        .stdin(claude_payload())
+        .run();
+    assert_claude_deny(&outcome, &["cannot be located", "set PREMPTI_HOME"]);
+}
+
+#[test]
+fn socket_variable_overrides_home() {
+    let install = Install::new();
+    let other = tempfile::tempdir().unwrap();
+    let socket = other.path().join("elsewhere.sock");
+    let broker = crate::util::Broker::start_at(&socket, Behaviour::Script);
+    let outcome = install
+        .hook("claude")
+        .env("PREMPTI_SOCKET", &socket.display().to_string())
+        .stdin(with_marker(&claude_payload(), Decision::Deny))
+        .run();
+    assert_claude_deny(&outcome, &["Test deny rule"]);
+    assert_eq!(broker.requests().len(), 1);
+}
+
+#[test]
+fn fail_open_turns_every_broker_failure_into_no_opinion() {
+    for behaviour in [
+        None,
+        Some(Behaviour::Hang),
+        Some(Behaviour::CloseAtOnce),
+        Some(Behaviour::CloseMidResponse),
+        Some(Behaviour::Garbage),
+        Some(Behaviour::Oversized),
+        Some(Behaviour::WrongNonce),
+    ] {
+        let install = Install::new();
+        let _broker = behaviour.map(|b| install.broker(b));
+        let outcome = install
+            .hook("claude")
+            .env("PREMPTI_FAIL_OPEN", "1")
+            .env("PREMPTI_TIMEOUT_MS", "200")
+            .stdin(claude_payload())
+            .run();
+        assert_eq!(outcome.code, 0, "{behaviour:?}: {outcome:?}");
+        assert_eq!(
+            outcome.stdout, "",
+            "{behaviour:?}: Claude's own permission flow decides"
+        );
+        assert!(
+            outcome.stderr.contains(
+                "PREMPTI_FAIL_OPEN=1 leaves the decision to Claude Code's own permission settings"
+            ),
+            "{behaviour:?}: {outcome:?}"
+        );
+    }
+}
+
+#[test]
+fn fail_open_does_not_override_a_real_deny() {
+    let install = Install::new();
+    let _broker = install.broker(Behaviour::Script);
+    let outcome = install
+        .hook("claude")
+        .env("PREMPTI_FAIL_OPEN", "1")
+        .stdin(with_marker(&claude_payload(), Decision::Deny))
+        .run();
+    assert_claude_deny(&outcome, &["Test deny rule"]);
+}
+
+#[test]
+fn request_carries_the_payload_verbatim_and_the_agent_pid() {
+    let install = Install::new();
+    let broker = install.broker(Behaviour::Script);
+    let payload = claude_payload();
+    let outcome = install.hook("claude").stdin(payload.clone()).run();
+    assert_eq!(
+        (outcome.code, outcome.stdout.as_str()),
+        (0, ""),
+        "defer: {outcome:?}"
+    );
+    let requests = broker.requests();
+    assert_eq!(requests.len(), 1);
+    let request = &requests[0];
+    assert_eq!(request.payload, payload);
+    assert_eq!(request.agent, Agent::ClaudeCode);
+    assert_eq!(
+        request.agent_pid,
+        std::process::id(),
+        "the hook's parent is this test process"
+    );
+    assert_ne!(request.hook_pid, 0);
+    assert_ne!(request.hook_pid, request.agent_pid);
+}
+
+#[test]
+fn nonces_differ_between_runs() {
+    let install = Install::new();
+    let broker = install.broker(Behaviour::Script);
+    for _ in 0..3 {
+        install
+            .hook("codex")
+            .stdin(fixture("codex", "bash-captured-0.169.0.json"))
+            .run();
+    }
+    let mut nonces: Vec<u64> = broker.requests().iter().map(|r| r.nonce).collect();
+    nonces.sort_unstable();
+    nonces.dedup();
+    assert_eq!(nonces.len(), 3);
+}
+
+#[test]
+fn debug_diagnostics_go_to_stderr_only() {
+    let install = Install::new();
+    let _broker = install.broker(Behaviour::Script);
+    let outcome = install
+        .hook("claude")
+        .env("PREMPTI_DEBUG", "1")
+        .stdin(with_marker(&claude_payload(), Decision::Ask))
+        .run();
+    assert_eq!(
+        outcome.json()["hookSpecificOutput"]["permissionDecision"],
+        "ask"
+    );
+    assert!(
+        outcome
+            .stderr
+            .contains("prempti-hook: caller claude event PreToolUse tool Bash"),
+        "{outcome:?}"
+    );
+    assert!(
+        outcome
+            .stderr
+            .contains("prempti-hook: verdict ask (correlation 1)"),
+        "{outcome:?}"
+    );
+}
