@@ -755,6 +755,8 @@ async fn serve_connection(shared: &Shared, mut stream: Stream, arrived: tokio::t
         }
         _ = stopped(&mut stop) => deny(SHUTTING_DOWN_REASON.to_owned()),
     };
+    // From here on a late answer from the host finds nobody waiting (`respond` returns false).
+    drop(rx);
     write_response(&mut stream, &response).await;
 }
 
