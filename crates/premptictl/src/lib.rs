@@ -6,6 +6,7 @@
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
 pub mod cli;
+mod audit_view;
 mod commands;
 pub mod exit;
 pub mod hooks;

@@ -1,9 +1,180 @@
-//! (in progress)
-use anyhow::{bail, Result};
-use crate::exit::ExitStatus;
-use super::Context;
+//! `premptictl hook add|remove|status [agent|all] [--json]`: registers Prempti's hook in agents'
+//! user settings (see [`crate::hooks`]).
+//!
+//! `status` exits 1 when a requested agent is not correctly installed (missing, duplicate,
+//! stale or disabled). `add` and `remove` exit 2 when any agent's file could not be edited; the
+//! other agents are still processed.
 
-pub(crate) fn run(ctx: &Context, _cmd: &crate::cli::HookCommand) -> Result<ExitStatus> {
-    let _ = ctx;
-    bail!("not implemented yet")
+use std::io::Write;
+
+use anyhow::Result;
+use serde_json::json;
+
+use super::Context;
+use crate::cli::{HookArgs, HookCommand};
+use crate::exit::ExitStatus;
+use crate::hooks::{self, HookChange, HookState, HookStatus};
+use crate::output::Styles;
+
+/// Runs a `hook` subcommand.
+pub(crate) fn run(ctx: &Context, cmd: &HookCommand) -> Result<ExitStatus> {
+    match cmd {
+        HookCommand::Add(args) => change(ctx, args, true),
+        HookCommand::Remove(args) => change(ctx, args, false),
+        HookCommand::Status(args) => status(ctx, args),
+    }
+}
+
+fn change(ctx: &Context, args: &HookArgs, add: bool) -> Result<ExitStatus> {
+    let styles = Styles::new(ctx.color);
+    let mut out = std::io::stdout().lock();
+    let mut failed = false;
+    let mut json_results = Vec::new();
+    for agent in args.agent.agents() {
+        let result = if add {
+            hooks::add(&ctx.layout, agent)
+        } else {
+            hooks::remove(&ctx.layout, agent)
+        };
+        match result {
+            Ok(change) => {
+                if args.json {
+                    json_results.push(serde_json::to_value(&change)?);
+                } else {
+                    print_change(&mut out, &change, add, &styles)?;
+                }
+            }
+            Err(err) => {
+                failed = true;
+                if args.json {
+                    json_results.push(json!({ "agent": agent, "error": format!("{err:#}") }));
+                } else {
+                    writeln!(
+                        out,
+                        "{}✗{} {}: {err:#}",
+                        styles.red,
+                        styles.reset,
+                        agent.display_name()
+                    )?;
+                }
+            }
+        }
+    }
+    if args.json {
+        writeln!(out, "{}", serde_json::to_string_pretty(&json_results)?)?;
+    }
+    Ok(if failed {
+        ExitStatus::Error
+    } else {
+        ExitStatus::Success
+    })
+}
+
+fn print_change(
+    out: &mut impl Write,
+    change: &HookChange,
+    add: bool,
+    styles: &Styles,
+) -> Result<()> {
+    let file = change
+        .files
+        .first()
+        .map(|f| f.display().to_string())
+        .unwrap_or_default();
+    let what = match (add, change.changed) {
+        (true, true) => "hook added to",
+        (true, false) => "hook already in",
+        (false, true) => "hook removed from",
+        (false, false) => "no Prempti hook in",
+    };
+    let mark = if change.changed {
+        format!("{}✓{}", styles.green, styles.reset)
+    } else {
+        "·".to_owned()
+    };
+    writeln!(out, "{mark} {}: {what} {file}", change.agent.display_name())?;
+    for step in &change.manual_steps {
+        writeln!(out, "    {}→{} {step}", styles.yellow, styles.reset)?;
+    }
+    Ok(())
+}
+
+fn status(ctx: &Context, args: &HookArgs) -> Result<ExitStatus> {
+    let styles = Styles::new(ctx.color);
+    let mut out = std::io::stdout().lock();
+    let mut healthy = true;
+    let mut errored = false;
+    let mut json_results = Vec::new();
+    for agent in args.agent.agents() {
+        match hooks::status(&ctx.layout, agent) {
+            Ok(status) => {
+                healthy &= status.state == HookState::Installed;
+                if args.json {
+                    json_results.push(serde_json::to_value(&status)?);
+                } else {
+                    print_status(&mut out, &status, &styles)?;
+                }
+            }
+            Err(err) => {
+                errored = true;
+                if args.json {
+                    json_results.push(
+                        json!({ "agent": agent, "state": "error", "error": format!("{err:#}") }),
+                    );
+                } else {
+                    writeln!(
+                        out,
+                        "{}✗{} {:<15} error: {err:#}",
+                        styles.red,
+                        styles.reset,
+                        agent.display_name()
+                    )?;
+                }
+            }
+        }
+    }
+    if args.json {
+        writeln!(out, "{}", serde_json::to_string_pretty(&json_results)?)?;
+    }
+    Ok(if errored {
+        ExitStatus::Error
+    } else if healthy {
+        ExitStatus::Success
+    } else {
+        ExitStatus::Failure
+    })
+}
+
+fn print_status(out: &mut impl Write, status: &HookStatus, styles: &Styles) -> Result<()> {
+    let (mark, color) = match status.state {
+        HookState::Installed => ("✓", styles.green),
+        HookState::Missing => ("✗", styles.red),
+        HookState::Duplicate | HookState::Stale | HookState::Disabled => ("!", styles.yellow),
+    };
+    writeln!(
+        out,
+        "{color}{mark} {:<15} {:<9}{reset} {dim}{}{reset}",
+        status.agent.display_name(),
+        status.state.as_str(),
+        status.file.display(),
+        reset = styles.reset,
+        dim = styles.dim,
+    )?;
+    for detail in &status.details {
+        writeln!(out, "    {detail}")?;
+    }
+    if !status.foreign.is_empty() {
+        writeln!(
+            out,
+            "    {}foreign hooks (left alone):{}",
+            styles.dim, styles.reset
+        )?;
+        for f in &status.foreign {
+            writeln!(out, "      {f}")?;
+        }
+    }
+    for step in &status.manual_steps {
+        writeln!(out, "    {}→{} {step}", styles.yellow, styles.reset)?;
+    }
+    Ok(())
 }

@@ -1,0 +1,87 @@
+//! GitHub Copilot CLI: a file of its own, `~/.copilot/hooks/prempti.json` (`$COPILOT_HOME`
+//! moves the directory), `"version": 1`, flat `preToolUse` handlers (camelCase payload).
+//!
+//! The command goes in `bash` on Unix and in `powershell` on Windows; `timeoutSec` is in
+//! seconds. No matcher: Copilot compiles matchers as anchored regexes, and none means every
+//! tool. `hook remove` deletes the file when it holds nothing else.
+
+use std::path::PathBuf;
+
+use anyhow::Result;
+use prempti_protocol::Agent;
+use serde_json::{json, Map, Value};
+
+use super::command::ShellKind;
+use super::{AgentHooks, HookEnv, Shape, AGENT_TIMEOUT_SECS};
+
+/// Copilot's registration.
+pub(crate) struct Copilot;
+
+impl AgentHooks for Copilot {
+    fn agent(&self) -> Agent {
+        Agent::Copilot
+    }
+
+    fn settings_file(&self, env: &HookEnv) -> Result<PathBuf> {
+        Ok(env
+            .config_dir(Some("COPILOT_HOME"), ".copilot")?
+            .join("hooks")
+            .join("prempti.json"))
+    }
+
+    fn shape(&self) -> Shape {
+        Shape::Flat
+    }
+
+    fn events(&self) -> &'static [&'static str] {
+        &["preToolUse"]
+    }
+
+    fn shell(&self) -> ShellKind {
+        ShellKind::posix_or_powershell()
+    }
+
+    fn skeleton(&self) -> Map<String, Value> {
+        let mut map = Map::new();
+        map.insert("version".to_owned(), json!(1));
+        map
+    }
+
+    fn handler(&self, _event: &str, command: &str) -> Value {
+        let shell_key = if cfg!(windows) { "powershell" } else { "bash" };
+        json!({ "type": "command", shell_key: command, "timeoutSec": AGENT_TIMEOUT_SECS })
+    }
+
+    fn handler_commands<'a>(&self, handler: &'a Value) -> Vec<&'a str> {
+        ["bash", "powershell", "command"]
+            .iter()
+            .filter_map(|k| handler.get(*k).and_then(Value::as_str))
+            .collect()
+    }
+
+    fn check_entry(&self, _event: &str, _group: Option<&Value>, handler: &Value) -> Vec<String> {
+        match handler.get("matcher") {
+            Some(m) => vec![format!("its matcher {m} restricts it to some tools")],
+            None => Vec::new(),
+        }
+    }
+
+    fn disabled(&self, _doc: &Map<String, Value>, env: &HookEnv) -> Option<String> {
+        let path = env
+            .config_dir(Some("COPILOT_HOME"), ".copilot")
+            .ok()?
+            .join("settings.json");
+        let text = std::fs::read_to_string(&path).ok()?;
+        let doc: Value = serde_json::from_str(&text).ok()?;
+        (doc.get("disableAllHooks") == Some(&Value::Bool(true))).then(|| {
+            format!(
+                "Copilot hooks are switched off (\"disableAllHooks\": true in {}): remove that key",
+                path.display()
+            )
+        })
+    }
+
+    fn manual_steps(&self) -> Vec<String> {
+        vec!["restart running Copilot CLI sessions so they load the hook".to_owned()]
+    }
+}
