@@ -1,0 +1,413 @@
+//! `premptictl hook add|remove|status` driven through the real binary in temporary HOME and
+//! PREMPTI_HOME directories.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use serde_json::Value;
+
+struct Env {
+    _dir: tempfile::TempDir,
+    home: PathBuf,
+    prempti: PathBuf,
+}
+
+impl Env {
+    /// A temp HOME and PREMPTI_HOME ("with space" to exercise quoting) with a hook binary.
+    fn new() -> Env {
+        let dir = tempfile::tempdir().unwrap();
+        let home = dir.path().join("home");
+        let prempti = dir.path().join("pre mpti");
+        fs::create_dir_all(&home).unwrap();
+        fs::create_dir_all(prempti.join("bin")).unwrap();
+        fs::write(prempti.join("bin").join("prempti-hook"), "#!/bin/sh\n").unwrap();
+        Env {
+            _dir: dir,
+            home,
+            prempti,
+        }
+    }
+
+    fn run(&self, args: &[&str]) -> Output {
+        Command::new(env!("CARGO_BIN_EXE_premptictl"))
+            .args(args)
+            .env("HOME", &self.home)
+            .env("PREMPTI_HOME", &self.prempti)
+            .env_remove("CLAUDE_CONFIG_DIR")
+            .env_remove("CODEX_HOME")
+            .env_remove("COPILOT_HOME")
+            .env("NO_COLOR", "1")
+            .output()
+            .unwrap()
+    }
+
+    fn ok(&self, args: &[&str]) -> String {
+        let out = self.run(args);
+        assert!(
+            out.status.success(),
+            "{args:?} failed: {}{}",
+            text(&out.stdout),
+            text(&out.stderr)
+        );
+        text(&out.stdout)
+    }
+
+    fn status_json(&self, agent: &str) -> (i32, Value) {
+        let out = self.run(&["hook", "status", agent, "--json"]);
+        let v: Value = serde_json::from_slice(&out.stdout).expect("status --json prints JSON");
+        (out.status.code().unwrap(), v[0].clone())
+    }
+
+    fn hook_path(&self) -> String {
+        self.prempti
+            .join("bin")
+            .join("prempti-hook")
+            .display()
+            .to_string()
+    }
+}
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+fn read_json(path: &Path) -> Value {
+    serde_json::from_slice(&fs::read(path).unwrap()).unwrap()
+}
+
+/// Settings file of each agent under HOME.
+fn settings(env: &Env, agent: &str) -> PathBuf {
+    match agent {
+        "claude" => env.home.join(".claude/settings.json"),
+        "codex" => env.home.join(".codex/hooks.json"),
+        "gemini" => env.home.join(".gemini/settings.json"),
+        "cursor" => env.home.join(".cursor/hooks.json"),
+        "copilot" => env.home.join(".copilot/hooks/prempti.json"),
+        _ => unreachable!(),
+    }
+}
+
+const AGENTS: [&str; 5] = ["claude", "codex", "gemini", "cursor", "copilot"];
+
+#[test]
+fn fresh_files_get_the_documented_entries() {
+    let env = Env::new();
+    env.ok(&["hook", "add", "all"]);
+    let quoted = format!("'{}'", env.hook_path());
+
+    let claude = read_json(&settings(&env, "claude"));
+    let group = &claude["hooks"]["PreToolUse"][0];
+    assert_eq!(group["matcher"], "*");
+    assert_eq!(group["hooks"][0]["type"], "command");
+    assert_eq!(group["hooks"][0]["command"], format!("{quoted} claude"));
+    assert_eq!(group["hooks"][0]["timeout"], 10);
+
+    let codex = read_json(&settings(&env, "codex"));
+    assert_eq!(
+        codex["hooks"]["PreToolUse"][0]["hooks"][0]["command"],
+        format!("{quoted} codex")
+    );
+    assert!(
+        !env.home.join(".codex/config.toml").exists(),
+        "config.toml is not created"
+    );
+
+    let gemini = read_json(&settings(&env, "gemini"));
+    let handler = &gemini["hooks"]["BeforeTool"][0]["hooks"][0];
+    assert_eq!(handler["command"], format!("{quoted} gemini"));
+    assert_eq!(
+        handler["timeout"], 10_000,
+        "Gemini timeouts are milliseconds"
+    );
+
+    let cursor = read_json(&settings(&env, "cursor"));
+    assert_eq!(cursor["version"], 1);
+    for event in ["preToolUse", "beforeShellExecution", "beforeMCPExecution"] {
+        let h = &cursor["hooks"][event][0];
+        assert_eq!(h["command"], format!("{quoted} cursor"), "{event}");
+        assert_eq!(h["failClosed"], true, "{event}");
+    }
+
+    let copilot = read_json(&settings(&env, "copilot"));
+    assert_eq!(copilot["version"], 1);
+    assert_eq!(
+        copilot["hooks"]["preToolUse"][0]["bash"],
+        format!("{quoted} copilot")
+    );
+    assert_eq!(copilot["hooks"]["preToolUse"][0]["timeoutSec"], 10);
+
+    // Every agent is installed; status exits 0.
+    let out = env.run(&["hook", "status", "all", "--json"]);
+    assert!(out.status.success(), "{}", text(&out.stdout));
+    let all: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(all.as_array().unwrap().len(), 5);
+    for s in all.as_array().unwrap() {
+        assert_eq!(s["state"], "installed", "{s}");
+    }
+    // Created files have no backups; removing deletes them.
+    env.ok(&["hook", "remove", "all"]);
+    for agent in AGENTS {
+        assert!(!settings(&env, agent).exists(), "{agent} file removed");
+    }
+}
+
+const EXISTING_CLAUDE: &str = r#"{
+    "model": "opus",
+    "hooks": {
+        "PostToolUse": [
+            { "matcher": "Write", "hooks": [ { "type": "command", "command": "fmt.sh" } ] }
+        ],
+        "PreToolUse": [
+            { "matcher": "Bash", "hooks": [ { "type": "command", "command": "/opt/guard.sh" } ] }
+        ]
+    },
+    "permissions": {"allow": ["Bash(ls)"]}
+}"#;
+
+#[test]
+fn existing_files_keep_unrelated_keys_and_are_restored_byte_for_byte() {
+    let env = Env::new();
+    let cases: [(&str, &str); 5] = [
+        ("claude", EXISTING_CLAUDE),
+        ("codex", "{\n  \"hooks\": {\n    \"PreToolUse\": [\n      {\"matcher\": \"^Bash$\", \"hooks\": [{\"type\": \"command\", \"command\": \"audit.sh\"}]}\n    ]\n  }\n}\n"),
+        ("gemini", "{\n\t\"theme\": \"dark\",\n\t\"general\": {\"vimMode\": true}\n}\n"),
+        ("cursor", "{\"version\":1,\"hooks\":{\"afterFileEdit\":[{\"command\":\"./fmt.sh\"}],\"preToolUse\":[{\"command\":\"./mine.sh\",\"matcher\":\"Shell\"}]}}"),
+        ("copilot", "{\"version\": 1, \"hooks\": {}}\n"),
+    ];
+    for (agent, original) in cases {
+        let path = settings(&env, agent);
+        fs::create_dir_all(path.parent().unwrap()).unwrap();
+        fs::write(&path, original).unwrap();
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            fs::set_permissions(&path, fs::Permissions::from_mode(0o640)).unwrap();
+        }
+
+        env.ok(&["hook", "add", agent]);
+        let after_add = fs::read(&path).unwrap();
+        let backup = path.with_file_name(format!(
+            "{}.prempti-backup",
+            path.file_name().unwrap().to_string_lossy()
+        ));
+        assert_eq!(
+            fs::read_to_string(&backup).unwrap(),
+            original,
+            "{agent}: backup is the original"
+        );
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = fs::metadata(&path).unwrap().permissions().mode() & 0o777;
+            assert_eq!(mode, 0o640, "{agent}: permissions kept");
+        }
+
+        // Unrelated keys, foreign hooks and key order survive.
+        let before: Value = serde_json::from_str(original).unwrap();
+        let now = read_json(&path);
+        for (key, value) in before.as_object().unwrap() {
+            if key != "hooks" {
+                assert_eq!(&now[key], value, "{agent}: {key} kept");
+            }
+        }
+        let keys_before: Vec<&String> = before.as_object().unwrap().keys().collect();
+        let keys_now: Vec<&String> = now.as_object().unwrap().keys().collect();
+        assert_eq!(
+            &keys_now[..keys_before.len()],
+            &keys_before[..],
+            "{agent}: key order kept"
+        );
+        if let Some(hooks) = before.get("hooks").and_then(Value::as_object) {
+            for (event, list) in hooks {
+                for (i, item) in list.as_array().unwrap().iter().enumerate() {
+                    assert_eq!(
+                        &now["hooks"][event][i], item,
+                        "{agent}: foreign hook {event}[{i}] kept"
+                    );
+                }
+            }
+        }
+        if agent == "gemini" {
+            assert!(
+                String::from_utf8_lossy(&after_add).contains("\n\t\"theme\""),
+                "tab indentation kept"
+            );
+        }
+
+        // A second add changes nothing, byte for byte.
+        let out = env.ok(&["hook", "add", agent]);
+        assert!(out.contains("already"), "{out}");
+        assert_eq!(fs::read(&path).unwrap(), after_add, "{agent}: idempotent");
+
+        env.ok(&["hook", "remove", agent]);
+        assert_eq!(
+            fs::read_to_string(&path).unwrap(),
+            original,
+            "{agent}: restored byte for byte"
+        );
+        assert!(
+            !backup.exists(),
+            "{agent}: backup dropped after an exact restore"
+        );
+        // Removing again is a no-op.
+        env.ok(&["hook", "remove", agent]);
+        assert_eq!(fs::read_to_string(&path).unwrap(), original);
+    }
+}
+
+#[test]
+fn remove_keeps_changes_made_after_add() {
+    let env = Env::new();
+    let path = settings(&env, "claude");
+    env.ok(&["hook", "add", "claude"]);
+    let mut doc = read_json(&path);
+    doc["env"] = serde_json::json!({"A": "1"});
+    fs::write(&path, serde_json::to_string_pretty(&doc).unwrap()).unwrap();
+    env.ok(&["hook", "remove", "claude"]);
+    let doc = read_json(&path);
+    assert_eq!(
+        doc,
+        serde_json::json!({"env": {"A": "1"}}),
+        "Prempti's containers go, the user's key stays"
+    );
+}
+
+#[test]
+fn status_reports_each_state() {
+    let env = Env::new();
+    let path = settings(&env, "claude");
+
+    let (code, s) = env.status_json("claude");
+    assert_eq!((code, s["state"].as_str()), (1, Some("missing")));
+    assert_eq!(s["file_exists"], false);
+
+    env.ok(&["hook", "add", "claude"]);
+    let (code, s) = env.status_json("claude");
+    assert_eq!((code, s["state"].as_str()), (0, Some("installed")));
+    assert_eq!(s["foreign"], serde_json::json!([]));
+
+    // Foreign hooks are listed but do not change the state.
+    let mut doc = read_json(&path);
+    let ours = doc["hooks"]["PreToolUse"][0].clone();
+    doc["hooks"]["PreToolUse"]
+        .as_array_mut()
+        .unwrap()
+        .push(serde_json::json!({"matcher": "Bash", "hooks": [{"type": "command", "command": "/opt/guard.sh"}]}));
+    fs::write(&path, serde_json::to_string(&doc).unwrap()).unwrap();
+    let (code, s) = env.status_json("claude");
+    assert_eq!((code, s["state"].as_str()), (0, Some("installed")));
+    assert_eq!(
+        s["foreign"],
+        serde_json::json!(["PreToolUse: /opt/guard.sh"])
+    );
+
+    // Duplicate.
+    doc["hooks"]["PreToolUse"]
+        .as_array_mut()
+        .unwrap()
+        .push(ours.clone());
+    fs::write(&path, serde_json::to_string(&doc).unwrap()).unwrap();
+    let (code, s) = env.status_json("claude");
+    assert_eq!((code, s["state"].as_str()), (1, Some("duplicate")));
+    // `add` repairs it to exactly one entry, keeping the foreign one.
+    env.ok(&["hook", "add", "claude"]);
+    let (_, s) = env.status_json("claude");
+    assert_eq!(s["state"], "installed");
+    let repaired = read_json(&path);
+    assert_eq!(repaired["hooks"]["PreToolUse"].as_array().unwrap().len(), 2);
+
+    // Stale: another installation, a wrong agent argument, a missing binary.
+    for command in [
+        "/elsewhere/bin/prempti-hook claude".to_owned(),
+        format!("'{}' codex", env.hook_path()),
+    ] {
+        let doc = serde_json::json!({"hooks": {"PreToolUse": [
+            {"matcher": "*", "hooks": [{"type": "command", "command": command}]}]}});
+        fs::write(&path, serde_json::to_string(&doc).unwrap()).unwrap();
+        let (code, s) = env.status_json("claude");
+        assert_eq!((code, s["state"].as_str()), (1, Some("stale")), "{command}");
+    }
+    env.ok(&["hook", "add", "claude"]);
+    fs::remove_file(env.prempti.join("bin/prempti-hook")).unwrap();
+    let (code, s) = env.status_json("claude");
+    assert_eq!((code, s["state"].as_str()), (1, Some("stale")));
+    assert!(
+        s["details"][0].as_str().unwrap().contains("does not exist"),
+        "{s}"
+    );
+}
+
+#[test]
+fn invalid_json_is_refused_and_left_untouched() {
+    let env = Env::new();
+    let path = settings(&env, "gemini");
+    fs::create_dir_all(path.parent().unwrap()).unwrap();
+    let broken = "{\n  \"theme\": \"dark\",\n  oops\n}\n";
+    fs::write(&path, broken).unwrap();
+    for cmd in ["add", "remove", "status"] {
+        let out = env.run(&["hook", cmd, "gemini"]);
+        assert_eq!(out.status.code(), Some(2), "{cmd}");
+        let all = format!("{}{}", text(&out.stdout), text(&out.stderr));
+        assert!(
+            all.contains(&path.display().to_string()) && all.contains("line 3"),
+            "{cmd}: {all}"
+        );
+        assert_eq!(
+            fs::read_to_string(&path).unwrap(),
+            broken,
+            "{cmd} left the file alone"
+        );
+    }
+    assert_eq!(
+        fs::read_dir(path.parent().unwrap()).unwrap().count(),
+        1,
+        "no backup or temp file"
+    );
+}
+
+#[test]
+fn config_dir_overrides_and_codex_switch_are_honoured() {
+    let env = Env::new();
+    let codex_home = env.home.join("custom-codex");
+    let claude_dir = env.home.join("custom-claude");
+    fs::create_dir_all(&codex_home).unwrap();
+    let toml = "# mine\nmodel = \"o3\"\n\n[features]\nhooks = false\n";
+    fs::write(codex_home.join("config.toml"), toml).unwrap();
+    let run = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_premptictl"))
+            .args(args)
+            .env("HOME", &env.home)
+            .env("PREMPTI_HOME", &env.prempti)
+            .env("CODEX_HOME", &codex_home)
+            .env("CLAUDE_CONFIG_DIR", &claude_dir)
+            .env("NO_COLOR", "1")
+            .output()
+            .unwrap()
+    };
+    let out = run(&["hook", "add", "codex"]);
+    assert!(out.status.success());
+    let stdout = text(&out.stdout);
+    assert!(
+        stdout.contains("/hooks"),
+        "tells the user to trust the hook: {stdout}"
+    );
+    assert!(
+        stdout.contains("hooks = false"),
+        "reports the switched-off feature: {stdout}"
+    );
+    assert!(codex_home.join("hooks.json").exists());
+    assert_eq!(
+        fs::read_to_string(codex_home.join("config.toml")).unwrap(),
+        toml,
+        "config.toml untouched"
+    );
+    let out = run(&["hook", "status", "codex", "--json"]);
+    assert_eq!(out.status.code(), Some(1));
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v[0]["state"], "disabled");
+
+    assert!(run(&["hook", "add", "claude"]).status.success());
+    assert!(claude_dir.join("settings.json").exists());
+    assert!(!env.home.join(".claude").exists());
+}
