@@ -1,0 +1,65 @@
+//! Analysis cost per command over a corpus of realistic agent commands, side by side with a
+//! trivial baseline (`str::split_whitespace`) over the same corpus.
+
+use criterion::{black_box, criterion_group, criterion_main, Criterion, Throughput};
+
+/// Commands of the kind coding agents run.
+const CORPUS: &[&str] = &[
+    "git status",
+    "git diff HEAD~1 -- src/",
+    "git add -A && git commit -m \"fix: handle empty input\"",
+    "git log --oneline -20 | head -5",
+    "cargo build --release 2>&1 | tail -20",
+    "cargo test -p prempti-shell --all-targets",
+    "cargo clippy --all-targets -- -D warnings",
+    "npm install && npm run build",
+    "npm test -- --watch=false",
+    "npx prettier --write \"src/**/*.ts\"",
+    "pytest -x tests/ -k 'not slow' -q",
+    "python -m pip install -r requirements.txt",
+    "python3 -c 'import sys; print(sys.version)'",
+    "grep -rn \"TODO\" src | head -20",
+    "rg -n 'fn main' --type rust",
+    "find . -name '*.pyc' -delete",
+    "find . -type f -name '*.rs' -exec wc -l {} +",
+    "curl -fsSL https://example.com/install.sh | sh",
+    "curl -s -H 'Accept: application/json' https://api.example.com/v1/items | jq '.items[0]'",
+    "docker build -t app:latest . && docker run --rm -p 8080:8080 app:latest",
+    "docker compose up -d",
+    "make -j4 test",
+    "sed -i 's/foo/bar/g' src/lib.rs",
+    "ls -la",
+    "cd frontend && npm ci && npm run lint",
+    "mkdir -p build && cd build && cmake .. && make",
+    "cat <<'EOF' > notes.md\n# Notes\n- item\nEOF",
+    "for f in src/*.rs; do rustfmt --check \"$f\"; done",
+    "export RUST_LOG=debug && ./target/debug/app --config config.toml",
+    "sudo -u postgres psql -c 'SELECT 1'",
+];
+
+fn bench(c: &mut Criterion) {
+    let mut group = c.benchmark_group("corpus");
+    group.throughput(Throughput::Elements(CORPUS.len() as u64));
+    group.bench_function("analyze", |b| {
+        b.iter(|| {
+            for command in CORPUS {
+                black_box(prempti_shell::analyze(
+                    black_box(command),
+                    Some("/work/project"),
+                ));
+            }
+        })
+    });
+    group.bench_function("split_whitespace", |b| {
+        b.iter(|| {
+            for command in CORPUS {
+                let words: Vec<&str> = black_box(command).split_whitespace().collect();
+                black_box(words);
+            }
+        })
+    });
+    group.finish();
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);

@@ -1,0 +1,161 @@
+//! The command mapper: one simple command (assignments, words, standard input) becomes
+//! program records, with wrappers unwrapped, `-c` / `eval` strings analyzed in turn, and
+//! interpreters fed by other commands flagged.
+//!
+//! An interpreter is flagged in `piped_interpreters` when its code comes from another command:
+//! - its standard input is a pipe (`curl x | sh`, `| sudo bash`, `| env bash`, `| bash -s`,
+//!   `| python3 -`) and it reads its code from there (no `-c` code and no script operand);
+//! - its code is spliced from a substitution: `bash <(curl x)`, `sh -c "$(curl x)"`,
+//!   `python3 -c "$(curl x)"`, `eval "$(curl x)"`, `source <(curl x)`, `. <(curl x)`;
+//! - its standard input is another command's output: `bash < <(curl x)`,
+//!   `bash <<< "$(curl x)"`, or a here-document with a substitution in it.
+//!
+//! Literal code given to a shell (`bash -c '...'`, `eval '...'`, `bash <<'EOF' ... EOF`,
+//! `bash <<< '...'`, `env -S '...'`, `su -c '...'`) is analyzed like the command itself, one
+//! level of `max_depth` deeper. xargs runs its command with arguments from its input, not with
+//! its input, so `... | xargs sh` is not a pipe into `sh`.
+
+use crate::analyzer::{Analyzer, Ctx, Stdin};
+use crate::word::Word;
+use crate::{fallback, interpreters, paths, urls, wrappers};
+
+impl Analyzer<'_> {
+    /// Maps one simple command.
+    pub(crate) fn simple(
+        &mut self,
+        assignments: Vec<String>,
+        words: Vec<Word>,
+        stdin: Stdin,
+        ctx: Ctx<'_>,
+    ) {
+        for assignment in &assignments {
+            self.env(assignment);
+        }
+        let mut words = words;
+        let mut stdin = stdin;
+        let mut start = 0;
+        // Each round records one program and moves to the program it wraps, if any; the
+        // index only grows, so this ends.
+        while start < words.len() && !self.stopped {
+            let path = words[start].text.clone();
+            let name = paths::basename(&path).to_owned();
+            let arg_words = &words[start + 1..];
+            let args: Vec<String> = arg_words.iter().map(|w| w.text.clone()).collect();
+            if name.is_empty() || !self.program(&name, &path, &args) {
+                return;
+            }
+            self.scan_args(&name, &args);
+            if let Some(unwrapped) = wrappers::unwrap(&name, &args) {
+                for assignment in &unwrapped.env {
+                    self.env(assignment);
+                }
+                if name == "xargs" {
+                    stdin = Stdin::Inherited;
+                }
+                if let Some((split, rest)) = unwrapped.split {
+                    // `env -S 'bash -c x' y`: the string is split into words.
+                    let mut split_words = fallback::split_words(&split);
+                    split_words.extend(arg_words.iter().skip(rest).cloned());
+                    words = split_words;
+                    start = 0;
+                    continue;
+                }
+                match unwrapped.command_at {
+                    Some(at) => {
+                        start += 1 + at;
+                        continue;
+                    }
+                    None => return,
+                }
+            }
+            self.code_sources(&name, arg_words, &stdin, ctx);
+            return;
+        }
+    }
+
+    /// Follows the code an interpreter, `eval`, `source` or `su -c` runs.
+    fn code_sources(&mut self, name: &str, args: &[Word], stdin: &Stdin, ctx: Ctx<'_>) {
+        let texts: Vec<String> = args.iter().map(|w| w.text.clone()).collect();
+        match name {
+            "eval" => {
+                if args.iter().any(|w| w.has_subst) {
+                    self.piped_interpreter(name);
+                }
+                let code: Vec<&str> = args.iter().map(|w| w.script.as_str()).collect();
+                self.script(&code.join(" "), ctx.depth + 1, ctx.nest, false);
+                return;
+            }
+            "source" | "." => {
+                let from_command = args.first().is_some_and(|w| w.has_subst)
+                    || (stdin == &Stdin::Pipe
+                        && args
+                            .first()
+                            .is_some_and(|w| matches!(w.text.as_str(), "/dev/stdin" | "-")));
+                if from_command {
+                    self.piped_interpreter(name);
+                }
+                return;
+            }
+            "su" => {
+                if let Some(code) = su_command(args) {
+                    if code.has_subst {
+                        self.piped_interpreter(name);
+                    }
+                    self.script(&code.script, ctx.depth + 1, ctx.nest, false);
+                }
+                return;
+            }
+            _ => {}
+        }
+        if !interpreters::is_interpreter(name) {
+            return;
+        }
+        let inv = interpreters::invocation(name, &texts);
+        let spliced = |at: Option<usize>| at.and_then(|k| args.get(k)).is_some_and(|w| w.has_subst);
+        if spliced(inv.inline) || spliced(inv.operand) {
+            self.piped_interpreter(name);
+        }
+        if interpreters::is_shell(name) {
+            if let Some(code) = inv.inline.and_then(|k| args.get(k)) {
+                self.script(&code.script, ctx.depth + 1, ctx.nest, false);
+            }
+        }
+        if !inv.reads_stdin {
+            return;
+        }
+        match stdin {
+            Stdin::Pipe | Stdin::Command => self.piped_interpreter(name),
+            Stdin::Text { text, from_command } => {
+                if *from_command {
+                    self.piped_interpreter(name);
+                }
+                if interpreters::is_shell(name) {
+                    self.script(text, ctx.depth + 1, ctx.nest, false);
+                }
+            }
+            Stdin::Inherited | Stdin::File => {}
+        }
+    }
+
+    /// Records the URLs and hosts in a program's arguments.
+    pub(crate) fn scan_args(&mut self, name: &str, args: &[String]) {
+        urls::scan(name, args, &mut self.out.urls, &mut self.out.hosts);
+    }
+}
+
+/// The code of `su [-l] -c CODE [user]` / `su --command=CODE`.
+fn su_command(args: &[Word]) -> Option<Word> {
+    let mut iter = args.iter();
+    while let Some(word) = iter.next() {
+        let text = word.text.as_str();
+        if text == "-c" || text == "--command" {
+            return iter.next().cloned();
+        }
+        if let Some(code) = text.strip_prefix("--command=") {
+            let mut code = Word::literal(code.to_owned());
+            code.has_subst = word.has_subst;
+            return Some(code);
+        }
+    }
+    None
+}

@@ -1,0 +1,77 @@
+//! The result types: [`Limits`] in, [`Analysis`] (a list of [`Program`]s and the rest) out.
+
+/// Bounds applied to hostile input.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Limits {
+    /// Largest command analyzed, in bytes; longer input is cut and `limit_hit` is set.
+    pub max_bytes: usize,
+    /// Deepest nesting of subshells, substitutions and `bash -c` strings followed.
+    pub max_depth: usize,
+    /// Most program invocations recorded.
+    pub max_programs: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_bytes: 64 * 1024,
+            max_depth: 8,
+            max_programs: 512,
+        }
+    }
+}
+
+/// One program run by the command.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Program {
+    /// Base name of the program (`curl` for `/usr/bin/curl`, `git` for `\git` or `g'i't`).
+    pub name: String,
+    /// The program as written, after quote removal (`/usr/bin/curl`).
+    pub path: String,
+    /// Arguments after the program word, after quote removal.
+    pub args: Vec<String>,
+}
+
+/// What a command does, as far as a static parse can tell.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Analysis {
+    /// Every program run, wrappers (`sudo`, `env`, `xargs`, ...) and the programs they run
+    /// included, in source order (a substitution's programs come before the command using it).
+    pub programs: Vec<Program>,
+    /// Files written by redirections, resolved against the working directory.
+    pub write_paths: Vec<String>,
+    /// Files read by redirections, resolved against the working directory.
+    pub read_paths: Vec<String>,
+    /// Interpreters (`sh`, `bash`, `python`, ...) that receive piped input.
+    pub piped_interpreters: Vec<String>,
+    /// URLs appearing in arguments.
+    pub urls: Vec<String>,
+    /// Host names of those URLs (and of `user@host` style arguments to ssh-like tools).
+    pub hosts: Vec<String>,
+    /// Environment assignments (`NAME=value`), from prefixes and `env`.
+    pub env: Vec<String>,
+    /// The parser rejected the command (analysis is then best effort).
+    pub parse_error: bool,
+    /// A size, depth or count limit cut the analysis short.
+    pub limit_hit: bool,
+}
+
+impl Analysis {
+    /// Base names of the programs run, in order (what `cmd.programs` holds).
+    pub fn program_names(&self) -> impl Iterator<Item = &str> {
+        self.programs.iter().map(|p| p.name.as_str())
+    }
+
+    /// Whether something is piped into an interpreter (`cmd.pipe_to_interpreter`).
+    pub fn pipe_to_interpreter(&self) -> bool {
+        !self.piped_interpreters.is_empty()
+    }
+}
+
+/// Appends `value` to `list` unless it is already there (lists other than `programs` are sets
+/// kept in first-seen order).
+pub(crate) fn push_unique(list: &mut Vec<String>, value: &str) {
+    if !list.iter().any(|v| v == value) {
+        list.push(value.to_owned());
+    }
+}

@@ -1,0 +1,262 @@
+//! Words: quote removal over the tree-sitter word nodes (`g'i't` → `git`, `\git` → `git`,
+//! `$'\x41'` → `A`), with substitutions walked as they are met.
+//!
+//! Expansions the analyzer cannot evaluate (`$HOME`, `${X:-y}`, `$(cmd)`, globs, `~`) stay as
+//! written in [`Word::text`]. [`Word::script`] is the same text with command and process
+//! substitutions left out: it is what a `bash -c` string is re-parsed from, so the programs of
+//! a substitution (which the outer shell runs) are not counted twice.
+
+use tree_sitter::Node;
+
+use crate::analyzer::{Analyzer, Ctx};
+
+/// One shell word after quote removal.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct Word {
+    /// The word's value, expansions kept as written.
+    pub(crate) text: String,
+    /// The value with command and process substitutions removed.
+    pub(crate) script: String,
+    /// The word holds a command or process substitution (its value comes partly from another
+    /// command's output).
+    pub(crate) has_subst: bool,
+}
+
+impl Word {
+    /// A literal word (no substitution).
+    pub(crate) fn literal(text: String) -> Self {
+        Word {
+            script: text.clone(),
+            text,
+            has_subst: false,
+        }
+    }
+
+    fn push(&mut self, s: &str) {
+        self.text.push_str(s);
+        self.script.push_str(s);
+    }
+
+    fn push_char(&mut self, c: char) {
+        self.text.push(c);
+        self.script.push(c);
+    }
+}
+
+/// How text between child nodes is unquoted.
+#[derive(Clone, Copy)]
+enum Quoting {
+    Unquoted,
+    Double,
+}
+
+impl Analyzer<'_> {
+    /// Converts a word-like node, walking any substitution inside it.
+    pub(crate) fn word(&mut self, node: Node<'_>, ctx: Ctx<'_>) -> Word {
+        let before = self.substs;
+        let mut word = Word::default();
+        self.word_into(node, ctx, &mut word);
+        word.has_subst = self.substs > before;
+        word
+    }
+
+    fn word_into(&mut self, node: Node<'_>, ctx: Ctx<'_>, word: &mut Word) {
+        let raw = ctx.text(node);
+        let Some(ctx) = self.deeper(ctx) else {
+            word.push(raw);
+            return;
+        };
+        match node.kind() {
+            "word" | "number" | "extglob_pattern" | "variable_name" | "regex" => {
+                unescape(raw, Quoting::Unquoted, word);
+            }
+            "raw_string" => {
+                let inner = raw.strip_prefix('\'').unwrap_or(raw);
+                word.push(inner.strip_suffix('\'').unwrap_or(inner));
+            }
+            "ansi_c_string" => {
+                let inner = raw.strip_prefix("$'").unwrap_or(raw);
+                ansi_c(inner.strip_suffix('\'').unwrap_or(inner), word);
+            }
+            "string" | "translated_string" | "heredoc_body" => {
+                self.children_into(node, ctx, word, Quoting::Double);
+            }
+            "concatenation" | "command_name" => {
+                self.children_into(node, ctx, word, Quoting::Unquoted);
+            }
+            "command_substitution" | "process_substitution" => {
+                word.text.push_str(raw);
+                self.stmt(node, ctx);
+            }
+            _ => {
+                // Expansions, arithmetic, brace expressions, arrays: kept as written; any
+                // substitution inside is walked (and then left out of the script text).
+                let before = self.substs;
+                let mut cursor = node.walk();
+                for child in node.named_children(&mut cursor) {
+                    self.stmt(child, ctx);
+                }
+                word.text.push_str(raw);
+                if self.substs == before {
+                    word.script.push_str(raw);
+                }
+            }
+        }
+    }
+
+    /// Children of a compound word, with the text between them unquoted per `quoting`.
+    fn children_into(&mut self, node: Node<'_>, ctx: Ctx<'_>, word: &mut Word, quoting: Quoting) {
+        let mut pos = node.start_byte();
+        let end = node.end_byte();
+        let mut cursor = node.walk();
+        for child in node.children(&mut cursor) {
+            if child.start_byte() > pos {
+                unescape(
+                    ctx.src.get(pos..child.start_byte()).unwrap_or(""),
+                    quoting,
+                    word,
+                );
+            }
+            pos = pos.max(child.end_byte());
+            match child.kind() {
+                "\"" | "$\"" => {}
+                "string_content" => unescape(ctx.text(child), quoting, word),
+                _ if child.is_named() => self.word_into(child, ctx, word),
+                _ => word.push(ctx.text(child)),
+            }
+        }
+        if end > pos {
+            unescape(ctx.src.get(pos..end).unwrap_or(""), quoting, word);
+        }
+    }
+}
+
+/// Backslash removal: outside quotes `\x` is `x`; inside double quotes only before `$`, `` ` ``,
+/// `"`, `\` and newline. A backslash-newline is removed entirely.
+fn unescape(raw: &str, quoting: Quoting, word: &mut Word) {
+    if !raw.contains('\\') {
+        word.push(raw);
+        return;
+    }
+    let mut chars = raw.chars();
+    while let Some(c) = chars.next() {
+        if c != '\\' {
+            word.push_char(c);
+            continue;
+        }
+        match (chars.next(), quoting) {
+            (None, _) => word.push_char('\\'),
+            (Some('\n'), _) => {}
+            (Some(next), Quoting::Unquoted) => word.push_char(next),
+            (Some(next @ ('$' | '`' | '"' | '\\')), Quoting::Double) => word.push_char(next),
+            (Some(next), Quoting::Double) => {
+                word.push_char('\\');
+                word.push_char(next);
+            }
+        }
+    }
+}
+
+/// Decodes the body of an ANSI-C quoted string (`$'...'`).
+fn ansi_c(raw: &str, word: &mut Word) {
+    let mut chars = raw.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c != '\\' {
+            word.push_char(c);
+            continue;
+        }
+        let Some(e) = chars.next() else {
+            word.push_char('\\');
+            break;
+        };
+        let simple = match e {
+            'a' => Some('\x07'),
+            'b' => Some('\x08'),
+            'e' | 'E' => Some('\x1b'),
+            'f' => Some('\x0c'),
+            'n' => Some('\n'),
+            'r' => Some('\r'),
+            't' => Some('\t'),
+            'v' => Some('\x0b'),
+            '\\' | '\'' | '"' | '?' => Some(e),
+            _ => None,
+        };
+        if let Some(c) = simple {
+            word.push_char(c);
+            continue;
+        }
+        let (radix, max) = match e {
+            '0'..='7' => (8, 2),
+            'x' => (16, 2),
+            'u' => (16, 4),
+            'U' => (16, 8),
+            'c' => {
+                if let Some(ctl) = chars.next() {
+                    word.push_char(char::from((ctl as u32 & 0x1f) as u8));
+                }
+                continue;
+            }
+            other => {
+                word.push_char('\\');
+                word.push_char(other);
+                continue;
+            }
+        };
+        let mut value = if radix == 8 {
+            e.to_digit(8).unwrap_or(0)
+        } else {
+            0
+        };
+        let mut digits = 0;
+        while digits < max {
+            match chars.peek().and_then(|c| c.to_digit(radix)) {
+                Some(d) => {
+                    value = value.saturating_mul(radix).saturating_add(d);
+                    chars.next();
+                    digits += 1;
+                }
+                None => break,
+            }
+        }
+        if radix != 8 && digits == 0 {
+            word.push_char('\\');
+            word.push_char(e);
+        } else if let Some(c) = char::from_u32(value) {
+            word.push_char(c);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn unq(raw: &str, quoting: Quoting) -> String {
+        let mut w = Word::default();
+        unescape(raw, quoting, &mut w);
+        w.text
+    }
+
+    fn c(raw: &str) -> String {
+        let mut w = Word::default();
+        ansi_c(raw, &mut w);
+        w.text
+    }
+
+    #[test]
+    fn backslashes() {
+        assert_eq!(unq(r"\git", Quoting::Unquoted), "git");
+        assert_eq!(unq("a\\\nb", Quoting::Unquoted), "ab");
+        assert_eq!(unq(r#"\$x \n \""#, Quoting::Double), r#"$x \n ""#);
+        assert_eq!(unq("end\\", Quoting::Unquoted), "end\\");
+    }
+
+    #[test]
+    fn ansi_c_escapes() {
+        assert_eq!(c(r"\x67it"), "git");
+        assert_eq!(c(r"\147\151t"), "git");
+        assert_eq!(c(r"a\tb\n"), "a\tb\n");
+        assert_eq!(c(r"\u00e9\q\x"), "é\\q\\x");
+        assert_eq!(c(r"\cA"), "\x01");
+    }
+}

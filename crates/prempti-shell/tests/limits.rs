@@ -1,0 +1,116 @@
+//! Hostile input: limits hold and set `limit_hit`, nothing panics.
+
+use prempti_shell::{analyze, analyze_with, Limits};
+
+#[test]
+fn size_limit_cuts_input() {
+    let limits = Limits {
+        max_bytes: 16,
+        ..Limits::default()
+    };
+    let a = analyze_with("echo aaaaaaaaaaaa; rm -rf /", None, &limits);
+    assert!(a.limit_hit);
+    assert!(a.program_names().all(|n| n != "rm"));
+}
+
+#[test]
+fn size_limit_respects_char_boundaries() {
+    let limits = Limits {
+        max_bytes: 6,
+        ..Limits::default()
+    };
+    let a = analyze_with("echo ééé", None, &limits);
+    assert!(a.limit_hit);
+}
+
+#[test]
+fn depth_limit_on_substitutions() {
+    let deep = format!("{}id{}", "echo $(".repeat(50), ")".repeat(50));
+    let a = analyze(&deep, None);
+    assert!(a.limit_hit);
+    assert!(a.programs.len() <= Limits::default().max_depth + 1);
+}
+
+#[test]
+fn depth_limit_on_dash_c() {
+    let mut cmd = String::from("id");
+    for _ in 0..12 {
+        cmd = format!("bash -c {}", shell_quote(&cmd));
+    }
+    let a = analyze(&cmd, None);
+    assert!(a.limit_hit);
+    assert!(a.program_names().all(|n| n == "bash"));
+}
+
+#[test]
+fn depth_within_limit_is_followed() {
+    let a = analyze("bash -c \"sh -c 'id'\"", None);
+    assert!(!a.limit_hit);
+    assert_eq!(a.program_names().collect::<Vec<_>>(), ["bash", "sh", "id"]);
+}
+
+#[test]
+fn program_count_limit() {
+    let limits = Limits {
+        max_programs: 10,
+        ..Limits::default()
+    };
+    let a = analyze_with(&"ls;".repeat(100), None, &limits);
+    assert!(a.limit_hit);
+    assert_eq!(a.programs.len(), 10);
+}
+
+#[test]
+fn deep_syntax_nesting_is_cut_not_overflowed() {
+    for open in [
+        "(",
+        "{ ",
+        "if true; then ",
+        "$(",
+        "`",
+        "\"$(",
+        "<(",
+        "${x:-",
+    ] {
+        let text = format!("{}ls", open.repeat(20_000));
+        let a = analyze(&text, None);
+        assert!(a.limit_hit || a.parse_error, "{open}");
+    }
+}
+
+#[test]
+fn many_dash_c_siblings_are_bounded() {
+    let cmd = "bash -c 'sh -c \"eval id\"'; ".repeat(2000);
+    let a = analyze(&cmd, None);
+    assert!(a.limit_hit);
+    assert!(a.programs.len() <= Limits::default().max_programs);
+}
+
+#[test]
+fn odd_bytes_do_not_panic() {
+    for text in [
+        "\0",
+        "$'\\u{110000}'",
+        "$'\\U0011FFFF'",
+        "\u{feff}ls",
+        "'",
+        "\"",
+        "\\",
+        "<<",
+        "<<EOF",
+        "$((",
+        "`",
+        "${",
+        "a=(",
+        "case x in",
+        "|",
+        ">&",
+        "2>&-",
+    ] {
+        let _ = analyze(text, Some("/"));
+    }
+}
+
+fn shell_quote(s: &str) -> String {
+    format!("'{}'", s.replace('\'', r"'\''"))
+}
