@@ -26,7 +26,9 @@ use falco_plugin::anyhow::{self, Context, Error};
 use falco_plugin::base::{Json, Plugin};
 use falco_plugin::event::events::Event;
 use falco_plugin::extract::{field, ExtractFieldInfo, ExtractPlugin, ExtractRequest};
-use falco_plugin::source::{EventBatch, EventInput, PluginEvent, SourcePlugin, SourcePluginInstance};
+use falco_plugin::source::{
+    EventBatch, EventInput, PluginEvent, SourcePlugin, SourcePluginInstance,
+};
 use falco_plugin::tables::TablesInput;
 use falco_plugin::FailureReason;
 use prempti_protocol::Decision;
@@ -83,7 +85,12 @@ impl Shared {
         let id = done.call.correlation_id;
         let pending = self.pending.lock().ok().and_then(|mut p| p.remove(&id));
         let verdict = resolve(&done.matches, &self.tags, done.call.settings);
-        let record = self.record(&done.call, pending.as_ref().map(|p| &p.call), &verdict, done.matches);
+        let record = self.record(
+            &done.call,
+            pending.as_ref().map(|p| &p.call),
+            &verdict,
+            done.matches,
+        );
         done.call.respond_verdict(&verdict);
         self.write(record);
     }
@@ -92,7 +99,11 @@ impl Shared {
     fn reject(&self, call: IncomingCall, reason: String) {
         let policy = Verdict::from_policy(Decision::Deny, None, reason.clone(), call.settings);
         // Bad input is denied in every mode (fail closed), not only in guardrails.
-        let verdict = Verdict { decision: Decision::Deny, reason, ..policy };
+        let verdict = Verdict {
+            decision: Decision::Deny,
+            reason,
+            ..policy
+        };
         let record = self.record(&call, None, &verdict, Vec::new());
         call.respond_verdict(&verdict);
         self.write(record);
@@ -162,7 +173,10 @@ impl AlertSink for Sink {
 }
 
 fn runtime_settings(config: &Config) -> RuntimeSettings {
-    RuntimeSettings { mode: config.mode.into(), default_action: config.default_action.into() }
+    RuntimeSettings {
+        mode: config.mode.into(),
+        default_action: config.default_action.into(),
+    }
 }
 
 fn tag_config(config: &Config) -> TagConfig {
@@ -175,12 +189,11 @@ fn tag_config(config: &Config) -> TagConfig {
 
 impl Plugin for CodingAgentPlugin {
     const NAME: &'static CStr = c"coding_agent";
-    const PLUGIN_VERSION: &'static CStr = match CStr::from_bytes_with_nul(
-        concat!(env!("CARGO_PKG_VERSION"), "\0").as_bytes(),
-    ) {
-        Ok(v) => v,
-        Err(_) => c"0.0.0",
-    };
+    const PLUGIN_VERSION: &'static CStr =
+        match CStr::from_bytes_with_nul(concat!(env!("CARGO_PKG_VERSION"), "\0").as_bytes()) {
+            Ok(v) => v,
+            Err(_) => c"0.0.0",
+        };
     const DESCRIPTION: &'static CStr =
         c"Prempti: policy and visibility for AI coding agents' tool calls";
     const CONTACT: &'static CStr = c"https://github.com/prempti/prempti";
@@ -223,7 +236,10 @@ impl Plugin for CodingAgentPlugin {
             };
             let intake = Intake::start_standalone(intake_config, Sink(Arc::clone(&shared)))
                 .context("starting the alert intake")?;
-            log::info!("coding_agent: alert intake listening on {}", intake.local_addr());
+            log::info!(
+                "coding_agent: alert intake listening on {}",
+                intake.local_addr()
+            );
             Some(intake)
         };
         Ok(CodingAgentPlugin {
@@ -269,7 +285,10 @@ impl SourcePlugin for CodingAgentPlugin {
         broker_config.request_deadline = Duration::from_millis(self.config.request_deadline_ms);
         let (broker, receiver) = Broker::bind_standalone(broker_config, self.settings.clone())
             .context("starting the broker")?;
-        log::info!("coding_agent: broker listening on {}", broker.local_path().display());
+        log::info!(
+            "coding_agent: broker listening on {}",
+            broker.local_path().display()
+        );
         Ok(CodingAgentInstance { broker, receiver })
     }
 
@@ -295,9 +314,14 @@ impl SourcePlugin for CodingAgentPlugin {
 impl SourcePluginInstance for CodingAgentInstance {
     type Plugin = CodingAgentPlugin;
 
-    fn next_batch(&mut self, plugin: &mut Self::Plugin, batch: &mut EventBatch) -> Result<(), Error> {
+    fn next_batch(
+        &mut self,
+        plugin: &mut Self::Plugin,
+        batch: &mut EventBatch,
+    ) -> Result<(), Error> {
         let shared = &plugin.shared;
-        let max_age = Duration::from_millis(plugin.config.request_deadline_ms) + Duration::from_secs(1);
+        let max_age =
+            Duration::from_millis(plugin.config.request_deadline_ms) + Duration::from_secs(1);
         for stale in shared.correlator.sweep(max_age) {
             if let Ok(mut pending) = shared.pending.lock() {
                 pending.remove(&stale.correlation_id);
@@ -325,7 +349,10 @@ impl SourcePluginInstance for CodingAgentInstance {
             let events = match parse_call(incoming.request.agent, &incoming.request.payload, &ctx) {
                 Ok(events) if !events.is_empty() => events,
                 Ok(_) => {
-                    shared.reject(incoming, "Prempti: the hook payload describes no tool call".into());
+                    shared.reject(
+                        incoming,
+                        "Prempti: the hook payload describes no tool call".into(),
+                    );
                     continue;
                 }
                 Err(e) => {
@@ -340,7 +367,9 @@ impl SourcePluginInstance for CodingAgentInstance {
                 batch.add(event)?;
             }
             let seen_left = events.len();
-            if let (Ok(mut pending), Some(call)) = (shared.pending.lock(), events.into_iter().next()) {
+            if let (Ok(mut pending), Some(call)) =
+                (shared.pending.lock(), events.into_iter().next())
+            {
                 pending.insert(incoming.correlation_id, Pending { seen_left, call });
             }
             shared.correlator.insert(incoming);
@@ -365,12 +394,19 @@ impl CodingAgentPlugin {
         }
     }
 
-    fn value<const I: usize>(&mut self, req: &ExtractRequest<Self>, arg: Option<&str>) -> Result<Extracted<'static>, Error> {
+    fn value<const I: usize>(
+        &mut self,
+        req: &ExtractRequest<Self>,
+        arg: Option<&str>,
+    ) -> Result<Extracted<'static>, Error> {
         let call = self.call_of(req)?;
         Ok(owned(crate::fields::extract(call, I, arg)))
     }
 
-    fn x_str<const I: usize>(&mut self, req: ExtractRequest<Self>) -> Result<Option<CString>, Error> {
+    fn x_str<const I: usize>(
+        &mut self,
+        req: ExtractRequest<Self>,
+    ) -> Result<Option<CString>, Error> {
         match self.value::<I>(&req, None)? {
             Extracted::Str(s) => Ok(Some(c_string(&s))),
             _ => Ok(None),
@@ -390,7 +426,11 @@ impl CodingAgentPlugin {
         arg: Option<&CStr>,
     ) -> Result<Vec<CString>, Error> {
         let arg = match arg {
-            Some(a) => Some(a.to_str().context("field argument is not UTF-8")?.to_owned()),
+            Some(a) => Some(
+                a.to_str()
+                    .context("field argument is not UTF-8")?
+                    .to_owned(),
+            ),
             None => None,
         };
         match self.value::<I>(&req, arg.as_deref())? {
@@ -420,7 +460,9 @@ fn owned(v: Extracted<'_>) -> Extracted<'static> {
         Extracted::Str(s) => Extracted::Str(s.into_owned().into()),
         Extracted::U64(v) => Extracted::U64(v),
         Extracted::Bool(v) => Extracted::Bool(v),
-        Extracted::List(items) => Extracted::List(items.into_iter().map(|s| s.into_owned().into()).collect()),
+        Extracted::List(items) => {
+            Extracted::List(items.into_iter().map(|s| s.into_owned().into()).collect())
+        }
     }
 }
 
@@ -435,13 +477,19 @@ fn c_string(s: &str) -> CString {
 const fn sdk_field<const I: usize>() -> ExtractFieldInfo<CodingAgentPlugin> {
     let spec = FIELDS[I];
     let mut info = match (spec.ty, spec.is_list, spec.arg) {
-        (FieldType::String, false, ArgSpec::None) => field(spec.name, &CodingAgentPlugin::x_str::<I>),
-        (FieldType::String, true, ArgSpec::None) => field(spec.name, &CodingAgentPlugin::x_list::<I>),
+        (FieldType::String, false, ArgSpec::None) => {
+            field(spec.name, &CodingAgentPlugin::x_str::<I>)
+        }
+        (FieldType::String, true, ArgSpec::None) => {
+            field(spec.name, &CodingAgentPlugin::x_list::<I>)
+        }
         (FieldType::String, true, ArgSpec::Key { required: false }) => {
             field(spec.name, &CodingAgentPlugin::x_list_key::<I>)
         }
         (FieldType::U64, false, ArgSpec::None) => field(spec.name, &CodingAgentPlugin::x_u64::<I>),
-        (FieldType::Bool, false, ArgSpec::None) => field(spec.name, &CodingAgentPlugin::x_bool::<I>),
+        (FieldType::Bool, false, ArgSpec::None) => {
+            field(spec.name, &CodingAgentPlugin::x_bool::<I>)
+        }
         _ => panic!("the plugin glue has no extractor for this field shape"),
     };
     info.description = spec.description;
