@@ -22,7 +22,8 @@
 //! | body that is not an alert object | 400 | `bad_alert` |
 //! | alert without `output_fields["correlation.id"]` | 400 | `missing_correlation_id` |
 //!
-//! The path is checked first, so a request without the token learns nothing else.
+//! The path is checked first, so a request without the token learns nothing else. A refused
+//! request whose body was not read ends its connection; accepted alerts keep it alive.
 //!
 //! # Completion
 //!
