@@ -1,0 +1,852 @@
+//! Compilation: collected definitions → a runnable program (reference §3.1, §4, §5).
+//!
+//! Per rule: exceptions are appended to the condition text (§5.4), list names are substituted
+//! textually (§4.1), the text is parsed, macros are inlined as ASTs (§4.2), and the tree is
+//! bound to the source's fields with every constant pre-compiled. Size and depth are bounded
+//! again after inlining, because macros can expand exponentially.
+
+use std::collections::{HashMap, HashSet};
+use std::net::IpAddr;
+
+use crate::ast::{operand_text, CmpOp, Expr, Operand, Rhs, TArg, Transformer};
+use crate::eval::{CArg, CCheck, CNode, COperand, CRhs, Const, FieldSrc};
+use crate::field::{ArgSpec, FieldType, IpNetwork, SourceSchema};
+use crate::glob::PrefixSet;
+use crate::load::{ExcElem, ExcEntry, ExceptionInfo, OneOrMany};
+use crate::messages as msg;
+
+/// Most nodes a condition may have after macro inlining.
+pub(crate) const MAX_NODES: usize = 100_000;
+/// Deepest a condition may be after macro inlining.
+pub(crate) const MAX_DEPTH: usize = 500;
+
+/// Field lookup for one source: plugin fields, generic `evt.*`, `static.*`.
+pub(crate) struct Binder<'a> {
+    pub(crate) schema: &'a SourceSchema,
+    pub(crate) static_fields: &'a [(String, String)],
+}
+
+/// The type of an operand: element type and list-ness.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Ty {
+    pub(crate) ft: FieldType,
+    pub(crate) list: bool,
+}
+
+fn base(ft: FieldType) -> u8 {
+    match ft {
+        FieldType::String => 0,
+        FieldType::U64 | FieldType::RelTime | FieldType::AbsTime => 1,
+        FieldType::Bool => 2,
+        FieldType::IpAddr => 3,
+        FieldType::IpNet => 4,
+    }
+}
+
+impl Binder<'_> {
+    /// Resolves a field name and argument.
+    pub(crate) fn field(&self, name: &str, arg: Option<&str>) -> Result<(FieldSrc, Ty), String> {
+        let full = match arg {
+            Some(a) => format!("{name}[{a}]"),
+            None => name.to_string(),
+        };
+        if let Some((f, ft)) = crate::evt::lookup(name) {
+            if arg.is_some() {
+                return Err(msg::field_arg_not_allowed(name));
+            }
+            return Ok((FieldSrc::Evt(f), Ty { ft, list: false }));
+        }
+        if let Some(key) = name.strip_prefix("static.") {
+            if let Some((_, v)) = self.static_fields.iter().find(|(k, _)| k == key) {
+                return Ok((
+                    FieldSrc::Static(v.clone()),
+                    Ty {
+                        ft: FieldType::String,
+                        list: false,
+                    },
+                ));
+            }
+        }
+        let Some((id, def)) = self.schema.find(name) else {
+            return Err(msg::nonexistent_field(&full));
+        };
+        match (def.arg, arg) {
+            (ArgSpec::None, Some(_)) => return Err(msg::field_arg_not_allowed(name)),
+            (ArgSpec::Index { required: true } | ArgSpec::Key { required: true }, None) => {
+                return Err(msg::field_arg_required(name))
+            }
+            (ArgSpec::Index { .. }, Some(a)) => {
+                let ok = !a.is_empty()
+                    && a.bytes().all(|b| b.is_ascii_digit())
+                    && (a == "0" || !a.starts_with('0'));
+                if !ok {
+                    return Err(msg::field_arg_index(name, a));
+                }
+            }
+            _ => {}
+        }
+        Ok((
+            FieldSrc::Plugin(id),
+            Ty {
+                ft: def.ty,
+                list: def.is_list,
+            },
+        ))
+    }
+
+    /// Binds an operand, returning its compiled form and type.
+    pub(crate) fn operand(&self, o: &Operand) -> Result<(COperand, Ty), String> {
+        match o {
+            Operand::Field(f) => {
+                let (src, ty) = self.field(&f.name, f.arg.as_deref())?;
+                Ok((
+                    COperand::Field {
+                        src,
+                        arg: f.arg.as_deref().map(Box::from),
+                    },
+                    ty,
+                ))
+            }
+            Operand::Transform {
+                name, args, arg, ..
+            } => {
+                let t = name.as_str();
+                let mut cargs = Vec::with_capacity(args.len());
+                let mut tys = Vec::with_capacity(args.len());
+                for a in args {
+                    let (c, ty) = self.targ(a)?;
+                    cargs.push(c);
+                    tys.push(ty);
+                }
+                let string = |ty: &Option<Ty>| ty.is_some_and(|t| t.ft == FieldType::String);
+                let ty = match name {
+                    Transformer::ToLower
+                    | Transformer::ToUpper
+                    | Transformer::Basename
+                    | Transformer::B64
+                    | Transformer::Len => {
+                        if arg.is_some() {
+                            return Err(msg::transformer_no_field_args(t));
+                        }
+                        if tys.len() != 1 || !matches!(cargs[0], CArg::Op(_)) {
+                            return Err(msg::transformer_arity(t));
+                        }
+                        let Some(inner) = tys[0] else {
+                            return Err(msg::transformer_arity(t));
+                        };
+                        if *name == Transformer::Len {
+                            if inner.ft != FieldType::String && !inner.list {
+                                return Err(msg::transformer_bad_type(t, inner.ft.falco_name()));
+                            }
+                            Ty {
+                                ft: FieldType::U64,
+                                list: false,
+                            }
+                        } else {
+                            if inner.ft != FieldType::String {
+                                return Err(msg::transformer_bad_type(t, inner.ft.falco_name()));
+                            }
+                            inner
+                        }
+                    }
+                    Transformer::Join => {
+                        if arg.is_some() {
+                            return Err(msg::transformer_no_field_args(t));
+                        }
+                        if tys.len() != 2
+                            || tys[0].is_some_and(|x| x.list)
+                            || !tys[1].is_some_and(|x| x.list)
+                        {
+                            return Err(msg::transformer_arity(t));
+                        }
+                        Ty {
+                            ft: FieldType::String,
+                            list: false,
+                        }
+                    }
+                    Transformer::Concat => {
+                        if arg.is_some() {
+                            return Err(msg::transformer_no_field_args(t));
+                        }
+                        if tys.len() < 2
+                            || tys.iter().any(|x| x.is_some_and(|x| x.list) || !string(x))
+                        {
+                            return Err(msg::transformer_arity(t));
+                        }
+                        Ty {
+                            ft: FieldType::String,
+                            list: false,
+                        }
+                    }
+                    Transformer::Getopt => {
+                        if tys.len() != 2
+                            || !tys[0].is_some_and(|x| x.list && x.ft == FieldType::String)
+                            || !string(&tys[1])
+                            || tys[1].is_some_and(|x| x.list)
+                        {
+                            return Err(msg::transformer_arity(t));
+                        }
+                        Ty {
+                            ft: FieldType::String,
+                            list: arg.is_none(),
+                        }
+                    }
+                };
+                Ok((
+                    COperand::Tr {
+                        kind: *name,
+                        args: cargs,
+                        arg: arg.as_deref().map(Box::from),
+                    },
+                    ty,
+                ))
+            }
+        }
+    }
+
+    fn targ(&self, a: &TArg) -> Result<(CArg, Option<Ty>), String> {
+        match a {
+            TArg::Operand(o) => {
+                let (c, ty) = self.operand(o)?;
+                Ok((CArg::Op(c), Some(ty)))
+            }
+            TArg::Value(v) => Ok((
+                CArg::Lit(v.clone()),
+                Some(Ty {
+                    ft: FieldType::String,
+                    list: false,
+                }),
+            )),
+            TArg::List(items) => {
+                let mut out = Vec::new();
+                for i in items {
+                    let (c, ty) = self.targ(i)?;
+                    if ty.is_some_and(|t| t.list) {
+                        return Err(msg::transformer_arity("list"));
+                    }
+                    out.push(c);
+                }
+                Ok((
+                    CArg::List(out),
+                    Some(Ty {
+                        ft: FieldType::String,
+                        list: true,
+                    }),
+                ))
+            }
+        }
+    }
+}
+
+/// Compiler warnings collected while binding one condition.
+#[derive(Default)]
+pub(crate) struct Warnings {
+    pub(crate) items: Vec<String>,
+}
+
+fn type_kind(ty: Ty) -> &'static str {
+    if ty.list {
+        return "list";
+    }
+    match base(ty.ft) {
+        0 => "string",
+        1 | 2 => "numeric",
+        _ => "ip address and network",
+    }
+}
+
+fn op_allowed(op: CmpOp, ty: Ty) -> bool {
+    if ty.list {
+        return matches!(op, CmpOp::In | CmpOp::Intersects);
+    }
+    match base(ty.ft) {
+        0 => !matches!(op, CmpOp::BContains | CmpOp::BStartsWith),
+        1 => matches!(
+            op,
+            CmpOp::Eq
+                | CmpOp::EqEq
+                | CmpOp::Ne
+                | CmpOp::Lt
+                | CmpOp::Le
+                | CmpOp::Gt
+                | CmpOp::Ge
+                | CmpOp::In
+                | CmpOp::Intersects
+        ),
+        _ => matches!(
+            op,
+            CmpOp::Eq | CmpOp::EqEq | CmpOp::Ne | CmpOp::In | CmpOp::Intersects
+        ),
+    }
+}
+
+/// Parses an unsigned number the way `%u`-style parsing does: optional sign, decimal digits,
+/// whole token; `-` wraps around.
+fn parse_u64(v: &str) -> Option<u64> {
+    let (neg, digits) = match v.as_bytes().first() {
+        Some(b'+') => (false, &v[1..]),
+        Some(b'-') => (true, &v[1..]),
+        _ => (false, v),
+    };
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let n: u64 = digits.parse().ok()?;
+    Some(if neg { n.wrapping_neg() } else { n })
+}
+
+fn parse_net(v: &str) -> Option<IpNetwork> {
+    let (a, p) = v.split_once('/')?;
+    let addr: IpAddr = a.parse().ok()?;
+    let prefix: u8 = p.parse().ok()?;
+    let max = if addr.is_ipv4() { 32 } else { 128 };
+    (prefix <= max).then_some(IpNetwork { addr, prefix })
+}
+
+fn parse_ip(v: &str) -> Option<IpAddr> {
+    if v.contains('.') {
+        v.parse::<std::net::Ipv4Addr>().ok().map(IpAddr::V4)
+    } else {
+        v.parse::<std::net::Ipv6Addr>().ok().map(IpAddr::V6)
+    }
+}
+
+fn regex_is_simple(v: &str) -> bool {
+    let mut s = v;
+    s = s.strip_prefix('^').unwrap_or(s);
+    s = s.strip_suffix('$').unwrap_or(s);
+    for p in [".*", ".+", ".?"] {
+        s = s.strip_prefix(p).unwrap_or(s);
+        s = s.strip_suffix(p).unwrap_or(s);
+    }
+    !s.is_empty() && !s.bytes().any(|b| b"\\^$.|?*+()[]{}".contains(&b))
+}
+
+impl Binder<'_> {
+    fn constant(&self, op: CmpOp, ty: Ty, v: &str, w: &mut Warnings) -> Result<Const, String> {
+        if v.as_bytes().contains(&0) {
+            return Err(msg::NUL_IN_VALUE.to_string());
+        }
+        match base(ty.ft) {
+            0 => {
+                let squashed: String = v.chars().filter(|c| *c != ' ').collect();
+                if self.field(&squashed, None).is_ok()
+                    || split_field_arg(&squashed)
+                        .is_some_and(|(n, a)| self.field(n, Some(a)).is_ok())
+                {
+                    w.items.push(msg::warn_field_as_value(v));
+                } else if crate::ast::ALL_TRANSFORMERS.iter().any(|t| {
+                    squashed.starts_with(&format!("{}(", t.as_str())) && squashed.ends_with(')')
+                }) || (squashed.starts_with("val(") && squashed.ends_with(')'))
+                {
+                    w.items.push(msg::warn_transformer_as_value(v));
+                }
+                Ok(match op {
+                    CmpOp::Regex => {
+                        if regex_is_simple(v) {
+                            w.items.push(msg::warn_regex_simple(v));
+                        }
+                        Const::Regex(
+                            crate::posix_re::compile(v).map_err(|e| msg::invalid_regex(&e))?,
+                        )
+                    }
+                    CmpOp::Glob | CmpOp::IGlob => Const::Glob(v.as_bytes().into()),
+                    CmpOp::BContains | CmpOp::BStartsWith => {
+                        if v.len() % 2 != 0 || !v.bytes().all(|b| b.is_ascii_hexdigit()) {
+                            return Err(msg::bad_hex_bytes(v));
+                        }
+                        let bytes = (0..v.len())
+                            .step_by(2)
+                            .filter_map(|i| u8::from_str_radix(&v[i..i + 2], 16).ok())
+                            .collect();
+                        Const::Bytes(bytes)
+                    }
+                    _ => Const::Str(v.to_string()),
+                })
+            }
+            1 => parse_u64(v)
+                .map(Const::U64)
+                .ok_or_else(|| msg::not_a_number(v)),
+            2 => match v {
+                "true" => Ok(Const::Bool(true)),
+                "false" => Ok(Const::Bool(false)),
+                _ => Err(msg::bad_bool(v)),
+            },
+            3 => parse_ip(v).map(Const::Ip).ok_or_else(|| msg::bad_ip(v)),
+            _ => parse_net(v)
+                .map(Const::Net)
+                .or_else(|| parse_ip(v).map(Const::Ip))
+                .ok_or_else(|| msg::bad_net(v)),
+        }
+    }
+
+    /// Binds one inlined condition.
+    pub(crate) fn expr(&self, e: &Expr, w: &mut Warnings) -> Result<CNode, String> {
+        Ok(match e {
+            Expr::And(c, _) => CNode::And(
+                c.iter()
+                    .map(|x| self.expr(x, w))
+                    .collect::<Result<_, _>>()?,
+            ),
+            Expr::Or(c, _) => CNode::Or(
+                c.iter()
+                    .map(|x| self.expr(x, w))
+                    .collect::<Result<_, _>>()?,
+            ),
+            Expr::Not(c, _) => CNode::Not(Box::new(self.expr(c, w)?)),
+            Expr::Ident(n, _) => return Err(msg::undefined_macro(n)),
+            Expr::Exists(o, _) => {
+                let (lhs, ty) = self.operand(o)?;
+                CNode::Check(Box::new(CCheck {
+                    lhs,
+                    lhs_list: ty.list,
+                    op: CmpOp::Eq,
+                    rhs: CRhs::Exists,
+                    text: e.canonical().into(),
+                    lhs_text: operand_text(o).into(),
+                }))
+            }
+            Expr::Check {
+                lhs,
+                op,
+                modifier,
+                rhs,
+                ..
+            } => {
+                let (clhs, ty) = self.operand(lhs)?;
+                if !op_allowed(*op, ty) {
+                    return Err(msg::op_not_supported(op.as_str(), type_kind(ty)));
+                }
+                let crhs = match rhs {
+                    Rhs::Value(v) => {
+                        if op.is_list_op() {
+                            self.list_rhs(*op, ty, std::slice::from_ref(v), w)?
+                        } else {
+                            CRhs::One(self.constant(*op, ty, v, w)?)
+                        }
+                    }
+                    Rhs::List(items) => match modifier {
+                        Some(m) => {
+                            if base(ty.ft) >= 3
+                                && !matches!(op, CmpOp::Eq | CmpOp::EqEq | CmpOp::Ne)
+                            {
+                                return Err(msg::modifier_not_supported(op.as_str()));
+                            }
+                            let ks = items
+                                .iter()
+                                .map(|v| self.constant(*op, ty, v, w))
+                                .collect::<Result<Vec<_>, _>>()?;
+                            CRhs::Modifier(*m, ks)
+                        }
+                        None => self.list_rhs(*op, ty, items, w)?,
+                    },
+                    Rhs::Val { field, arg } => {
+                        if arg.is_some() {
+                            return Err(msg::transformer_no_field_args("val"));
+                        }
+                        let o = Operand::Field(field.clone());
+                        self.dynamic(lhs, *op, ty, &o)?
+                    }
+                    Rhs::Transform(o) => self.dynamic(lhs, *op, ty, o)?,
+                };
+                CNode::Check(Box::new(CCheck {
+                    lhs: clhs,
+                    lhs_list: ty.list,
+                    op: *op,
+                    rhs: crhs,
+                    text: e.canonical().into(),
+                    lhs_text: operand_text(lhs).into(),
+                }))
+            }
+        })
+    }
+
+    fn dynamic(&self, lhs: &Operand, op: CmpOp, lty: Ty, rhs: &Operand) -> Result<CRhs, String> {
+        if matches!(op, CmpOp::PMatch | CmpOp::Regex) || lty.ft == FieldType::IpNet {
+            return Err(msg::dynamic_rhs_not_supported(op.as_str()));
+        }
+        let (c, rty) = self.operand(rhs)?;
+        if base(rty.ft) != base(lty.ft) || rty.list != lty.list {
+            let ts = |t: Ty| {
+                if t.list {
+                    format!("list of {}", t.ft.falco_name())
+                } else {
+                    t.ft.falco_name().to_string()
+                }
+            };
+            return Err(msg::incompatible_rhs(
+                &operand_text(lhs),
+                &ts(lty),
+                &operand_text(rhs),
+                &ts(rty),
+            ));
+        }
+        Ok(CRhs::Dynamic(c))
+    }
+
+    fn list_rhs(
+        &self,
+        op: CmpOp,
+        ty: Ty,
+        items: &[String],
+        w: &mut Warnings,
+    ) -> Result<CRhs, String> {
+        if op == CmpOp::PMatch {
+            for v in items {
+                self.constant(CmpOp::Eq, ty, v, w)?;
+            }
+            return Ok(CRhs::PMatch(PrefixSet::new(
+                items.iter().map(String::as_str),
+            )));
+        }
+        let ks = items
+            .iter()
+            .map(|v| self.constant(CmpOp::Eq, ty, v, w))
+            .collect::<Result<Vec<_>, _>>()?;
+        if base(ty.ft) == 0 {
+            let set = ks
+                .into_iter()
+                .filter_map(|k| if let Const::Str(s) = k { Some(s) } else { None })
+                .collect();
+            return Ok(CRhs::StrSet(set));
+        }
+        Ok(CRhs::Set(ks))
+    }
+}
+
+fn split_field_arg(s: &str) -> Option<(&str, &str)> {
+    let (n, rest) = s.split_once('[')?;
+    Some((n, rest.strip_suffix(']')?))
+}
+
+// ---------------------------------------------------------------- lists (§4.1)
+
+/// Substitutes list names in `text` (textual, §4.1). Returns the new text, the names used and an
+/// offset map (new offset, old offset) at every replacement.
+pub(crate) fn substitute_lists<'l>(
+    text: &str,
+    lists: &'l [(String, Vec<String>)],
+) -> (String, Vec<&'l str>, Vec<(usize, usize)>) {
+    let mut cur = text.to_string();
+    let mut used = Vec::new();
+    // Offsets map only through the first pass of replacements: good enough for pointing.
+    let mut map: Vec<(usize, usize)> = Vec::new();
+    for (name, items) in lists {
+        if name.is_empty() || !cur.contains(name.as_str()) {
+            continue;
+        }
+        let repl = items
+            .iter()
+            .map(|i| {
+                if i.contains(' ') && !i.starts_with('\'') && !i.starts_with('"') {
+                    format!("\"{i}\"")
+                } else {
+                    i.clone()
+                }
+            })
+            .collect::<Vec<_>>()
+            .join(", ");
+        let (next, n) = replace_delimited(&cur, name, &repl, items.is_empty());
+        if n > 0 {
+            used.push(name.as_str());
+            if map.is_empty() && next.len() != cur.len() {
+                // Record where the text starts to differ.
+                let diff = cur
+                    .bytes()
+                    .zip(next.bytes())
+                    .position(|(a, b)| a != b)
+                    .unwrap_or(0);
+                map.push((diff, diff));
+            }
+            cur = next;
+        }
+    }
+    (cur, used, map)
+}
+
+fn is_delim(b: u8) -> bool {
+    matches!(
+        b,
+        b' ' | b'\t' | b'\n' | b'\r' | 0x0b | 0x0c | b'(' | b')' | b',' | b'='
+    )
+}
+
+fn is_ws(b: u8) -> bool {
+    matches!(b, b' ' | b'\t' | b'\n' | b'\r' | 0x0b | 0x0c)
+}
+
+fn replace_delimited(text: &str, name: &str, repl: &str, empty: bool) -> (String, usize) {
+    let t = text.as_bytes();
+    let mut out = String::with_capacity(text.len() + repl.len());
+    let mut last = 0;
+    let mut count = 0;
+    let mut i = 0;
+    while let Some(found) = text[i..].find(name) {
+        let s = i + found;
+        let e = s + name.len();
+        let left_ok = s == 0 || is_delim(t[s - 1]);
+        let right_ok = e == t.len() || is_delim(t[e]);
+        if !(left_ok && right_ok) {
+            i = s + 1;
+            while i < t.len() && !text.is_char_boundary(i) {
+                i += 1;
+            }
+            continue;
+        }
+        // Swallow adjacent whitespace.
+        let mut ls = s;
+        while ls > last && is_ws(t[ls - 1]) {
+            ls -= 1;
+        }
+        let mut re = e;
+        while re < t.len() && is_ws(t[re]) {
+            re += 1;
+        }
+        let mut prefix_end = ls;
+        let mut resume = re;
+        if empty {
+            // Remove one adjacent comma, left preferred.
+            let mut l = ls;
+            if l > last && t[l - 1] == b',' {
+                l -= 1;
+                while l > last && is_ws(t[l - 1]) {
+                    l -= 1;
+                }
+                prefix_end = l;
+            } else if resume < t.len() && t[resume] == b',' {
+                resume += 1;
+                while resume < t.len() && is_ws(t[resume]) {
+                    resume += 1;
+                }
+            }
+        }
+        out.push_str(&text[last..prefix_end]);
+        out.push(' ');
+        out.push_str(repl);
+        out.push(' ');
+        last = resume;
+        i = resume.max(e);
+        count += 1;
+    }
+    out.push_str(&text[last..]);
+    (out, count)
+}
+
+// ---------------------------------------------------------------- exceptions (§5)
+
+fn quote_if_space(v: &str) -> String {
+    if v.contains(' ') && !v.starts_with('\'') && !v.starts_with('"') {
+        format!("\"{v}\"")
+    } else {
+        v.to_string()
+    }
+}
+
+fn is_list_comp(c: &str) -> bool {
+    matches!(c, "in" | "intersects" | "pmatch") || crate::load::is_modifier_comp(c)
+}
+
+/// Builds the ` and not (...)` clause of one exception, or None when it has no values.
+pub(crate) fn exception_clause(e: &ExceptionInfo) -> Result<Option<String>, String> {
+    if e.values.is_empty() {
+        return Ok(None);
+    }
+    match &e.fields {
+        Some(OneOrMany::One(f)) => {
+            let comp = match &e.comps {
+                Some(OneOrMany::One(c)) => c.trim().to_string(),
+                _ => "in".to_string(),
+            };
+            let mut vals = Vec::new();
+            for v in &e.values {
+                match v {
+                    ExcEntry::Scalar(s) => vals.push(quote_if_space(s)),
+                    _ => return Err(msg::EXC_VALUES_STRINGS.to_string()),
+                }
+            }
+            Ok(Some(format!("({} {} ({}))", f, comp, vals.join(", "))))
+        }
+        Some(OneOrMany::Many(fields)) => {
+            let comps: Vec<String> = match &e.comps {
+                Some(OneOrMany::Many(c)) => c.iter().map(|c| c.trim().to_string()).collect(),
+                _ => vec!["=".to_string(); fields.len()],
+            };
+            let mut ors = Vec::new();
+            for v in &e.values {
+                let ExcEntry::Seq(elems) = v else {
+                    return Err(msg::EXC_VALUES_STRINGS.to_string());
+                };
+                if elems.len() != fields.len() {
+                    return Err(msg::EXC_VALUES_LEN.to_string());
+                }
+                let mut conj = String::from("(");
+                for (i, ((f, c), el)) in fields.iter().zip(&comps).zip(elems).enumerate() {
+                    if i > 0 {
+                        conj.push_str(" and ");
+                    }
+                    let val = match el {
+                        ExcElem::Seq(items) => format!(
+                            "({})",
+                            items
+                                .iter()
+                                .map(|s| quote_if_space(s))
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        ),
+                        ExcElem::Scalar(s) if is_list_comp(c) => {
+                            if s.starts_with('(') {
+                                s.clone()
+                            } else {
+                                format!("({s})")
+                            }
+                        }
+                        ExcElem::Scalar(s) => quote_if_space(s),
+                        ExcElem::Other => return Err(msg::EXC_VALUES_STRINGS.to_string()),
+                    };
+                    conj.push_str(&format!(" {f} {c} {val}"));
+                }
+                conj.push(')');
+                ors.push(conj);
+            }
+            Ok(Some(format!("({})", ors.join(" or "))))
+        }
+        None => Ok(None),
+    }
+}
+
+// ---------------------------------------------------------------- macros (§4.2)
+
+/// Inlines macros into `e`. `macros` maps a name to its resolved tree; `visible` decides which
+/// names may be used (macro-visibility rule of §1.8). Bounded in size and depth.
+pub(crate) fn inline_macros(
+    e: &Expr,
+    macros: &HashMap<String, Expr>,
+    visible: &dyn Fn(&str) -> bool,
+    used: &mut HashSet<String>,
+    budget: &mut usize,
+) -> Result<Expr, String> {
+    if *budget == 0 {
+        return Err(msg::too_complex(MAX_NODES));
+    }
+    *budget -= 1;
+    Ok(match e {
+        Expr::And(c, s) => Expr::And(
+            c.iter()
+                .map(|x| inline_macros(x, macros, visible, used, budget))
+                .collect::<Result<_, _>>()?,
+            *s,
+        ),
+        Expr::Or(c, s) => Expr::Or(
+            c.iter()
+                .map(|x| inline_macros(x, macros, visible, used, budget))
+                .collect::<Result<_, _>>()?,
+            *s,
+        ),
+        Expr::Not(c, s) => Expr::Not(
+            Box::new(inline_macros(c, macros, visible, used, budget)?),
+            *s,
+        ),
+        Expr::Ident(n, _) => {
+            let Some(m) = macros.get(n).filter(|_| visible(n)) else {
+                return Err(msg::undefined_macro(n));
+            };
+            used.insert(n.clone());
+            let size = count(m);
+            if size > *budget {
+                return Err(msg::too_complex(MAX_NODES));
+            }
+            *budget -= size;
+            m.clone()
+        }
+        other => other.clone(),
+    })
+}
+
+fn count(e: &Expr) -> usize {
+    match e {
+        Expr::And(c, _) | Expr::Or(c, _) => 1 + c.iter().map(count).sum::<usize>(),
+        Expr::Not(c, _) => 1 + count(c),
+        _ => 1,
+    }
+}
+
+/// Identifiers referenced by a tree.
+pub(crate) fn idents(e: &Expr, out: &mut Vec<String>) {
+    match e {
+        Expr::And(c, _) | Expr::Or(c, _) => c.iter().for_each(|x| idents(x, out)),
+        Expr::Not(c, _) => idents(c, out),
+        Expr::Ident(n, _) => out.push(n.clone()),
+        _ => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn lists(v: &[(&str, &[&str])]) -> Vec<(String, Vec<String>)> {
+        v.iter()
+            .map(|(n, i)| (n.to_string(), i.iter().map(|s| s.to_string()).collect()))
+            .collect()
+    }
+
+    #[test]
+    fn list_substitution_table() {
+        let l = lists(&[
+            ("shells", &["bash", "zsh"]),
+            ("empty", &[]),
+            ("spaced", &["a b", "c"]),
+        ]);
+        let cases = [
+            ("x.y in (shells)", "x.y in (bash, zsh)"),
+            ("x.y in (shells, sh)", "x.y in (bash, zsh, sh)"),
+            ("x.y in (sh, empty)", "x.y in (sh)"),
+            ("x.y in (empty, sh)", "x.y in (sh)"),
+            ("x.y in (empty)", "x.y in ()"),
+            ("x.y in (spaced)", "x.y in (\"a b\", c)"),
+            ("x.y in (myshells)", "x.y in (myshells)"),
+            ("x.y = \"run (shells)\"", "x.y = \"run ( bash, zsh )\""),
+        ];
+        for (input, want) in cases {
+            let text = substitute_lists(input, &l).0;
+            let got = crate::parse::parse_condition(&text)
+                .map(|e| e.canonical())
+                .unwrap_or_else(|e| e.message);
+            assert_eq!(got, want, "{input} -> {text}");
+        }
+        assert!(
+            crate::parse::parse_condition(&substitute_lists("x.y in shells", &l).0).is_err(),
+            "E46"
+        );
+    }
+
+    #[test]
+    fn e24_exception_value_with_space_is_quoted() {
+        let e = ExceptionInfo {
+            name: "x".into(),
+            fields: Some(OneOrMany::Many(vec!["proc.cmdline".into()])),
+            comps: Some(OneOrMany::Many(vec!["contains".into()])),
+            values: vec![ExcEntry::Seq(vec![ExcElem::Scalar(
+                "curl 127.0.0.1".into(),
+            )])],
+            loc: crate::diag::FileSpan {
+                file: "f".into(),
+                start: 0,
+                end: 0,
+            },
+        };
+        assert_eq!(
+            exception_clause(&e).ok().flatten().unwrap_or_default(),
+            "(( proc.cmdline contains \"curl 127.0.0.1\"))"
+        );
+    }
+
+    #[test]
+    fn numbers_parse_like_falco() {
+        assert_eq!(parse_u64("+5"), Some(5));
+        assert_eq!(parse_u64("-1"), Some(u64::MAX));
+        assert_eq!(parse_u64("0x10"), None);
+        assert_eq!(parse_u64("1.5"), None);
+        assert_eq!(parse_u64("1e+5"), None);
+    }
+}
