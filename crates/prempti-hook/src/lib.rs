@@ -10,7 +10,7 @@
 //! `prempti-hook <agent>` reads the agent's payload from stdin ([`input`]), checks that it is in
 //! the format the named agent uses ([`agents`]), forwards it verbatim to the broker over a local
 //! socket under one total deadline ([`broker`]), and prints the verdict the way that agent
-//! understands it ([`reply`]). [`run`] ties these together; `main.rs` only parses arguments,
+//! understands it ([`reply`]). [`run()`] ties these together; `main.rs` only parses arguments,
 //! installs the panic handler and writes the [`Reply`].
 //!
 //! # Failure policy

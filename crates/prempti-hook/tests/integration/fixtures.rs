@@ -46,3 +46,41 @@ fn every_fixture_reaches_the_broker_as_its_own_agent() {
     }
     assert_eq!(broker.requests().len(), count);
 }
+
+#[test]
+fn a_caller_in_another_format_is_sent_under_its_own_name() {
+    let install = Install::new();
+    let broker = install.broker(Behaviour::Script);
+    let cases = [
+        ("claude", "cursor", "pretooluse-shell.json", Agent::Cursor),
+        ("claude", "copilot", "pascal-bash.json", Agent::Copilot),
+        (
+            "claude",
+            "gemini",
+            "run_shell_command-captured-0.61.0.json",
+            Agent::GeminiCli,
+        ),
+        (
+            "codex",
+            "claude",
+            "bash-captured-2.1.329.json",
+            Agent::ClaudeCode,
+        ),
+        ("gemini", "codex", "apply_patch.json", Agent::Codex),
+    ];
+    for (named, dir, file, caller) in cases {
+        let payload = with_marker(&crate::util::fixture(dir, file), Decision::Deny);
+        let outcome = install.hook(named).stdin(payload).run();
+        assert_eq!(
+            (outcome.code, outcome.stdout.as_str()),
+            (2, ""),
+            "{named} ← {dir}/{file}: {outcome:?}"
+        );
+        assert!(outcome.stderr.starts_with("Test deny rule"), "{outcome:?}");
+        assert_eq!(
+            broker.requests().pop().expect("request").agent,
+            caller,
+            "{named} ← {dir}/{file}"
+        );
+    }
+}
