@@ -639,12 +639,15 @@ struct Pending {
     call: IncomingCall,
     matches: Vec<MatchedRule>,
     since: Instant,
+    /// Seen alerts still expected: one per event the call was split into.
+    seen_left: usize,
 }
 
 /// Pairs the calls handed to Falco with their alerts, for the Falco host.
 ///
-/// The host inserts each call when `next_batch` hands it to Falco and feeds every alert to
-/// [`Correlator::on_alert`]; when the seen alert of a call arrives, the call and all its
+/// The host inserts each call when `next_batch` hands it to Falco ([`Correlator::insert`], or
+/// [`Correlator::insert_expecting`] for a call split into several events) and feeds every
+/// alert to [`Correlator::on_alert`]; when the last seen alert of a call arrives, the call and all its
 /// matches (seen rules excluded, in arrival order, which is Falco's evaluation order) come
 /// back as [`Completed`]. Alerts for unknown ids (calls already answered by their deadline and
 /// swept) are ignored.
@@ -685,17 +688,23 @@ impl Correlator {
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
-    /// Registers a call handed to Falco.
+    /// Registers a call handed to Falco as one event.
     pub fn insert(&self, call: IncomingCall) {
+        self.insert_expecting(call, 1);
+    }
+
+    /// Registers a call handed to Falco as `events` events (a Codex `apply_patch` is one event
+    /// per file, all with the call's correlation id): the call completes when the seen alert of
+    /// every event has arrived, and its matches are those of all events, in arrival order.
+    pub fn insert_expecting(&self, call: IncomingCall, events: usize) {
         let id = call.correlation_id;
-        self.lock().insert(
-            id,
-            Pending {
-                call,
-                matches: Vec::new(),
-                since: Instant::now(),
-            },
-        );
+        let pending = Pending {
+            call,
+            matches: Vec::new(),
+            since: Instant::now(),
+            seen_left: events.max(1),
+        };
+        self.lock().insert(id, pending);
     }
 
     /// Records one alert; returns the completed call when it is the call's seen alert.
@@ -703,6 +712,11 @@ impl Correlator {
         let matched = alert.to_matched();
         let mut pending = self.lock();
         if self.tags.is_seen(&matched) {
+            let entry = pending.get_mut(&alert.correlation_id)?;
+            entry.seen_left = entry.seen_left.saturating_sub(1);
+            if entry.seen_left > 0 {
+                return None;
+            }
             let done = pending.remove(&alert.correlation_id)?;
             return Some(Completed {
                 call: done.call,

@@ -458,3 +458,57 @@ fn swept_calls_are_denied() {
     let response = hook.join().unwrap();
     assert_eq!((response.nonce, response.decision), (9, Decision::Deny));
 }
+
+#[test]
+fn a_call_split_into_several_events_completes_on_its_last_seen_alert() {
+    let dir = tempfile::tempdir().unwrap();
+    let (broker, mut calls) = Broker::bind_standalone(
+        BrokerConfig::new(dir.path().join("run/broker.sock")),
+        SharedSettings::default(),
+    )
+    .unwrap();
+    let path = broker.local_path().to_path_buf();
+    let hook = std::thread::spawn(move || {
+        let mut stream = std::os::unix::net::UnixStream::connect(&path).unwrap();
+        frame::write_message(
+            &mut stream,
+            &HookRequest::new(Agent::Codex, 1, 3, "{}".into()),
+        )
+        .unwrap();
+        frame::read_message::<_, HookResponse>(&mut stream, frame::MAX_RESPONSE_BYTES).unwrap()
+    });
+    let call = calls.recv_batch(1, Duration::from_secs(30)).pop().unwrap();
+    let id = call.correlation_id;
+    let correlator = Correlator::new(TagConfig::default());
+    correlator.insert_expecting(call, 3);
+    let alert = |rule: &str, tags: &[&str]| {
+        Alert::from_json(alert_json(id, rule, tags).as_bytes()).unwrap()
+    };
+    // File 1: an ask; file 2: nothing; file 3: a deny.
+    assert!(correlator
+        .on_alert(alert("ask a.txt", &["coding_agent_ask"]))
+        .is_none());
+    assert!(correlator
+        .on_alert(alert("seen", &["coding_agent_seen"]))
+        .is_none());
+    assert!(correlator
+        .on_alert(alert("seen", &["coding_agent_seen"]))
+        .is_none());
+    assert!(correlator
+        .on_alert(alert("deny c.txt", &["coding_agent_deny"]))
+        .is_none());
+    let done = correlator
+        .on_alert(alert("seen", &["coding_agent_seen"]))
+        .unwrap();
+    let rules: Vec<&str> = done.matches.iter().map(|m| m.rule.as_str()).collect();
+    assert_eq!(rules, ["ask a.txt", "deny c.txt"]);
+    let verdict = resolve(&done.matches, &TagConfig::default(), done.call.settings);
+    assert!(done.call.respond_verdict(&verdict));
+    let response = hook.join().unwrap();
+    assert_eq!(response.decision, Decision::Deny);
+    assert!(
+        response.reason.starts_with("deny c.txt: "),
+        "{}",
+        response.reason
+    );
+}
