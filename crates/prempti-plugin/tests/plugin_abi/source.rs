@@ -186,8 +186,7 @@ fn invalid_payload_is_denied_without_an_event() {
         }
         let err = runner
             .next_event()
-            .err()
-            .expect("an invalid payload produces no event");
+            .expect_err("an invalid payload produces no event");
         assert!(err
             .downcast_ref::<falco_plugin_runner::ScapStatus>()
             .is_some_and(|s| matches!(s, falco_plugin_runner::ScapStatus::Timeout)));
