@@ -124,6 +124,10 @@ pub struct InstallArgs {
     /// (default: the directory of this premptictl binary).
     #[arg(long, value_name = "DIR")]
     pub from: Option<PathBuf>,
+    /// Directory holding `prempti-hook` when it is built apart (e.g. `target/hook` for the
+    /// `hook` profile); default: `--from`.
+    #[arg(long, value_name = "DIR")]
+    pub hook_from: Option<PathBuf>,
     /// Repository directory holding `rules/` and `installers/` (default: found from `--from`).
     #[arg(long, value_name = "DIR")]
     pub source: Option<PathBuf>,

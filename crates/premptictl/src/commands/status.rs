@@ -1,14 +1,260 @@
-//! (in progress)
-use anyhow::{bail, Result};
-use crate::exit::ExitStatus;
-use super::Context;
+//! `premptictl status` and `premptictl health`.
+//!
+//! `status` asks the daemon for its status document on the control socket. `health` sends a
+//! synthetic, harmless Claude Code call (a `Read` of a file that does not exist, in the install
+//! directory) through the installed `bin/prempti-hook claude` and the running daemon, exactly
+//! as an agent would, and reports what came back: allow, ask or defer is healthy; a deny
+//! (from a rule or from the hook failing closed), a timeout or an unreachable daemon is not.
 
-pub(crate) fn status(ctx: &Context, _args: &crate::cli::JsonArgs) -> Result<ExitStatus> {
-    let _ = ctx;
-    bail!("not implemented yet")
+use std::io::Write as _;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context as _, Result};
+use serde::Serialize;
+
+use super::Context;
+use crate::cli::{HealthArgs, JsonArgs};
+use crate::control::StatusDoc;
+use crate::exit::ExitStatus;
+use crate::output::Styles;
+
+pub(crate) fn status(ctx: &Context, args: &JsonArgs) -> Result<ExitStatus> {
+    let status = crate::service::query(&ctx.layout, Duration::from_secs(5));
+    let s = Styles::new(ctx.color);
+    let Some(doc) = status else {
+        let pid = crate::daemon::lock::holder(&ctx.layout.run_dir());
+        if args.json {
+            println!(
+                "{}",
+                serde_json::json!({"running": false, "home": ctx.layout.home, "unresponsive_pid": pid})
+            );
+        } else if let Some(pid) = pid {
+            println!(
+                "Prempti: {}not answering{} (pid {pid} holds the lock but the control socket does not answer); \
+                 see {} and try `premptictl restart`",
+                s.red,
+                s.reset,
+                ctx.layout.daemon_log().display()
+            );
+        } else {
+            println!(
+                "Prempti: {}not running{} ({}); hooks deny every call until `premptictl start`",
+                s.red,
+                s.reset,
+                ctx.layout.home.display()
+            );
+        }
+        return Ok(ExitStatus::Failure);
+    };
+    if args.json {
+        let mut value = serde_json::to_value(&doc)?;
+        if let Some(obj) = value.as_object_mut() {
+            obj.insert("running".into(), true.into());
+        }
+        println!("{}", serde_json::to_string_pretty(&value)?);
+        return Ok(ExitStatus::Success);
+    }
+    print_status(&doc, &s);
+    Ok(ExitStatus::Success)
 }
 
-pub(crate) fn health(ctx: &Context, _args: &crate::cli::HealthArgs) -> Result<ExitStatus> {
-    let _ = ctx;
-    bail!("not implemented yet")
+fn print_status(doc: &StatusDoc, s: &Styles) {
+    println!(
+        "Prempti: {}running{} (pid {}, up {}, version {})",
+        s.green,
+        s.reset,
+        doc.pid,
+        human_duration(doc.uptime_secs),
+        doc.version
+    );
+    let engine = match doc.falco_pid {
+        Some(pid) => format!("{} (falco pid {pid})", doc.engine),
+        None => doc.engine.clone(),
+    };
+    println!("  engine:          {engine}");
+    println!("  mode:            {}", doc.mode);
+    println!("  default action:  {}", doc.default_action);
+    println!("  home:            {}", doc.home);
+    if doc.engine == "embedded" {
+        println!(
+            "  rules:           {} rules from {} files (loaded {})",
+            doc.rules.rules,
+            doc.rules.files.len(),
+            doc.rules.loaded_at
+        );
+        for file in &doc.rules.files {
+            println!(
+                "    {}{}{}  {} rules, {} macros, {} lists",
+                s.dim, file.path, s.reset, file.rules, file.macros, file.lists
+            );
+        }
+        for warning in &doc.rules.warnings {
+            println!("    {}{warning}{}", s.yellow, s.reset);
+        }
+    }
+    match &doc.last_reload {
+        None => println!("  last reload:     none since start"),
+        Some(r) if r.ok => println!(
+            "  last reload:     {}ok{} at {} ({})",
+            s.green, s.reset, r.at, r.trigger
+        ),
+        Some(r) => {
+            println!(
+                "  last reload:     {}failed{} at {} ({}); the previous rules stay in force",
+                s.red, s.reset, r.at, r.trigger
+            );
+            for e in &r.errors {
+                println!("    {}{e}{}", s.red, s.reset);
+            }
+        }
+    }
+    let c = &doc.counters;
+    println!(
+        "  calls:           {} ({}deny {}{}, {}ask {}{}, allow {}, defer {}, evaluation errors {})",
+        c.calls, s.red, c.deny, s.reset, s.yellow, c.ask, s.reset, c.allow, c.defer, c.errors
+    );
+    println!("  alerts:          {}", c.alerts);
+    for w in &doc.config_warnings {
+        println!("  {}{w}{}", s.yellow, s.reset);
+    }
+}
+
+fn human_duration(secs: u64) -> String {
+    match secs {
+        0..=59 => format!("{secs}s"),
+        60..=3599 => format!("{}m {}s", secs / 60, secs % 60),
+        3600..=86399 => format!("{}h {}m", secs / 3600, (secs % 3600) / 60),
+        _ => format!("{}d {}h", secs / 86400, (secs % 86400) / 3600),
+    }
+}
+
+/// What `health` found.
+#[derive(Debug, Serialize)]
+struct Health {
+    healthy: bool,
+    /// `allow`, `ask`, `defer`, `deny`, `timeout`, `unreachable` or `error`.
+    result: String,
+    reason: String,
+    latency_ms: u64,
+    daemon_pid: Option<u32>,
+}
+
+pub(crate) fn health(ctx: &Context, args: &HealthArgs) -> Result<ExitStatus> {
+    let health = check(ctx, Duration::from_millis(args.timeout_ms.max(1)))?;
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&health)?);
+    } else {
+        let s = Styles::new(ctx.color);
+        let (color, word) = if health.healthy {
+            (s.green, "healthy")
+        } else {
+            (s.red, "unhealthy")
+        };
+        println!(
+            "Prempti is {color}{word}{}: the synthetic call got {} in {} ms{}",
+            s.reset,
+            health.result,
+            health.latency_ms,
+            if health.reason.is_empty() {
+                String::new()
+            } else {
+                format!("\n  {}", health.reason)
+            }
+        );
+    }
+    Ok(if health.healthy {
+        ExitStatus::Success
+    } else {
+        ExitStatus::Failure
+    })
+}
+
+fn check(ctx: &Context, timeout: Duration) -> Result<Health> {
+    let hook = ctx.layout.hook_binary();
+    if !hook.is_file() {
+        anyhow::bail!("{} is missing; run `premptictl install`", hook.display());
+    }
+    let daemon = crate::service::query(&ctx.layout, Duration::from_secs(2));
+    let payload = serde_json::json!({
+        "session_id": "prempti-health",
+        "transcript_path": "",
+        "cwd": ctx.layout.home,
+        "permission_mode": "default",
+        "hook_event_name": "PreToolUse",
+        "tool_name": "Read",
+        "tool_input": {"file_path": ctx.layout.home.join("prempti-health-check.txt")},
+        "tool_use_id": format!("prempti-health-{}", std::process::id()),
+    });
+    let started = Instant::now();
+    let mut child = Command::new(&hook)
+        .arg("claude")
+        .env(prempti_protocol::env::PREMPTI_HOME, &ctx.layout.home)
+        .env(
+            prempti_protocol::env::PREMPTI_TIMEOUT_MS,
+            timeout.as_millis().to_string(),
+        )
+        .env_remove(prempti_protocol::env::PREMPTI_FAIL_OPEN)
+        .env_remove(prempti_protocol::env::PREMPTI_SOCKET)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .with_context(|| format!("cannot run {}", hook.display()))?;
+    if let Some(mut stdin) = child.stdin.take() {
+        let _ = stdin.write_all(payload.to_string().as_bytes());
+    }
+    let output = child
+        .wait_with_output()
+        .with_context(|| format!("{} did not finish", hook.display()))?;
+    let latency = started.elapsed();
+    let latency_ms = u64::try_from(latency.as_millis()).unwrap_or(u64::MAX);
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let (decision, reason) = match serde_json::from_str::<serde_json::Value>(stdout.trim()) {
+        Ok(v) => {
+            let out = &v["hookSpecificOutput"];
+            (
+                out["permissionDecision"]
+                    .as_str()
+                    .unwrap_or("error")
+                    .to_owned(),
+                out["permissionDecisionReason"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_owned(),
+            )
+        }
+        Err(_) if stdout.trim().is_empty() && output.status.success() => {
+            ("defer".to_owned(), String::new())
+        }
+        Err(_) => (
+            "error".to_owned(),
+            format!(
+                "the hook exited {} with unexpected output: {}",
+                output.status,
+                String::from_utf8_lossy(&output.stderr).trim()
+            ),
+        ),
+    };
+    let blocked_by_hook = reason.starts_with("Prempti blocked this tool call:");
+    let result = if decision == "deny" && blocked_by_hook {
+        if daemon.is_none() || reason.contains("premptictl start") {
+            "unreachable"
+        } else if latency >= timeout || reason.contains("restart") {
+            "timeout"
+        } else {
+            "error"
+        }
+    } else {
+        decision.as_str()
+    }
+    .to_owned();
+    let healthy = matches!(result.as_str(), "allow" | "ask" | "defer");
+    Ok(Health {
+        healthy,
+        result,
+        reason,
+        latency_ms,
+        daemon_pid: daemon.map(|d| d.pid),
+    })
 }

@@ -1,0 +1,189 @@
+//! The control socket, client side, and the status document the daemon publishes on it.
+//!
+//! Requests and responses are [`prempti_protocol::control`] messages, one frame each way
+//! ([`prempti_protocol::frame`]) over `run/control.sock` (0600, in the 0700 `run/` directory).
+
+use std::io;
+use std::path::Path;
+use std::time::Duration;
+
+use prempti_protocol::control::{ControlRequest, ControlResponse};
+use prempti_protocol::frame;
+use serde::{Deserialize, Serialize};
+
+/// Largest control message accepted in either direction (status documents carry reload
+/// errors, which stay far below this).
+pub const MAX_CONTROL_BYTES: u32 = 4 * 1024 * 1024;
+
+/// Why a control request failed.
+#[derive(Debug, thiserror::Error)]
+pub enum ControlError {
+    /// Nothing listens on the control socket.
+    #[error(
+        "the Prempti daemon is not running (no answer on {0}); start it with `premptictl start`"
+    )]
+    NotRunning(String),
+    /// The daemon did not answer in time.
+    #[error("the Prempti daemon did not answer on {0} in time; see `premptictl logs` and log/daemon.log")]
+    Timeout(String),
+    /// The exchange failed.
+    #[error("control request on {path} failed: {source}")]
+    Exchange {
+        /// The socket.
+        path: String,
+        /// What went wrong.
+        #[source]
+        source: frame::FrameError,
+    },
+}
+
+/// Sends one request and waits up to `timeout` for the answer.
+pub fn request(
+    socket: &Path,
+    req: &ControlRequest,
+    timeout: Duration,
+) -> Result<ControlResponse, ControlError> {
+    let shown = socket.display().to_string();
+    let mut stream = connect(socket).map_err(|e| match e.kind() {
+        io::ErrorKind::NotFound | io::ErrorKind::ConnectionRefused => {
+            ControlError::NotRunning(shown.clone())
+        }
+        _ => ControlError::Exchange {
+            path: shown.clone(),
+            source: frame::FrameError::Io(e),
+        },
+    })?;
+    let _ = stream.set_read_timeout(Some(timeout));
+    let _ = stream.set_write_timeout(Some(timeout));
+    frame::write_message(&mut stream, req).map_err(|e| exchange_error(&shown, e))?;
+    frame::read_message(&mut stream, MAX_CONTROL_BYTES).map_err(|e| exchange_error(&shown, e))
+}
+
+fn exchange_error(shown: &str, e: frame::FrameError) -> ControlError {
+    match &e {
+        frame::FrameError::Io(io)
+            if matches!(
+                io.kind(),
+                io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
+            ) =>
+        {
+            ControlError::Timeout(shown.to_owned())
+        }
+        _ => ControlError::Exchange {
+            path: shown.to_owned(),
+            source: e,
+        },
+    }
+}
+
+#[cfg(unix)]
+fn connect(socket: &Path) -> io::Result<std::os::unix::net::UnixStream> {
+    std::os::unix::net::UnixStream::connect(socket)
+}
+
+#[cfg(not(unix))]
+fn connect(_socket: &Path) -> io::Result<std::net::TcpStream> {
+    Err(io::Error::new(
+        io::ErrorKind::Unsupported,
+        "the control socket needs a Unix system",
+    ))
+}
+
+/// The daemon's status document (`data` of the answer to `{"op":"status"}`).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct StatusDoc {
+    /// The daemon's pid.
+    pub pid: u32,
+    /// premptictl's version.
+    pub version: String,
+    /// `embedded` or `falco`.
+    pub engine: String,
+    /// The Falco child's pid (engine `falco`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub falco_pid: Option<u32>,
+    /// The mode in force.
+    pub mode: String,
+    /// The default action in force.
+    pub default_action: String,
+    /// When the daemon started (RFC 3339).
+    pub started_at: String,
+    /// Seconds since start.
+    pub uptime_secs: u64,
+    /// The install directory.
+    pub home: String,
+    /// The rules in force.
+    pub rules: RulesStatus,
+    /// The last reload.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_reload: Option<ReloadStatus>,
+    /// Call and verdict counters.
+    pub counters: Counters,
+    /// Configuration warnings (unknown keys and the like).
+    #[serde(default)]
+    pub config_warnings: Vec<String>,
+}
+
+/// The rules in force.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct RulesStatus {
+    /// When the policy in force was compiled (RFC 3339).
+    pub loaded_at: String,
+    /// Each file, in load order.
+    pub files: Vec<RulesFileStatus>,
+    /// Enabled rules in the policy.
+    pub rules: usize,
+    /// Warnings of the load in force (`file:line:col: ...`).
+    #[serde(default)]
+    pub warnings: Vec<String>,
+}
+
+/// One loaded rules file.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct RulesFileStatus {
+    /// The path.
+    pub path: String,
+    /// Rules defined in it.
+    pub rules: usize,
+    /// Macros defined in it.
+    pub macros: usize,
+    /// Lists defined in it.
+    pub lists: usize,
+}
+
+/// The outcome of the last reload.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ReloadStatus {
+    /// When it finished (RFC 3339).
+    pub at: String,
+    /// What asked for it (`control`, `watch`).
+    pub trigger: String,
+    /// Whether the new rules are in force.
+    pub ok: bool,
+    /// Errors (`file:line:col: ...`); the previous policy stays in force when there are any.
+    #[serde(default)]
+    pub errors: Vec<String>,
+    /// Warnings.
+    #[serde(default)]
+    pub warnings: Vec<String>,
+}
+
+/// Call and verdict counters since start.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Counters {
+    /// Calls answered.
+    pub calls: u64,
+    /// Answered allow.
+    pub allow: u64,
+    /// Answered deny.
+    pub deny: u64,
+    /// Answered ask.
+    pub ask: u64,
+    /// Answered defer.
+    pub defer: u64,
+    /// Calls whose evaluation failed (answered deny).
+    pub errors: u64,
+    /// Alerts raised.
+    pub alerts: u64,
+    /// Reloads that kept the previous policy because of errors.
+    pub failed_reloads: u64,
+}

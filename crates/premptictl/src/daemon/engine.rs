@@ -1,0 +1,357 @@
+//! The embedded engine: compiling the configured rules files into a [`Policy`], swapping it
+//! atomically ([`PolicyCell`]), and evaluating one hook call against it.
+//!
+//! A call's payload is normalized by the plugin (`agents::parse_call`, one event per touched
+//! file for a Codex `apply_patch`); each event is evaluated by the rule engine with the
+//! configured `rule_matching`, minimum `priority` and `append_output`; the matches of each
+//! event are resolved into a verdict by the plugin's verdict module and the per-event verdicts
+//! are combined with `escalate`. Alerts are rendered in Falco's JSON format.
+
+use std::sync::{Arc, RwLock};
+
+use prempti_plugin::agents::{parse_call, CallContext, Os, PayloadError, ToolCall};
+use prempti_plugin::verdict::{
+    escalate, resolve, MatchedRule, RuntimeSettings, TagConfig, Verdict,
+};
+use prempti_protocol::HookRequest;
+
+use crate::config::FalcoConfig;
+use crate::control::{RulesFileStatus, RulesStatus};
+
+/// A compiled policy: what every call is evaluated against.
+pub struct Policy {
+    /// When it was compiled (RFC 3339).
+    pub loaded_at: String,
+    /// The rules files, in load order, with what each defines.
+    pub files: Vec<RulesFileStatus>,
+    /// Enabled rules.
+    pub rule_count: usize,
+    /// Load warnings, rendered `file:line:col: warning[CODE] ...`.
+    pub warnings: Vec<String>,
+    /// `json_output`: alerts as Falco JSON (else Falco's text line).
+    pub json_output: bool,
+    ruleset: rules::Ruleset,
+}
+
+impl std::fmt::Debug for Policy {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Policy")
+            .field("files", &self.files)
+            .field("rule_count", &self.rule_count)
+            .finish()
+    }
+}
+
+impl Policy {
+    /// The status document's view of this policy.
+    pub fn status(&self) -> RulesStatus {
+        RulesStatus {
+            loaded_at: self.loaded_at.clone(),
+            files: self.files.clone(),
+            rules: self.rule_count,
+            warnings: self.warnings.clone(),
+        }
+    }
+}
+
+/// Why a policy could not be compiled: errors rendered `file:line:col: error[CODE] ...`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CompileFailure {
+    /// The errors.
+    pub errors: Vec<String>,
+}
+
+/// The policy in force, swapped whole: readers take an `Arc` snapshot and keep evaluating
+/// against it even while a reload stores a new one, so no call ever sees a half-built policy
+/// or none at all.
+#[derive(Debug)]
+pub struct PolicyCell {
+    current: RwLock<Arc<Policy>>,
+}
+
+impl PolicyCell {
+    /// A cell holding `policy`.
+    pub fn new(policy: Policy) -> PolicyCell {
+        PolicyCell {
+            current: RwLock::new(Arc::new(policy)),
+        }
+    }
+
+    /// The policy in force now.
+    pub fn load(&self) -> Arc<Policy> {
+        self.current
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+
+    /// Replaces the policy in force.
+    pub fn store(&self, policy: Policy) {
+        *self.current.write().unwrap_or_else(|p| p.into_inner()) = Arc::new(policy);
+    }
+}
+
+/// Compiles the rules `falco` names, in its order. Missing files and any error-level
+/// diagnostic make the whole load fail.
+pub fn compile(falco: &FalcoConfig, tags: &TagConfig) -> Result<Policy, CompileFailure> {
+    let (files, problems) = crate::config::falco::expand_rules_files(&falco.rules_files);
+    if !problems.is_empty() {
+        return Err(CompileFailure { errors: problems });
+    }
+    let mut sources = Vec::with_capacity(files.len());
+    for path in &files {
+        match std::fs::read_to_string(path) {
+            Ok(text) => sources.push((path.display().to_string(), text)),
+            Err(e) => {
+                return Err(CompileFailure {
+                    errors: vec![format!("cannot read {}: {e}", path.display())],
+                })
+            }
+        }
+    }
+    let loaded = rules::build(&sources, falco, tags)?;
+    Ok(Policy {
+        loaded_at: prempti_plugin::audit::format_time(jiff::Timestamp::now()),
+        files: loaded.files,
+        rule_count: loaded.rule_count,
+        warnings: loaded.warnings,
+        json_output: falco.json_output,
+        ruleset: loaded.ruleset,
+    })
+}
+
+/// The outcome of one call.
+#[derive(Debug)]
+pub struct Evaluation {
+    /// The normalized events (one per touched file for a multi-file patch).
+    pub calls: Vec<ToolCall>,
+    /// Every matched rule that is not a seen marker, in evaluation order.
+    pub matched: Vec<MatchedRule>,
+    /// The verdict.
+    pub verdict: Verdict,
+    /// Rendered alerts, one per match (including seen markers, as Falco would emit them).
+    pub alerts: Vec<String>,
+}
+
+/// Evaluates one hook request under `settings`. A payload the plugin cannot read is an error
+/// (the caller denies it); nothing here panics on input.
+pub fn evaluate(
+    policy: &Policy,
+    tags: &TagConfig,
+    request: &HookRequest,
+    correlation_id: u64,
+    settings: RuntimeSettings,
+    hostname: &str,
+) -> Result<Evaluation, PayloadError> {
+    let ctx = CallContext {
+        correlation_id,
+        agent_pid: u64::from(request.agent_pid),
+        os: Os::current(),
+    };
+    let calls = parse_call(request.agent, &request.payload, &ctx)?;
+    let time_ns = u64::try_from(jiff::Timestamp::now().as_nanosecond()).unwrap_or(0);
+    let meta = prempti_rules::EventMeta {
+        num: correlation_id,
+        time_ns,
+        hostname: hostname.to_owned(),
+    };
+    let mut matched = Vec::new();
+    let mut alerts = Vec::new();
+    let mut verdicts = Vec::with_capacity(calls.len());
+    for call in &calls {
+        let hits = rules::evaluate(&policy.ruleset, &meta, call, policy.json_output);
+        let event_matches: Vec<MatchedRule> = hits.iter().map(|h| h.matched.clone()).collect();
+        verdicts.push(resolve(&event_matches, tags, settings));
+        alerts.extend(hits.into_iter().map(|h| h.alert));
+        matched.extend(event_matches.into_iter().filter(|m| !tags.is_seen(m)));
+    }
+    let verdict = if verdicts.len() == 1 {
+        verdicts
+            .pop()
+            .unwrap_or_else(|| Verdict::default_for(settings))
+    } else {
+        escalate(verdicts, settings)
+    };
+    Ok(Evaluation {
+        calls,
+        matched,
+        verdict,
+        alerts,
+    })
+}
+
+/// The seam with `prempti-rules`.
+mod rules {
+    use super::*;
+    use crate::config::yaml::{Doc, Kind};
+    use prempti_rules::{
+        AppendOutput, Engine, EngineConfig, ExtraField, JsonOptions, Priority, RuleMatching,
+        RuleSelection, RulesFile,
+    };
+
+    /// A compiled ruleset.
+    pub(super) type Ruleset = prempti_rules::Ruleset;
+
+    /// What a successful build yields.
+    pub(super) struct Loaded {
+        pub(super) ruleset: Ruleset,
+        pub(super) files: Vec<RulesFileStatus>,
+        pub(super) rule_count: usize,
+        pub(super) warnings: Vec<String>,
+    }
+
+    /// One rule match and its rendered alert.
+    pub(super) struct Hit {
+        pub(super) matched: MatchedRule,
+        pub(super) alert: String,
+    }
+
+    /// The engine configuration `falco` describes.
+    pub(super) fn engine_config(falco: &FalcoConfig) -> Result<EngineConfig, CompileFailure> {
+        let min_priority = Priority::parse(&falco.priority).ok_or_else(|| CompileFailure {
+            errors: vec![format!(
+                "{}: unknown priority '{}' (use emergency, alert, critical, error, warning, notice, informational or debug)",
+                falco.path.as_deref().map(|p| p.display().to_string()).unwrap_or_else(|| "falco.yaml".into()),
+                falco.priority
+            )],
+        })?;
+        Ok(EngineConfig {
+            rule_matching: match falco.rule_matching {
+                crate::config::RuleMatching::First => RuleMatching::First,
+                crate::config::RuleMatching::All => RuleMatching::All,
+            },
+            min_priority: Some(min_priority),
+            append_output: falco
+                .append_output
+                .iter()
+                .map(|a| AppendOutput {
+                    source: a.source.clone(),
+                    tags: a.tags.clone(),
+                    rule: a.rule.clone(),
+                    extra_output: a.extra_output.clone(),
+                    extra_fields: a
+                        .extra_fields
+                        .iter()
+                        .map(|(key, format)| match format {
+                            Some(format) => ExtraField::Formatted {
+                                key: key.clone(),
+                                format: format.clone(),
+                            },
+                            None => ExtraField::Raw(key.clone()),
+                        })
+                        .collect(),
+                    suggested_output: a.suggested_output,
+                })
+                .collect(),
+            selections: falco
+                .selections
+                .iter()
+                .map(|s| RuleSelection {
+                    enable: s.enable,
+                    rule: s.rule.clone(),
+                    tag: s.tag.clone(),
+                })
+                .collect(),
+            static_fields: Vec::new(),
+            time_zone: Some(jiff::tz::TimeZone::system()),
+            time_format_iso_8601: falco.time_format_iso_8601,
+            json: JsonOptions {
+                include_output: falco.json_include_output_property,
+                include_output_fields: falco.json_include_output_fields_property,
+                include_tags: falco.json_include_tags_property,
+                include_message: falco.json_include_message_property,
+            },
+            plugins: vec![(
+                prempti_plugin::fields::PLUGIN_NAME.to_owned(),
+                env!("CARGO_PKG_VERSION").to_owned(),
+            )],
+        })
+    }
+
+    pub(super) fn build(
+        sources: &[(String, String)],
+        falco: &FalcoConfig,
+        _tags: &TagConfig,
+    ) -> Result<Loaded, CompileFailure> {
+        let mut engine = Engine::new(engine_config(falco)?);
+        engine.add_source(prempti_plugin::fields::schema());
+        let files: Vec<RulesFile> = sources
+            .iter()
+            .map(|(n, c)| RulesFile::new(n.clone(), c.clone()))
+            .collect();
+        let result = engine.load(&files);
+        let render = |d| prempti_rules::render_concise(d, &result.sources);
+        let errors: Vec<String> = result
+            .files
+            .iter()
+            .flat_map(|f| f.errors.iter().map(render))
+            .collect();
+        let warnings: Vec<String> = result
+            .files
+            .iter()
+            .flat_map(|f| f.warnings.iter().map(render))
+            .collect();
+        if !errors.is_empty() {
+            return Err(CompileFailure { errors });
+        }
+        let Some(ruleset) = result.into_ruleset() else {
+            return Err(CompileFailure {
+                errors: vec!["the rules did not compile (no ruleset was produced)".into()],
+            });
+        };
+        let rule_count = ruleset.rules().iter().filter(|r| r.enabled).count();
+        let files = sources
+            .iter()
+            .map(|(name, text)| count_items(name, text))
+            .collect();
+        Ok(Loaded {
+            ruleset,
+            files,
+            rule_count,
+            warnings,
+        })
+    }
+
+    /// Counts the top-level rule, macro and list items of one file.
+    fn count_items(name: &str, text: &str) -> RulesFileStatus {
+        let mut status = RulesFileStatus {
+            path: name.to_owned(),
+            ..RulesFileStatus::default()
+        };
+        if let Ok(doc) = Doc::parse(std::path::Path::new(name), text.to_owned()) {
+            if let Some(Kind::Seq(items)) = doc.root.as_ref().map(|r| &r.kind) {
+                for item in items {
+                    if item.get("rule").is_some() {
+                        status.rules += 1;
+                    } else if item.get("macro").is_some() {
+                        status.macros += 1;
+                    } else if item.get("list").is_some() {
+                        status.lists += 1;
+                    }
+                }
+            }
+        }
+        status
+    }
+
+    pub(super) fn evaluate(
+        ruleset: &Ruleset,
+        meta: &prempti_rules::EventMeta,
+        call: &ToolCall,
+        json: bool,
+    ) -> Vec<Hit> {
+        ruleset
+            .evaluate(prempti_plugin::fields::SOURCE, meta, call)
+            .into_iter()
+            .map(|m| Hit {
+                alert: if json { m.json_alert() } else { m.text_line() },
+                matched: MatchedRule {
+                    rule: m.rule,
+                    priority: m.priority.as_str().to_owned(),
+                    tags: m.tags,
+                    output: m.output,
+                },
+            })
+            .collect()
+    }
+}

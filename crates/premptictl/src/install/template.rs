@@ -1,0 +1,121 @@
+//! Filling the configuration templates of `installers/config/`.
+//!
+//! Placeholders (see the templates' headers):
+//!
+//! | placeholder | value |
+//! |---|---|
+//! | `@PREMPTI_HOME@` | the install directory, absolute |
+//! | `@PLUGIN_LIBRARY@` | `share/libprempti_plugin.so` (`.dylib` on macOS) |
+//! | `@INTAKE_ADDRESS@` | `127.0.0.1:<port>`, a free port picked at install |
+//! | `@INTAKE_TOKEN@` | 64 random hex digits, fresh per install |
+//! | `@INTAKE_URL@` | `http://<intake address>/alerts/<token>` |
+
+use std::path::Path;
+
+use anyhow::{Context as _, Result};
+
+/// The values that replace the placeholders.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TemplateValues {
+    /// `@PREMPTI_HOME@`.
+    pub home: String,
+    /// `@PLUGIN_LIBRARY@`.
+    pub plugin_library: String,
+    /// `@INTAKE_ADDRESS@`.
+    pub intake_address: String,
+    /// `@INTAKE_TOKEN@`.
+    pub intake_token: String,
+}
+
+impl TemplateValues {
+    /// Fresh values for an installation at `home`: a random token and a free loopback port.
+    pub fn fresh(home: &Path) -> Result<TemplateValues> {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .map(|a| a.port())
+            .context("cannot find a free loopback port for the alert intake")?;
+        Ok(TemplateValues {
+            home: home.display().to_string(),
+            plugin_library: home
+                .join("share")
+                .join(plugin_library_name())
+                .display()
+                .to_string(),
+            intake_address: format!("127.0.0.1:{port}"),
+            intake_token: random_token()?,
+        })
+    }
+
+    /// `@INTAKE_URL@`.
+    pub fn intake_url(&self) -> String {
+        format!(
+            "http://{}/alerts/{}",
+            self.intake_address, self.intake_token
+        )
+    }
+
+    /// Replaces every placeholder in `text`.
+    pub fn fill(&self, text: &str) -> String {
+        text.replace("@PREMPTI_HOME@", &self.home)
+            .replace("@PLUGIN_LIBRARY@", &self.plugin_library)
+            .replace("@INTAKE_ADDRESS@", &self.intake_address)
+            .replace("@INTAKE_TOKEN@", &self.intake_token)
+            .replace("@INTAKE_URL@", &self.intake_url())
+    }
+}
+
+/// Whether `text` still holds a placeholder.
+pub fn has_placeholders(text: &str) -> bool {
+    [
+        "@PREMPTI_HOME@",
+        "@PLUGIN_LIBRARY@",
+        "@INTAKE_ADDRESS@",
+        "@INTAKE_TOKEN@",
+        "@INTAKE_URL@",
+    ]
+    .iter()
+    .any(|p| text.contains(p))
+}
+
+/// The plugin library's file name on this platform.
+pub fn plugin_library_name() -> &'static str {
+    if cfg!(target_os = "macos") {
+        "libprempti_plugin.dylib"
+    } else if cfg!(windows) {
+        "prempti_plugin.dll"
+    } else {
+        "libprempti_plugin.so"
+    }
+}
+
+/// 32 random bytes as 64 hex digits.
+pub fn random_token() -> Result<String> {
+    let mut bytes = [0u8; 32];
+    getrandom::fill(&mut bytes)
+        .map_err(|e| anyhow::anyhow!("cannot get random bytes for the intake token: {e}"))?;
+    Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fill_replaces_every_placeholder() {
+        let v = TemplateValues {
+            home: "/h".into(),
+            plugin_library: "/h/share/lib.so".into(),
+            intake_address: "127.0.0.1:9".into(),
+            intake_token: "t".repeat(64),
+        };
+        let out = v.fill("a: @PREMPTI_HOME@/x\nb: @INTAKE_URL@\nc: @PLUGIN_LIBRARY@ @INTAKE_ADDRESS@ @INTAKE_TOKEN@\n");
+        assert!(!has_placeholders(&out), "{out}");
+        assert!(out.contains(&format!("b: http://127.0.0.1:9/alerts/{}", "t".repeat(64))));
+        let fresh = TemplateValues::fresh(Path::new("/h")).unwrap();
+        assert_eq!(fresh.intake_token.len(), 64);
+        assert_ne!(
+            fresh.intake_token,
+            TemplateValues::fresh(Path::new("/h")).unwrap().intake_token
+        );
+    }
+}

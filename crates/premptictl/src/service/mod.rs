@@ -1,0 +1,415 @@
+//! Service management: what runs `premptictl daemon` in the background.
+//!
+//! - **systemd** (Linux, where `systemctl --user` works): a user unit rendered from
+//!   `installers/systemd/prempti.service` into `~/.config/systemd/user/`, `Restart=on-failure`.
+//! - **launchd** (macOS): a user agent rendered from `installers/launchd/dev.prempti.daemon.plist`
+//!   into `~/Library/LaunchAgents/`, `KeepAlive` on crash.
+//! - **detached** (anything else, and tests): `premptictl daemon` started as a `setsid`'d child
+//!   with stdin/stdout closed and stderr appended to `log/daemon.stderr`. The daemon's pid is
+//!   in `run/daemon.lock`, which it holds locked while it runs; nothing restarts it after a
+//!   crash, and it does not start at login (`enable` explains this).
+//!
+//! Which one an installation uses is recorded as `service:` in `config/prempti.yaml`.
+//! Readiness is the same everywhere: the daemon answers `status` on its control socket.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use anyhow::{bail, Context as _, Result};
+use prempti_protocol::control::ControlRequest;
+use prempti_protocol::paths::Layout;
+
+use crate::config::ServiceKind;
+use crate::control::{self, StatusDoc};
+use crate::daemon::lock;
+
+/// The systemd unit template.
+pub const SYSTEMD_TEMPLATE: &str = include_str!("../../../../installers/systemd/prempti.service");
+/// The launchd plist template.
+pub const LAUNCHD_TEMPLATE: &str =
+    include_str!("../../../../installers/launchd/dev.prempti.daemon.plist");
+
+/// How long `start` waits for the daemon to answer.
+pub const READY_TIMEOUT: Duration = Duration::from_secs(20);
+/// How long `stop` waits for the daemon to exit.
+pub const STOP_TIMEOUT: Duration = Duration::from_secs(15);
+
+/// Picks the service manager for `--service auto`.
+pub fn detect() -> ServiceKind {
+    if cfg!(target_os = "macos") {
+        ServiceKind::Launchd
+    } else if cfg!(target_os = "linux") && systemd_user_works() {
+        ServiceKind::Systemd
+    } else {
+        ServiceKind::Detached
+    }
+}
+
+fn systemd_user_works() -> bool {
+    Command::new("systemctl")
+        .args(["--user", "show-environment"])
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success())
+}
+
+/// The unit / agent name for an installation: `prempti` for `~/.prempti`, else
+/// `prempti-<hash of the home>` so several installations can coexist.
+pub fn unit_name(layout: &Layout) -> String {
+    let default = prempti_protocol::paths::user_home().map(|h| h.join(".prempti"));
+    if default.as_deref() == Some(layout.home.as_path()) {
+        return "prempti".to_owned();
+    }
+    let pipe = prempti_protocol::paths::windows_pipe_name(&layout.home);
+    let hash = pipe.rsplit('-').next().unwrap_or("0");
+    format!("prempti-{}", &hash[..hash.len().min(8)])
+}
+
+/// The launchd label.
+pub fn launchd_label(layout: &Layout) -> String {
+    format!("dev.{}.daemon", unit_name(layout).replace('-', "."))
+}
+
+/// Where the unit / plist file goes (`None` for detached).
+pub fn unit_path(layout: &Layout, kind: ServiceKind) -> Result<Option<PathBuf>> {
+    let home = prempti_protocol::paths::user_home().context("HOME is not set")?;
+    Ok(match kind {
+        ServiceKind::Systemd => {
+            let config = std::env::var_os("XDG_CONFIG_HOME")
+                .filter(|v| !v.is_empty())
+                .map(PathBuf::from)
+                .unwrap_or_else(|| home.join(".config"));
+            Some(
+                config
+                    .join("systemd/user")
+                    .join(format!("{}.service", unit_name(layout))),
+            )
+        }
+        ServiceKind::Launchd => Some(
+            home.join("Library/LaunchAgents")
+                .join(format!("{}.plist", launchd_label(layout))),
+        ),
+        ServiceKind::Detached => None,
+    })
+}
+
+/// The rendered unit / plist.
+pub fn render_unit(layout: &Layout, kind: ServiceKind) -> Option<String> {
+    let home = layout.home.display().to_string();
+    match kind {
+        ServiceKind::Systemd => Some(
+            SYSTEMD_TEMPLATE
+                .replace("@PREMPTI_HOME@", &home)
+                .replace("@UNIT_NAME@", &unit_name(layout)),
+        ),
+        ServiceKind::Launchd => Some(
+            LAUNCHD_TEMPLATE
+                .replace("@PREMPTI_HOME@", &xml_escape(&home))
+                .replace("@LABEL@", &launchd_label(layout)),
+        ),
+        ServiceKind::Detached => None,
+    }
+}
+
+fn xml_escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+}
+
+/// Writes the unit / plist (unchanged files are left alone) and tells the manager. Returns
+/// whether the file changed.
+pub fn install_unit(layout: &Layout, kind: ServiceKind) -> Result<bool> {
+    let (Some(path), Some(text)) = (unit_path(layout, kind)?, render_unit(layout, kind)) else {
+        return Ok(false);
+    };
+    let changed = crate::install::fs::write_if_changed(&path, text.as_bytes(), 0o644)?;
+    if changed && kind == ServiceKind::Systemd {
+        systemctl(&["daemon-reload"])?;
+    }
+    if kind == ServiceKind::Systemd {
+        systemctl(&["enable", &format!("{}.service", unit_name(layout))])?;
+    }
+    Ok(changed)
+}
+
+/// Removes the unit / plist (after the service is stopped).
+pub fn remove_unit(layout: &Layout, kind: ServiceKind) -> Result<()> {
+    let Some(path) = unit_path(layout, kind)? else {
+        return Ok(());
+    };
+    if kind == ServiceKind::Systemd && path.exists() {
+        let _ = systemctl(&["disable", &format!("{}.service", unit_name(layout))]);
+    }
+    match std::fs::remove_file(&path) {
+        Ok(()) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(e) => return Err(e).with_context(|| format!("cannot remove {}", path.display())),
+    }
+    if kind == ServiceKind::Systemd {
+        let _ = systemctl(&["daemon-reload"]);
+    }
+    Ok(())
+}
+
+fn systemctl(args: &[&str]) -> Result<()> {
+    run_tool("systemctl", &[&["--user"], args].concat())
+}
+
+fn launchctl(args: &[&str]) -> Result<()> {
+    run_tool("launchctl", args)
+}
+
+fn run_tool(tool: &str, args: &[&str]) -> Result<()> {
+    let output = Command::new(tool)
+        .args(args)
+        .stdin(Stdio::null())
+        .output()
+        .with_context(|| format!("cannot run {tool}"))?;
+    if !output.status.success() {
+        bail!(
+            "`{tool} {}` failed ({}): {}",
+            args.join(" "),
+            output.status,
+            String::from_utf8_lossy(&output.stderr).trim()
+        );
+    }
+    Ok(())
+}
+
+fn uid() -> u32 {
+    // SAFETY: getuid has no preconditions and cannot fail.
+    unsafe { libc::getuid() }
+}
+
+/// The daemon's status, or `None` when it does not answer.
+pub fn query(layout: &Layout, timeout: Duration) -> Option<StatusDoc> {
+    let response =
+        control::request(&layout.control_socket(), &ControlRequest::Status, timeout).ok()?;
+    if !response.ok {
+        return None;
+    }
+    serde_json::from_value(response.data).ok()
+}
+
+/// Starts the daemon through `kind` and waits until it answers. Returns its status.
+pub fn start(layout: &Layout, kind: ServiceKind) -> Result<StatusDoc> {
+    if let Some(status) = query(layout, Duration::from_secs(2)) {
+        return Ok(status);
+    }
+    match kind {
+        ServiceKind::Systemd => {
+            systemctl(&["start", &format!("{}.service", unit_name(layout))])?;
+            wait_ready(layout, None)
+        }
+        ServiceKind::Launchd => {
+            let path = unit_path(layout, kind)?.context("no launchd plist path")?;
+            if !path.exists() {
+                bail!(
+                    "{} is missing; run `premptictl install` again",
+                    path.display()
+                );
+            }
+            let domain = format!("gui/{}", uid());
+            // Already bootstrapped agents make bootstrap fail; kickstart then starts it.
+            let _ = launchctl(&["bootstrap", &domain, &path.display().to_string()]);
+            launchctl(&["kickstart", &format!("{domain}/{}", launchd_label(layout))])?;
+            wait_ready(layout, None)
+        }
+        ServiceKind::Detached => {
+            let mut child = spawn_detached(layout)?;
+            let status = wait_ready(layout, Some(&mut child));
+            // The daemon outlives us; its parent becomes init once we exit.
+            status
+        }
+    }
+}
+
+/// Starts `premptictl daemon` in a new session, detached from this terminal.
+fn spawn_detached(layout: &Layout) -> Result<std::process::Child> {
+    let exe = if layout.ctl_binary().is_file() {
+        layout.ctl_binary()
+    } else {
+        std::env::current_exe().context("cannot find the premptictl binary")?
+    };
+    std::fs::create_dir_all(layout.log_dir())
+        .with_context(|| format!("cannot create {}", layout.log_dir().display()))?;
+    let stderr = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(stderr_log(layout))
+        .with_context(|| format!("cannot open {}", stderr_log(layout).display()))?;
+    let mut command = Command::new(&exe);
+    command
+        .arg("daemon")
+        .env(prempti_protocol::env::PREMPTI_HOME, &layout.home)
+        .current_dir(&layout.home)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(stderr);
+    #[cfg(unix)]
+    {
+        use std::os::unix::process::CommandExt as _;
+        // SAFETY: setsid is async-signal-safe and touches no memory of the parent; it only
+        // moves the child into a new session so it survives the terminal that started it.
+        unsafe {
+            command.pre_exec(|| {
+                if libc::setsid() == -1 {
+                    return Err(std::io::Error::last_os_error());
+                }
+                Ok(())
+            });
+        }
+    }
+    command
+        .spawn()
+        .with_context(|| format!("cannot start {} daemon", exe.display()))
+}
+
+/// `log/daemon.stderr`: what a detached or launchd daemon printed (startup errors).
+pub fn stderr_log(layout: &Layout) -> PathBuf {
+    layout.log_dir().join("daemon.stderr")
+}
+
+fn wait_ready(layout: &Layout, mut child: Option<&mut std::process::Child>) -> Result<StatusDoc> {
+    let deadline = Instant::now() + READY_TIMEOUT;
+    loop {
+        if let Some(status) = query(layout, Duration::from_secs(2)) {
+            return Ok(status);
+        }
+        if let Some(child) = child.as_deref_mut() {
+            if let Ok(Some(exit)) = child.try_wait() {
+                bail!(
+                    "the daemon exited at start ({exit}):\n{}",
+                    tail(&stderr_log(layout), 20).unwrap_or_else(|| "(no output)".into())
+                );
+            }
+        }
+        if Instant::now() >= deadline {
+            bail!(
+                "the daemon did not answer on {} within {READY_TIMEOUT:?}; see {} and {}",
+                layout.control_socket().display(),
+                layout.daemon_log().display(),
+                stderr_log(layout).display()
+            );
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// The last `lines` lines of a file since its last "starting" mark.
+fn tail(path: &Path, lines: usize) -> Option<String> {
+    let text = std::fs::read_to_string(path).ok()?;
+    let all: Vec<&str> = text.lines().collect();
+    let start = all.len().saturating_sub(lines);
+    let out = all[start..].join("\n");
+    (!out.trim().is_empty()).then_some(out)
+}
+
+/// Stops the daemon. Returns whether one was running.
+pub fn stop(layout: &Layout, kind: ServiceKind) -> Result<bool> {
+    let was_running =
+        lock::is_held(&layout.run_dir()) || query(layout, Duration::from_secs(1)).is_some();
+    match kind {
+        ServiceKind::Systemd => {
+            let _ = systemctl(&["stop", &format!("{}.service", unit_name(layout))]);
+        }
+        ServiceKind::Launchd => {
+            let _ = launchctl(&[
+                "bootout",
+                &format!("gui/{}/{}", uid(), launchd_label(layout)),
+            ]);
+        }
+        ServiceKind::Detached => {}
+    }
+    // Whatever the manager, a daemon still answering is asked to stop on its socket, then
+    // signalled if it does not exit.
+    if lock::is_held(&layout.run_dir()) {
+        let _ = control::request(
+            &layout.control_socket(),
+            &ControlRequest::Stop,
+            Duration::from_secs(5),
+        );
+        if !wait_unlocked(layout, STOP_TIMEOUT) {
+            if let Some(pid) = lock::holder(&layout.run_dir()) {
+                // SAFETY: kill(2) on the pid recorded by the daemon holding our lock.
+                unsafe { libc::kill(pid as libc::pid_t, libc::SIGTERM) };
+                if !wait_unlocked(layout, Duration::from_secs(5)) {
+                    // SAFETY: as above.
+                    unsafe { libc::kill(pid as libc::pid_t, libc::SIGKILL) };
+                    wait_unlocked(layout, Duration::from_secs(5));
+                }
+            }
+        }
+    }
+    if lock::is_held(&layout.run_dir()) {
+        bail!(
+            "the daemon did not stop; see {}",
+            layout.daemon_log().display()
+        );
+    }
+    Ok(was_running)
+}
+
+fn wait_unlocked(layout: &Layout, timeout: Duration) -> bool {
+    let deadline = Instant::now() + timeout;
+    while lock::is_held(&layout.run_dir()) {
+        if Instant::now() >= deadline {
+            return false;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    true
+}
+
+/// Starts the service at login.
+pub fn enable(layout: &Layout, kind: ServiceKind) -> Result<()> {
+    match kind {
+        ServiceKind::Systemd => systemctl(&["enable", &format!("{}.service", unit_name(layout))]),
+        ServiceKind::Launchd => launchctl(&["enable", &format!("gui/{}/{}", uid(), launchd_label(layout))]),
+        ServiceKind::Detached => bail!(
+            "this installation has no service manager (service: detached), so nothing starts it at login; \
+             add `premptictl start` to your shell profile, or reinstall with `--service systemd` or `--service launchd`"
+        ),
+    }
+}
+
+/// Does not start the service at login.
+pub fn disable(layout: &Layout, kind: ServiceKind) -> Result<()> {
+    match kind {
+        ServiceKind::Systemd => systemctl(&["disable", &format!("{}.service", unit_name(layout))]),
+        ServiceKind::Launchd => launchctl(&[
+            "disable",
+            &format!("gui/{}/{}", uid(), launchd_label(layout)),
+        ]),
+        ServiceKind::Detached => bail!(
+            "this installation has no service manager (service: detached): it never starts at login"
+        ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn units_render_without_placeholders() {
+        let layout = Layout::new("/opt/prempti home");
+        for kind in [ServiceKind::Systemd, ServiceKind::Launchd] {
+            let text = render_unit(&layout, kind).unwrap();
+            assert!(!text.contains('@'), "{text}");
+            assert!(text.contains("/opt/prempti home/bin/premptictl"), "{text}");
+        }
+        assert!(render_unit(&layout, ServiceKind::Systemd)
+            .unwrap()
+            .contains("Restart=on-failure"));
+        assert!(unit_name(&layout).starts_with("prempti-"));
+        assert_eq!(
+            unit_name(&layout),
+            unit_name(&Layout::new("/opt/prempti home"))
+        );
+    }
+}
