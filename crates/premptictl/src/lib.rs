@@ -8,9 +8,14 @@
 pub mod cli;
 mod audit_view;
 mod commands;
+pub mod config;
+pub mod control;
+pub mod daemon;
 pub mod exit;
 pub mod hooks;
+pub mod install;
 pub mod output;
+pub mod service;
 
 use std::ffi::OsString;
 use std::process::ExitCode;
