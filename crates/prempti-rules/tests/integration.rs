@@ -1,0 +1,1357 @@
+//! Integration tests: one per edge case of the reference (§10, E1–E66), and operator × type ×
+//! missing-value tables. Syscall-only cases are noted where they are skipped.
+
+use std::borrow::Cow;
+use std::collections::HashMap;
+use std::net::IpAddr;
+
+use prempti_rules::*;
+
+fn f(name: &'static str, ty: FieldType, is_list: bool, arg: ArgSpec) -> FieldDef {
+    FieldDef {
+        name: name.into(),
+        ty,
+        is_list,
+        arg,
+        description: "".into(),
+        suggested_output: name == "proc.pid",
+    }
+}
+
+fn schema() -> SourceSchema {
+    SourceSchema {
+        source: "t".into(),
+        plugin_name: "testplug".into(),
+        fields: vec![
+            f("proc.name", FieldType::String, false, ArgSpec::None),
+            f("proc.pname", FieldType::String, false, ArgSpec::None),
+            f("proc.cmdline", FieldType::String, false, ArgSpec::None),
+            f("fd.name", FieldType::String, false, ArgSpec::None),
+            f("evt.type", FieldType::String, false, ArgSpec::None),
+            f("proc.pid", FieldType::U64, false, ArgSpec::None),
+            f("t.flag", FieldType::Bool, false, ArgSpec::None),
+            f("t.ip", FieldType::IpAddr, false, ArgSpec::None),
+            f("t.net", FieldType::IpNet, false, ArgSpec::None),
+            f("t.list", FieldType::String, true, ArgSpec::None),
+            f("t.nums", FieldType::U64, true, ArgSpec::None),
+            f("t.argv", FieldType::String, true, ArgSpec::None),
+            f(
+                "t.map",
+                FieldType::String,
+                false,
+                ArgSpec::Key { required: true },
+            ),
+            f(
+                "t.idx",
+                FieldType::String,
+                false,
+                ArgSpec::Index { required: false },
+            ),
+            f("t.missing", FieldType::String, false, ArgSpec::None),
+        ],
+    }
+}
+
+#[derive(Default)]
+struct Ev(HashMap<String, Vec<Value<'static>>>);
+
+impl Ev {
+    fn s(mut self, k: &str, v: &str) -> Ev {
+        self.0
+            .insert(k.into(), vec![Value::Str(Cow::Owned(v.into()))]);
+        self
+    }
+    fn list(mut self, k: &str, v: &[&str]) -> Ev {
+        self.0.insert(
+            k.into(),
+            v.iter()
+                .map(|x| Value::Str(Cow::Owned(x.to_string())))
+                .collect(),
+        );
+        self
+    }
+    fn v(mut self, k: &str, v: Vec<Value<'static>>) -> Ev {
+        self.0.insert(k.into(), v);
+        self
+    }
+}
+
+struct Provider<'a>(&'a Ev, SourceSchema);
+
+impl FieldProvider for Provider<'_> {
+    fn extract(&self, id: FieldId, arg: Option<&str>) -> Vec<Value<'_>> {
+        let name = &self.1.fields[id.0 as usize].name;
+        let key = match arg {
+            Some(a) => format!("{name}[{a}]"),
+            None => name.to_string(),
+        };
+        self.0 .0.get(&key).cloned().unwrap_or_default()
+    }
+}
+
+fn engine(config: EngineConfig) -> Engine {
+    let mut e = Engine::new(config);
+    e.add_source(schema());
+    e
+}
+
+fn load(yaml: &str) -> LoadResult {
+    engine(EngineConfig::default()).load(&[RulesFile::new("rules.yaml", yaml)])
+}
+
+fn codes(r: &LoadResult) -> Vec<&'static str> {
+    r.diagnostics().map(|d| d.code.as_str()).collect()
+}
+
+fn messages(r: &LoadResult) -> String {
+    r.diagnostics()
+        .map(|d| format!("{}: {}\n", d.code.as_str(), d.message))
+        .collect()
+}
+
+fn meta() -> EventMeta {
+    EventMeta {
+        num: 7,
+        time_ns: 1_700_000_000_123_456_789,
+        hostname: "host".into(),
+    }
+}
+
+fn matches(r: &LoadResult, ev: &Ev) -> Vec<Match> {
+    let rs = r
+        .ruleset()
+        .unwrap_or_else(|| panic!("load failed:\n{}", r.render_concise()));
+    rs.evaluate("t", &meta(), &Provider(ev, schema()))
+}
+
+fn names(r: &LoadResult, ev: &Ev) -> Vec<String> {
+    matches(r, ev).into_iter().map(|m| m.rule).collect()
+}
+
+fn condition_of(r: &LoadResult, rule: &str) -> String {
+    let rs = r
+        .ruleset()
+        .unwrap_or_else(|| panic!("load failed:\n{}", r.render_concise()));
+    rs.rules()
+        .into_iter()
+        .find(|x| x.name == rule)
+        .map(|x| x.condition)
+        .unwrap_or_default()
+}
+
+fn rule(name: &str, cond: &str) -> String {
+    format!("- rule: {name}\n  desc: d\n  condition: {cond}\n  output: out %proc.name\n  priority: WARNING\n  source: t\n")
+}
+
+/// Evaluates one condition against one event: Some(result) or the load error.
+fn holds(cond: &str, ev: &Ev) -> Result<bool, String> {
+    let r = load(&rule("r", &format!("'{}'", cond.replace('\'', "''"))));
+    if !r.ok() {
+        return Err(messages(&r));
+    }
+    Ok(!names(&r, ev).is_empty())
+}
+
+// ---------------------------------------------------------------- §10 edge cases
+
+#[test]
+fn e01_list_override_append() {
+    let r = load(&format!(
+        "- list: l\n  items: [a, b]\n- list: l\n  items: [pwsh]\n  override:\n    items: append\n{}",
+        rule("r", "proc.name in (l)")
+    ));
+    assert_eq!(condition_of(&r, "r"), "proc.name in (a, b, pwsh)");
+}
+
+#[test]
+fn e02_list_append_before_definition() {
+    for y in [
+        "- list: l\n  items: [a]\n  append: true\n",
+        "- list: l\n  items: [a]\n  override:\n    items: append\n",
+    ] {
+        let r = load(y);
+        assert!(!r.ok());
+        assert!(
+            messages(&r).contains("LOAD_ERR_VALIDATE: List uses 'append'"),
+            "{}",
+            messages(&r)
+        );
+    }
+}
+
+#[test]
+fn e03_override_typo_is_unknown_key_and_redefinition() {
+    let r = load(&format!(
+        "- list: l\n  items: [a]\n- list: l\n  items: [b]\n  override_written_wrong:\n    items: append\n{}",
+        rule("r", "proc.name in (l)")
+    ));
+    assert!(codes(&r).contains(&"LOAD_UNKNOWN_KEY"));
+    assert_eq!(condition_of(&r, "r"), "proc.name in (b)");
+}
+
+#[test]
+fn e04_list_replace_before_definition() {
+    let r = load(&format!(
+        "- list: l\n  items: [a]\n  override:\n    items: replace\n- list: l\n  items: [b]\n{}",
+        rule("r", "proc.name in (l)")
+    ));
+    assert_eq!(condition_of(&r, "r"), "proc.name in (b)");
+}
+
+#[test]
+fn e05_macro_replace_before_definition() {
+    let r = load(&format!(
+        "- macro: m\n  condition: proc.name = a\n  override:\n    condition: replace\n{}",
+        rule("r", "m")
+    ));
+    assert_eq!(condition_of(&r, "r"), "proc.name = a");
+}
+
+#[test]
+fn e06_macro_append_before_definition() {
+    let r = load("- macro: m\n  condition: proc.name = a\n  append: true\n");
+    assert!(messages(&r).contains("Macro uses 'append'"));
+}
+
+#[test]
+fn e07_rule_override_before_definition() {
+    let r = load("- rule: r\n  condition: and x\n  override:\n    condition: append\n");
+    assert!(messages(&r).contains("Rule uses 'append' or 'override.condition: append' but no rule by that name already exists"));
+    let r = load("- rule: r\n  condition: x\n  override:\n    condition: replace\n");
+    assert!(messages(&r).contains("An 'override.condition: replace' to a rule was requested but no rule by that name already exists"));
+}
+
+#[test]
+fn e08_append_and_override_together() {
+    let r = load(&format!(
+        "{}- rule: r\n  condition: and x\n  append: true\n  override:\n    condition: append\n",
+        rule("r", "proc.name = a")
+    ));
+    let m = messages(&r);
+    assert!(
+        m.contains("Keys 'override' and 'append: true' cannot be used together"),
+        "{m}"
+    );
+    assert!(codes(&r).contains(&"LOAD_DEPRECATED_ITEM"));
+}
+
+#[test]
+fn e09_priority_cannot_be_appended() {
+    let r = load(&format!(
+        "{}- rule: r\n  priority: ERROR\n  override:\n    priority: append\n",
+        rule("r", "proc.name = a")
+    ));
+    assert!(messages(&r).contains("Key 'priority' cannot be appended to, use 'replace' instead"));
+    let d = r.diagnostics().next().cloned();
+    let line = d
+        .and_then(|d| d.primary)
+        .and_then(|p| r.sources.line_col(&p))
+        .map(|l| l.line);
+    assert_eq!(line, Some(10), "points at the override line");
+}
+
+#[test]
+fn e10_override_without_key() {
+    let r = load(&format!(
+        "{}- rule: r\n  desc: x\n  override:\n    condition: append\n",
+        rule("r", "proc.name = a")
+    ));
+    assert!(
+        messages(&r).contains(
+            "An append override for 'condition' was specified but 'condition' is not defined"
+        ),
+        "{}",
+        messages(&r)
+    );
+}
+
+#[test]
+fn e11_override_extra_key() {
+    let r = load(&format!("{}- rule: r\n  condition: and proc.pname = b\n  priority: ERROR\n  override:\n    condition: append\n", rule("r", "proc.name = a")));
+    assert!(messages(&r).contains("Unexpected key 'priority'"));
+}
+
+#[test]
+fn e12_condition_append_without_parentheses() {
+    let r = load(&format!(
+        "{}- rule: r\n  condition: and proc.pname = c\n  override:\n    condition: append\n",
+        rule("r", "proc.name = a or proc.name = b")
+    ));
+    assert_eq!(
+        condition_of(&r, "r"),
+        "(proc.name = a or (proc.name = b and proc.pname = c))"
+    );
+}
+
+#[test]
+fn e13_override_append_condition_output_desc() {
+    let r = load(&format!(
+        "{}- rule: r\n  condition: and proc.name = cat\n  output: more\n  desc: more desc\n  override:\n    condition: append\n    output: append\n    desc: append\n",
+        rule("r", "evt.type=open")
+    ));
+    assert_eq!(
+        condition_of(&r, "r"),
+        "(evt.type = open and proc.name = cat)"
+    );
+    let rs = r.ruleset().map(|x| x.rules()).unwrap_or_default();
+    assert_eq!(rs[0].desc, "d more desc");
+    let m = matches(
+        &r,
+        &Ev::default().s("evt.type", "open").s("proc.name", "cat"),
+    );
+    assert_eq!(m[0].output, "out cat more");
+}
+
+#[test]
+fn e14_mixed_override() {
+    let r = load(&format!(
+        "{}- rule: r\n  desc: new\n  condition: and proc.name = cat\n  priority: warning\n  override:\n    desc: replace\n    condition: append\n    priority: replace\n",
+        rule("r", "evt.type=open").replace("WARNING", "ERROR")
+    ));
+    let rs = r.ruleset().map(|x| x.rules()).unwrap_or_default();
+    assert_eq!(rs[0].desc, "new");
+    assert_eq!(rs[0].priority.as_str(), "Warning");
+    assert_eq!(rs[0].condition, "(evt.type = open and proc.name = cat)");
+}
+
+#[test]
+fn e15_standalone_enabled_toggles() {
+    let r = load(&format!(
+        "{}  enabled: false\n- rule: r\n  enabled: true\n",
+        rule("r", "proc.name = a")
+    ));
+    assert!(codes(&r).contains(&"LOAD_DEPRECATED_ITEM"));
+    assert_eq!(names(&r, &Ev::default().s("proc.name", "a")), vec!["r"]);
+}
+
+#[test]
+fn e16_list_referencing_later_list() {
+    let r = load(&format!(
+        "- list: a\n  items: [b, x]\n- list: b\n  items: [y]\n{}",
+        rule("r", "proc.name in (a)")
+    ));
+    assert_eq!(condition_of(&r, "r"), "proc.name in (y, x)");
+}
+
+#[test]
+fn e17_enabled_ignored_by_append() {
+    let r = load(&format!("{}  enabled: false\n- rule: r\n  condition: or proc.name = b\n  enabled: true\n  append: true\n", rule("r", "proc.name = a")));
+    assert!(names(&r, &Ev::default().s("proc.name", "a")).is_empty());
+}
+
+#[test]
+fn e18_full_redefinition_keeps_slot() {
+    let y = format!(
+        "{}  enabled: false\n{}{}",
+        rule("r", "proc.name = a"),
+        rule("s", "proc.name = cat"),
+        rule("r", "proc.name = cat")
+    );
+    let mut c = EngineConfig {
+        rule_matching: RuleMatching::All,
+        ..Default::default()
+    };
+    c.json = JsonOptions::default();
+    let r = engine(c).load(&[RulesFile::new("x", y)]);
+    assert_eq!(condition_of(&r, "r"), "proc.name = cat");
+    assert_eq!(
+        names(&r, &Ev::default().s("proc.name", "cat")),
+        vec!["r", "s"]
+    );
+}
+
+#[test]
+fn e19_enabled_replace_without_key() {
+    let r = load(&format!(
+        "{}- rule: r\n  override:\n    enabled: replace\n",
+        rule("r", "proc.name = a")
+    ));
+    assert!(messages(&r).contains("'enabled' was specified but 'enabled' is not defined"));
+}
+
+#[test]
+fn e20_exception_replace_requires_fields() {
+    let base = format!(
+        "{}  exceptions:\n  - name: e\n    fields: [proc.pname]\n    values: [[x]]\n",
+        rule("r", "proc.name = a")
+    );
+    let r = load(&format!("{base}- rule: r\n  exceptions:\n  - name: e\n    values: [[y]]\n  override:\n    exceptions: replace\n"));
+    assert!(
+        messages(&r).contains("Item has no mapping for key 'fields'"),
+        "{}",
+        messages(&r)
+    );
+    let r = load(&format!("{base}- rule: r\n  exceptions:\n  - name: e\n    values: [[y]]\n  override:\n    exceptions: append\n"));
+    assert!(r.ok(), "{}", messages(&r));
+    assert!(names(&r, &Ev::default().s("proc.name", "a").s("proc.pname", "y")).is_empty());
+}
+
+#[test]
+fn e21_numeric_engine_version() {
+    let r = load("- required_engine_version: 26\n");
+    assert!(r.ok() && codes(&r).is_empty(), "{}", messages(&r));
+    let r = load("- required_engine_version: 0.64.0\n");
+    assert!(
+        messages(&r).contains("Rules require engine version 0.64.0, but engine version is 0.63.0")
+    );
+}
+
+#[test]
+fn e22_invalid_engine_version() {
+    let r = load("- required_engine_version: seven\n");
+    assert!(messages(&r).contains("Unable to parse engine version 'seven'"));
+}
+
+#[test]
+fn e23_list_items_kept_and_unused_list() {
+    let r = load("- list: l\n  items: [non_escaped_val, \"escaped val\"]\n");
+    assert!(r.ok());
+    assert_eq!(codes(&r), vec!["LOAD_UNUSED_LIST"]);
+}
+
+#[test]
+fn e24_exception_value_auto_quoted() {
+    let r = load(&format!(
+        "{}  exceptions:\n  - name: e\n    fields: [proc.cmdline]\n    comps: [contains]\n    values: [[curl 127.0.0.1]]\n",
+        rule("r", "proc.name = a")
+    ));
+    assert_eq!(
+        condition_of(&r, "r"),
+        "(proc.name = a and not proc.cmdline contains \"curl 127.0.0.1\")"
+    );
+}
+
+#[test]
+fn e25_invalid_macro_name() {
+    let r = load("- macro: test-macro\n  condition: proc.name = a\n");
+    assert!(r.ok());
+    assert!(codes(&r).contains(&"LOAD_INVALID_MACRO_NAME"));
+}
+
+#[test]
+fn e26_invalid_list_name() {
+    let r = load(&format!(
+        "- list: test list\n  items: [a]\n{}",
+        rule("r", "proc.name in (test list)")
+    ));
+    assert!(r.ok(), "{}", messages(&r));
+    assert!(codes(&r).contains(&"LOAD_INVALID_LIST_NAME"));
+}
+
+#[test]
+fn e27_append_exception_without_values() {
+    let r = load(&format!(
+        "{}  exceptions:\n  - name: e\n    fields: [proc.pname]\n    values: [[x]]\n- rule: r\n  exceptions:\n  - name: e\n    value: [[y]]\n  override:\n    exceptions: append\n",
+        rule("r", "proc.name = a")
+    ));
+    assert!(
+        codes(&r).contains(&"LOAD_APPEND_NO_VALUES"),
+        "{}",
+        messages(&r)
+    );
+}
+
+#[test]
+fn e28_exception_names_not_unique() {
+    let r = load(&format!(
+        "{}  exceptions:\n  - name: e\n    fields: [proc.pname]\n    values: [[x]]\n  - name: e\n    fields: [proc.pname]\n    values: [[y]]\n",
+        rule("r", "proc.name = a")
+    ));
+    assert!(codes(&r).contains(&"LOAD_EXCEPTION_NAME_NOT_UNIQUE"));
+}
+
+#[test]
+fn e29_exception_value_field_is_literal() {
+    let r = load(&format!(
+        "{}  exceptions:\n  - name: e\n    fields: [proc.name]\n    values: [[proc.pname]]\n",
+        rule("r", "proc.name = a")
+    ));
+    assert!(
+        messages(&r).contains("'proc.pname' may be a valid field misused as a const string value")
+    );
+    assert_eq!(
+        condition_of(&r, "r"),
+        "(proc.name = a and not proc.name = proc.pname)"
+    );
+}
+
+#[test]
+fn e30_exception_value_transformer() {
+    let r = load(&format!("{}  exceptions:\n  - name: e\n    fields: [proc.name]\n    values: [[toupper(proc.pname)]]\n", rule("r", "proc.name = a")));
+    assert!(
+        !codes(&r).contains(&"LOAD_COMPILE_CONDITION"),
+        "{}",
+        messages(&r)
+    );
+    assert_eq!(
+        condition_of(&r, "r"),
+        "(proc.name = a and not proc.name = toupper(proc.pname))"
+    );
+    let r = load(&format!("{}  exceptions:\n  - name: e\n    fields: [proc.name]\n    values: [[toupper( proc.pname)]]\n", rule("r", "proc.name = a")));
+    assert!(
+        messages(&r).contains("may be a valid field transformer misused"),
+        "{}",
+        messages(&r)
+    );
+}
+
+#[test]
+fn e31_exception_field_transformer_with_space() {
+    let r = load(&format!("{}  exceptions:\n  - name: e\n    fields: [\"tolower( proc.name)\"]\n    values: [[test]]\n", rule("r", "proc.pname = a")));
+    assert_eq!(
+        condition_of(&r, "r"),
+        "(proc.pname = a and not tolower(proc.name) = test)"
+    );
+}
+
+#[test]
+fn e32_redefinition_with_different_source() {
+    let r = load(&format!(
+        "{}{}",
+        rule("r", "proc.name = a"),
+        rule("r", "proc.name = a").replace("source: t", "source: other")
+    ));
+    assert!(messages(&r).contains("Rule has been re-defined with a different source"));
+}
+
+#[test]
+fn e33_legacy_append_with_empty_source() {
+    for src in ["source:", "source: \"\""] {
+        let r = load(&format!(
+            "{}- rule: r\n  condition: or proc.name = b\n  append: true\n  {src}\n",
+            rule("r", "proc.name = a")
+        ));
+        assert!(r.ok(), "{}", messages(&r));
+    }
+}
+
+#[test]
+fn e34_unknown_keys() {
+    let r = load(&format!("{}  typo_field: 1\n- list: l\n  items: []\n  priority: INFO\n- macro: m\n  condition: x\n  typo_field: 2\n", rule("r", "proc.name = a")));
+    let m = messages(&r);
+    assert!(
+        m.contains("Unknown key 'typo_field'. The key will be ignored."),
+        "{m}"
+    );
+    assert!(m.contains("Unknown key 'priority'"), "{m}");
+}
+
+#[test]
+fn e35_capture_duration_wrong_type() {
+    let r = load(&format!(
+        "{}  capture_duration: not_a_number\n",
+        rule("r", "proc.name = a")
+    ));
+    assert!(!r.ok());
+}
+
+#[test]
+fn e36_unknown_source_skipped() {
+    let r = load(&rule("r", "this is not even valid").replace("source: t", "source: k8s_audit"));
+    assert!(r.ok());
+    assert_eq!(codes(&r), vec!["LOAD_UNKNOWN_SOURCE"]);
+    assert!(r.ruleset().is_some_and(|x| x.rules().is_empty()));
+}
+
+#[test]
+fn e36b_rule_without_source_defaults_to_syscall_and_is_skipped() {
+    let r =
+        load("- rule: r\n  desc: d\n  condition: proc.name = a\n  output: o\n  priority: INFO\n");
+    assert!(r
+        .diagnostics()
+        .any(|d| d.message == "Unknown source syscall, skipping"));
+}
+
+#[test]
+fn e37_capture_yes() {
+    let r = load(&format!(
+        "{}  capture: \"yes\"\n",
+        rule("r", "proc.name = a")
+    ));
+    assert!(r.ok(), "{}", messages(&r));
+}
+
+#[test]
+fn e38_exception_modifier_comp() {
+    let r = load(&format!(
+        "{}  exceptions:\n  - name: e\n    fields: [proc.name]\n    comps: [startswith oneof]\n    values: [[[sshd, sudo, systemd]], [sshd]]\n",
+        rule("r", "evt.type = a")
+    ));
+    assert_eq!(
+        condition_of(&r, "r"),
+        "(evt.type = a and not (proc.name startswith oneof (sshd, sudo, systemd) or proc.name startswith oneof (sshd)))"
+    );
+}
+
+#[test]
+fn e39_invalid_exception_comps() {
+    for comp in ["frobulate oneof", "in oneof", ">= oneof", "oneof"] {
+        let r = load(&format!("{}  exceptions:\n  - name: e\n    fields: [proc.name]\n    comps: [{comp}]\n    values: [[a]]\n", rule("r", "evt.type = a")));
+        assert!(
+            messages(&r).contains(&format!("'{comp}' is not a supported comparison operator")),
+            "{comp}: {}",
+            messages(&r)
+        );
+    }
+    let r = load(&format!("{}  exceptions:\n  - name: e\n    fields: proc.name\n    comps: frobulate oneof\n    values: [a]\n", rule("r", "evt.type = a")));
+    assert!(messages(&r).contains("comps must be one of (in, pmatch, intersects)"));
+}
+
+#[test]
+fn e40_exception_comp_whitespace_trimmed() {
+    let r = load(&format!("{}  exceptions:\n  - name: e\n    fields: [proc.name]\n    comps: [\"  startswith oneof  \"]\n    values: [[[a, b]]]\n", rule("r", "evt.type = a")));
+    assert!(r.ok(), "{}", messages(&r));
+}
+
+#[test]
+fn e41_or_paren_quirk() {
+    // The parser-level message is tested in `parse`; a rule condition is wrapped in `( )`
+    // first, so there Falco reports the missing `)`.
+    let e = parse_condition("proc.name = a or(proc.name = b) and proc.pname = c")
+        .map(|_| ())
+        .map_err(|e| e.message);
+    assert_eq!(
+        e,
+        Err("unexpected token after ')', expecting 'or', 'and'".to_string())
+    );
+    let r = load(&rule(
+        "r",
+        "proc.name = a or(proc.name = b) and proc.pname = c",
+    ));
+    assert!(
+        messages(&r).contains("expected a ')' token"),
+        "{}",
+        messages(&r)
+    );
+    assert!(load(&rule(
+        "r",
+        "proc.name = a or (proc.name = b) and proc.pname = c"
+    ))
+    .ok());
+}
+
+#[test]
+fn e42_inside() {
+    assert_eq!(
+        holds("fd.name inside", &Ev::default().s("fd.name", "side")),
+        Ok(true)
+    );
+}
+
+#[test]
+fn e43_backslash_space() {
+    assert_eq!(
+        holds(
+            r#"proc.name = "a\ b""#,
+            &Ev::default().s("proc.name", "a\\b")
+        ),
+        Ok(true)
+    );
+    assert!(holds(r#"proc.name = "a\\""#, &Ev::default()).is_err());
+}
+
+#[test]
+fn e44_exponent_numbers() {
+    assert!(holds("proc.pid > 1e5", &Ev::default())
+        .is_err_and(|m| m.contains("LOAD_ERR_COMPILE_CONDITION")));
+    assert!(holds("proc.pid > 1e+5", &Ev::default())
+        .is_err_and(|m| m.contains("1e+5 is not a valid number")));
+}
+
+#[test]
+fn e45_list_literal_syntax() {
+    for bad in [
+        "proc.name in (x, y,)",
+        "proc.name in (x y)",
+        "proc.name in (,)",
+    ] {
+        assert!(holds(bad, &Ev::default()).is_err(), "{bad}");
+    }
+    assert_eq!(
+        holds("proc.name in ()", &Ev::default().s("proc.name", "x")),
+        Ok(false)
+    );
+}
+
+#[test]
+fn e46_list_without_parentheses() {
+    let r = load(&format!(
+        "- list: l\n  items: [a, b]\n{}",
+        rule("r", "proc.name in l")
+    ));
+    assert!(codes(&r).contains(&"LOAD_ERR_COMPILE_CONDITION"));
+    assert_eq!(
+        holds(
+            "proc.name in undefined_list",
+            &Ev::default().s("proc.name", "undefined_list")
+        ),
+        Ok(true)
+    );
+}
+
+#[test]
+fn e47_missing_value_semantics() {
+    let ev = Ev::default();
+    assert_eq!(holds("proc.name != x", &ev), Ok(false));
+    assert_eq!(holds("not proc.name = x", &ev), Ok(true));
+    assert_eq!(holds("proc.name exists", &ev), Ok(false));
+    assert_eq!(holds("not proc.name exists", &ev), Ok(true));
+}
+
+#[test]
+fn e48_empty_list_is_absent() {
+    let ev = Ev::default().list("t.list", &[]);
+    for c in [
+        "t.list in (a)",
+        "t.list intersects (a)",
+        "t.list exists",
+        "len(t.list) = 0",
+    ] {
+        assert_eq!(holds(c, &ev), Ok(false), "{c}");
+    }
+}
+
+#[test]
+fn e49_pmatch_glob_components() {
+    let ev = Ev::default().s("fd.name", "/opt/dir/subdir/file.txt");
+    assert_eq!(holds("fd.name pmatch (/opt/*/subdir)", &ev), Ok(true));
+    assert_eq!(holds("fd.name pmatch (/opt/di/subdir)", &ev), Ok(false));
+    assert_eq!(holds("fd.name pmatch (/opt/*/*/subsubdir)", &ev), Ok(false));
+}
+
+#[test]
+fn e50_modifier_counts() {
+    let ev = Ev::default().s("proc.name", "x");
+    assert_eq!(holds("proc.name = oneof (x, x)", &ev), Ok(false));
+    assert_eq!(holds("proc.name != allof ()", &ev), Ok(false));
+    assert_eq!(holds("proc.name != allof (bash, sh)", &ev), Ok(true));
+    assert_eq!(
+        holds(
+            "proc.name contains allof (my, exe)",
+            &Ev::default().s("proc.name", "myexe")
+        ),
+        Ok(true)
+    );
+}
+
+#[test]
+fn e51_bcontains_on_string() {
+    assert!(holds("proc.name bcontains 6162", &Ev::default())
+        .is_err_and(|m| m.contains("'bcontains' operator not supported for string filters")));
+}
+
+#[test]
+fn e52_regex_posix() {
+    assert!(holds(r"proc.name regex '\x5cd+'", &Ev::default())
+        .is_err_and(|m| m.contains("invalid regex pattern")));
+    assert!(holds(r"proc.name regex '\d+'", &Ev::default())
+        .is_err_and(|m| m.contains(r"unsupported string escape sequence: \d")));
+    assert_eq!(
+        holds("proc.name regex 'b'", &Ev::default().s("proc.name", "abc")),
+        Ok(false)
+    );
+    assert_eq!(
+        holds(
+            "proc.name regex '[[:digit:]]+'",
+            &Ev::default().s("proc.name", "123")
+        ),
+        Ok(true)
+    );
+}
+
+fn output_of(out: &str, ev: &Ev) -> Result<String, String> {
+    let y = format!("- rule: r\n  desc: d\n  condition: evt.num > 0\n  output: '{}'\n  priority: INFO\n  source: t\n", out.replace('\'', "''"));
+    let r = load(&y);
+    if !r.ok() {
+        return Err(messages(&r));
+    }
+    Ok(matches(&r, ev)
+        .first()
+        .map(|m| m.output.clone())
+        .unwrap_or_default())
+}
+
+#[test]
+fn e53_output_tokens() {
+    assert_eq!(
+        output_of("%proc.nameand", &Ev::default().s("proc.name", "cat")),
+        Ok("catand".to_string())
+    );
+    assert_eq!(
+        output_of("(%fd.name)", &Ev::default().s("fd.name", "/x")),
+        Ok("(/x)".to_string())
+    );
+    for bad in ["%some.field", "% x", "%(proc.name)", "x %"] {
+        assert!(
+            output_of(bad, &Ev::default()).is_err_and(|m| m.contains("LOAD_ERR_COMPILE_OUTPUT")),
+            "{bad}"
+        );
+    }
+}
+
+#[test]
+fn e54_missing_output_field() {
+    let r = load(&rule("r", "evt.num > 0"));
+    let m = matches(&r, &Ev::default());
+    assert_eq!(m[0].output, "out <NA>");
+    assert_eq!(
+        m[0].output_fields.get("proc.name"),
+        Some(&serde_json::Value::Null)
+    );
+}
+
+#[test]
+fn e55_transformer_output_fields() {
+    let y = "- rule: r\n  desc: d\n  condition: evt.num > 0\n  output: '%toupper(proc.name)'\n  priority: INFO\n  source: t\n";
+    let r = load(y);
+    let m = matches(&r, &Ev::default().s("proc.name", "cat"));
+    assert_eq!(m[0].output, "CAT");
+    let keys: Vec<&String> = m[0].output_fields.keys().collect();
+    assert_eq!(keys, vec!["evt.time", "proc.name"]);
+}
+
+#[test]
+fn e56_unused_macro_with_unknown_field() {
+    let r = load("- macro: m\n  condition: nope.field = 1\n");
+    assert!(r.ok());
+    assert_eq!(codes(&r), vec!["LOAD_UNUSED_MACRO"]);
+}
+
+#[test]
+fn e57_macro_visibility() {
+    let r = load("- macro: a\n  condition: b\n- macro: b\n  condition: proc.name = x\n");
+    assert!(
+        messages(&r).contains("Undefined macro 'b' used in filter."),
+        "{}",
+        messages(&r)
+    );
+    let r = load("- macro: a\n  condition: undefined_one\n");
+    assert!(messages(&r).contains("Undefined macro 'undefined_one' used in filter."));
+}
+
+#[test]
+fn e58_disabled_rule_still_compiled() {
+    let r = load(&format!(
+        "{}  enabled: false\n",
+        rule("r", "nope.field = 1")
+    ));
+    assert!(!r.ok());
+}
+
+#[test]
+fn e59_min_priority_not_enabled_later() {
+    let cfg = EngineConfig {
+        min_priority: Priority::parse("error"),
+        selections: vec![RuleSelection {
+            enable: true,
+            rule: None,
+            tag: Some("x".into()),
+        }],
+        ..Default::default()
+    };
+    let y = format!("{}  tags: [x]\n", rule("r", "proc.name = a"));
+    let r = engine(cfg).load(&[RulesFile::new("f", y)]);
+    assert!(names(&r, &Ev::default().s("proc.name", "a")).is_empty());
+}
+
+#[test]
+fn e60_priority_spellings() {
+    for p in ["info", "INFO", "Informational"] {
+        let r = load(&rule("r", "proc.name = a").replace("WARNING", p));
+        assert_eq!(
+            matches(&r, &Ev::default().s("proc.name", "a"))[0]
+                .priority
+                .as_str(),
+            "Informational"
+        );
+    }
+    assert!(!load(&rule("r", "proc.name = a").replace("WARNING", "warn")).ok());
+}
+
+#[test]
+fn e61_field_without_operator() {
+    let r = load(&rule("r", "proc.name"));
+    assert!(messages(&r)
+        .contains("LOAD_ERR_COMPILE_CONDITION: expected a valid check operator: one of 'exists'"));
+}
+
+#[test]
+fn e62_undefined_identifier() {
+    let r = load(&rule("r", "not_a_macro"));
+    assert!(
+        messages(&r).contains("LOAD_ERR_VALIDATE: Undefined macro 'not_a_macro' used in filter.")
+    );
+}
+
+#[test]
+fn e63_macro_loops() {
+    let r = load(&format!("- macro: m\n  condition: m\n{}", rule("r", "m")));
+    assert!(
+        messages(&r).contains("reference loop in macro 'm'"),
+        "{}",
+        messages(&r)
+    );
+    let r = load(&format!(
+        "- macro: a\n  condition: proc.name = x\n- macro: b\n  condition: a\n- macro: a\n  condition: b\n  override:\n    condition: replace\n{}",
+        rule("r", "a")
+    ));
+    assert!(
+        messages(&r).contains("reference loop in macro"),
+        "{}",
+        messages(&r)
+    );
+}
+
+#[test]
+fn e64_container_info_removed() {
+    assert_eq!(
+        output_of("a %container.info b", &Ev::default()),
+        Ok("a  b".to_string())
+    );
+}
+
+#[test]
+fn e65_append_output_by_tags() {
+    let cfg = EngineConfig {
+        append_output: vec![
+            AppendOutput {
+                tags: vec!["tag1".into(), "tag2".into()],
+                extra_output: Some("extra1".into()),
+                ..Default::default()
+            },
+            AppendOutput {
+                extra_output: Some("pid=%proc.pid".into()),
+                extra_fields: vec![ExtraField::Raw("proc.pid".into())],
+                ..Default::default()
+            },
+            AppendOutput {
+                rule: Some("other".into()),
+                extra_output: Some("never".into()),
+                ..Default::default()
+            },
+        ],
+        ..Default::default()
+    };
+    let y = format!(
+        "{}  tags: [tag1, tag2, tag3]\n{}  tags: [tag1]\n",
+        rule("both", "proc.name = a"),
+        rule("one", "proc.name = b")
+    );
+    let r = engine(cfg).load(&[RulesFile::new("f", y)]);
+    let m = matches(
+        &r,
+        &Ev::default()
+            .s("proc.name", "a")
+            .v("proc.pid", vec![Value::U64(42)]),
+    );
+    assert_eq!(m[0].output, "out a extra1 pid=42");
+    assert_eq!(
+        m[0].output_fields.get("proc.pid"),
+        Some(&serde_json::json!(42))
+    );
+    let m = matches(&r, &Ev::default().s("proc.name", "b"));
+    assert_eq!(m[0].output, "out b pid=<NA>");
+}
+
+#[test]
+fn e66_text_line_escaping() {
+    let r = load("- rule: r\n  desc: d\n  condition: evt.num > 0\n  output: \"say \\\"hi\\\"\\nbye %proc.name\"\n  priority: INFO\n  source: t\n");
+    let m = matches(&r, &Ev::default().s("proc.name", "x"));
+    assert_eq!(
+        m[0].text_line(),
+        "22:13:20.123456789: Informational say \\\"hi\\\"\\nbye x"
+    );
+}
+
+// ---------------------------------------------------------------- alerts, API
+
+#[test]
+fn json_alert_shape() {
+    let r = load(&format!("{}  tags: [b, a]\n", rule("r", "proc.name = a")));
+    let m = matches(&r, &Ev::default().s("proc.name", "a"));
+    assert_eq!(
+        m[0].json_alert(),
+        r#"{"hostname":"host","output":"22:13:20.123456789: Warning out a","output_fields":{"evt.time":1700000000123456789,"proc.name":"a"},"priority":"Warning","rule":"r","source":"t","tags":["a","b"],"time":"2023-11-14T22:13:20.123456789Z"}"#
+    );
+}
+
+#[test]
+fn rule_matching_first_and_all() {
+    let y = format!(
+        "{}{}",
+        rule("a", "proc.name = x"),
+        rule("b", "proc.name = x")
+    );
+    assert_eq!(
+        names(&load(&y), &Ev::default().s("proc.name", "x")),
+        vec!["a"]
+    );
+    let r = engine(EngineConfig {
+        rule_matching: RuleMatching::All,
+        ..Default::default()
+    })
+    .load(&[RulesFile::new("f", y)]);
+    assert_eq!(
+        names(&r, &Ev::default().s("proc.name", "x")),
+        vec!["a", "b"]
+    );
+}
+
+#[test]
+fn selections_by_name_pattern_and_tag() {
+    let y = format!(
+        "{}  tags: [t1]\n{}",
+        rule("Alpha one", "proc.name = x"),
+        rule("Beta", "proc.name = x")
+    );
+    let cfg = EngineConfig {
+        rule_matching: RuleMatching::All,
+        selections: vec![
+            RuleSelection {
+                enable: false,
+                rule: Some("*".into()),
+                tag: None,
+            },
+            RuleSelection {
+                enable: true,
+                rule: Some("Al*one".into()),
+                tag: None,
+            },
+        ],
+        ..Default::default()
+    };
+    let r = engine(cfg).load(&[RulesFile::new("f", y.clone())]);
+    assert_eq!(
+        names(&r, &Ev::default().s("proc.name", "x")),
+        vec!["Alpha one"]
+    );
+    let cfg = EngineConfig {
+        rule_matching: RuleMatching::All,
+        selections: vec![RuleSelection {
+            enable: false,
+            rule: None,
+            tag: Some("t1".into()),
+        }],
+        ..Default::default()
+    };
+    let r = engine(cfg).load(&[RulesFile::new("f", y)]);
+    assert_eq!(names(&r, &Ev::default().s("proc.name", "x")), vec!["Beta"]);
+}
+
+#[test]
+fn files_share_one_namespace_and_order_matters() {
+    let e = engine(EngineConfig::default());
+    let r = e.load(&[
+        RulesFile::new(
+            "a.yaml",
+            "- list: l\n  items: [x]\n- macro: m\n  condition: proc.name in (l)\n",
+        ),
+        RulesFile::new("b.yaml", &rule("r", "m")),
+    ]);
+    assert!(r.ok(), "{}", r.render_concise());
+    let r = e.load(&[
+        RulesFile::new("a.yaml", &rule("r", "m")),
+        RulesFile::new("b.yaml", "- macro: m\n  condition: proc.name = x\n"),
+    ]);
+    assert!(
+        !r.files[0].ok() && r.files[1].ok(),
+        "macro from a later file is not visible"
+    );
+}
+
+#[test]
+fn validate_continues_after_failed_file_and_renders() {
+    let e = engine(EngineConfig::default());
+    let r = validate(
+        &e,
+        &[
+            RulesFile::new("bad.yaml", "- rule: [\n"),
+            RulesFile::new(
+                "good.yaml",
+                &format!("{}  foo: 1\n", rule("r", "proc.name = a")),
+            ),
+        ],
+    );
+    assert!(!r.ok());
+    assert_eq!(r.files.len(), 2);
+    assert!(!r.files[0].ok() && r.files[1].ok());
+    let concise = r.render_concise();
+    assert!(
+        concise.contains("bad.yaml:2:1: error[LOAD_ERR_YAML_PARSE]"),
+        "{concise}"
+    );
+    assert!(
+        concise.contains(
+            "good.yaml:7:3: warning[LOAD_UNKNOWN_KEY] Unknown key 'foo'. The key will be ignored."
+        ),
+        "{concise}"
+    );
+    let json: serde_json::Value = serde_json::from_str(&r.render_json()).unwrap_or_default();
+    assert_eq!(json["ok"], false);
+    assert_eq!(json["warnings"][0]["item"], "rule");
+    assert_eq!(json["warnings"][0]["name"], "r");
+    assert!(r.render_full().contains("^^^"));
+}
+
+#[test]
+fn condition_error_position_points_into_the_file() {
+    let r = load(&rule("r", "proc.name = a and proc.name"));
+    let d = r.diagnostics().next().cloned();
+    let lc = d
+        .and_then(|d| d.primary)
+        .and_then(|p| r.sources.line_col(&p));
+    assert_eq!(
+        lc.map(|l| (l.line, l.column)),
+        Some((3, 41)),
+        "{}",
+        r.render_concise()
+    );
+}
+
+#[test]
+fn dir_entries_sorted_like_falco() {
+    let got = sort_rules_dir_entries([
+        "/r/b.yaml",
+        "/r/a.yml",
+        "/r/readme.md",
+        "/r/B.yaml",
+        "/r/a.yaml.bak",
+    ]);
+    assert_eq!(got, vec!["/r/B.yaml", "/r/a.yml", "/r/b.yaml"]);
+}
+
+#[test]
+fn explain_reports_deciding_check_and_values() {
+    let r = load(&rule(
+        "r",
+        "proc.name = a and (proc.pname = b or fd.name startswith /etc)",
+    ));
+    let rs = r
+        .ruleset()
+        .unwrap_or_else(|| panic!("{}", r.render_concise()));
+    let ev = Ev::default().s("proc.name", "a").s("proc.pname", "z");
+    let ex = rs.explain("t", &meta(), &Provider(&ev, schema()));
+    assert!(!ex[0].matched);
+    assert_eq!(
+        ex[0].deciding,
+        vec!["proc.pname = b", "fd.name startswith /etc"]
+    );
+    assert!(ex[0]
+        .fields
+        .contains(&("fd.name".to_string(), "<NA>".to_string())));
+}
+
+#[test]
+fn generic_evt_fields() {
+    let ev = Ev::default();
+    assert_eq!(holds("evt.num = 7", &ev), Ok(true));
+    assert_eq!(
+        holds(
+            "evt.hostname = host and evt.source = t and evt.pluginname = testplug",
+            &ev
+        ),
+        Ok(true)
+    );
+    assert_eq!(holds("evt.rawtime.s = 1700000000", &ev), Ok(true));
+    assert_eq!(holds("evt.is_async = false", &ev), Ok(true));
+    assert_eq!(holds("evt.asynctype exists", &ev), Ok(false));
+    assert_eq!(
+        output_of("%evt.time.iso8601 %evt.datetime.s", &ev),
+        Ok("2023-11-14T22:13:20.123456789+0000 2023-11-14 22:13:20".into())
+    );
+}
+
+#[test]
+fn ruleset_is_send_and_sync() {
+    fn check<T: Send + Sync>() {}
+    check::<Ruleset>();
+}
+
+#[test]
+fn hostile_inputs_do_not_panic() {
+    let e = engine(EngineConfig::default());
+    let bomb = (0..25)
+        .map(|i| {
+            if i == 0 {
+                "- macro: m0\n  condition: proc.name = a\n".to_string()
+            } else {
+                format!("- macro: m{i}\n  condition: m{p} and m{p}\n", p = i - 1)
+            }
+        })
+        .collect::<String>();
+    let r = e.load(&[RulesFile::new("f", format!("{bomb}{}", rule("r", "m24")))]);
+    assert!(!r.ok(), "exponential macro expansion is refused");
+    for junk in [
+        "",
+        "---\n",
+        "- 1\n",
+        "a: b\n",
+        "x",
+        "- rule:\n",
+        "- {rule: r, condition: {a: b}}\n",
+        "\t\u{0}",
+        "- list: l\n  items: [[a]]\n",
+    ] {
+        let _ = e.load(&[RulesFile::new("f", junk)]);
+    }
+}
+
+// ---------------------------------------------------------------- operators × types × missing
+
+#[test]
+fn operators_on_strings() {
+    let ev = Ev::default()
+        .s("proc.name", "Hello/World.txt")
+        .s("proc.pname", "I");
+    let table: &[(&str, bool)] = &[
+        ("proc.name = Hello/World.txt", true),
+        ("proc.name == Hello/World.txt", true),
+        ("proc.name != x", true),
+        ("proc.name < val(proc.pname)", true),
+        ("proc.name <= val(proc.name)", true),
+        ("proc.name > val(proc.pname)", false),
+        ("proc.name >= val(proc.name)", true),
+        ("proc.name contains World", true),
+        ("proc.name icontains WORLD", true),
+        ("proc.name startswith Hello", true),
+        ("proc.name endswith .txt", true),
+        ("proc.name glob '*/*.txt'", true),
+        ("proc.name iglob 'hello*'", true),
+        ("proc.name glob 'hello*'", false),
+        ("proc.name regex 'H.*t'", true),
+        ("proc.name in (a, Hello/World.txt)", true),
+        ("proc.name intersects (a)", false),
+        ("proc.name pmatch (Hello)", true),
+        ("proc.name exists", true),
+        ("proc.name startswith anyof (x, Hell)", true),
+        ("tolower(proc.name) = hello/world.txt", true),
+        ("toupper(proc.name) contains WORLD", true),
+        ("basename(proc.name) = World.txt", true),
+        ("len(proc.name) = 15", true),
+        ("proc.name = val(proc.name)", true),
+        ("proc.name = val(proc.pname)", false),
+    ];
+    for (c, want) in table {
+        assert_eq!(holds(c, &ev), Ok(*want), "{c}");
+        assert_eq!(holds(c, &Ev::default()), Ok(false), "missing: {c}");
+    }
+}
+
+#[test]
+fn operators_on_numbers_bools_ips() {
+    let ev = Ev::default()
+        .v("proc.pid", vec![Value::U64(42)])
+        .v("t.flag", vec![Value::Bool(true)])
+        .v("t.ip", vec![Value::Ip(IpAddr::from([10, 1, 2, 3]))])
+        .v(
+            "t.net",
+            vec![Value::Net(IpNetwork {
+                addr: IpAddr::from([10, 1, 0, 0]),
+                prefix: 16,
+            })],
+        );
+    let table: &[(&str, bool)] = &[
+        ("proc.pid = 42", true),
+        ("proc.pid != 42", false),
+        ("proc.pid < 43", true),
+        ("proc.pid <= 41", false),
+        ("proc.pid > 16", true),
+        ("proc.pid >= 42", true),
+        ("proc.pid in (1, 42)", true),
+        ("proc.pid intersects (1)", false),
+        ("proc.pid = anyof (1, 42)", true),
+        ("t.flag = true", true),
+        ("t.flag != true", false),
+        ("t.flag in (false)", false),
+        ("t.ip = 10.1.2.3", true),
+        ("t.ip != 10.1.2.3", false),
+        ("t.ip = ::1", false),
+        ("t.ip != ::1", true),
+        ("t.ip in (1.1.1.1, 10.1.2.3)", true),
+        ("t.net = 10.1.0.0/16", true),
+    ];
+    for (c, want) in table {
+        assert_eq!(holds(c, &ev), Ok(*want), "{c}");
+        assert_eq!(holds(c, &Ev::default()), Ok(false), "missing: {c}");
+    }
+    for (c, err) in [
+        (
+            "proc.pid contains 4",
+            "'contains' operator not supported for numeric filters",
+        ),
+        ("t.flag = yes", "unrecognized boolean value yes"),
+        (
+            "t.flag < 1",
+            "'<' operator not supported for numeric filters",
+        ),
+        (
+            "t.ip glob 10*",
+            "'glob' operator not supported for ip address and network filters",
+        ),
+        ("proc.pid = abc", "abc is not a valid number"),
+        ("proc.pid > 0x10", "0x10 is not a valid number"),
+        ("proc.name < I", "expected a number value"),
+        ("proc.pid = val(proc.name)", "has incompatible type"),
+        (
+            "t.missing2 = x",
+            "filter_check called with nonexistent field t.missing2",
+        ),
+        ("t.map = x", "requires an argument"),
+        ("t.idx[01] = x", "invalid index"),
+        ("proc.name = 'a\\x00'", "cannot contain a NUL byte"),
+        ("tolower(proc.pid) = x", "transformer 'tolower'"),
+        (
+            "tolower(proc.name)[x] = x",
+            "does not support field arguments",
+        ),
+    ] {
+        assert!(
+            holds(c, &ev).is_err_and(|m| m.contains(err)),
+            "{c}: {:?}",
+            holds(c, &ev)
+        );
+    }
+}
+
+#[test]
+fn operators_on_lists() {
+    let ev = Ev::default()
+        .list("t.list", &["a", "b"])
+        .list("t.argv", &["curl", "-sL", "-o", "out", "url"])
+        .v("t.nums", vec![Value::U64(1), Value::U64(2)]);
+    let table: &[(&str, bool)] = &[
+        ("t.list in (a, b, c)", true),
+        ("t.list in (a)", false),
+        ("t.list intersects (b, z)", true),
+        ("t.list intersects (z)", false),
+        ("t.list exists", true),
+        ("t.nums in (1, 2)", true),
+        ("t.nums intersects (3)", false),
+        ("len(t.list) = 2", true),
+        ("join(',', t.list) = 'a,b'", true),
+        ("concat(proc.name, 'x') = yx", true),
+        ("getopt(t.argv, 'sLo:')[o] = out", true),
+        ("getopt(t.argv, 'sLo:')[X] exists", false),
+        ("t.list in val(t.list)", true),
+        ("toupper(t.list) intersects (A)", true),
+    ];
+    let ev = ev.s("proc.name", "y");
+    for (c, want) in table {
+        assert_eq!(holds(c, &ev), Ok(*want), "{c}");
+        assert_eq!(holds(c, &Ev::default()), Ok(false), "missing: {c}");
+    }
+    assert!(holds("t.list = a", &ev)
+        .is_err_and(|m| m.contains("'=' operator not supported list filters")));
+}
+
+#[test]
+fn field_args() {
+    let ev = Ev::default()
+        .s("t.map[k]", "v")
+        .s("t.idx[0]", "z")
+        .s("t.idx", "none");
+    assert_eq!(holds("t.map[k] = v", &ev), Ok(true));
+    assert_eq!(holds("t.map['k'] = v", &ev), Ok(true));
+    assert_eq!(holds("t.idx[0] = z and t.idx = none", &ev), Ok(true));
+    assert_eq!(output_of("%t.map[k]", &ev), Ok("v".into()));
+}
