@@ -1,0 +1,417 @@
+//! Rule fixtures: the YAML format of `rules/tests/` and the runner behind `premptictl rules test`.
+//!
+//! A fixture file holds `cases:`, a list of tool calls with the verdict and rules expected
+//! (the format is documented in `rules/tests/README.md`):
+//!
+//! ```yaml
+//! cases:
+//!   - name: "Read SSH private key: fires #1 (claude)"
+//!     agent: claude_code              # claude, codex, gemini, cursor, copilot (or field names)
+//!     expect:
+//!       verdict: deny                 # allow | deny | ask | defer (defer = no rule voted)
+//!       matched: [Read SSH private key]        # each must be among the matched rules
+//!       not_matched: [Write outside the project] # none may be among them
+//!     event: |-                       # the agent's raw hook stdin JSON (or a YAML mapping)
+//!       {"session_id":"…","tool_name":"Read","tool_input":{"file_path":"/home/dev/.ssh/id_rsa"}}
+//! ```
+//!
+//! Files are found recursively under the fixture directory (`*.yaml`, `*.yml`, sorted by path).
+//! Cases in a directory named `benign` must additionally end in neither deny nor ask.
+//! After the cases, a coverage check requires every enabled deny/ask rule of the rules under
+//! test to have at least two cases that expect it matched and one that expects it not matched;
+//! each uncovered rule counts as one failure.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use anyhow::{bail, Context as _, Result};
+use prempti_plugin::agents::Agent;
+use prempti_protocol::Decision;
+use prempti_rules::Ruleset;
+use saphyr::{LoadableYamlNode, ScalarOwned, YamlOwned};
+use serde::Serialize;
+
+use super::{evaluate_payload, parse_agent};
+
+/// One fixture case as read from YAML.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Case {
+    /// File it came from.
+    pub file: PathBuf,
+    /// Case name.
+    pub name: String,
+    /// Agent that sent the payload.
+    pub agent: Agent,
+    /// The raw hook stdin JSON.
+    pub event: String,
+    /// Expected verdict.
+    pub verdict: Decision,
+    /// Rules that must be matched.
+    pub matched: Vec<String>,
+    /// Rules that must not be matched.
+    pub not_matched: Vec<String>,
+    /// Whether the case is in a `benign` directory.
+    pub benign: bool,
+}
+
+/// A failed case or coverage check.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Failure {
+    /// Fixture file (empty for coverage failures).
+    pub file: String,
+    /// Case name, or the rule name for coverage failures.
+    pub case: String,
+    /// What went wrong, one sentence each.
+    pub reasons: Vec<String>,
+}
+
+/// Coverage of one rule by the fixtures.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Coverage {
+    /// Cases expecting the rule matched.
+    pub positive: usize,
+    /// Cases expecting the rule not matched.
+    pub negative: usize,
+}
+
+/// The result of a fixture run.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Report {
+    /// Cases that passed.
+    pub passed: usize,
+    /// Failed cases plus uncovered rules.
+    pub failed: usize,
+    /// Every failure, cases first, then coverage.
+    pub failures: Vec<Failure>,
+    /// Fixture coverage per checked rule.
+    pub coverage: BTreeMap<String, Coverage>,
+}
+
+/// Minimum cases expecting a rule matched.
+pub const MIN_POSITIVE: usize = 2;
+/// Minimum cases expecting a rule not matched.
+pub const MIN_NEGATIVE: usize = 1;
+
+/// Finds fixture files under `dir` (recursively), sorted by path.
+pub fn fixture_files(dir: &Path) -> Result<Vec<PathBuf>> {
+    if !dir.is_dir() {
+        bail!(
+            "fixture directory {} does not exist; pass an existing directory",
+            dir.display()
+        );
+    }
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        let entries = std::fs::read_dir(&d)
+            .with_context(|| format!("cannot read directory {}", d.display()))?;
+        for entry in entries {
+            let path = entry
+                .with_context(|| format!("cannot read directory {}", d.display()))?
+                .path();
+            if path.is_dir() {
+                stack.push(path);
+            } else if path.extension().is_some_and(|e| e == "yaml" || e == "yml") {
+                out.push(path);
+            }
+        }
+    }
+    out.sort();
+    Ok(out)
+}
+
+/// Parses one fixture file. Errors name the file and the case so the author can fix them.
+pub fn parse_file(path: &Path, text: &str) -> Result<Vec<Case>> {
+    let docs = YamlOwned::load_from_str(text)
+        .map_err(|e| anyhow::anyhow!("{}: not valid YAML: {e}", path.display()))?;
+    let benign = path.components().any(|c| c.as_os_str() == "benign");
+    let mut cases = Vec::new();
+    for doc in docs {
+        let doc = to_json(&doc);
+        if doc.is_null() {
+            continue;
+        }
+        let Some(list) = doc.get("cases").and_then(|c| c.as_array()) else {
+            bail!(
+                "{}: a fixture file must be a mapping with a `cases:` list",
+                path.display()
+            );
+        };
+        for (i, c) in list.iter().enumerate() {
+            cases.push(parse_case(path, i, c, benign)?);
+        }
+    }
+    Ok(cases)
+}
+
+fn parse_case(path: &Path, index: usize, c: &serde_json::Value, benign: bool) -> Result<Case> {
+    let at = |what: &str| format!("{}: case #{} {what}", path.display(), index + 1);
+    let name = c
+        .get("name")
+        .and_then(|v| v.as_str())
+        .map(str::to_owned)
+        .unwrap_or_else(|| format!("case #{}", index + 1));
+    let agent_name = c
+        .get("agent")
+        .and_then(|v| v.as_str())
+        .ok_or_else(|| anyhow::anyhow!(at("has no `agent`")))?;
+    let agent = parse_agent(agent_name).ok_or_else(|| {
+        anyhow::anyhow!(at(&format!(
+            "names an unknown agent `{agent_name}` (use claude, codex, gemini, cursor or copilot)"
+        )))
+    })?;
+    let event = match c.get("event") {
+        Some(serde_json::Value::String(s)) => s.clone(),
+        Some(v @ serde_json::Value::Object(_)) => v.to_string(),
+        _ => bail!(at(
+            "has no `event` (the agent's hook stdin JSON, as a string or a mapping)"
+        )),
+    };
+    let expect = c
+        .get("expect")
+        .ok_or_else(|| anyhow::anyhow!(at("has no `expect`")))?;
+    let verdict_name = expect
+        .get("verdict")
+        .and_then(|v| v.as_str())
+        .ok_or_else(|| anyhow::anyhow!(at("has no `expect.verdict`")))?;
+    let verdict: Decision = verdict_name.parse().map_err(|_| {
+        anyhow::anyhow!(at(&format!(
+            "expects an unknown verdict `{verdict_name}` (allow, deny, ask, defer)"
+        )))
+    })?;
+    let names = |key: &str| -> Result<Vec<String>> {
+        match expect.get(key) {
+            None | Some(serde_json::Value::Null) => Ok(Vec::new()),
+            Some(serde_json::Value::String(s)) => Ok(vec![s.clone()]),
+            Some(serde_json::Value::Array(items)) => items
+                .iter()
+                .map(|v| {
+                    v.as_str().map(str::to_owned).ok_or_else(|| {
+                        anyhow::anyhow!(at(&format!("has a non-string entry in `expect.{key}`")))
+                    })
+                })
+                .collect(),
+            Some(_) => bail!(at(&format!(
+                "has an `expect.{key}` that is not a list of rule names"
+            ))),
+        }
+    };
+    Ok(Case {
+        file: path.to_path_buf(),
+        name,
+        agent,
+        event,
+        verdict,
+        matched: names("matched")?,
+        not_matched: names("not_matched")?,
+        benign,
+    })
+}
+
+/// Runs one case; returns the reasons it failed (empty when it passed).
+pub fn run_case(ruleset: &Ruleset, case: &Case) -> Vec<String> {
+    let outcome = match evaluate_payload(ruleset, case.agent, &case.event) {
+        Ok(o) => o,
+        Err(e) => return vec![format!("{e:#}")],
+    };
+    let names: Vec<&str> = outcome.matched.iter().map(|m| m.rule.as_str()).collect();
+    let mut reasons = Vec::new();
+    if outcome.verdict != case.verdict {
+        reasons.push(format!(
+            "expected verdict {}, got {} (matched: {})",
+            case.verdict,
+            outcome.verdict,
+            if names.is_empty() {
+                "none".to_owned()
+            } else {
+                names.join(", ")
+            }
+        ));
+    }
+    for rule in &case.matched {
+        if !names.contains(&rule.as_str()) {
+            reasons.push(format!("expected rule `{rule}` to match, it did not"));
+        }
+    }
+    for rule in &case.not_matched {
+        if names.contains(&rule.as_str()) {
+            reasons.push(format!("expected rule `{rule}` not to match, it did"));
+        }
+    }
+    if case.benign && matches!(outcome.verdict, Decision::Deny | Decision::Ask) {
+        reasons.push(format!(
+            "benign call got {}: {}",
+            outcome.verdict, outcome.reason
+        ));
+    }
+    reasons
+}
+
+/// Runs every case, then the coverage check for `checked_rules` (name → enabled deny/ask).
+pub fn run(ruleset: &Ruleset, cases: &[Case], checked_rules: &[String]) -> Report {
+    let mut report = Report::default();
+    for case in cases {
+        let reasons = run_case(ruleset, case);
+        if reasons.is_empty() {
+            report.passed += 1;
+        } else {
+            report.failed += 1;
+            report.failures.push(Failure {
+                file: case.file.display().to_string(),
+                case: case.name.clone(),
+                reasons,
+            });
+        }
+    }
+    for rule in checked_rules {
+        let cov = Coverage {
+            positive: cases
+                .iter()
+                .filter(|c| c.matched.iter().any(|r| r == rule))
+                .count(),
+            negative: cases
+                .iter()
+                .filter(|c| c.not_matched.iter().any(|r| r == rule))
+                .count(),
+        };
+        if cov.positive < MIN_POSITIVE || cov.negative < MIN_NEGATIVE {
+            report.failed += 1;
+            report.failures.push(Failure {
+                file: String::new(),
+                case: rule.clone(),
+                reasons: vec![format!(
+                    "coverage: rule `{rule}` has {} case(s) expecting it matched and {} expecting it not matched; \
+                     it needs at least {MIN_POSITIVE} and {MIN_NEGATIVE}",
+                    cov.positive, cov.negative
+                )],
+            });
+        }
+        report.coverage.insert(rule.clone(), cov);
+    }
+    report
+}
+
+/// The enabled rules voting deny or ask among those the given files define in full (the
+/// coverage check's subject). When some files are in a directory named `default`, only those
+/// files count; otherwise all of them do.
+pub fn rules_needing_coverage(ruleset: &Ruleset, files: &[PathBuf]) -> Result<Vec<String>> {
+    let in_default: Vec<&PathBuf> = files
+        .iter()
+        .filter(|f| {
+            f.parent()
+                .and_then(Path::file_name)
+                .is_some_and(|n| n == "default")
+        })
+        .collect();
+    let subject: Vec<&PathBuf> = if in_default.is_empty() {
+        files.iter().collect()
+    } else {
+        in_default
+    };
+    let mut defined = Vec::new();
+    for f in subject {
+        let text = std::fs::read_to_string(f)
+            .with_context(|| format!("cannot read rules file {}", f.display()))?;
+        let Ok(docs) = YamlOwned::load_from_str(&text) else {
+            continue;
+        };
+        for doc in docs {
+            let doc = to_json(&doc);
+            for item in doc.as_array().into_iter().flatten() {
+                let full = item.get("condition").is_some() && item.get("override").is_none();
+                if let (Some(name), true) = (item.get("rule").and_then(|v| v.as_str()), full) {
+                    defined.push(name.to_owned());
+                }
+            }
+        }
+    }
+    let tags = prempti_plugin::verdict::TagConfig::default();
+    Ok(ruleset
+        .rules()
+        .into_iter()
+        .filter(|r| r.enabled && defined.contains(&r.name))
+        .filter(|r| {
+            r.tags
+                .iter()
+                .any(|t| tags.deny.contains(t) || tags.ask.contains(t))
+        })
+        .map(|r| r.name)
+        .collect())
+}
+
+/// Converts a YAML node to JSON (scalars keep their YAML type; mapping keys become strings).
+pub fn to_json(node: &YamlOwned) -> serde_json::Value {
+    use serde_json::Value as J;
+    match node {
+        YamlOwned::Value(s) => match s {
+            ScalarOwned::Null => J::Null,
+            ScalarOwned::Boolean(b) => J::Bool(*b),
+            ScalarOwned::Integer(i) => J::from(*i),
+            ScalarOwned::FloatingPoint(f) => {
+                serde_json::Number::from_f64(f.0).map_or(J::Null, J::Number)
+            }
+            ScalarOwned::String(s) => J::String(s.clone()),
+        },
+        YamlOwned::Representation(s, _, _) => J::String(s.clone()),
+        YamlOwned::Sequence(items) => J::Array(items.iter().map(to_json).collect()),
+        YamlOwned::Mapping(map) => {
+            let mut out = serde_json::Map::new();
+            for (k, v) in map {
+                let key = match to_json(k) {
+                    J::String(s) => s,
+                    other => other.to_string(),
+                };
+                out.insert(key, to_json(v));
+            }
+            J::Object(out)
+        }
+        YamlOwned::Tagged(_, inner) => to_json(inner),
+        YamlOwned::Alias(_) | YamlOwned::BadValue => J::Null,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_a_case_with_string_and_mapping_events() {
+        let text = r#"
+cases:
+  - name: one
+    agent: claude
+    expect: {verdict: deny, matched: [A], not_matched: B}
+    event: |-
+      {"tool_name":"Bash","tool_input":{"command":"ls"}}
+  - agent: gemini_cli
+    expect: {verdict: defer}
+    event: {tool_name: run_shell_command, tool_input: {command: ls}}
+"#;
+        let cases = parse_file(Path::new("t/benign/x.yaml"), text).expect("parses");
+        assert_eq!(cases.len(), 2);
+        assert_eq!(cases[0].agent, Agent::ClaudeCode);
+        assert_eq!(cases[0].matched, vec!["A".to_owned()]);
+        assert_eq!(cases[0].not_matched, vec!["B".to_owned()]);
+        assert!(cases[0].benign);
+        assert_eq!(cases[1].name, "case #2");
+        assert!(cases[1].event.contains("run_shell_command"));
+    }
+
+    #[test]
+    fn rejects_bad_cases_with_a_useful_message() {
+        let err = parse_file(
+            Path::new("x.yaml"),
+            "cases:\n  - agent: vim\n    expect: {verdict: deny}\n    event: '{}'\n",
+        )
+        .expect_err("unknown agent");
+        assert!(err.to_string().contains("unknown agent `vim`"), "{err}");
+        let err = parse_file(
+            Path::new("x.yaml"),
+            "cases:\n  - agent: codex\n    expect: {verdict: maybe}\n    event: '{}'\n",
+        )
+        .expect_err("bad verdict");
+        assert!(err.to_string().contains("unknown verdict"), "{err}");
+        let err = parse_file(Path::new("x.yaml"), "- a\n").expect_err("not a mapping");
+        assert!(err.to_string().contains("cases"), "{err}");
+    }
+}

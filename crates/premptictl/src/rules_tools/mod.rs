@@ -1,0 +1,356 @@
+//! The logic behind `premptictl rules ...`: loading rules files, evaluating one hook payload the
+//! way the daemon does, running fixture suites and replaying the audit log.
+//!
+//! Everything here goes through the real code paths: the plugin's payload normalization
+//! ([`prempti_plugin::agents::parse_call`]), its field table ([`prempti_plugin::fields`]), the
+//! embedded engine ([`prempti_rules`]) and the plugin's verdict resolution
+//! ([`prempti_plugin::verdict`]). Evaluation always uses guardrails mode, `rule_matching: all`,
+//! no `append_output` and the default action `defer`, so a verdict of `defer` means "no rule
+//! voted".
+//!
+//! The command-line glue (argument parsing, printing) lives in `commands/rules.rs`; this module
+//! returns plain data so tests can drive it directly.
+
+pub mod fixtures;
+pub mod replay;
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{bail, Context as _, Result};
+use prempti_plugin::agents::{self, Agent, CallContext, Os, ToolCall};
+use prempti_plugin::fields::{self, Extracted};
+use prempti_plugin::verdict::{self, MatchedRule, RuntimeSettings, TagConfig, Verdict};
+use prempti_protocol::{Decision, DefaultAction, Mode};
+use prempti_rules::{
+    Engine, EngineConfig, EventMeta, LoadResult, RuleExplanation, RuleMatching, RulesFile, Ruleset,
+};
+use serde::Serialize;
+
+/// The plugin version the rules tools present to `required_plugin_versions` checks.
+pub const PLUGIN_VERSION: &str = env!("CARGO_PKG_VERSION");
+
+/// The settings every rules tool evaluates under: enforce, and defer when no rule votes.
+pub fn eval_settings() -> RuntimeSettings {
+    RuntimeSettings {
+        mode: Mode::Guardrails,
+        default_action: DefaultAction::Defer,
+    }
+}
+
+/// An engine configured like the daemon for rule evaluation: the `coding_agent` schema,
+/// `rule_matching: all`, no `append_output`, the plugin version known for requirement checks.
+pub fn engine() -> Engine {
+    let config = EngineConfig {
+        rule_matching: RuleMatching::All,
+        plugins: vec![(fields::PLUGIN_NAME.to_owned(), PLUGIN_VERSION.to_owned())],
+        ..EngineConfig::default()
+    };
+    let mut engine = Engine::new(config);
+    engine.add_source(fields::schema());
+    engine
+}
+
+/// Reads rules files from disk, in the given order.
+///
+/// Each file keeps the path as given as its name, so diagnostics point at what the user typed.
+pub fn read_rules_files(paths: &[PathBuf]) -> Result<Vec<RulesFile>> {
+    paths
+        .iter()
+        .map(|p| {
+            let content = std::fs::read_to_string(p).with_context(|| {
+                format!(
+                    "cannot read rules file {} (check the path and permissions)",
+                    p.display()
+                )
+            })?;
+            Ok(RulesFile::new(p.display().to_string(), content))
+        })
+        .collect()
+}
+
+/// Loads rules files into a ruleset; fails with every diagnostic (concise form) when they do
+/// not load.
+pub fn load_ruleset(paths: &[PathBuf]) -> Result<Ruleset> {
+    let files = read_rules_files(paths)?;
+    let result: LoadResult = engine().load(&files);
+    if !result.ok() {
+        bail!(
+            "the rules do not load; fix these errors (premptictl rules validate shows them in full):\n{}",
+            result.render_concise().trim_end()
+        );
+    }
+    match result.into_ruleset() {
+        Some(ruleset) => Ok(ruleset),
+        None => bail!("the rules loaded without errors but produced no ruleset; run premptictl rules validate"),
+    }
+}
+
+/// The rules files used when none are given: the installation's `rules/default/*.yaml`,
+/// `rules/user/*.yaml` (each sorted by name) and `rules/seen.yaml` when the installation has a
+/// `rules/default` directory; otherwise the repository's `rules/` (found from the current
+/// directory upwards).
+pub fn default_rules_files(layout: &prempti_protocol::paths::Layout) -> Result<Vec<PathBuf>> {
+    if layout.default_rules_dir().is_dir() {
+        let mut files = yaml_files_in(&layout.default_rules_dir())?;
+        if layout.user_rules_dir().is_dir() {
+            files.extend(yaml_files_in(&layout.user_rules_dir())?);
+        }
+        if layout.seen_rules_file().is_file() {
+            files.push(layout.seen_rules_file());
+        }
+        return Ok(files);
+    }
+    let Some(rules) = repository_rules_dir() else {
+        bail!(
+            "no rules found: {} does not exist and no repository rules/ directory was found above the \
+             current directory; pass --rules FILE or run premptictl install",
+            layout.default_rules_dir().display()
+        );
+    };
+    let mut files = yaml_files_in(&rules.join("default"))?;
+    let user = rules.join("user");
+    if user.is_dir() {
+        files.extend(yaml_files_in(&user)?);
+    }
+    let seen = rules.join("seen.yaml");
+    if seen.is_file() {
+        files.push(seen);
+    }
+    Ok(files)
+}
+
+/// The fixture directory used when none is given: the installation's `rules/tests`, else the
+/// repository's.
+pub fn default_tests_dir(layout: &prempti_protocol::paths::Layout) -> Result<PathBuf> {
+    let installed = layout.rules_dir().join("tests");
+    if installed.is_dir() {
+        return Ok(installed);
+    }
+    match repository_rules_dir() {
+        Some(rules) if rules.join("tests").is_dir() => Ok(rules.join("tests")),
+        _ => bail!(
+            "no fixture directory found ({} does not exist and no repository rules/tests was found); \
+             pass the directory: premptictl rules test DIR",
+            installed.display()
+        ),
+    }
+}
+
+/// The `rules/` directory of the repository containing the current directory, if any.
+fn repository_rules_dir() -> Option<PathBuf> {
+    let cwd = std::env::current_dir().ok()?;
+    cwd.ancestors()
+        .map(|d| d.join("rules"))
+        .find(|r| r.join("default").is_dir())
+}
+
+/// The `.yaml`/`.yml` regular files of a directory, sorted by byte order of the path (as Falco
+/// orders a rules directory). Not recursive.
+pub fn yaml_files_in(dir: &Path) -> Result<Vec<PathBuf>> {
+    let entries = std::fs::read_dir(dir)
+        .with_context(|| format!("cannot read directory {}", dir.display()))?;
+    let mut files = Vec::new();
+    for entry in entries {
+        let entry = entry.with_context(|| format!("cannot read directory {}", dir.display()))?;
+        let path = entry.path();
+        let is_yaml = path.extension().is_some_and(|e| e == "yaml" || e == "yml");
+        if is_yaml && path.is_file() {
+            files.push(path);
+        }
+    }
+    files.sort_by(|a, b| {
+        a.as_os_str()
+            .as_encoded_bytes()
+            .cmp(b.as_os_str().as_encoded_bytes())
+    });
+    Ok(files)
+}
+
+/// One matched rule, as `rules eval` reports it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct MatchInfo {
+    /// Rule name.
+    pub rule: String,
+    /// Canonical priority name (`Critical`, `Warning`, ...).
+    pub priority: String,
+    /// The rule's tags.
+    pub tags: Vec<String>,
+    /// Rendered output.
+    pub output: String,
+}
+
+/// The result of evaluating one payload.
+#[derive(Debug, Clone, Serialize)]
+pub struct EvalOutcome {
+    /// The resolved verdict (`allow`, `deny`, `ask` or `defer`).
+    pub verdict: Decision,
+    /// The reason the agent would be told (empty when no rule voted).
+    pub reason: String,
+    /// Matched rules in evaluation order (for a multi-file patch, in file order, each rule once).
+    pub matched: Vec<MatchInfo>,
+    /// The normalized calls (one per call, one per file for a Codex `apply_patch`).
+    #[serde(skip)]
+    pub calls: Vec<ToolCall>,
+}
+
+/// Why a payload could not be evaluated.
+#[derive(Debug, thiserror::Error)]
+#[error("the event is not a valid {agent} hook payload: {source}")]
+pub struct EventError {
+    /// The agent the payload was read for.
+    pub agent: &'static str,
+    /// The normalization error.
+    #[source]
+    pub source: agents::PayloadError,
+}
+
+/// Normalizes a raw hook payload into tool calls with the plugin's own extraction.
+pub fn parse_payload(agent: Agent, payload: &str) -> Result<Vec<ToolCall>, EventError> {
+    let ctx = CallContext {
+        correlation_id: 1,
+        agent_pid: 0,
+        os: Os::current(),
+    };
+    agents::parse_call(agent, payload, &ctx).map_err(|source| EventError {
+        agent: agent.field_name(),
+        source,
+    })
+}
+
+/// Evaluates one raw hook payload against a ruleset, as the daemon does in guardrails mode with
+/// the default action `defer`.
+pub fn evaluate_payload(
+    ruleset: &Ruleset,
+    agent: Agent,
+    payload: &str,
+) -> Result<EvalOutcome, EventError> {
+    let calls = parse_payload(agent, payload)?;
+    Ok(evaluate_calls(ruleset, calls))
+}
+
+/// Evaluates already-normalized calls (one event each) and combines their verdicts.
+pub fn evaluate_calls(ruleset: &Ruleset, calls: Vec<ToolCall>) -> EvalOutcome {
+    let settings = eval_settings();
+    let tags = TagConfig::default();
+    let mut verdicts: Vec<Verdict> = Vec::with_capacity(calls.len());
+    let mut matched: Vec<MatchInfo> = Vec::new();
+    for (i, call) in calls.iter().enumerate() {
+        let meta = EventMeta {
+            num: i as u64 + 1,
+            time_ns: now_ns(),
+            hostname: hostname(),
+        };
+        let matches = ruleset.evaluate(fields::SOURCE, &meta, call);
+        let rules: Vec<MatchedRule> = matches
+            .iter()
+            .map(|m| MatchedRule {
+                rule: m.rule.clone(),
+                priority: m.priority.as_str().to_owned(),
+                tags: m.tags.clone(),
+                output: m.output.clone(),
+            })
+            .collect();
+        verdicts.push(verdict::resolve(&rules, &tags, settings));
+        for m in rules {
+            if !matched.iter().any(|x| x.rule == m.rule) {
+                matched.push(MatchInfo {
+                    rule: m.rule,
+                    priority: m.priority,
+                    tags: m.tags,
+                    output: m.output,
+                });
+            }
+        }
+    }
+    let combined = if verdicts.len() == 1 {
+        verdicts.remove(0)
+    } else {
+        verdict::escalate(verdicts, settings)
+    };
+    EvalOutcome {
+        verdict: combined.decision,
+        reason: combined.reason,
+        matched,
+        calls,
+    }
+}
+
+/// Every field of the `coding_agent` source for one call, as JSON (`null` for no value, arrays
+/// for list fields), in the field table's order.
+pub fn fields_json(call: &ToolCall) -> serde_json::Map<String, serde_json::Value> {
+    let schema = fields::schema();
+    let mut out = serde_json::Map::new();
+    for (i, def) in schema.fields.iter().enumerate() {
+        let value = match fields::extract(call, i, None) {
+            Extracted::None => serde_json::Value::Null,
+            Extracted::Str(s) => serde_json::Value::String(s.into_owned()),
+            Extracted::U64(n) => serde_json::Value::from(n),
+            Extracted::Bool(b) => serde_json::Value::Bool(b),
+            Extracted::List(items) => serde_json::Value::Array(
+                items
+                    .into_iter()
+                    .map(|s| serde_json::Value::String(s.into_owned()))
+                    .collect(),
+            ),
+        };
+        out.insert(def.name.to_string(), value);
+    }
+    out
+}
+
+/// Per-rule explanations for one payload (for a multi-file patch, one list per file).
+pub fn explain_payload(
+    ruleset: &Ruleset,
+    agent: Agent,
+    payload: &str,
+) -> Result<Vec<Vec<RuleExplanation>>, EventError> {
+    let calls = parse_payload(agent, payload)?;
+    Ok(calls
+        .iter()
+        .enumerate()
+        .map(|(i, call)| {
+            let meta = EventMeta {
+                num: i as u64 + 1,
+                time_ns: now_ns(),
+                hostname: hostname(),
+            };
+            ruleset.explain(fields::SOURCE, &meta, call)
+        })
+        .collect())
+}
+
+/// Reads an event from a file, or from stdin when the path is `-`.
+pub fn read_event(path: &Path) -> Result<String> {
+    if path.as_os_str() == "-" {
+        let mut text = String::new();
+        std::io::Read::read_to_string(&mut std::io::stdin(), &mut text)
+            .context("cannot read the event from stdin")?;
+        Ok(text)
+    } else {
+        std::fs::read_to_string(path).with_context(|| {
+            format!(
+                "cannot read event file {} (pass the agent's hook stdin JSON)",
+                path.display()
+            )
+        })
+    }
+}
+
+fn now_ns() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| u64::try_from(d.as_nanos()).unwrap_or(u64::MAX))
+}
+
+fn hostname() -> String {
+    std::env::var("HOSTNAME")
+        .ok()
+        .filter(|h| !h.is_empty())
+        .unwrap_or_else(|| "localhost".to_owned())
+}
+
+/// Parses an agent name as fixtures and audit records spell it (`claude`, `claude_code`,
+/// `codex`, `gemini`, `gemini_cli`, `cursor`, `copilot`).
+pub fn parse_agent(name: &str) -> Option<Agent> {
+    name.parse().ok()
+}

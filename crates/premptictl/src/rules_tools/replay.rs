@@ -1,0 +1,148 @@
+//! `premptictl rules replay`: re-evaluates recorded calls from the audit log against candidate
+//! rules and lists the calls whose verdict would change.
+//!
+//! Each audit line carries the agent's raw stdin in `payload` (see the audit format in
+//! `ARCHITECTURE.md`). The recorded verdict compared against is `policy_decision` (what the
+//! rules said before the mode was applied), so a monitor-mode log replays like a guardrails
+//! one. Records without a payload (`payload_omitted`, or written by a host that did not keep it)
+//! are counted as skipped; lines that are not audit records are counted as unreadable.
+
+use std::collections::BTreeMap;
+use std::io::BufRead;
+
+use prempti_protocol::Decision;
+use prempti_rules::Ruleset;
+use serde::Serialize;
+
+use super::evaluate_payload;
+
+/// One call whose verdict would change.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Change {
+    /// Line number in the audit file (1-based).
+    pub line: usize,
+    /// Recorded time.
+    pub time: String,
+    /// Agent field name.
+    pub agent: String,
+    /// Tool name.
+    pub tool_name: String,
+    /// What the call was about (command, file, URL or MCP server).
+    pub subject: String,
+    /// Recorded policy decision.
+    pub before: Decision,
+    /// Decision under the candidate rules.
+    pub after: Decision,
+    /// The candidate rules' reason (empty when no rule voted).
+    pub reason: String,
+}
+
+/// The result of a replay.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct ReplayReport {
+    /// Records re-evaluated.
+    pub evaluated: usize,
+    /// Records whose verdict stays the same.
+    pub unchanged: usize,
+    /// Records without a payload.
+    pub skipped: usize,
+    /// Lines that are not readable audit records, or whose payload no longer parses.
+    pub unreadable: usize,
+    /// Changed calls, in log order.
+    pub changes: Vec<Change>,
+    /// Count of changes per direction, e.g. `allow→deny`.
+    pub directions: BTreeMap<String, usize>,
+}
+
+/// The fields of an audit record replay needs.
+#[derive(Debug, serde::Deserialize)]
+struct Record {
+    #[serde(default)]
+    time: String,
+    agent: String,
+    #[serde(default)]
+    tool_name: Option<String>,
+    #[serde(default)]
+    command: Option<String>,
+    #[serde(default)]
+    file_path: Option<String>,
+    #[serde(default)]
+    url: Option<String>,
+    #[serde(default)]
+    mcp_server: Option<String>,
+    policy_decision: Decision,
+    #[serde(default)]
+    payload: Option<Box<serde_json::value::RawValue>>,
+}
+
+/// Replays every line of `reader` against `ruleset`.
+pub fn replay(ruleset: &Ruleset, reader: impl BufRead) -> std::io::Result<ReplayReport> {
+    let mut report = ReplayReport::default();
+    for (i, line) in reader.lines().enumerate() {
+        let line = line?;
+        if line.trim().is_empty() {
+            continue;
+        }
+        let Ok(record) = serde_json::from_str::<Record>(&line) else {
+            report.unreadable += 1;
+            continue;
+        };
+        let Some(payload) = record.payload.as_ref() else {
+            report.skipped += 1;
+            continue;
+        };
+        let Some(agent) = super::parse_agent(&record.agent) else {
+            report.unreadable += 1;
+            continue;
+        };
+        // A payload stored as a JSON string is the raw (non-JSON) stdin of a bad request.
+        let text = match serde_json::from_str::<String>(payload.get()) {
+            Ok(s) => s,
+            Err(_) => payload.get().to_owned(),
+        };
+        let outcome = match evaluate_payload(ruleset, agent, &text) {
+            Ok(o) => o,
+            Err(_) => {
+                report.unreadable += 1;
+                continue;
+            }
+        };
+        report.evaluated += 1;
+        let before = normalize(record.policy_decision);
+        let after = normalize(outcome.verdict);
+        if before == after {
+            report.unchanged += 1;
+            continue;
+        }
+        *report
+            .directions
+            .entry(format!("{before}→{after}"))
+            .or_default() += 1;
+        let subject = record
+            .command
+            .or(record.file_path)
+            .or(record.url)
+            .or(record.mcp_server)
+            .unwrap_or_default();
+        report.changes.push(Change {
+            line: i + 1,
+            time: record.time,
+            agent: record.agent,
+            tool_name: record.tool_name.unwrap_or_default(),
+            subject,
+            before,
+            after,
+            reason: outcome.reason,
+        });
+    }
+    Ok(report)
+}
+
+/// `allow` and `defer` are both "no rule voted" (the default action), reported as `allow`
+/// when the record says allow, so only real policy changes count.
+fn normalize(d: Decision) -> Decision {
+    match d {
+        Decision::Defer => Decision::Allow,
+        other => other,
+    }
+}
