@@ -15,6 +15,7 @@ pub mod exit;
 pub mod hooks;
 pub mod install;
 pub mod output;
+pub mod rules_tools;
 pub mod service;
 
 use std::ffi::OsString;
