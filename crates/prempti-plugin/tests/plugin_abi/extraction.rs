@@ -707,3 +707,67 @@ fn invalid_payloads_are_typed_errors() {
         "hook payload from claude_code names no tool (expected a string `tool_name`)"
     );
 }
+
+/// The hook adapters' payload fixtures (repository `tests/fixtures/payloads/<agent>/`) all
+/// normalize, and the fields their names promise are there.
+#[test]
+fn shared_payload_fixtures_normalize() {
+    let root =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/payloads");
+    let Ok(agents) = std::fs::read_dir(&root) else {
+        println!("SKIP payload fixtures: {} not found", root.display());
+        return;
+    };
+    let mut checked = 0;
+    for dir in agents.map(|e| e.unwrap().path()) {
+        let agent = match dir.file_name().unwrap().to_str().unwrap() {
+            "claude" => Agent::ClaudeCode,
+            "codex" => Agent::Codex,
+            "gemini" => Agent::GeminiCli,
+            "cursor" => Agent::Cursor,
+            "copilot" => Agent::Copilot,
+            other => panic!("unknown agent dir {other}"),
+        };
+        for file in std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().path()) {
+            let name = file.file_name().unwrap().to_string_lossy().to_lowercase();
+            let payload = std::fs::read_to_string(&file).unwrap();
+            let calls = parse_call(agent, &payload, &ctx(1))
+                .unwrap_or_else(|e| panic!("{}: {e}", file.display()));
+            assert!(!calls.is_empty());
+            for call in &calls {
+                let what = file.display();
+                if ["bash", "shell", "run_shell"]
+                    .iter()
+                    .any(|k| name.contains(k))
+                {
+                    assert_eq!(call.kind.as_str(), "shell", "{what}");
+                    assert!(call.input_command.is_some(), "{what}");
+                } else if name.contains("mcp") {
+                    assert_eq!(call.kind.as_str(), "mcp", "{what}");
+                    assert!(call.mcp_tool.is_some(), "{what}");
+                } else if [
+                    "write",
+                    "create",
+                    "edit",
+                    "replace",
+                    "apply_patch",
+                    "read",
+                    "view",
+                ]
+                .iter()
+                .any(|k| name.contains(k))
+                {
+                    assert!(
+                        call.file_path.is_some() && call.real_file_path.is_some(),
+                        "{what}"
+                    );
+                } else if name.contains("fetch") {
+                    assert_eq!(call.kind.as_str(), "fetch", "{what}");
+                    assert!(call.url_host.is_some(), "{what}");
+                }
+                checked += 1;
+            }
+        }
+    }
+    assert!(checked > 0);
+}
