@@ -852,6 +852,9 @@ struct BoundSocket {
 }
 
 impl BoundSocket {
+    /// Removes the socket file if it is still the one we created (named pipes vanish with
+    /// their last handle on Windows).
+    #[cfg_attr(not(unix), allow(clippy::unused_self))]
     fn remove(&self) {
         #[cfg(unix)]
         {
@@ -986,7 +989,10 @@ fn bind_socket(path: &Path) -> Result<(BoundSocket, Listener), BrokerError> {
         source,
     };
     let short = pipe.trim_start_matches(r"\\.\pipe\").to_owned();
-    let name = short.to_ns_name::<GenericNamespaced>().map_err(bind_err)?;
+    let name = short
+        .as_str()
+        .to_ns_name::<GenericNamespaced>()
+        .map_err(bind_err)?;
     // The default named-pipe security grants write access only to the creating user,
     // administrators and SYSTEM; remote clients are rejected by the pipe itself.
     let listener = ListenerOptions::new()

@@ -319,6 +319,7 @@ fn async_start_on_the_callers_runtime() {
 
 /// The whole Falco-host flow without Falco: broker → (source) → correlator ← intake, then the
 /// verdict, the answer and the audit record.
+#[cfg(unix)]
 #[test]
 fn falco_host_flow_resolves_on_the_seen_alert() {
     let dir = tempfile::tempdir().unwrap();
@@ -431,6 +432,7 @@ fn falco_host_flow_resolves_on_the_seen_alert() {
     assert_eq!(record.payload.unwrap().get(), r#"{"tool_name":"shell"}"#);
 }
 
+#[cfg(unix)]
 #[test]
 fn swept_calls_are_denied() {
     let dir = tempfile::tempdir().unwrap();
@@ -459,6 +461,7 @@ fn swept_calls_are_denied() {
     assert_eq!((response.nonce, response.decision), (9, Decision::Deny));
 }
 
+#[cfg(unix)]
 #[test]
 fn a_call_split_into_several_events_completes_on_its_last_seen_alert() {
     let dir = tempfile::tempdir().unwrap();
