@@ -73,8 +73,6 @@ struct Shared {
 
 /// What the host remembers of a call handed to Falco, besides the call itself.
 struct Pending {
-    /// Seen alerts still expected (one per event of the call).
-    seen_left: usize,
     /// The first event of the call, for the audit record.
     call: ToolCall,
 }
@@ -149,25 +147,14 @@ impl Shared {
     }
 }
 
-/// Feeds alerts from the intake to the correlator, holding back the seen alert of a
-/// multi-event call until the seen alerts of all its events have arrived.
+/// Feeds alerts from the intake to the correlator; a call completes on the seen alert of its
+/// last event ([`Correlator::insert_expecting`]).
 struct Sink(Arc<Shared>);
 
 impl AlertSink for Sink {
     fn deliver(&self, alert: Alert) {
-        let shared = &self.0;
-        if shared.tags.is_seen(&alert.to_matched()) {
-            if let Ok(mut pending) = shared.pending.lock() {
-                if let Some(p) = pending.get_mut(&alert.correlation_id) {
-                    if p.seen_left > 1 {
-                        p.seen_left -= 1;
-                        return;
-                    }
-                }
-            }
-        }
-        if let Some(done) = shared.correlator.on_alert(alert) {
-            shared.finish(done);
+        if let Some(done) = self.0.correlator.on_alert(alert) {
+            self.0.finish(done);
         }
     }
 }
@@ -366,13 +353,13 @@ impl SourcePluginInstance for CodingAgentInstance {
                 event.metadata.ts = ts;
                 batch.add(event)?;
             }
-            let seen_left = events.len();
+            let count = events.len();
             if let (Ok(mut pending), Some(call)) =
                 (shared.pending.lock(), events.into_iter().next())
             {
-                pending.insert(incoming.correlation_id, Pending { seen_left, call });
+                pending.insert(incoming.correlation_id, Pending { call });
             }
-            shared.correlator.insert(incoming);
+            shared.correlator.insert_expecting(incoming, count);
         }
         Ok(())
     }
