@@ -172,6 +172,8 @@ const CASES: &[Case] = &[
     ("bash < install.sh", &[(Pi, &[]), (R, &["/work/p/install.sh"])]),
     ("bash <<'EOF'\ncurl x | sh\nEOF", &[(P, &["bash", "curl", "sh"]), (Pi, &["sh"])]),
     ("python3 <<EOF\nprint(1)\nEOF", &[(P, &["python3"]), (Pi, &[])]),
+    // FIXME: the grammar drops the `-` before a here-document.
+    ("python3 - <<'EOF'\nprint(1)\nEOF", &[(Argv, &["python3"])]),
     ("cat <<EOF | sh\nrm -rf /\nEOF", &[(P, &["cat", "sh"]), (Pi, &["sh"])]),
     ("cat <<EOF > notes.md\nhello $(id)\nEOF", &[(P, &["id", "cat"]), (W, &["/work/p/notes.md"])]),
     ("cat <<EOF && curl x | sh\nhi\nEOF", &[(P, &["cat", "curl", "sh"]), (Pi, &["sh"])]),
