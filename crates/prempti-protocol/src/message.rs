@@ -291,7 +291,9 @@ impl FromStr for DefaultAction {
 pub struct HookRequest {
     /// Always [`PROTOCOL_VERSION`] when built by this crate.
     pub version: u32,
-    /// The agent named on the hook's command line; it decides the reply format.
+    /// The agent whose format the payload is in: the one named on the hook's command line,
+    /// or, when the hook recognizes another agent's payload (Cursor and Copilot can run
+    /// Claude-format hooks), that agent, so the broker parses the payload by its real shape.
     pub agent: Agent,
     /// Pid of the agent process (the hook's parent), for correlation.
     pub agent_pid: u32,
