@@ -114,3 +114,32 @@ fn odd_bytes_do_not_panic() {
 fn shell_quote(s: &str) -> String {
     format!("'{}'", s.replace('\'', r"'\''"))
 }
+
+#[test]
+fn random_shell_like_input_does_not_panic() {
+    const PIECES: &[&str] = &[
+        "a", " ", "'", "\"", "\\", "$(", ")", "`", "(", "{", "}", ";", "|", "&", "<", ">", "<<",
+        "EOF", "\n", "$", "${", "=", "-c", "bash", "sudo", "env", "X=1", "<(", "[[", "]]", "#",
+        "é", "\t", "$'\\x", "if", "then", "fi", "2>&1", "<<<", "eval", "xargs", "-",
+    ];
+    // A fixed linear congruential generator: the same inputs on every run.
+    let mut state: u64 = 0x5eed;
+    for _ in 0..3000 {
+        let mut text = String::new();
+        state = state
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        let len = (state >> 33) % 40;
+        for _ in 0..len {
+            state = state
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            text.push_str(PIECES[((state >> 33) as usize) % PIECES.len()]);
+        }
+        let a = analyze(&text, Some("/w"));
+        assert!(
+            a.programs.len() <= Limits::default().max_programs,
+            "{text:?}"
+        );
+    }
+}
