@@ -14,7 +14,7 @@
 //! If Falco exits on its own, the daemon exits with an error so the service manager restarts
 //! both. SIGTERM, SIGINT and `stop` are forwarded to Falco (SIGTERM, then SIGKILL after 10 s).
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
@@ -90,7 +90,7 @@ struct Falco {
     started: Instant,
 }
 
-fn spawn(layout: &Layout, binary: &PathBuf, config: &PathBuf) -> Result<Falco> {
+fn spawn(layout: &Layout, binary: &Path, config: &Path) -> Result<Falco> {
     let mut command = Command::new(binary);
     command
         .arg("-c")
@@ -272,8 +272,8 @@ pub async fn run(layout: Layout, settings: Settings) -> Result<()> {
 async fn restart_if_valid(
     layout: &Layout,
     settings: &Settings,
-    binary: &PathBuf,
-    config: &PathBuf,
+    binary: &Path,
+    config: &Path,
     falco: &mut Falco,
     trigger: &str,
 ) -> ReloadStatus {
@@ -313,20 +313,20 @@ async fn restart_if_valid(
 
 async fn restart(
     layout: &Layout,
-    binary: &PathBuf,
-    config: &PathBuf,
+    binary: &Path,
+    config: &Path,
     falco: &mut Falco,
 ) -> Result<()> {
     stop(falco).await;
-    let config_now = render(layout).unwrap_or_else(|_| config.clone());
+    let config_now = render(layout).unwrap_or_else(|_| config.to_path_buf());
     *falco = spawn(layout, binary, &config_now)?;
     Ok(())
 }
 
 async fn apply_setting(
     layout: &Layout,
-    binary: &PathBuf,
-    config: &PathBuf,
+    binary: &Path,
+    config: &Path,
     falco: &mut Falco,
     mode: prempti_protocol::Mode,
     action: prempti_protocol::DefaultAction,
