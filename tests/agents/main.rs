@@ -1,1 +1,19 @@
-//! Real-agent suite (in progress).
+//! Real-agent suite: Claude Code, Gemini CLI and Codex CLI, installed from npm at pinned versions
+//! (`scripts/setup-agents.sh`), each pointed at a scripted model server of this crate
+//! (`prempti_e2e::fake_models`) and protected by a real Prempti installation (`premptictl install`
+//! in a temporary HOME, the agent's hook registered by `premptictl hook add <agent>`).
+//!
+//! For each agent: a call the default rules deny is not executed and the model receives the rule
+//! name and reason; a harmless call runs; in monitor mode the denied call runs and the audit log
+//! records the would-deny; with the service stopped the call is refused (fail closed).
+//! Claude Code also: a Write and an Edit the rules deny, and an ask (a deny in `-p` mode).
+//!
+//! A marker file that the command would create proves whether it ran. Every agent run is
+//! bounded (`support::AGENT_TIMEOUT`, the process group is killed on expiry). The suite skips
+//! with a clear line only when the npm registry cannot be reached outside CI.
+
+mod agent;
+mod claude;
+mod codex;
+mod gemini;
+mod support;

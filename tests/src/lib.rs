@@ -1,3 +1,4 @@
 //! Test support for Prempti's end-to-end suites: temporary installations driven through the
 //! real binaries, and scripted model servers that real agent CLIs talk to.
 #![allow(missing_docs)]
+pub mod fake_models;

@@ -1,0 +1,8 @@
+//! Codex CLI.
+
+use crate::agent::{shell_cases, Agent};
+
+#[test]
+fn codex_cli_enforces_prempti_verdicts_on_shell_calls() {
+    shell_cases(Agent::Codex);
+}
