@@ -97,6 +97,13 @@ stream_max_retries = 0
 
 [features]
 hooks = true
+# No plugin marketplace sync, apps or update checks: they would reach the network.
+plugins = false
+remote_plugin = false
+plugin_sharing = false
+apps = false
+in_app_updates = false
+skill_mcp_dependency_install = false
 
 [analytics]
 enabled = false
@@ -182,6 +189,7 @@ exporter = "none"
         let logs = world.next_run_dir(label);
         let cmd = self.command(clis, world, &server, "Run the tool call you are given.");
         let out = support::run_bounded(cmd, AGENT_TIMEOUT, &logs);
+        let _ = fs::write(logs.join("model-server.txt"), server.summary());
         Turn { server, out }
     }
 }

@@ -241,6 +241,15 @@ impl World {
             .env("XDG_CACHE_HOME", self.home.join(".cache"))
             .env("XDG_DATA_HOME", self.home.join(".local/share"))
             .env("XDG_STATE_HOME", self.home.join(".local/state"))
+            // Anything that is not loopback goes to a closed local port: the suite never
+            // reaches the network, even through a code path the settings do not switch off.
+            .env("HTTPS_PROXY", "http://127.0.0.1:9")
+            .env("HTTP_PROXY", "http://127.0.0.1:9")
+            .env("ALL_PROXY", "http://127.0.0.1:9")
+            .env("https_proxy", "http://127.0.0.1:9")
+            .env("http_proxy", "http://127.0.0.1:9")
+            .env("NO_PROXY", "127.0.0.1,localhost")
+            .env("no_proxy", "127.0.0.1,localhost")
             .env("PREMPTI_HOME", &self.prempti_home)
             .env("CODEX_HOME", self.codex_home())
             .current_dir(&self.project);
