@@ -318,7 +318,7 @@ fn a_benign_fixture_may_not_be_asked() {
     let event = claude_bash("git push origin main");
     env.write(
         "fixtures/benign/push.yaml",
-        &format!("cases:\n  - name: push main\n    agent: claude\n    expect: {{verdict: ask}}\n    event: '{event}'\n"),
+        &format!("cases:\n  - name: push main\n    agent: claude\n    expect: {{verdict: ask, matched: [Push main]}}\n    event: '{event}'\n"),
     );
     let rule = env.write(
         "only.yaml",
@@ -335,9 +335,28 @@ fn a_benign_fixture_may_not_be_asked() {
     let text = stdout(&o);
     assert!(text.contains("benign call got ask"), "{text}");
     assert!(
-        text.contains("coverage: rule `Push main` has 0 case(s) expecting it matched"),
+        text.contains("coverage: rule `Push main` has 1 case(s) expecting it matched and 0 expecting it not matched"),
         "{text}"
     );
+}
+
+#[test]
+fn an_extra_rules_file_is_not_held_to_another_suite() {
+    let env = Env::new();
+    let extra = env.write(
+        "extra.yaml",
+        "- rule: Terraform destroy\n  desc: d\n  condition: tool.kind = shell and cmd.programs intersects (terraform) and cmd.args intersects (destroy)\n  output: Destroying infrastructure needs the user's confirmation (command=%tool.input_command)\n  priority: WARNING\n  source: coding_agent\n  tags: [coding_agent_ask]\n",
+    );
+    let o = env.run(&[
+        "rules",
+        "test",
+        "rules/tests",
+        "--rules",
+        default_rules().to_str().unwrap(),
+        "--rules",
+        extra.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", stdout(&o));
 }
 
 #[test]

@@ -141,7 +141,7 @@ fn test(ctx: &Context, args: &RulesTestArgs) -> Result<ExitStatus> {
             .with_context(|| format!("cannot read fixture file {}", file.display()))?;
         cases.extend(fixtures::parse_file(&file, &text)?);
     }
-    let checked = fixtures::rules_needing_coverage(&ruleset, &rules)?;
+    let checked = fixtures::rules_needing_coverage(&ruleset, &rules, &cases)?;
     let report = fixtures::run(&ruleset, &cases, &checked);
     let mut out = std::io::stdout().lock();
     if args.json {

@@ -17,9 +17,9 @@
 //!
 //! Files are found recursively under the fixture directory (`*.yaml`, `*.yml`, sorted by path).
 //! Cases in a directory named `benign` must additionally end in neither deny nor ask.
-//! After the cases, a coverage check requires every enabled deny/ask rule of the rules under
-//! test to have at least two cases that expect it matched and one that expects it not matched;
-//! each uncovered rule counts as one failure.
+//! After the cases, a coverage check requires every enabled deny/ask rule of each rules file
+//! the fixtures mention to have at least two cases that expect it matched and one that expects
+//! it not matched; each uncovered rule counts as one failure.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -291,52 +291,63 @@ pub fn run(ruleset: &Ruleset, cases: &[Case], checked_rules: &[String]) -> Repor
     report
 }
 
-/// The enabled rules voting deny or ask among those the given files define in full (the
-/// coverage check's subject). When some files are in a directory named `default`, only those
-/// files count; otherwise all of them do.
-pub fn rules_needing_coverage(ruleset: &Ruleset, files: &[PathBuf]) -> Result<Vec<String>> {
-    let in_default: Vec<&PathBuf> = files
-        .iter()
-        .filter(|f| {
-            f.parent()
-                .and_then(Path::file_name)
-                .is_some_and(|n| n == "default")
-        })
-        .collect();
-    let subject: Vec<&PathBuf> = if in_default.is_empty() {
-        files.iter().collect()
-    } else {
-        in_default
+/// The enabled rules voting deny or ask that the coverage check applies to.
+///
+/// A rules file is checked when the fixtures mention (in `matched` or `not_matched`) at least
+/// one rule it defines in full; then every enabled deny/ask rule it defines must be covered.
+/// So the repository suite checks the whole default file, a user's fixtures check the user's
+/// file, and running someone else's suite against an extra file does not demand fixtures for
+/// that file.
+pub fn rules_needing_coverage(
+    ruleset: &Ruleset,
+    files: &[PathBuf],
+    cases: &[Case],
+) -> Result<Vec<String>> {
+    let mentioned = |name: &str| {
+        cases
+            .iter()
+            .any(|c| c.matched.iter().chain(&c.not_matched).any(|r| r == name))
     };
-    let mut defined = Vec::new();
-    for f in subject {
+    let tags = prempti_plugin::verdict::TagConfig::default();
+    let summaries = ruleset.rules();
+    let mut out: Vec<String> = Vec::new();
+    for f in files {
         let text = std::fs::read_to_string(f)
             .with_context(|| format!("cannot read rules file {}", f.display()))?;
-        let Ok(docs) = YamlOwned::load_from_str(&text) else {
+        let defined = defined_rules(&text);
+        if !defined.iter().any(|name| mentioned(name)) {
             continue;
-        };
-        for doc in docs {
-            let doc = to_json(&doc);
-            for item in doc.as_array().into_iter().flatten() {
-                let full = item.get("condition").is_some() && item.get("override").is_none();
-                if let (Some(name), true) = (item.get("rule").and_then(|v| v.as_str()), full) {
-                    defined.push(name.to_owned());
-                }
+        }
+        for r in &summaries {
+            let votes = r
+                .tags
+                .iter()
+                .any(|t| tags.deny.contains(t) || tags.ask.contains(t));
+            if r.enabled && votes && defined.contains(&r.name) && !out.contains(&r.name) {
+                out.push(r.name.clone());
             }
         }
     }
-    let tags = prempti_plugin::verdict::TagConfig::default();
-    Ok(ruleset
-        .rules()
-        .into_iter()
-        .filter(|r| r.enabled && defined.contains(&r.name))
-        .filter(|r| {
-            r.tags
-                .iter()
-                .any(|t| tags.deny.contains(t) || tags.ask.contains(t))
-        })
-        .map(|r| r.name)
-        .collect())
+    Ok(out)
+}
+
+/// Names of the rules a rules file defines in full (items with `rule` and `condition` and no
+/// `override`).
+fn defined_rules(text: &str) -> Vec<String> {
+    let Ok(docs) = YamlOwned::load_from_str(text) else {
+        return Vec::new();
+    };
+    let mut defined = Vec::new();
+    for doc in docs {
+        let doc = to_json(&doc);
+        for item in doc.as_array().into_iter().flatten() {
+            let full = item.get("condition").is_some() && item.get("override").is_none();
+            if let (Some(name), true) = (item.get("rule").and_then(|v| v.as_str()), full) {
+                defined.push(name.to_owned());
+            }
+        }
+    }
+    defined
 }
 
 /// Converts a YAML node to JSON (scalars keep their YAML type; mapping keys become strings).
