@@ -35,7 +35,10 @@ fn schema() -> SourceSchema {
             s("tool.url_host", false, ArgSpec::None),
             s("cmd.programs", true, ArgSpec::None),
             s("cmd.args", true, ArgSpec::Key { required: false }),
-            FieldDef { ty: FieldType::Bool, ..s("cmd.pipe_to_interpreter", false, ArgSpec::None) },
+            FieldDef {
+                ty: FieldType::Bool,
+                ..s("cmd.pipe_to_interpreter", false, ArgSpec::None)
+            },
         ],
     }
 }
@@ -44,7 +47,10 @@ struct Event(HashMap<(u32, Option<String>), Vec<Value<'static>>>);
 
 impl FieldProvider for Event {
     fn extract(&self, id: FieldId, arg: Option<&str>) -> Vec<Value<'_>> {
-        self.0.get(&(id.0, arg.map(str::to_string))).cloned().unwrap_or_default()
+        self.0
+            .get(&(id.0, arg.map(str::to_string)))
+            .cloned()
+            .unwrap_or_default()
     }
 }
 
@@ -57,17 +63,32 @@ fn event(schema: &SourceSchema) -> Event {
     m.insert((id("agent.real_cwd"), None), vec![s("/home/u/project")]);
     m.insert((id("tool.name"), None), vec![s("Bash")]);
     m.insert((id("tool.kind"), None), vec![s("shell")]);
-    m.insert((id("tool.input"), None), vec![s(r#"{"command":"git status && ls -la src"}"#)]);
-    m.insert((id("tool.input_command"), None), vec![s("git status && ls -la src")]);
+    m.insert(
+        (id("tool.input"), None),
+        vec![s(r#"{"command":"git status && ls -la src"}"#)],
+    );
+    m.insert(
+        (id("tool.input_command"), None),
+        vec![s("git status && ls -la src")],
+    );
     m.insert((id("cmd.programs"), None), vec![s("git"), s("ls")]);
-    m.insert((id("cmd.args"), None), vec![s("status"), s("-la"), s("src")]);
+    m.insert(
+        (id("cmd.args"), None),
+        vec![s("status"), s("-la"), s("src")],
+    );
     m.insert((id("cmd.args"), Some("git".into())), vec![s("status")]);
-    m.insert((id("cmd.pipe_to_interpreter"), None), vec![Value::Bool(false)]);
+    m.insert(
+        (id("cmd.pipe_to_interpreter"), None),
+        vec![Value::Bool(false)],
+    );
     Event(m)
 }
 
 fn engine() -> Engine {
-    let mut e = Engine::new(EngineConfig { rule_matching: RuleMatching::All, ..Default::default() });
+    let mut e = Engine::new(EngineConfig {
+        rule_matching: RuleMatching::All,
+        ..Default::default()
+    });
     e.add_source(schema());
     e
 }
@@ -81,13 +102,26 @@ fn benches(c: &mut Criterion) {
     assert_eq!(ruleset.rules().len(), 60);
 
     let mut g = c.benchmark_group("load");
-    g.bench_function("baseline_yaml_line_count", |b| b.iter(|| black_box(RULES).lines().filter(|l| l.starts_with("- rule:")).count()));
-    g.bench_function("load_compile_60_rules", |b| b.iter(|| black_box(e.load(black_box(&files)))));
+    g.bench_function("baseline_yaml_line_count", |b| {
+        b.iter(|| {
+            black_box(RULES)
+                .lines()
+                .filter(|l| l.starts_with("- rule:"))
+                .count()
+        })
+    });
+    g.bench_function("load_compile_60_rules", |b| {
+        b.iter(|| black_box(e.load(black_box(&files))))
+    });
     g.finish();
 
     let schema = schema();
     let ev = event(&schema);
-    let meta = EventMeta { num: 1, time_ns: 1_700_000_000_000_000_000, hostname: "h".into() };
+    let meta = EventMeta {
+        num: 1,
+        time_ns: 1_700_000_000_000_000_000,
+        hostname: "h".into(),
+    };
     let mut g = c.benchmark_group("eval");
     g.bench_function("baseline_60_field_extracts", |b| {
         b.iter(|| {
@@ -98,7 +132,9 @@ fn benches(c: &mut Criterion) {
             black_box(n)
         })
     });
-    g.bench_function("evaluate_60_rules_no_match", |b| b.iter(|| black_box(ruleset.evaluate("coding_agent", &meta, black_box(&ev)))));
+    g.bench_function("evaluate_60_rules_no_match", |b| {
+        b.iter(|| black_box(ruleset.evaluate("coding_agent", &meta, black_box(&ev))))
+    });
     g.finish();
 }
 

@@ -272,16 +272,15 @@ impl SourceMap {
 /// `file:line:col: error[CODE] message` (one line per diagnostic).
 pub fn render_concise(d: &Diagnostic, sources: &SourceMap) -> String {
     let mut out = String::new();
-    match &d.primary {
-        Some(p) => match sources.line_col(p) {
+    if let Some(p) = &d.primary {
+        match sources.line_col(p) {
             Some(lc) => {
                 let _ = write!(out, "{}:{}:{}: ", p.file, lc.line, lc.column);
             }
             None => {
                 let _ = write!(out, "{}: ", p.file);
             }
-        },
-        None => {}
+        }
     }
     let _ = write!(
         out,

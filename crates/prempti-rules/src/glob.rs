@@ -106,7 +106,7 @@ fn parse_class(pat: &[u8], p: usize, c: u8, icase: bool) -> Option<(bool, usize)
         if b == b'[' && pat.get(i + 1) == Some(&b':') {
             if let Some(len) = pat[i + 2..].windows(2).position(|w| w == b":]") {
                 let name = &pat[i + 2..i + 2 + len];
-                let raw = if icase { c } else { c };
+                let raw = c;
                 if let Some(m) = named_class(name, raw) {
                     matched |= m
                         || (icase && named_class(name, raw.to_ascii_uppercase()).unwrap_or(false));

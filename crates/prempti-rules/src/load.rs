@@ -1096,7 +1096,7 @@ impl Collector {
     }
 
     fn check_source(&self, r: &Reader<'_>, it: &Node, name: &str, item: &Option<ItemRef>) -> R<()> {
-        if let Some(Some((s, _))) = r.scalar(it, "source", false, true, item).ok() {
+        if let Ok(Some((s, _))) = r.scalar(it, "source", false, true, item) {
             if let Some(prev) = self.rules.get(name) {
                 if !s.is_empty() && !prev.source.is_empty() && prev.source != s {
                     return Err(r.err(Code::LoadErrValidate, msg::DIFFERENT_SOURCE, it, item));

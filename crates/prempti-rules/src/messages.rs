@@ -134,8 +134,8 @@ pub(crate) fn invalid_override_op(k: &str, op: &str) -> String {
     format!("Invalid override operation for key '{k}': '{op}'. Allowed values are: append, replace")
 }
 pub(crate) fn override_key_missing(op: &str, k: &str) -> String {
-    let article = if op == "append" { "An" } else { "An" };
-    format!("{article} {op} override for '{k}' was specified but '{k}' is not defined")
+    // Falco writes "An" for both operations.
+    format!("An {op} override for '{k}' was specified but '{k}' is not defined")
 }
 pub(crate) fn unexpected_key_no_override(k: &str) -> String {
     format!("Unexpected key '{k}': no corresponding entry under 'override' is defined.")

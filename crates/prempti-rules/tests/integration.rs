@@ -1046,11 +1046,11 @@ fn files_share_one_namespace_and_order_matters() {
             "a.yaml",
             "- list: l\n  items: [x]\n- macro: m\n  condition: proc.name in (l)\n",
         ),
-        RulesFile::new("b.yaml", &rule("r", "m")),
+        RulesFile::new("b.yaml", rule("r", "m")),
     ]);
     assert!(r.ok(), "{}", r.render_concise());
     let r = e.load(&[
-        RulesFile::new("a.yaml", &rule("r", "m")),
+        RulesFile::new("a.yaml", rule("r", "m")),
         RulesFile::new("b.yaml", "- macro: m\n  condition: proc.name = x\n"),
     ]);
     assert!(
@@ -1068,7 +1068,7 @@ fn validate_continues_after_failed_file_and_renders() {
             RulesFile::new("bad.yaml", "- rule: [\n"),
             RulesFile::new(
                 "good.yaml",
-                &format!("{}  foo: 1\n", rule("r", "proc.name = a")),
+                format!("{}  foo: 1\n", rule("r", "proc.name = a")),
             ),
         ],
     );
