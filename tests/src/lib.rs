@@ -2,3 +2,5 @@
 //! real binaries, and scripted model servers that real agent CLIs talk to.
 #![allow(missing_docs)]
 pub mod fake_models;
+pub mod calls;
+pub mod install;
