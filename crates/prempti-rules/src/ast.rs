@@ -308,20 +308,22 @@ pub enum Expr {
     /// A macro reference.
     Ident(String, Span),
     /// `operand exists`.
-    Exists(Operand, Span),
-    /// `operand op [modifier] rhs`.
-    Check {
-        /// Left side.
-        lhs: Operand,
-        /// Operator.
-        op: CmpOp,
-        /// List modifier.
-        modifier: Option<Modifier>,
-        /// Right side.
-        rhs: Rhs,
-        /// Whole check.
-        span: Span,
-    },
+    Exists(Box<Operand>, Span),
+    /// `operand op [modifier] rhs` (boxed to keep `Expr` small: the parser recurses on it).
+    Check(Box<Check>, Span),
+}
+
+/// A binary check.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Check {
+    /// Left side.
+    pub lhs: Operand,
+    /// Operator.
+    pub op: CmpOp,
+    /// List modifier.
+    pub modifier: Option<Modifier>,
+    /// Right side.
+    pub rhs: Rhs,
 }
 
 impl Expr {
@@ -333,7 +335,7 @@ impl Expr {
             | Expr::Not(_, s)
             | Expr::Ident(_, s)
             | Expr::Exists(_, s)
-            | Expr::Check { span: s, .. } => *s,
+            | Expr::Check(_, s) => *s,
         }
     }
 
@@ -401,10 +403,10 @@ fn clear_spans(e: &mut Expr) {
             *s = Span::default();
             clear_operand(o);
         }
-        Expr::Check { lhs, rhs, span, .. } => {
+        Expr::Check(c, span) => {
             *span = Span::default();
-            clear_operand(lhs);
-            match rhs {
+            clear_operand(&mut c.lhs);
+            match &mut c.rhs {
                 Rhs::Val { field, .. } => field.span = Span::default(),
                 Rhs::Transform(o) => clear_operand(o),
                 Rhs::Value(_) | Rhs::List(_) => {}
@@ -613,13 +615,8 @@ fn print_expr(e: &Expr, out: &mut String, mode: Mode) {
             print_operand(o, out, mode);
             out.push_str(" exists");
         }
-        Expr::Check {
-            lhs,
-            op,
-            modifier,
-            rhs,
-            ..
-        } => {
+        Expr::Check(c, _) => {
+            let (lhs, op, modifier, rhs) = (&c.lhs, &c.op, &c.modifier, &c.rhs);
             print_operand(lhs, out, mode);
             out.push(' ');
             out.push_str(op.as_str());

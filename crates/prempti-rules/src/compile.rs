@@ -406,13 +406,8 @@ impl Binder<'_> {
                     lhs_text: operand_text(o).into(),
                 }))
             }
-            Expr::Check {
-                lhs,
-                op,
-                modifier,
-                rhs,
-                ..
-            } => {
+            Expr::Check(c, _) => {
+                let (lhs, op, modifier, rhs) = (&c.lhs, &c.op, &c.modifier, &c.rhs);
                 let (clhs, ty) = self.operand(lhs)?;
                 if !op_allowed(*op, ty) {
                     return Err(msg::op_not_supported(op.as_str(), type_kind(ty)));

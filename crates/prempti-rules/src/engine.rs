@@ -564,6 +564,9 @@ impl Engine {
         let mut budget = compile::MAX_NODES;
         let r = inline_macros(e, resolved, &|_| true, used, &mut budget)
             .map_err(|m| (name.to_string(), m))?;
+        if r.depth() > compile::MAX_DEPTH {
+            return Err((name.to_string(), msg::too_complex(compile::MAX_DEPTH)));
+        }
         resolved.insert(name.to_string(), r);
         Ok(())
     }

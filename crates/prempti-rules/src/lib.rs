@@ -94,7 +94,7 @@ mod posix_re;
 mod priority;
 mod yaml;
 
-pub use ast::{CmpOp, Expr, FieldRef, Modifier, Operand, Rhs, Span, TArg, Transformer};
+pub use ast::{Check, CmpOp, Expr, FieldRef, Modifier, Operand, Rhs, Span, TArg, Transformer};
 pub use diag::{
     render_concise, render_full, render_json, Code, Diagnostic, FileSpan, ItemKind, ItemRef,
     LineCol, LineIndex, Severity, SourceMap,

@@ -1384,7 +1384,7 @@ impl Collector {
                 }
                 "output" => {
                     if let Some((o, l)) = &output {
-                        rule.output = LocatedText::new(o.trim().to_string(), l.clone());
+                        rule.output = LocatedText::new(o.clone(), l.clone());
                     }
                 }
                 "desc" => rule.desc = desc.clone().unwrap_or_default(),

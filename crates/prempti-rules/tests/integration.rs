@@ -1355,3 +1355,16 @@ fn field_args() {
     assert_eq!(holds("t.idx[0] = z and t.idx = none", &ev), Ok(true));
     assert_eq!(output_of("%t.map[k]", &ev), Ok("v".into()));
 }
+
+#[test]
+fn deep_conditions_load_or_fail_cleanly() {
+    let ok = format!("{}proc.name = a{}", "(".repeat(190), ")".repeat(190));
+    let r = load(&rule("r", &format!("'{ok}'")));
+    assert!(r.ok(), "{}", messages(&r));
+    assert_eq!(names(&r, &Ev::default().s("proc.name", "a")), vec!["r"]);
+    let deep = format!("{}proc.name = a{}", "(".repeat(5000), ")".repeat(5000));
+    let r = load(&rule("r", &format!("'{deep}'")));
+    assert!(messages(&r).contains("exceeded max depth limit of 1000"));
+    let nots = format!("{}proc.name = a", "not ".repeat(10_001));
+    assert_eq!(holds(&nots, &Ev::default().s("proc.name", "a")), Ok(false));
+}
