@@ -158,7 +158,7 @@ exporter = "none"
                     .env("GOOGLE_GEMINI_BASE_URL", server.base_url())
                     .env("GEMINI_CLI_TRUST_WORKSPACE", "true")
                     .env("GEMINI_TELEMETRY_ENABLED", "false")
-                    .args(["-p", prompt, "--yolo", "--model", "gemini-2.5-flash"]);
+                    .args(["-p", prompt, "--yolo"]);
                 cmd
             }
             Agent::Codex => {
