@@ -287,7 +287,11 @@ pub(crate) fn shell_cases(agent: Agent) {
     let command = format!("cat {key} > /dev/null && touch {}", marker.display());
     let turn = agent.run(&clis, &mut world, "deny", agent.shell(&command));
     assert_denied_with(agent, &turn, 0, SSH_RULE, SSH_REASON);
-    assert!(!exists(&marker), "the denied command ran:\n{}", turn.describe());
+    assert!(
+        !exists(&marker),
+        "the denied command ran:\n{}",
+        turn.describe()
+    );
     turn.assert_completed();
     let rec = audit_record(agent, &world, &marker.display().to_string());
     assert_eq!(rec["decision"], "deny", "{rec:#}");
@@ -304,7 +308,11 @@ pub(crate) fn shell_cases(agent: Agent) {
     let command = format!("touch {}", marker.display());
     let turn = agent.run(&clis, &mut world, "allow", agent.shell(&command));
     let r = turn.result(0);
-    assert!(exists(&marker), "the harmless command did not run:\n{}", turn.describe());
+    assert!(
+        exists(&marker),
+        "the harmless command did not run:\n{}",
+        turn.describe()
+    );
     assert!(
         !r.text.contains("Prempti"),
         "an allowed call carries no Prempti message:\n{}",
@@ -330,7 +338,10 @@ pub(crate) fn shell_cases(agent: Agent) {
     let rec = audit_record(agent, &world, &marker.display().to_string());
     assert_eq!(rec["mode"], "monitor", "{rec:#}");
     assert_eq!(rec["policy_decision"], "deny", "{rec:#}");
-    assert_eq!(rec["decision"], "allow", "the default action is answered: {rec:#}");
+    assert_eq!(
+        rec["decision"], "allow",
+        "the default action is answered: {rec:#}"
+    );
     world.premptictl(&["mode", "guardrails"]);
 
     // (d) service stopped: the hook cannot reach the broker and refuses the call.

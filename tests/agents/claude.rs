@@ -15,7 +15,8 @@ fn claude_code_enforces_prempti_verdicts_on_shell_calls() {
 }
 
 const HOOK_RULE: &str = "Agent settings gain a hook";
-const HOOK_REASON: &str = "Adding a hook to an agent's settings is blocked because hooks run commands automatically";
+const HOOK_REASON: &str =
+    "Adding a hook to an agent's settings is blocked because hooks run commands automatically";
 
 #[test]
 fn claude_code_enforces_prempti_verdicts_on_file_tools() {
@@ -38,7 +39,11 @@ fn claude_code_enforces_prempti_verdicts_on_file_tools() {
         ),
     );
     assert_denied_with(agent, &turn, 0, HOOK_RULE, HOOK_REASON);
-    assert!(!exists(&settings), "the denied Write ran:\n{}", turn.describe());
+    assert!(
+        !exists(&settings),
+        "the denied Write ran:\n{}",
+        turn.describe()
+    );
     turn.assert_completed();
     let rec = audit_record(agent, &world, &settings.display().to_string());
     assert_eq!(rec["decision"], "deny", "{rec:#}");
@@ -81,7 +86,11 @@ fn claude_code_enforces_prempti_verdicts_on_file_tools() {
     let command = format!("npm publish && touch {}", marker.display());
     let turn = agent.run(&clis, &mut world, "ask", agent.shell(&command));
     let r = turn.result(0);
-    assert!(!exists(&marker), "the ask was not enforced:\n{}", turn.describe());
+    assert!(
+        !exists(&marker),
+        "the ask was not enforced:\n{}",
+        turn.describe()
+    );
     assert_eq!(r.is_error, Some(true), "{}", turn.describe());
     // Claude Code hands the ask reason to the model with the refusal.
     support::assert_contains_all(
@@ -96,9 +105,9 @@ fn claude_code_enforces_prempti_verdicts_on_file_tools() {
     let rec = audit_record(agent, &world, &marker.display().to_string());
     assert_eq!(rec["decision"], "ask", "{rec:#}");
     assert!(
-        rec["matched"]
-            .as_array()
-            .is_some_and(|m| m.iter().any(|m| m["rule"] == "Publish a JavaScript package")),
+        rec["matched"].as_array().is_some_and(|m| m
+            .iter()
+            .any(|m| m["rule"] == "Publish a JavaScript package")),
         "{rec:#}"
     );
 }

@@ -291,7 +291,9 @@ impl World {
     /// A fresh directory for the logs of the next run.
     pub(crate) fn next_run_dir(&mut self, label: &str) -> PathBuf {
         self.runs += 1;
-        self.root.path().join(format!("runs/{:02}-{label}", self.runs))
+        self.root
+            .path()
+            .join(format!("runs/{:02}-{label}", self.runs))
     }
 
     /// A path for a marker file that a command creates (absent until then).

@@ -24,11 +24,19 @@ fn results(shared: &Shared, body: &Value) -> Vec<ToolResult> {
     let mut out = Vec::new();
     let messages = body.get("messages").and_then(Value::as_array);
     for m in messages.into_iter().flatten() {
-        for block in m.get("content").and_then(Value::as_array).into_iter().flatten() {
+        for block in m
+            .get("content")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
             if block.get("type").and_then(Value::as_str) != Some("tool_result") {
                 continue;
             }
-            let id = block.get("tool_use_id").and_then(Value::as_str).unwrap_or("");
+            let id = block
+                .get("tool_use_id")
+                .and_then(Value::as_str)
+                .unwrap_or("");
             if let Some(step) = shared.step_of(id) {
                 out.push(ToolResult {
                     step,
@@ -55,7 +63,11 @@ pub(crate) fn handle(
     let path = req.path();
     if req.method != "POST" || !path.ends_with("/messages") {
         if path.ends_with("/count_tokens") {
-            return (Reply::json(&json!({"input_tokens": 100})), "count_tokens", vec![]);
+            return (
+                Reply::json(&json!({"input_tokens": 100})),
+                "count_tokens",
+                vec![],
+            );
         }
         return (Reply::not_found(), "not_found", vec![]);
     }

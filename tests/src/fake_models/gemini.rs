@@ -11,7 +11,12 @@ use super::{call_id, Api, HttpRequest, Reply, Shared, ToolResult, Turn};
 
 fn offered(body: &Value) -> Vec<String> {
     let mut names = Vec::new();
-    for t in body.get("tools").and_then(Value::as_array).into_iter().flatten() {
+    for t in body
+        .get("tools")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
         for d in t
             .get("functionDeclarations")
             .and_then(Value::as_array)
@@ -28,8 +33,18 @@ fn offered(body: &Value) -> Vec<String> {
 
 fn results(shared: &Shared, body: &Value) -> Vec<ToolResult> {
     let mut out = Vec::new();
-    for c in body.get("contents").and_then(Value::as_array).into_iter().flatten() {
-        for p in c.get("parts").and_then(Value::as_array).into_iter().flatten() {
+    for c in body
+        .get("contents")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
+        for p in c
+            .get("parts")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
             let Some(fr) = p.get("functionResponse") else {
                 continue;
             };
@@ -84,7 +99,11 @@ pub(crate) fn handle(
         .unwrap_or("gemini-2.5-pro")
         .to_string();
     if path.ends_with(":countTokens") {
-        return (Reply::json(&json!({"totalTokens": 100})), "count_tokens", vec![]);
+        return (
+            Reply::json(&json!({"totalTokens": 100})),
+            "count_tokens",
+            vec![],
+        );
     }
     let stream = path.ends_with(":streamGenerateContent");
     if req.method != "POST" || !(stream || path.ends_with(":generateContent")) {

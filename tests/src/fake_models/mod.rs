@@ -366,7 +366,10 @@ impl Shared {
             st.finished = true;
             return Turn::Final;
         }
-        if offered.iter().any(|n| *n == self.script.steps[done].tool_name) {
+        if offered
+            .iter()
+            .any(|n| *n == self.script.steps[done].tool_name)
+        {
             st.tool_calls_sent += 1;
             return Turn::CallTool(done);
         }

@@ -25,7 +25,12 @@ fn offered(body: &Value) -> Vec<(String, String)> {
 
 fn results(shared: &Shared, body: &Value) -> Vec<ToolResult> {
     let mut out = Vec::new();
-    for item in body.get("input").and_then(Value::as_array).into_iter().flatten() {
+    for item in body
+        .get("input")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
         let ty = item.get("type").and_then(Value::as_str).unwrap_or("");
         if ty != "function_call_output" && ty != "custom_tool_call_output" {
             continue;
