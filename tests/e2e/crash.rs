@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use prempti_e2e::calls::{Event, Kind};
-use prempti_e2e::install::{process_alive, wait_gone, Install};
+use prempti_e2e::install::{process_alive, sigkill, wait_gone, Install};
 
 use crate::support::{call, check_reply, field, records_by_marker, Call};
 
@@ -69,12 +69,7 @@ fn sigkill_under_load_denies_in_flight_calls_and_restarts_cleanly() {
     {
         std::thread::sleep(Duration::from_millis(5));
     }
-    // SAFETY: a plain syscall on the pid of the daemon this test started.
-    assert_eq!(
-        unsafe { libc::kill(pid, libc::SIGKILL) },
-        0,
-        "kill the daemon"
-    );
+    assert!(sigkill(pid), "kill the daemon");
     killed.store(true, Ordering::SeqCst);
     let calls: Vec<Call> = workers
         .into_iter()

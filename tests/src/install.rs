@@ -130,6 +130,7 @@ impl InstallBuilder {
             project,
             prempti_home,
             hook_timeout_ms: self.hook_timeout_ms,
+            bootstrap_ctl: from.join("premptictl"),
         };
         install.ctl_ok(&[
             "install",
@@ -179,6 +180,8 @@ pub struct Install {
     pub prempti_home: PathBuf,
     /// `PREMPTI_TIMEOUT_MS` given to hooks.
     pub hook_timeout_ms: u64,
+    /// The `premptictl` that installs (the installed one runs every later command).
+    bootstrap_ctl: PathBuf,
 }
 
 /// What one hook process did.
@@ -220,7 +223,7 @@ impl Install {
         let exe = if installed.is_file() {
             installed
         } else {
-            debug_binaries().join("premptictl")
+            self.bootstrap_ctl.clone()
         };
         let mut command = Command::new(exe);
         command.args(args).stdin(Stdio::null());
@@ -335,13 +338,16 @@ impl Drop for Install {
         let _ = self.ctl(&["stop"]);
         if let Some(pid) = pid {
             if pid > 0 && process_alive(pid) && is_our_daemon(pid, &self.prempti_home) {
-                // SAFETY: plain syscall on a pid we checked is our own daemon.
-                unsafe {
-                    libc::kill(pid, libc::SIGKILL);
-                }
+                sigkill(pid);
             }
         }
     }
+}
+
+/// Sends SIGKILL to `pid`; returns whether the signal was delivered.
+pub fn sigkill(pid: i32) -> bool {
+    // SAFETY: a plain syscall; callers pass the pid of a daemon they started.
+    unsafe { libc::kill(pid, libc::SIGKILL) == 0 }
 }
 
 /// Whether `pid` exists and is not a zombie (a killed detached daemon stays a zombie until
