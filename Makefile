@@ -33,9 +33,11 @@ uninstall:
 # fixtures of rules/tests, then the real-agent suite (skips with a clear line when npm is offline).
 test: test-rust test-rules test-agents
 
+# The real-agent suite (tests/agents) runs in test-agents, after its CLIs are installed.
 test-rust:
 	$(CARGO) build --workspace --bins
-	$(CARGO) test --workspace --no-fail-fast
+	$(CARGO) test --workspace --exclude prempti-e2e --no-fail-fast
+	$(CARGO) test -p prempti-e2e --test e2e --no-fail-fast
 
 test-rules:
 	$(CARGO) run -q -p premptictl -- rules test rules/tests --rules rules/default/coding_agents_rules.yaml
