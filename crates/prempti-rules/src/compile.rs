@@ -242,6 +242,8 @@ impl Binder<'_> {
 #[derive(Default)]
 pub(crate) struct Warnings {
     pub(crate) items: Vec<String>,
+    /// Comparisons of a `ka.*`/`jevt.*` field against the literal `<NA>` (`LOAD_UNSAFE_NA_CHECK`).
+    pub(crate) unsafe_na: usize,
 }
 
 fn type_kind(ty: Ty) -> &'static str {
@@ -409,6 +411,28 @@ impl Binder<'_> {
             Expr::Check(c, _) => {
                 let (lhs, op, modifier, rhs) = (&c.lhs, &c.op, &c.modifier, &c.rhs);
                 let (clhs, ty) = self.operand(lhs)?;
+                if let Operand::Field(f) = lhs {
+                    let na = match rhs {
+                        Rhs::Value(v) => v == "<NA>",
+                        Rhs::List(l) => l.iter().any(|v| v == "<NA>"),
+                        _ => false,
+                    };
+                    let watched = f.name.starts_with("ka.") || f.name.starts_with("jevt.");
+                    if na
+                        && watched
+                        && matches!(
+                            op,
+                            CmpOp::Eq
+                                | CmpOp::EqEq
+                                | CmpOp::Ne
+                                | CmpOp::In
+                                | CmpOp::Intersects
+                                | CmpOp::PMatch
+                        )
+                    {
+                        w.unsafe_na += 1;
+                    }
+                }
                 if !op_allowed(*op, ty) {
                     return Err(msg::op_not_supported(op.as_str(), type_kind(ty)));
                 }

@@ -738,6 +738,14 @@ impl Engine {
             }
             Err(m) => return Err((Code::LoadErrCompileCondition, m, r.cond.span(0))),
         };
+        if w.unsafe_na > 0 {
+            warnings.push(Diagnostic::new(
+                Code::LoadUnsafeNaCheck,
+                "",
+                r.cond.span(0),
+                item.clone(),
+            ));
+        }
         for m in w.items {
             warnings.push(Diagnostic::new(
                 Code::LoadCompileCondition,

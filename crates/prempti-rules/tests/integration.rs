@@ -1368,3 +1368,19 @@ fn deep_conditions_load_or_fail_cleanly() {
     let nots = format!("{}proc.name = a", "not ".repeat(10_001));
     assert_eq!(holds(&nots, &Ev::default().s("proc.name", "a")), Ok(false));
 }
+
+#[test]
+fn unsafe_na_check_on_ka_fields() {
+    let mut s = schema();
+    s.fields
+        .push(f("ka.user", FieldType::String, false, ArgSpec::None));
+    let mut e = Engine::new(EngineConfig::default());
+    e.add_source(s);
+    let r = e.load(&[RulesFile::new("f", rule("r", "ka.user != \"<NA>\""))]);
+    assert!(r.ok());
+    assert_eq!(codes(&r), vec!["LOAD_UNSAFE_NA_CHECK"]);
+    assert_eq!(
+        codes(&load(&rule("r", "proc.name != \"<NA>\""))),
+        Vec::<&str>::new()
+    );
+}
