@@ -4,7 +4,8 @@
 //! 2. Find the caller: the agent on the command line, unless the payload carries another
 //!    agent's marks ([`crate::agents::detect`]); check the payload with that agent's adapter.
 //! 3. Send the payload, verbatim, to the broker with the caller's name, the agent's pid (the
-//!    hook's parent) and a fresh nonce ([`crate::broker`]).
+//!    hook's parent), a fresh nonce, the user's home and the resolved `PREMPTI_HOME`
+//!    ([`crate::broker`]).
 //! 4. Render the verdict: in the named agent's format, or — for a caller in another format —
 //!    as the universal block ([`crate::agents::render_universal`]).
 //!
@@ -54,7 +55,8 @@ pub fn run(agent: Agent, stdin: impl Read, settings: &Settings) -> Reply {
         call.tool
     ));
 
-    let request = HookRequest::new(call.agent, agent_pid(), nonce(), text);
+    let request = HookRequest::new(call.agent, agent_pid(), nonce(), text)
+        .with_homes(settings.home.clone(), settings.prempti_home.clone());
     let outcome = match &settings.socket {
         Ok(socket) => {
             debug.line(format_args!(

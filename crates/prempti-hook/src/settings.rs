@@ -36,6 +36,12 @@ pub struct Settings {
     pub debug: bool,
     /// Notes about values that were clamped, replaced or ignored.
     pub notes: Vec<String>,
+    /// The user's home directory (`HOME`, or `USERPROFILE` on Windows), sent to the broker so
+    /// rules can tell home-relative paths; `None` when unset or not UTF-8.
+    pub home: Option<String>,
+    /// The installation directory resolved from `PREMPTI_HOME` or the home, sent to the
+    /// broker; `None` when it cannot be resolved or is not UTF-8.
+    pub prempti_home: Option<String>,
 }
 
 impl Settings {
@@ -73,11 +79,22 @@ impl Settings {
                 .flatten(),
         );
 
+        let home = user_home
+            .as_ref()
+            .and_then(|h| h.to_str())
+            .filter(|h| !h.is_empty())
+            .map(str::to_owned);
+        let install = paths::prempti_home_from(lookup(env::PREMPTI_HOME), user_home);
+        let prempti_home = install
+            .as_ref()
+            .ok()
+            .and_then(|h| h.to_str())
+            .filter(|h| !h.is_empty())
+            .map(str::to_owned);
         let socket_var = lookup(env::PREMPTI_SOCKET).filter(|s| !s.is_empty());
         let socket = match socket_var {
             Some(s) => Ok(PathBuf::from(s)),
-            None => paths::prempti_home_from(lookup(env::PREMPTI_HOME), user_home)
-                .map(|home| paths::broker_socket_from(None, &home)),
+            None => install.map(|home| paths::broker_socket_from(None, &home)),
         };
 
         Settings {
@@ -87,6 +104,8 @@ impl Settings {
             fail_open: fail_open.value,
             debug: debug.value,
             notes,
+            home,
+            prempti_home,
         }
     }
 }
@@ -135,6 +154,21 @@ mod tests {
         );
         assert_eq!(s.socket, Ok(PathBuf::from("/tmp/b.sock")));
         assert_eq!(settings(&[], None).socket, Err(NoHomeError));
+    }
+
+    #[test]
+    fn homes_are_resolved_for_the_request() {
+        let s = settings(&[], Some("/srv/users/dev"));
+        assert_eq!(s.home.as_deref(), Some("/srv/users/dev"));
+        assert_eq!(s.prempti_home.as_deref(), Some("/srv/users/dev/.prempti"));
+        let s = settings(&[("PREMPTI_HOME", "/opt/p")], Some("/home/u"));
+        assert_eq!(s.home.as_deref(), Some("/home/u"));
+        assert_eq!(s.prempti_home.as_deref(), Some("/opt/p"));
+        // The socket override does not change where the installation is.
+        let s = settings(&[("PREMPTI_SOCKET", "/tmp/b.sock")], Some("/home/u"));
+        assert_eq!(s.prempti_home.as_deref(), Some("/home/u/.prempti"));
+        let s = settings(&[], None);
+        assert_eq!((s.home, s.prempti_home), (None, None));
     }
 
     #[test]

@@ -9,7 +9,10 @@
 //! - `tool.name` keeps the agent's own name; `tool.kind` is the normalized [`ToolKind`];
 //! - `tool.file_path`, `tool.content`, `tool.input_command`, `tool.url`, ... are filled from
 //!   whichever keys the agent uses for the same thing, so one rule covers every agent;
-//! - `agent.real_cwd` and `tool.real_file_path` are resolved on the host ([`crate::realpath`]).
+//! - `agent.real_cwd` and `tool.real_file_path` are resolved on the host ([`crate::realpath`]);
+//! - the homes the hook sends with the request (`agent.home`, `prempti.home`) are recorded by
+//!   [`parse_request`] and resolved the same way; `tool.home_file_path`, `tool.in_prempti_home`
+//!   and `cmd.home_write_paths` relate the call's paths to them.
 //!
 //! Raw fields stay raw: a value absent from the payload, or of the wrong JSON type, is `None`
 //! (no value in Falco terms); a present empty string is kept as `Some("")`. Unknown keys are
@@ -199,6 +202,22 @@ pub struct ToolCall {
     pub pattern: Option<String>,
     /// `tool.search_path`.
     pub search_path: Option<String>,
+    /// The search path, absolute and canonical like `real_file_path`; the source of
+    /// `tool.home_search_path`.
+    #[serde(default)]
+    pub real_search_path: Option<String>,
+    /// The agent's home directory as the hook sent it (`HOME` / `USERPROFILE`).
+    #[serde(default)]
+    pub home: Option<String>,
+    /// `agent.home`: that home, absolute and canonical.
+    #[serde(default)]
+    pub real_home: Option<String>,
+    /// The installation directory as the hook resolved it (`PREMPTI_HOME`).
+    #[serde(default)]
+    pub prempti_home: Option<String>,
+    /// `prempti.home`: that directory, absolute and canonical.
+    #[serde(default)]
+    pub real_prempti_home: Option<String>,
     #[serde(skip)]
     shell: ShellCache,
 }
@@ -234,8 +253,73 @@ impl ToolCall {
             content: None,
             pattern: None,
             search_path: None,
+            real_search_path: None,
+            home: None,
+            real_home: None,
+            prempti_home: None,
+            real_prempti_home: None,
             shell: ShellCache::default(),
         }
+    }
+
+    /// Records the agent's home and the installation directory the hook sent, with their
+    /// canonical forms (`agent.home`, `prempti.home`). Empty or relative values are kept as
+    /// sent but get no canonical form, so the fields derived from them have no value.
+    pub fn set_homes(&mut self, home: Option<&str>, prempti_home: Option<&str>) {
+        let canonical = |p: &str| crate::realpath::real_path(p, None);
+        self.home = home.map(str::to_owned);
+        self.real_home = home.and_then(canonical);
+        self.prempti_home = prempti_home.map(str::to_owned);
+        self.real_prempti_home = prempti_home.and_then(canonical);
+    }
+
+    /// `tool.home_file_path`: `real_file_path` relative to `agent.home`, components joined
+    /// by `/`, without a leading slash (`""` for the home itself); `None` when either is
+    /// absent or the file is not inside the home (compared component by component).
+    pub fn home_file_path(&self) -> Option<String> {
+        relative_to(self.real_file_path.as_deref()?, self.real_home.as_deref()?)
+    }
+
+    /// `tool.home_search_path`: `real_search_path` relative to `agent.home`, as
+    /// [`ToolCall::home_file_path`].
+    pub fn home_search_path(&self) -> Option<String> {
+        relative_to(
+            self.real_search_path.as_deref()?,
+            self.real_home.as_deref()?,
+        )
+    }
+
+    /// `tool.in_prempti_home`: whether `real_file_path` is `prempti.home` or inside it;
+    /// `None` when either is absent.
+    pub fn in_prempti_home(&self) -> Option<bool> {
+        let file = self.real_file_path.as_deref()?;
+        let install = self.real_prempti_home.as_deref()?;
+        Some(relative_to(file, install).is_some())
+    }
+
+    /// `cmd.home_write_paths`: the redirection targets of a shell command that lie in the
+    /// agent's home, relative to it: `~/x`, `$HOME/x` and `${HOME}/x` as written (even when
+    /// the home is unknown), absolute targets inside the home as sent or its canonical form.
+    /// `None` for calls that are not shell commands.
+    pub fn home_write_paths(&self) -> Option<Vec<String>> {
+        let analysis = self.shell_analysis()?;
+        let homes: Vec<&str> = [self.real_home.as_deref(), self.home.as_deref()]
+            .into_iter()
+            .flatten()
+            .filter(|h| is_absolute(h))
+            .collect();
+        let mut out: Vec<String> = Vec::new();
+        for target in &analysis.write_paths {
+            let rel = home_shorthand(target)
+                .map(normalize_relative)
+                .or_else(|| homes.iter().find_map(|h| relative_to(target, h)));
+            if let Some(rel) = rel {
+                if !out.contains(&rel) {
+                    out.push(rel);
+                }
+            }
+        }
+        Some(out)
     }
 
     /// The shell analysis of `tool.input_command` (computed on first use, then cached), or
@@ -247,6 +331,66 @@ impl ToolCall {
             prempti_shell::analyze(command, cwd)
         }))
     }
+}
+
+/// Whether a path is absolute on the broker's platform, or Unix-absolute (`/...`).
+fn is_absolute(path: &str) -> bool {
+    path.starts_with('/') || std::path::Path::new(path).is_absolute()
+}
+
+/// `path` relative to `base`, compared component by component (`/home/u2` is not inside
+/// `/home/u`), the remaining normal components joined by `/`; `None` when `path` is not
+/// `base` or below it.
+fn relative_to(path: &str, base: &str) -> Option<String> {
+    let rest = std::path::Path::new(path)
+        .strip_prefix(std::path::Path::new(base))
+        .ok()?;
+    let mut out = String::new();
+    for component in rest.components() {
+        match component {
+            std::path::Component::Normal(name) => {
+                if !out.is_empty() {
+                    out.push('/');
+                }
+                out.push_str(&name.to_string_lossy());
+            }
+            // Canonical paths hold no `.`/`..`; anything else means "not plainly inside".
+            _ => return None,
+        }
+    }
+    Some(out)
+}
+
+/// The rest of a redirection target written relative to the home (`~`, `~/x`, `$HOME/x`,
+/// `${HOME}/x`), or `None`. `~user/...` names another user's home and is not matched.
+fn home_shorthand(target: &str) -> Option<&str> {
+    for prefix in ["~", "$HOME", "${HOME}"] {
+        if let Some(rest) = target.strip_prefix(prefix) {
+            if rest.is_empty() {
+                return Some("");
+            }
+            if let Some(rest) = rest.strip_prefix('/') {
+                return Some(rest);
+            }
+        }
+    }
+    None
+}
+
+/// Folds `.`, `..` and repeated slashes of a home-relative path lexically (never above the
+/// home: a `..` there is dropped, which keeps the path inside the home conservatively).
+fn normalize_relative(path: &str) -> String {
+    let mut parts: Vec<&str> = Vec::new();
+    for part in path.split('/') {
+        match part {
+            "" | "." => {}
+            ".." => {
+                parts.pop();
+            }
+            other => parts.push(other),
+        }
+    }
+    parts.join("/")
 }
 
 /// Lazily computed shell analysis; never part of equality or of the encoded event.
@@ -309,6 +453,19 @@ pub fn parse_call(
         Agent::Copilot => envelope_copilot(&obj)?,
     };
     normalize(agent, raw, ctx)
+}
+
+/// Parses the payload of a hook request ([`parse_call`]) and records the homes the hook sent
+/// ([`ToolCall::set_homes`]). This is what both hosts call for a live request.
+pub fn parse_request(
+    request: &prempti_protocol::HookRequest,
+    ctx: &CallContext,
+) -> Result<Vec<ToolCall>, PayloadError> {
+    let mut calls = parse_call(request.agent, &request.payload, ctx)?;
+    for call in &mut calls {
+        call.set_homes(request.home.as_deref(), request.prempti_home.as_deref());
+    }
+    Ok(calls)
 }
 
 // ---------------------------------------------------------------------------------------
@@ -737,10 +894,16 @@ fn normalize(agent: Agent, raw: Raw<'_>, ctx: &CallContext) -> Result<Vec<ToolCa
 
 /// Fills the derived fields.
 fn finish(mut call: ToolCall, base: Option<&str>) -> ToolCall {
+    let dir = call.real_cwd.clone();
+    let dir = dir.as_deref().or(base);
     call.real_file_path = call
         .file_path
         .as_deref()
-        .and_then(|p| crate::realpath::real_path(p, call.real_cwd.as_deref().or(base)));
+        .and_then(|p| crate::realpath::real_path(p, dir));
+    call.real_search_path = call
+        .search_path
+        .as_deref()
+        .and_then(|p| crate::realpath::real_path(p, dir));
     call
 }
 

@@ -234,9 +234,11 @@ struct Queue {
     notify: Notify,
 }
 
+/// Why a call was not queued; the call comes back (boxed: the error path is rare) so it can
+/// still be answered.
 enum PushError {
-    Full(IncomingCall),
-    Closed(IncomingCall),
+    Full(Box<IncomingCall>),
+    Closed(Box<IncomingCall>),
 }
 
 impl Queue {
@@ -260,10 +262,10 @@ impl Queue {
         {
             let mut state = self.lock();
             if state.closed {
-                return Err(PushError::Closed(call));
+                return Err(PushError::Closed(Box::new(call)));
             }
             if state.calls.len() >= self.capacity {
-                return Err(PushError::Full(call));
+                return Err(PushError::Full(Box::new(call)));
             }
             state.calls.push_back(call);
         }

@@ -34,7 +34,7 @@ use falco_plugin::FailureReason;
 use prempti_protocol::Decision;
 use prempti_rules::{ArgSpec, FieldType};
 
-use crate::agents::{parse_call, CallContext, Os, ToolCall};
+use crate::agents::{parse_request, CallContext, Os, ToolCall};
 use crate::audit::{AuditLog, AuditRecord, Engine};
 use crate::broker::{Broker, BrokerConfig, CallReceiver, IncomingCall};
 use crate::config::Config;
@@ -333,7 +333,7 @@ impl SourcePluginInstance for CodingAgentInstance {
                 agent_pid: u64::from(incoming.request.agent_pid),
                 os: Os::current(),
             };
-            let events = match parse_call(incoming.request.agent, &incoming.request.payload, &ctx) {
+            let events = match parse_request(&incoming.request, &ctx) {
                 Ok(events) if !events.is_empty() => events,
                 Ok(_) => {
                     shared.reject(
@@ -493,7 +493,7 @@ impl ExtractPlugin for CodingAgentPlugin {
     type ExtractContext = ();
     const EXTRACT_FIELDS: &'static [ExtractFieldInfo<Self>] = sdk_fields!(
         0 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20 21 22 23 24 25 26 27 28 29 30
-        31 32 33 34 35 36 37 38 39 40
+        31 32 33 34 35 36 37 38 39 40 41 42 43 44 45 46
     );
 }
 

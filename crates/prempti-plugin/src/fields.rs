@@ -80,6 +80,13 @@ fn s(v: &Option<String>) -> Extracted<'_> {
     }
 }
 
+fn owned<'a>(v: Option<String>) -> Extracted<'a> {
+    match v {
+        Some(v) => Extracted::Str(Cow::Owned(v)),
+        None => Extracted::None,
+    }
+}
+
 fn list<'a, I: IntoIterator<Item = &'a String>>(items: I) -> Extracted<'a> {
     let items: Vec<Cow<'a, str>> = items
         .into_iter()
@@ -136,7 +143,7 @@ const fn strings(name: &'static str, description: &'static str, extract: Extract
 }
 
 /// Number of fields in [`FIELDS`].
-pub const FIELD_COUNT: usize = 41;
+pub const FIELD_COUNT: usize = 47;
 
 /// The field table of the `coding_agent` source. A field's position is its [`FieldId`] in
 /// [`schema()`] and its index in the plugin's exported field list.
@@ -177,6 +184,12 @@ pub const FIELDS: [FieldSpec; FIELD_COUNT] = [
     string("agent.real_cwd", "Working directory of the agent, absolute with symlinks resolved", |c, _| {
         s(&c.real_cwd)
     }),
+    string("agent.home", "Home directory of the agent's user as the hook saw it (HOME, USERPROFILE), absolute with symlinks resolved; no value when the hook sent none", |c, _| {
+        s(&c.real_home)
+    }),
+    string("prempti.home", "Prempti's installation directory as the hook resolved it (PREMPTI_HOME, else ~/.prempti), absolute with symlinks resolved; no value when the hook sent none", |c, _| {
+        s(&c.real_prempti_home)
+    }),
     string("tool.use_id", "Tool call id as sent by the agent", |c, _| s(&c.tool_use_id)),
     string("tool.name", "The agent's own name for the tool (Bash, run_shell_command, apply_patch, ...)", |c, _| {
         Extracted::Str(Cow::Borrowed(&c.tool_name))
@@ -189,6 +202,15 @@ pub const FIELDS: [FieldSpec; FIELD_COUNT] = [
     string("tool.file_path", "File named by the tool, as sent", |c, _| s(&c.file_path)),
     string("tool.real_file_path", "File named by the tool, absolute with symlinks of its nearest existing ancestor resolved", |c, _| {
         s(&c.real_file_path)
+    }),
+    string("tool.home_file_path", "tool.real_file_path relative to agent.home, without a leading slash (.ssh/id_rsa; empty for the home itself); no value when the file is not inside the home or either is unknown", |c, _| {
+        owned(c.home_file_path())
+    }),
+    scalar("tool.in_prempti_home", FieldType::Bool, "tool.real_file_path is prempti.home or inside it; no value when either is unknown", |c, _| {
+        match c.in_prempti_home() {
+            Some(b) => Extracted::Bool(b),
+            None => Extracted::None,
+        }
     }),
     string("tool.patch_op", "apply_patch operation on the file: add, update, delete or move", |c, _| {
         match c.patch_op {
@@ -203,6 +225,9 @@ pub const FIELDS: [FieldSpec; FIELD_COUNT] = [
     string("tool.content", "Text being written: Write content, Edit new strings, patch hunk", |c, _| s(&c.content)),
     string("tool.pattern", "Search pattern or query of a search tool", |c, _| s(&c.pattern)),
     string("tool.search_path", "Directory or file searched by a search tool", |c, _| s(&c.search_path)),
+    string("tool.home_search_path", "tool.search_path, resolved like tool.real_file_path, relative to agent.home without a leading slash; no value when it is not inside the home", |c, _| {
+        owned(c.home_search_path())
+    }),
     strings("cmd.programs", "Base name of every program the command runs (wrappers and wrapped programs)", |c, _| {
         cmd_list(c, |a| {
             let names: Vec<Cow<'_, str>> = a.programs.iter().map(|p| Cow::Borrowed(p.name.as_str())).collect();
@@ -252,6 +277,14 @@ pub const FIELDS: [FieldSpec; FIELD_COUNT] = [
     }),
     strings("cmd.write_paths", "Files written by redirections, absolute", |c, _| {
         cmd_list(c, |a| list(&a.write_paths))
+    }),
+    strings("cmd.home_write_paths", "Redirection targets inside agent.home, relative to it without a leading slash (~/.bashrc and $HOME/.bashrc give .bashrc even when the home is unknown)", |c, _| {
+        match c.home_write_paths() {
+            Some(paths) if !paths.is_empty() => {
+                Extracted::List(paths.into_iter().map(Cow::Owned).collect())
+            }
+            _ => Extracted::None,
+        }
     }),
     strings("cmd.read_paths", "Files read by redirections, absolute", |c, _| cmd_list(c, |a| list(&a.read_paths))),
     scalar("cmd.pipe_to_interpreter", FieldType::Bool, "Something is piped into a shell or script interpreter", |c, _| {

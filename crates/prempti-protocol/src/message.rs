@@ -8,8 +8,15 @@
 //!
 //! ```json
 //! {"version":1,"agent":"claude_code","agent_pid":4242,"hook_pid":4243,"nonce":7,
-//!  "payload":"<the agent's stdin, verbatim>"}
+//!  "payload":"<the agent's stdin, verbatim>","home":"/home/u","prempti_home":"/home/u/.prempti"}
 //! ```
+//!
+//! `home` and `prempti_home` are optional (absent when unknown; hooks older than these keys
+//! never send them): `home` is the agent's user home directory as the hook sees it (`HOME`, or
+//! `USERPROFILE` on Windows), `prempti_home` the installation directory the hook resolved
+//! (`PREMPTI_HOME`, else `<home>/.prempti`). Both are sent as found, not canonicalized; the
+//! broker resolves them (`agent.home`, `prempti.home`), since the broker and the agent need not
+//! share an environment.
 //!
 //! Response, broker → hook:
 //!
@@ -51,8 +58,13 @@ pub enum Agent {
 
 impl Agent {
     /// Every supported agent, in the order they are documented.
-    pub const ALL: [Agent; 5] =
-        [Agent::ClaudeCode, Agent::Codex, Agent::GeminiCli, Agent::Cursor, Agent::Copilot];
+    pub const ALL: [Agent; 5] = [
+        Agent::ClaudeCode,
+        Agent::Codex,
+        Agent::GeminiCli,
+        Agent::Cursor,
+        Agent::Copilot,
+    ];
 
     /// The value of the `agent.name` field.
     pub fn field_name(self) -> &'static str {
@@ -107,7 +119,11 @@ pub struct ParseNameError {
 
 impl fmt::Display for ParseNameError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "unknown {} '{}' (expected one of: {})", self.what, self.input, self.expected)
+        write!(
+            f,
+            "unknown {} '{}' (expected one of: {})",
+            self.what, self.input, self.expected
+        )
     }
 }
 
@@ -305,6 +321,14 @@ pub struct HookRequest {
     /// The agent's stdin, verbatim. The hook has checked it is UTF-8 and within the size
     /// limit; the broker parses and validates it.
     pub payload: String,
+    /// The agent's user home directory as the hook sees it (`HOME`, or `USERPROFILE` on
+    /// Windows); `None` when unset, empty or not UTF-8, and from hooks that predate it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub home: Option<String>,
+    /// The installation directory the hook resolved (`PREMPTI_HOME`, else `<home>/.prempti`);
+    /// `None` when it could not be resolved, and from hooks that predate it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub prempti_home: Option<String>,
 }
 
 impl HookRequest {
@@ -317,7 +341,17 @@ impl HookRequest {
             hook_pid: std::process::id(),
             nonce,
             payload,
+            home: None,
+            prempti_home: None,
         }
+    }
+
+    /// Sets the agent's home and the resolved installation directory; empty strings count as
+    /// unknown.
+    pub fn with_homes(mut self, home: Option<String>, prempti_home: Option<String>) -> Self {
+        self.home = home.filter(|h| !h.is_empty());
+        self.prempti_home = prempti_home.filter(|h| !h.is_empty());
+        self
     }
 }
 
@@ -340,16 +374,28 @@ pub struct HookResponse {
 impl HookResponse {
     /// Builds a response for the current protocol version.
     pub fn new(nonce: u64, correlation_id: u64, decision: Decision, reason: String) -> Self {
-        HookResponse { version: PROTOCOL_VERSION, nonce, correlation_id, decision, reason }
+        HookResponse {
+            version: PROTOCOL_VERSION,
+            nonce,
+            correlation_id,
+            decision,
+            reason,
+        }
     }
 
     /// Checks that this response answers `request`.
     pub fn matches(&self, request: &HookRequest) -> Result<(), ResponseMismatch> {
         if self.version != request.version {
-            return Err(ResponseMismatch::Version { expected: request.version, got: self.version });
+            return Err(ResponseMismatch::Version {
+                expected: request.version,
+                got: self.version,
+            });
         }
         if self.nonce != request.nonce {
-            return Err(ResponseMismatch::Nonce { expected: request.nonce, got: self.nonce });
+            return Err(ResponseMismatch::Nonce {
+                expected: request.nonce,
+                got: self.nonce,
+            });
         }
         Ok(())
     }
@@ -378,7 +424,10 @@ impl fmt::Display for ResponseMismatch {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             ResponseMismatch::Version { expected, got } => {
-                write!(f, "broker answered protocol version {got}, the hook speaks {expected}")
+                write!(
+                    f,
+                    "broker answered protocol version {got}, the hook speaks {expected}"
+                )
             }
             ResponseMismatch::Nonce { expected, got } => {
                 write!(f, "broker answered request {got} instead of {expected}")
@@ -415,10 +464,44 @@ mod tests {
     fn mismatched_nonce_and_version_are_rejected() {
         let request = HookRequest::new(Agent::Codex, 1, 99, "{}".into());
         let mut response = HookResponse::new(98, 1, Decision::Allow, String::new());
-        assert_eq!(response.matches(&request), Err(ResponseMismatch::Nonce { expected: 99, got: 98 }));
+        assert_eq!(
+            response.matches(&request),
+            Err(ResponseMismatch::Nonce {
+                expected: 99,
+                got: 98
+            })
+        );
         response.nonce = 99;
         response.version = 2;
-        assert!(matches!(response.matches(&request), Err(ResponseMismatch::Version { .. })));
+        assert!(matches!(
+            response.matches(&request),
+            Err(ResponseMismatch::Version { .. })
+        ));
+    }
+
+    #[test]
+    fn homes_are_optional_on_the_wire() {
+        let old = r#"{"version":1,"agent":"codex","agent_pid":1,"nonce":2,"payload":"{}"}"#;
+        let request: HookRequest = serde_json::from_str(old).unwrap();
+        assert_eq!(
+            (request.home.as_deref(), request.prempti_home.as_deref()),
+            (None, None)
+        );
+        let bare = serde_json::to_string(&request).unwrap();
+        assert!(
+            !bare.contains("home"),
+            "absent homes are not serialized: {bare}"
+        );
+
+        let request = HookRequest::new(Agent::Codex, 1, 2, "{}".into())
+            .with_homes(Some("/srv/users/dev".into()), Some(String::new()));
+        assert_eq!(request.home.as_deref(), Some("/srv/users/dev"));
+        assert_eq!(request.prempti_home, None, "an empty value is unknown");
+        let json = serde_json::to_string(&request).unwrap();
+        assert!(json.contains(r#""home":"/srv/users/dev""#), "{json}");
+        assert!(!json.contains("prempti_home"), "{json}");
+        let back: HookRequest = serde_json::from_str(&json).unwrap();
+        assert_eq!(back, request);
     }
 
     #[test]

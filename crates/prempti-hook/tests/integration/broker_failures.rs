@@ -292,6 +292,10 @@ fn request_carries_the_payload_verbatim_and_the_agent_pid() {
     );
     assert_ne!(request.hook_pid, 0);
     assert_ne!(request.hook_pid, request.agent_pid);
+    let home = install.dir.path().join("home").display().to_string();
+    assert_eq!(request.home.as_deref(), Some(home.as_str()));
+    let prempti_home = install.prempti_home().display().to_string();
+    assert_eq!(request.prempti_home.as_deref(), Some(prempti_home.as_str()));
 }
 
 #[test]

@@ -148,8 +148,17 @@ pub fn hook_call(
     agent: prempti_protocol::Agent,
     payload: &str,
 ) -> std::thread::JoinHandle<prempti_protocol::HookResponse> {
-    let socket = socket.to_path_buf();
     let request = prempti_protocol::HookRequest::new(agent, 4242, 99, payload.to_owned());
+    hook_request(socket, request)
+}
+
+/// Sends `request` over the broker socket from a thread; join to get the response.
+#[cfg(unix)]
+pub fn hook_request(
+    socket: &Path,
+    request: prempti_protocol::HookRequest,
+) -> std::thread::JoinHandle<prempti_protocol::HookResponse> {
+    let socket = socket.to_path_buf();
     std::thread::spawn(move || {
         let mut stream =
             std::os::unix::net::UnixStream::connect(&socket).expect("connect to broker");

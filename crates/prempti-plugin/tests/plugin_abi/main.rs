@@ -7,6 +7,7 @@
 mod extraction;
 mod ffi;
 mod harness;
+mod homes;
 mod real_falco;
 mod schema;
 mod source;

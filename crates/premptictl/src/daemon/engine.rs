@@ -9,7 +9,7 @@
 
 use std::sync::{Arc, RwLock};
 
-use prempti_plugin::agents::{parse_call, CallContext, Os, PayloadError, ToolCall};
+use prempti_plugin::agents::{parse_request, CallContext, Os, PayloadError, ToolCall};
 use prempti_plugin::verdict::{
     escalate, resolve, MatchedRule, RuntimeSettings, TagConfig, Verdict,
 };
@@ -148,7 +148,7 @@ pub fn evaluate(
         agent_pid: u64::from(request.agent_pid),
         os: Os::current(),
     };
-    let calls = parse_call(request.agent, &request.payload, &ctx)?;
+    let calls = parse_request(request, &ctx)?;
     let time_ns = u64::try_from(jiff::Timestamp::now().as_nanosecond()).unwrap_or(0);
     let meta = prempti_rules::EventMeta {
         num: correlation_id,
