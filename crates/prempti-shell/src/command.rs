@@ -17,6 +17,7 @@
 
 use crate::analyzer::{Analyzer, Ctx, Stdin};
 use crate::word::Word;
+use crate::wrappers::Code;
 use crate::{fallback, interpreters, paths, urls, wrappers};
 
 impl Analyzer<'_> {
@@ -31,46 +32,104 @@ impl Analyzer<'_> {
         for assignment in &assignments {
             self.env(assignment);
         }
-        let mut words = words;
+        self.invocation(&words, stdin, ctx);
+    }
+
+    /// Records the program `words` run, then the programs it wraps. Wrappers that run one
+    /// command continue in the loop; those that run several (`find -exec`), or a re-split
+    /// string (`env -S`), recurse one syntax level deeper, so nesting stays bounded.
+    fn invocation(&mut self, words: &[Word], stdin: Stdin, ctx: Ctx<'_>) {
         let mut stdin = stdin;
         let mut start = 0;
+        let mut package = false;
         // Each round records one program and moves to the program it wraps, if any; the
         // index only grows, so this ends.
         while start < words.len() && !self.stopped {
-            let path = words[start].text.clone();
-            let name = paths::basename(&path).to_owned();
+            let path = words[start].text.as_str();
+            let name = if package {
+                paths::basename(wrappers::package_command(path))
+            } else {
+                paths::basename(path)
+            }
+            .to_owned();
             let arg_words = &words[start + 1..];
             let args: Vec<String> = arg_words.iter().map(|w| w.text.clone()).collect();
-            if name.is_empty() || !self.program(&name, &path, &args) {
+            if name.is_empty() || !self.program(&name, path, &args) {
                 return;
             }
             self.scan_args(&name, &args);
-            if let Some(unwrapped) = wrappers::unwrap(&name, &args) {
-                for assignment in &unwrapped.env {
-                    self.env(assignment);
-                }
-                if name == "xargs" {
-                    stdin = Stdin::Inherited;
-                }
-                if let Some((split, rest)) = unwrapped.split {
-                    // `env -S 'bash -c x' y`: the string is split into words.
-                    let mut split_words = fallback::split_words(&split);
-                    split_words.extend(arg_words.iter().skip(rest).cloned());
-                    words = split_words;
-                    start = 0;
-                    continue;
-                }
-                match unwrapped.command_at {
-                    Some(at) => {
-                        start += 1 + at;
-                        continue;
-                    }
-                    None => return,
-                }
+            let Some(unwrapped) = wrappers::unwrap(&name, &args) else {
+                self.code_sources(&name, arg_words, &stdin, ctx);
+                return;
+            };
+            for assignment in &unwrapped.env {
+                self.env(assignment);
             }
-            self.code_sources(&name, arg_words, &stdin, ctx);
-            return;
+            if name == "xargs" {
+                stdin = Stdin::Inherited;
+            }
+            if let Some(code) = unwrapped.code {
+                self.wrapper_code(&name, arg_words, code, ctx);
+                return;
+            }
+            if !unwrapped.execs.is_empty() {
+                let Some(inner) = self.deeper(ctx) else {
+                    return;
+                };
+                for exec in &unwrapped.execs {
+                    let input = if exec.inherits_stdin {
+                        stdin.clone()
+                    } else {
+                        Stdin::Inherited
+                    };
+                    if let Some(command) = arg_words.get(exec.start..exec.end) {
+                        self.invocation(command, input, inner);
+                    }
+                }
+                return;
+            }
+            if let Some((split, rest)) = unwrapped.split {
+                // `env -S 'bash -c x' y`: the string is split into words.
+                let mut split_words = fallback::split_words(&split);
+                split_words.extend(arg_words.iter().skip(rest).cloned());
+                if let Some(inner) = self.deeper(ctx) {
+                    self.invocation(&split_words, stdin, inner);
+                }
+                return;
+            }
+            match unwrapped.command_at {
+                Some(at) => {
+                    start += 1 + at;
+                    package = unwrapped.package;
+                }
+                None => return,
+            }
         }
+    }
+
+    /// Shell code a wrapper runs (`flock f -c CODE`, `watch 'a | b'`, `npx -c CODE`):
+    /// analyzed one level deeper; spliced from a substitution, it counts as code from
+    /// another command.
+    fn wrapper_code(&mut self, name: &str, args: &[Word], code: Code, ctx: Ctx<'_>) {
+        let (script, has_subst) = match code {
+            Code::Arg(k) => match args.get(k) {
+                Some(w) => (w.script.clone(), w.has_subst),
+                None => return,
+            },
+            Code::Attached(k, skip) => match args.get(k) {
+                Some(w) => (w.script.get(skip..).unwrap_or("").to_owned(), w.has_subst),
+                None => return,
+            },
+            Code::Rest(k) => {
+                let rest = args.get(k..).unwrap_or_default();
+                let parts: Vec<&str> = rest.iter().map(|w| w.script.as_str()).collect();
+                (parts.join(" "), rest.iter().any(|w| w.has_subst))
+            }
+        };
+        if has_subst {
+            self.piped_interpreter(name);
+        }
+        self.script(&script, ctx.depth + 1, ctx.nest, false);
     }
 
     /// Follows the code an interpreter, `eval`, `source` or `su -c` runs.
@@ -96,7 +155,7 @@ impl Analyzer<'_> {
                 }
                 return;
             }
-            "su" => {
+            "su" | "runuser" => {
                 if let Some(code) = su_command(args) {
                     if code.has_subst {
                         self.piped_interpreter(name);

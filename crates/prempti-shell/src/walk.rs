@@ -71,8 +71,15 @@ impl Analyzer<'_> {
         let mut stdin = None;
         let mut extra = Vec::new();
         let mut after = Vec::new();
+        let mut pos = node.start_byte();
         let mut cursor = node.walk();
         for child in node.named_children(&mut cursor) {
+            // The grammar drops some words before a redirection (`python3 - <<EOF`,
+            // `cmd - 2>err`): they are arguments of the command.
+            extra.extend(dropped_words(
+                ctx.src.get(pos..child.start_byte()).unwrap_or(""),
+            ));
+            pos = pos.max(child.end_byte());
             if Some(child) == body {
                 continue;
             }
@@ -84,6 +91,31 @@ impl Analyzer<'_> {
             Some(b) if b.kind() == "command" => {
                 if let Some(ctx) = self.deeper(ctx) {
                     self.command_with(b, ctx, stdin, extra);
+                }
+            }
+            Some(b) if b.kind() == "pipeline" => {
+                // `a | b <<EOF`, `a | b > f`: the redirections are the last command's.
+                let mut cursor = b.walk();
+                let stages: Vec<Node<'t>> = b.named_children(&mut cursor).collect();
+                let last = stages.len().saturating_sub(1);
+                let mut stdin = stdin;
+                let mut extra = extra;
+                for (k, stage) in stages.into_iter().enumerate() {
+                    let piped = ctx.piped || k > 0;
+                    if k < last {
+                        self.stmt(stage, ctx.piped(piped));
+                    } else if stage.kind() == "command" {
+                        if let Some(inner) = self.deeper(ctx) {
+                            let extra = std::mem::take(&mut extra);
+                            self.command_with(stage, inner.piped(piped), stdin.take(), extra);
+                        }
+                    } else {
+                        let piped = piped || matches!(stdin, Some(Stdin::Pipe | Stdin::Command));
+                        self.stmt(stage, ctx.piped(piped));
+                    }
+                }
+                if !extra.is_empty() {
+                    self.simple(Vec::new(), extra, Stdin::Inherited, ctx);
                 }
             }
             Some(b) => {
@@ -114,12 +146,18 @@ impl Analyzer<'_> {
         extra: Vec<Word>,
     ) {
         let mut assignments = Vec::new();
-        let mut words = Vec::new();
+        let mut words: Vec<Word> = Vec::new();
         let mut stdin = stdin;
         let mut more = Vec::new();
         let mut after = Vec::new();
+        // End of the last word, while no other node has come after it.
+        let mut word_end = None;
         let mut cursor = node.walk();
         for child in node.named_children(&mut cursor) {
+            let continued = word_end
+                .and_then(|end| ctx.src.get(end..child.start_byte()))
+                .is_some_and(is_line_continuation);
+            word_end = None;
             match child.kind() {
                 "variable_assignment" => assignments.push(self.assignment(child, ctx)),
                 "file_redirect" | "herestring_redirect" | "heredoc_redirect" => {
@@ -129,7 +167,15 @@ impl Analyzer<'_> {
                 }
                 "comment" => {}
                 "subshell" => self.stmt(child, ctx),
-                _ => words.push(self.word(child, ctx)),
+                _ => {
+                    let word = self.word(child, ctx);
+                    match words.last_mut() {
+                        // `one\<newline>two` is one word; the grammar splits it.
+                        Some(prev) if continued => prev.join(word),
+                        _ => words.push(word),
+                    }
+                    word_end = Some(child.end_byte());
+                }
             }
         }
         words.extend(more);
@@ -189,4 +235,19 @@ impl Analyzer<'_> {
         }
         out
     }
+}
+
+/// Text between two word nodes that is only backslash-newlines: the words are one.
+fn is_line_continuation(gap: &str) -> bool {
+    !gap.is_empty() && gap.split("\\\n").all(str::is_empty)
+}
+
+/// Words the grammar left out of every node (text between two children of a redirected
+/// statement that is neither blank nor an operator).
+fn dropped_words(gap: &str) -> Vec<Word> {
+    let gap = gap.replace("\\\n", "");
+    if gap.trim().is_empty() || gap.contains(['|', '&', ';', '<', '>', '(', ')', '#', '`']) {
+        return Vec::new();
+    }
+    crate::fallback::split_words(&gap)
 }

@@ -32,6 +32,13 @@ impl Word {
         }
     }
 
+    /// Appends `next` (the rest of a word the grammar split).
+    pub(crate) fn join(&mut self, next: Word) {
+        self.text.push_str(&next.text);
+        self.script.push_str(&next.script);
+        self.has_subst |= next.has_subst;
+    }
+
     fn push(&mut self, s: &str) {
         self.text.push_str(s);
         self.script.push_str(s);

@@ -143,3 +143,21 @@ fn random_shell_like_input_does_not_panic() {
         );
     }
 }
+
+#[test]
+fn nested_runners_are_cut_not_overflowed() {
+    // Each `-exec` level recurses: the nesting cap stops it, whatever the input length.
+    let finds = "find . -exec ".repeat(2000);
+    let a = analyze(&finds, None);
+    assert!(a.limit_hit);
+    assert!(a.programs.len() < 200, "{}", a.programs.len());
+    assert!(a.program_names().all(|n| n == "find"));
+    // `watch` and `flock -c` strings are scripts: one `max_depth` level each.
+    let mut cmd = String::from("id");
+    for _ in 0..12 {
+        cmd = format!("watch {}", shell_quote(&cmd));
+    }
+    let a = analyze(&cmd, None);
+    assert!(a.limit_hit);
+    assert!(a.program_names().all(|n| n == "watch"));
+}
