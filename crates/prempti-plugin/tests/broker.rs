@@ -513,7 +513,9 @@ fn same_user_peers_are_served_and_other_users_are_refused() {
             };
             assert_eq!(rc, 0, "dropping privileges failed");
             let mut stream = connect(&path);
-            frame::write_message(&mut stream, &request(2, r#"{"i":2}"#)).unwrap();
+            // The broker may close the connection before the request is written (it checks
+            // the peer on accept), so the write itself is allowed to fail with EPIPE.
+            let _ = frame::write_message(&mut stream, &request(2, r#"{"i":2}"#));
             let mut rest = Vec::new();
             let _ = stream.read_to_end(&mut rest);
             rest
