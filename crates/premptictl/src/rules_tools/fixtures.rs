@@ -13,7 +13,11 @@
 //!       not_matched: [Write outside the project] # none may be among them
 //!     event: |-                       # the agent's raw hook stdin JSON (or a YAML mapping)
 //!       {"session_id":"…","tool_name":"Read","tool_input":{"file_path":"/home/dev/.ssh/id_rsa"}}
+//!     home: /home/dev                 # optional: the HOME the hook reports (null: none)
+//!     prempti_home: /home/dev/.prempti # optional: default <home>/.prempti, as the hook sends
 //! ```
+//!
+//! `home` and `prempti_home` may also be given next to `cases:` as the file's default.
 //!
 //! Files are found recursively under the fixture directory (`*.yaml`, `*.yml`, sorted by path).
 //! Cases in a directory named `benign` must additionally end in neither deny nor ask.
@@ -31,7 +35,7 @@ use prempti_rules::Ruleset;
 use saphyr::{LoadableYamlNode, ScalarOwned, YamlOwned};
 use serde::Serialize;
 
-use super::{evaluate_payload, parse_agent};
+use super::{evaluate_payload_with, parse_agent, Homes};
 
 /// One fixture case as read from YAML.
 #[derive(Debug, Clone, PartialEq)]
@@ -44,6 +48,8 @@ pub struct Case {
     pub agent: Agent,
     /// The raw hook stdin JSON.
     pub event: String,
+    /// The homes the hook reports with the payload.
+    pub homes: Homes,
     /// Expected verdict.
     pub verdict: Decision,
     /// Rules that must be matched.
@@ -137,14 +143,54 @@ pub fn parse_file(path: &Path, text: &str) -> Result<Vec<Case>> {
                 path.display()
             );
         };
+        let defaults = FileDefaults {
+            home: home_key(path, None, &doc, "home")?,
+            prempti_home: home_key(path, None, &doc, "prempti_home")?,
+        };
         for (i, c) in list.iter().enumerate() {
-            cases.push(parse_case(path, i, c, benign)?);
+            cases.push(parse_case(path, i, c, benign, &defaults)?);
         }
     }
     Ok(cases)
 }
 
-fn parse_case(path: &Path, index: usize, c: &serde_json::Value, benign: bool) -> Result<Case> {
+/// `home` / `prempti_home` given next to `cases:`: `None` when the key is absent,
+/// `Some(None)` for an explicit null (no home).
+struct FileDefaults {
+    home: Option<Option<String>>,
+    prempti_home: Option<Option<String>>,
+}
+
+/// Reads a `home` / `prempti_home` key: absent, null (the hook reports none) or an absolute
+/// path.
+fn home_key(
+    path: &Path,
+    index: Option<usize>,
+    obj: &serde_json::Value,
+    key: &str,
+) -> Result<Option<Option<String>>> {
+    let at = || match index {
+        Some(i) => format!("{}: case #{}", path.display(), i + 1),
+        None => path.display().to_string(),
+    };
+    match obj.get(key) {
+        None => Ok(None),
+        Some(serde_json::Value::Null) => Ok(Some(None)),
+        Some(serde_json::Value::String(s)) if !s.is_empty() => Ok(Some(Some(s.clone()))),
+        Some(_) => bail!(
+            "{} has a `{key}` that is not a path (give the directory the hook reports, or null for none)",
+            at()
+        ),
+    }
+}
+
+fn parse_case(
+    path: &Path,
+    index: usize,
+    c: &serde_json::Value,
+    benign: bool,
+    defaults: &FileDefaults,
+) -> Result<Case> {
     let at = |what: &str| format!("{}: case #{} {what}", path.display(), index + 1);
     let name = c
         .get("name")
@@ -196,11 +242,22 @@ fn parse_case(path: &Path, index: usize, c: &serde_json::Value, benign: bool) ->
             ))),
         }
     };
+    let home = home_key(path, Some(index), c, "home")?
+        .or_else(|| defaults.home.clone())
+        .flatten();
+    // As the hook does: the installation defaults to <home>/.prempti.
+    let prempti_home = home_key(path, Some(index), c, "prempti_home")?
+        .or_else(|| defaults.prempti_home.clone())
+        .unwrap_or_else(|| {
+            home.as_deref()
+                .map(|h| format!("{}/.prempti", h.trim_end_matches('/')))
+        });
     Ok(Case {
         file: path.to_path_buf(),
         name,
         agent,
         event,
+        homes: Homes { home, prempti_home },
         verdict,
         matched: names("matched")?,
         not_matched: names("not_matched")?,
@@ -210,7 +267,7 @@ fn parse_case(path: &Path, index: usize, c: &serde_json::Value, benign: bool) ->
 
 /// Runs one case; returns the reasons it failed (empty when it passed).
 pub fn run_case(ruleset: &Ruleset, case: &Case) -> Vec<String> {
-    let outcome = match evaluate_payload(ruleset, case.agent, &case.event) {
+    let outcome = match evaluate_payload_with(ruleset, case.agent, &case.event, &case.homes) {
         Ok(o) => o,
         Err(e) => return vec![format!("{e:#}")],
     };
@@ -406,6 +463,59 @@ cases:
         assert!(cases[0].benign);
         assert_eq!(cases[1].name, "case #2");
         assert!(cases[1].event.contains("run_shell_command"));
+    }
+
+    #[test]
+    fn homes_come_from_the_case_or_the_file() {
+        let text = r#"
+home: /home/dev
+cases:
+  - name: file default
+    agent: claude
+    expect: {verdict: defer}
+    event: {tool_name: Read, tool_input: {file_path: x}}
+  - name: own home
+    agent: claude
+    home: /srv/users/dev
+    expect: {verdict: defer}
+    event: {tool_name: Read, tool_input: {file_path: x}}
+  - name: own installation
+    agent: claude
+    prempti_home: /opt/prempti
+    expect: {verdict: defer}
+    event: {tool_name: Read, tool_input: {file_path: x}}
+  - name: older hook
+    agent: claude
+    home: null
+    expect: {verdict: defer}
+    event: {tool_name: Read, tool_input: {file_path: x}}
+"#;
+        let cases = parse_file(Path::new("x.yaml"), text).expect("parses");
+        let homes: Vec<(Option<&str>, Option<&str>)> = cases
+            .iter()
+            .map(|c| (c.homes.home.as_deref(), c.homes.prempti_home.as_deref()))
+            .collect();
+        assert_eq!(
+            homes,
+            [
+                (Some("/home/dev"), Some("/home/dev/.prempti")),
+                (Some("/srv/users/dev"), Some("/srv/users/dev/.prempti")),
+                (Some("/home/dev"), Some("/opt/prempti")),
+                (None, None),
+            ]
+        );
+        let none = parse_file(
+            Path::new("x.yaml"),
+            "cases:\n  - agent: codex\n    expect: {verdict: defer}\n    event: '{}'\n",
+        )
+        .expect("parses");
+        assert_eq!(none[0].homes, Homes::default());
+        let err = parse_file(
+            Path::new("x.yaml"),
+            "cases:\n  - agent: codex\n    home: 5\n    expect: {verdict: defer}\n    event: '{}'\n",
+        )
+        .expect_err("bad home");
+        assert!(err.to_string().contains("case #1 has a `home`"), "{err}");
     }
 
     #[test]

@@ -204,17 +204,42 @@ pub struct EventError {
     pub source: agents::PayloadError,
 }
 
-/// Normalizes a raw hook payload into tool calls with the plugin's own extraction.
+/// What the hook sends with a payload besides the payload itself: the agent's home and the
+/// resolved installation directory (the sources of `agent.home` and `prempti.home`). `None`
+/// stands for a hook that reported none.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Homes {
+    /// The agent's home directory (`HOME`).
+    pub home: Option<String>,
+    /// The installation directory (`PREMPTI_HOME`).
+    pub prempti_home: Option<String>,
+}
+
+/// Normalizes a raw hook payload into tool calls with the plugin's own extraction, as a hook
+/// that reports no home sends it.
 pub fn parse_payload(agent: Agent, payload: &str) -> Result<Vec<ToolCall>, EventError> {
+    parse_payload_with(agent, payload, &Homes::default())
+}
+
+/// [`parse_payload`] for a request that carries `homes`.
+pub fn parse_payload_with(
+    agent: Agent,
+    payload: &str,
+    homes: &Homes,
+) -> Result<Vec<ToolCall>, EventError> {
     let ctx = CallContext {
         correlation_id: 1,
         agent_pid: 0,
         os: Os::current(),
     };
-    agents::parse_call(agent, payload, &ctx).map_err(|source| EventError {
+    let mut calls = agents::parse_call(agent, payload, &ctx).map_err(|source| EventError {
         agent: agent.field_name(),
         source,
-    })
+    })?;
+    for call in &mut calls {
+        call.set_homes(homes.home.as_deref(), homes.prempti_home.as_deref());
+    }
+    Ok(calls)
 }
 
 /// Evaluates one raw hook payload against a ruleset, as the daemon does in guardrails mode with
@@ -224,7 +249,17 @@ pub fn evaluate_payload(
     agent: Agent,
     payload: &str,
 ) -> Result<EvalOutcome, EventError> {
-    let calls = parse_payload(agent, payload)?;
+    evaluate_payload_with(ruleset, agent, payload, &Homes::default())
+}
+
+/// [`evaluate_payload`] for a request that carries `homes`.
+pub fn evaluate_payload_with(
+    ruleset: &Ruleset,
+    agent: Agent,
+    payload: &str,
+    homes: &Homes,
+) -> Result<EvalOutcome, EventError> {
+    let calls = parse_payload_with(agent, payload, homes)?;
     Ok(evaluate_calls(ruleset, calls))
 }
 
