@@ -10,8 +10,9 @@
 #      (tests/src/bin/latency.rs).
 #
 # Environment: BENCH_SKIP_CRITERION=1 runs only the end-to-end part; LATENCY_ROUNDS_1 and
-# LATENCY_ROUNDS_64 change its size (defaults 400 rounds × 3 spawns for one client, 16 rounds
-# × 3 spawns for each of 64 clients: about 4300 spawns, well under two minutes).
+# LATENCY_ROUNDS_64 change its size (defaults 1000 rounds × 3 spawns for one client, 32 rounds
+# × 3 spawns for each of 64 clients: about 9000 spawns, 6000 of them hook calls, well under
+# two minutes).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -29,5 +30,5 @@ cargo build --release -p prempti-e2e --bin latency
 ./target/release/latency \
     --bin-dir target/release \
     --hook-dir target/hook \
-    --rounds-1 "${LATENCY_ROUNDS_1:-400}" \
-    --rounds-64 "${LATENCY_ROUNDS_64:-16}"
+    --rounds-1 "${LATENCY_ROUNDS_1:-1000}" \
+    --rounds-64 "${LATENCY_ROUNDS_64:-32}"

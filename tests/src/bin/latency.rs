@@ -55,8 +55,8 @@ fn parse_args() -> Result<Args, String> {
     let mut args = Args {
         bin_dir: PathBuf::from("target/release"),
         hook_dir: PathBuf::from("target/hook"),
-        rounds_1: 400,
-        rounds_64: 16,
+        rounds_1: 1000,
+        rounds_64: 32,
     };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
