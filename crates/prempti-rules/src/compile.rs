@@ -52,7 +52,7 @@ impl Binder<'_> {
         };
         if let Some((f, ft)) = crate::evt::lookup(name) {
             if arg.is_some() {
-                return Err(msg::field_arg_not_allowed(name));
+                return Err(msg::nonexistent_field(&full));
             }
             return Ok((FieldSrc::Evt(f), Ty { ft, list: false }));
         }
@@ -71,16 +71,17 @@ impl Binder<'_> {
             return Err(msg::nonexistent_field(&full));
         };
         match (def.arg, arg) {
-            (ArgSpec::None, Some(_)) => return Err(msg::field_arg_not_allowed(name)),
+            (ArgSpec::None, Some(a)) => return Err(msg::field_arg_not_allowed(&full, name, a)),
             (ArgSpec::Index { required: true } | ArgSpec::Key { required: true }, None) => {
                 return Err(msg::field_arg_required(name))
             }
             (ArgSpec::Index { .. }, Some(a)) => {
                 let ok = !a.is_empty()
                     && a.bytes().all(|b| b.is_ascii_digit())
-                    && (a == "0" || !a.starts_with('0'));
+                    && (a == "0" || !a.starts_with('0'))
+                    && a.parse::<u64>().is_ok();
                 if !ok {
-                    return Err(msg::field_arg_index(name, a));
+                    return Err(msg::field_arg_index(&full, name, a));
                 }
             }
             _ => {}
@@ -111,86 +112,94 @@ impl Binder<'_> {
                 name, args, arg, ..
             } => {
                 let t = name.as_str();
-                let mut cargs = Vec::with_capacity(args.len());
-                let mut tys = Vec::with_capacity(args.len());
-                for a in args {
-                    let (c, ty) = self.targ(a)?;
-                    cargs.push(c);
-                    tys.push(ty);
-                }
-                let string = |ty: &Option<Ty>| ty.is_some_and(|t| t.ft == FieldType::String);
-                let ty = match name {
-                    Transformer::ToLower
-                    | Transformer::ToUpper
-                    | Transformer::Basename
-                    | Transformer::B64
-                    | Transformer::Len => {
-                        if arg.is_some() {
-                            return Err(msg::transformer_no_field_args(t));
-                        }
-                        if tys.len() != 1 || !matches!(cargs[0], CArg::Op(_)) {
-                            return Err(msg::transformer_arity(t));
-                        }
-                        let Some(inner) = tys[0] else {
-                            return Err(msg::transformer_arity(t));
-                        };
-                        if *name == Transformer::Len {
-                            if inner.ft != FieldType::String && !inner.list {
-                                return Err(msg::transformer_bad_type(t, inner.ft.falco_name()));
+                let (ty, cargs) = if let [only] = args.as_slice() {
+                    // One argument: libs applies a single-value transformer to it, whatever
+                    // the name (`sinsp_extractor_compiler`), so `join(x)` is an unknown one.
+                    if arg.is_some() {
+                        return Err(msg::transformer_no_field_args(t));
+                    }
+                    if !name.is_single() {
+                        return Err(msg::unknown_field_transformer(t));
+                    }
+                    let (c, inner) = self.targ(only)?;
+                    let string = inner.ft == FieldType::String;
+                    let ty = match name {
+                        Transformer::Len if inner.list || string => Ty {
+                            ft: FieldType::U64,
+                            list: false,
+                        },
+                        Transformer::Len => return Err(self.bad_transformer_type(t, inner, only)),
+                        _ if string => inner,
+                        _ => return Err(self.bad_transformer_type(t, inner, only)),
+                    };
+                    (ty, vec![c])
+                } else {
+                    let mut cargs = Vec::with_capacity(args.len());
+                    for a in args {
+                        cargs.push(self.targ(a)?.0);
+                    }
+                    // Argument types as libs checks them: the argument's field info before
+                    // its own transformers (`get_field_info`), see `info`.
+                    let infos = args
+                        .iter()
+                        .map(|a| self.info(a).map(|(ty, _)| ty))
+                        .collect::<Result<Vec<_>, _>>()?;
+                    let string = |x: &Ty| x.ft == FieldType::String && !x.list;
+                    let ty = match name {
+                        Transformer::Join => {
+                            if infos.len() != 2 {
+                                return Err(msg::JOIN_ARITY.into());
+                            }
+                            if infos[0].list {
+                                return Err(msg::JOIN_SEP_LIST.into());
+                            }
+                            if !infos[1].list {
+                                return Err(msg::JOIN_NOT_LIST.into());
+                            }
+                            if arg.is_some() {
+                                return Err(msg::multivalue_no_field_args(t));
                             }
                             Ty {
-                                ft: FieldType::U64,
+                                ft: FieldType::String,
                                 list: false,
                             }
-                        } else {
-                            if inner.ft != FieldType::String {
-                                return Err(msg::transformer_bad_type(t, inner.ft.falco_name()));
+                        }
+                        Transformer::Concat => {
+                            if !infos.iter().all(string) {
+                                return Err(msg::CONCAT_STRINGS.into());
                             }
-                            inner
+                            if arg.is_some() {
+                                return Err(msg::multivalue_no_field_args(t));
+                            }
+                            Ty {
+                                ft: FieldType::String,
+                                list: false,
+                            }
                         }
-                    }
-                    Transformer::Join => {
-                        if arg.is_some() {
-                            return Err(msg::transformer_no_field_args(t));
+                        Transformer::Getopt => {
+                            if infos.len() != 2 {
+                                return Err(msg::GETOPT_ARITY.into());
+                            }
+                            if !infos[0].list {
+                                return Err(msg::GETOPT_NOT_LIST.into());
+                            }
+                            if infos[1].list {
+                                return Err(msg::GETOPT_OPTSTRING_LIST.into());
+                            }
+                            if infos.iter().any(|x| x.ft != FieldType::String) {
+                                return Err(msg::GETOPT_STRINGS.into());
+                            }
+                            if arg.as_ref().is_some_and(|a| a.len() != 1) {
+                                return Err(msg::GETOPT_SELECTOR.into());
+                            }
+                            Ty {
+                                ft: FieldType::String,
+                                list: arg.is_none(),
+                            }
                         }
-                        if tys.len() != 2
-                            || tys[0].is_some_and(|x| x.list)
-                            || !tys[1].is_some_and(|x| x.list)
-                        {
-                            return Err(msg::transformer_arity(t));
-                        }
-                        Ty {
-                            ft: FieldType::String,
-                            list: false,
-                        }
-                    }
-                    Transformer::Concat => {
-                        if arg.is_some() {
-                            return Err(msg::transformer_no_field_args(t));
-                        }
-                        if tys.len() < 2
-                            || tys.iter().any(|x| x.is_some_and(|x| x.list) || !string(x))
-                        {
-                            return Err(msg::transformer_arity(t));
-                        }
-                        Ty {
-                            ft: FieldType::String,
-                            list: false,
-                        }
-                    }
-                    Transformer::Getopt => {
-                        if tys.len() != 2
-                            || !tys[0].is_some_and(|x| x.list && x.ft == FieldType::String)
-                            || !string(&tys[1])
-                            || tys[1].is_some_and(|x| x.list)
-                        {
-                            return Err(msg::transformer_arity(t));
-                        }
-                        Ty {
-                            ft: FieldType::String,
-                            list: arg.is_none(),
-                        }
-                    }
+                        _ => return Err(msg::UNKNOWN_MULTIVALUE_TRANSFORMER.into()),
+                    };
+                    (ty, cargs)
                 };
                 Ok((
                     COperand::Tr {
@@ -204,37 +213,95 @@ impl Binder<'_> {
         }
     }
 
-    fn targ(&self, a: &TArg) -> Result<(CArg, Option<Ty>), String> {
+    /// libs' error when a single-value transformer does not accept the type it is applied to.
+    fn bad_transformer_type(&self, t: &str, ty: Ty, arg: &TArg) -> String {
+        let name = self.info(arg).map_or_else(|_| "NA".to_string(), |(_, n)| n);
+        msg::transformer_bad_type(param_type(ty.ft), t, ty.list, &name)
+    }
+
+    /// The type and name libs reports for a transformer argument (`get_field_info`): a field's
+    /// own type (ignoring transformers applied to it), `NA`/string for literals and
+    /// multi-value transformer results (never a list, even for `getopt`), `NA`/string list for
+    /// a list literal.
+    pub(crate) fn info(&self, a: &TArg) -> Result<(Ty, String), String> {
+        let na = |list| {
+            (
+                Ty {
+                    ft: FieldType::String,
+                    list,
+                },
+                "NA".to_string(),
+            )
+        };
+        Ok(match a {
+            TArg::Value(_) => na(false),
+            TArg::List(_) => na(true),
+            TArg::Operand(o) => return self.operand_info(o),
+        })
+    }
+
+    /// As [`Binder::info`], for an operand.
+    pub(crate) fn operand_info(&self, o: &Operand) -> Result<(Ty, String), String> {
+        match o {
+            Operand::Field(f) => {
+                let (_, ty) = self.field(&f.name, f.arg.as_deref())?;
+                Ok((ty, f.name.clone()))
+            }
+            Operand::Transform { name, args, .. } => match args.as_slice() {
+                [only] if name.is_single() => self.info(only),
+                _ => Ok((
+                    Ty {
+                        ft: FieldType::String,
+                        list: false,
+                    },
+                    "NA".to_string(),
+                )),
+            },
+        }
+    }
+
+    fn targ(&self, a: &TArg) -> Result<(CArg, Ty), String> {
         match a {
             TArg::Operand(o) => {
                 let (c, ty) = self.operand(o)?;
-                Ok((CArg::Op(c), Some(ty)))
+                Ok((CArg::Op(c), ty))
             }
             TArg::Value(v) => Ok((
                 CArg::Lit(v.clone()),
-                Some(Ty {
+                Ty {
                     ft: FieldType::String,
                     list: false,
-                }),
+                },
             )),
+            // libs `list_check`: elements are extracted in turn and their values flattened
+            // (a list element contributes all its values); numeric ones become decimal text.
             TArg::List(items) => {
                 let mut out = Vec::new();
                 for i in items {
-                    let (c, ty) = self.targ(i)?;
-                    if ty.is_some_and(|t| t.list) {
-                        return Err(msg::transformer_arity("list"));
-                    }
-                    out.push(c);
+                    out.push(self.targ(i)?.0);
                 }
                 Ok((
                     CArg::List(out),
-                    Some(Ty {
+                    Ty {
                         ft: FieldType::String,
                         list: true,
-                    }),
+                    },
                 ))
             }
         }
+    }
+}
+
+/// libs `param_type_to_string` for the plugin field types.
+pub(crate) fn param_type(ft: FieldType) -> &'static str {
+    match ft {
+        FieldType::String => "CHARBUF",
+        FieldType::U64 => "UINT64",
+        FieldType::Bool => "BOOL",
+        FieldType::RelTime => "RELTIME",
+        FieldType::AbsTime => "ABSTIME",
+        FieldType::IpAddr => "IPADDR",
+        FieldType::IpNet => "IPNET",
     }
 }
 
@@ -485,18 +552,20 @@ impl Binder<'_> {
             return Err(msg::dynamic_rhs_not_supported(op.as_str()));
         }
         let (c, rty) = self.operand(rhs)?;
-        if base(rty.ft) != base(lty.ft) || rty.list != lty.list {
+        if rty.ft != lty.ft || rty.list != lty.list {
             let ts = |t: Ty| {
                 if t.list {
-                    format!("list of {}", t.ft.falco_name())
+                    format!("{} (list)", param_type(t.ft))
                 } else {
-                    t.ft.falco_name().to_string()
+                    param_type(t.ft).to_string()
                 }
             };
+            // libs names each side by its field info (`NA` for multi-value transformers).
+            let name = |o: &Operand| self.operand_info(o).map_or_else(|_| "NA".into(), |x| x.1);
             return Err(msg::incompatible_rhs(
-                &operand_text(lhs),
+                &name(lhs),
                 &ts(lty),
-                &operand_text(rhs),
+                &name(rhs),
                 &ts(rty),
             ));
         }

@@ -344,7 +344,7 @@ impl Engine {
                     ) else {
                         return Some(Diagnostic::new(
                             Code::LoadErrValidate,
-                            format!("Plugin '{name}' has invalid version '{have}'"),
+                            msg::plugin_invalid_version(name, have),
                             None,
                             None,
                         ));
@@ -352,7 +352,7 @@ impl Engine {
                     if req.0 != have_v.0 || have_v < req {
                         return Some(Diagnostic::new(
                             Code::LoadErrValidate,
-                            format!("Plugin '{name}' version '{have}' is not compatible with required plugin version '{ver}'"),
+                            msg::plugin_incompatible(name, have, ver),
                             None,
                             None,
                         ));
@@ -1147,7 +1147,7 @@ fn explain_node<'a>(
             if !fields.iter().any(|(k, _)| **k == *c.lhs_text) {
                 fields.push((c.lhs_text.to_string(), rendered));
             }
-            (ctx.check_values(c, &vals), vec![c.text.to_string()])
+            (ctx.check(c), vec![c.text.to_string()])
         }
     }
 }

@@ -8,7 +8,6 @@ use std::borrow::Cow;
 use std::collections::HashSet;
 use std::net::IpAddr;
 
-use base64::Engine as _;
 use regex::Regex;
 
 use crate::ast::{CmpOp, Modifier, Transformer};
@@ -116,154 +115,148 @@ fn str_of<'v>(v: &'v Value<'_>) -> Option<&'v str> {
 }
 
 impl<'a> Ctx<'a> {
+    /// An operand's values; empty when absent (for rendering).
     pub(crate) fn operand(&self, o: &'a COperand) -> Vals<'a> {
+        self.operand_p(o).unwrap_or_default()
+    }
+
+    /// An operand's values, `None` when absent. A plugin field with zero values is absent
+    /// (libs `plugin_filtercheck.cpp`); a transformer result may be a present empty list
+    /// (`getopt` with no options, `tolower(())`, `()`), as in libs.
+    pub(crate) fn operand_p(&self, o: &'a COperand) -> Option<Vals<'a>> {
         match o {
-            COperand::Field { src, arg } => match src {
-                FieldSrc::Plugin(id) => self.provider.extract(*id, arg.as_deref()),
-                FieldSrc::Static(v) => vec![Value::Str(Cow::Borrowed(v.as_str()))],
-                FieldSrc::Evt(f) => {
-                    match evt::extract(*f, self.meta, self.schema, self.tz, self.start_ns) {
-                        EvtValue::Str(s) => vec![Value::Str(Cow::Owned(s))],
-                        EvtValue::U64(n) => vec![Value::U64(n)],
-                        EvtValue::Bool(b) => vec![Value::Bool(b)],
-                        EvtValue::None => Vec::new(),
+            COperand::Field { src, arg } => {
+                let v = match src {
+                    FieldSrc::Plugin(id) => self.provider.extract(*id, arg.as_deref()),
+                    FieldSrc::Static(v) => vec![Value::Str(Cow::Borrowed(v.as_str()))],
+                    FieldSrc::Evt(f) => {
+                        match evt::extract(*f, self.meta, self.schema, self.tz, self.start_ns) {
+                            EvtValue::Str(s) => vec![Value::Str(Cow::Owned(s))],
+                            EvtValue::U64(n) => vec![Value::U64(n)],
+                            EvtValue::Bool(b) => vec![Value::Bool(b)],
+                            EvtValue::None => Vec::new(),
+                        }
                     }
-                }
-            },
+                };
+                (!v.is_empty()).then_some(v)
+            }
             COperand::Tr { kind, args, arg } => self.transform(*kind, args, arg.as_deref()),
         }
     }
 
-    fn carg(&self, a: &'a CArg) -> Vals<'a> {
+    /// libs `list_check`: every element must be present; values are flattened and numbers
+    /// become decimal text (`rawnum_check`).
+    fn carg(&self, a: &'a CArg) -> Option<Vals<'a>> {
         match a {
-            CArg::Op(o) => self.operand(o),
-            CArg::Lit(s) => vec![Value::Str(Cow::Borrowed(s.as_str()))],
+            CArg::Op(o) => self.operand_p(o),
+            CArg::Lit(s) => Some(vec![Value::Str(Cow::Borrowed(s.as_str()))]),
             CArg::List(items) => {
                 let mut out = Vec::new();
                 for i in items {
-                    out.extend(self.carg(i));
+                    for v in self.carg(i)? {
+                        out.push(match v {
+                            Value::U64(n) => Value::Str(Cow::Owned(n.to_string())),
+                            v => v,
+                        });
+                    }
                 }
-                out
+                Some(out)
             }
         }
     }
 
-    fn map_str(&self, vals: Vals<'a>, f: impl Fn(&str) -> Option<String>) -> Vals<'a> {
+    /// libs `string_transformer`: trailing NULs are dropped, then `f` runs on each value; a
+    /// failure makes the whole value absent.
+    fn map_str(&self, vals: Vals<'a>, f: impl Fn(&str) -> Option<String>) -> Option<Vals<'a>> {
         let mut out = Vec::with_capacity(vals.len());
         for v in vals {
             match &v {
-                Value::Str(s) => match f(s) {
-                    Some(x) => out.push(Value::Str(Cow::Owned(x))),
-                    None => return Vec::new(),
-                },
-                _ => return Vec::new(),
+                Value::Str(s) => out.push(Value::Str(Cow::Owned(f(s.trim_end_matches('\0'))?))),
+                _ => return None,
             }
         }
-        out
+        Some(out)
     }
 
-    fn transform(&self, kind: Transformer, args: &'a [CArg], arg: Option<&str>) -> Vals<'a> {
-        let first = || args.first().map_or_else(Vec::new, |a| self.carg(a));
+    fn transform(
+        &self,
+        kind: Transformer,
+        args: &'a [CArg],
+        arg: Option<&str>,
+    ) -> Option<Vals<'a>> {
+        let first = args.first()?;
         match kind {
-            Transformer::ToLower => self.map_str(first(), |s| Some(s.to_ascii_lowercase())),
-            Transformer::ToUpper => self.map_str(first(), |s| Some(s.to_ascii_uppercase())),
-            Transformer::Basename => self.map_str(first(), |s| {
+            Transformer::ToLower => {
+                self.map_str(self.carg(first)?, |s| Some(s.to_ascii_lowercase()))
+            }
+            Transformer::ToUpper => {
+                self.map_str(self.carg(first)?, |s| Some(s.to_ascii_uppercase()))
+            }
+            Transformer::Basename => self.map_str(self.carg(first)?, |s| {
                 Some(s.rsplit('/').next().unwrap_or("").to_string())
             }),
-            Transformer::B64 => self.map_str(first(), |s| {
-                let eng = base64::engine::GeneralPurpose::new(
-                    &base64::alphabet::STANDARD,
-                    base64::engine::GeneralPurposeConfig::new()
-                        .with_decode_padding_mode(base64::engine::DecodePaddingMode::Indifferent),
-                );
-                eng.decode(s.as_bytes())
-                    .ok()
-                    .map(|b| String::from_utf8_lossy(&b).into_owned())
+            Transformer::B64 => self.map_str(self.carg(first)?, |s| {
+                b64_decode(s.as_bytes()).map(|b| String::from_utf8_lossy(&b).into_owned())
             }),
             Transformer::Len => {
-                let Some(a) = args.first() else {
-                    return Vec::new();
-                };
-                let list = matches!(a, CArg::Op(o) if self.is_list_operand(o))
-                    || matches!(a, CArg::List(_));
-                let v = self.carg(a);
-                if v.is_empty() {
-                    return Vec::new();
-                }
+                let list = self.carg_is_list(first);
+                let v = self.carg(first)?;
                 if list {
-                    vec![Value::U64(v.len() as u64)]
-                } else {
-                    match &v[0] {
-                        Value::Str(s) => vec![Value::U64(s.len() as u64)],
-                        _ => Vec::new(),
-                    }
+                    return Some(vec![Value::U64(v.len() as u64)]);
+                }
+                match v.first()? {
+                    // `strnlen`: a string's length stops at its first NUL.
+                    Value::Str(s) => Some(vec![Value::U64(truncate_nul(s).len() as u64)]),
+                    _ => None,
                 }
             }
             Transformer::Join => {
-                let (Some(sep), Some(list)) = (args.first(), args.get(1)) else {
-                    return Vec::new();
-                };
-                let sep = self.carg(sep);
-                let Some(sep) = sep.first().and_then(str_of) else {
-                    return Vec::new();
-                };
-                let items = self.carg(list);
-                if items.is_empty() {
-                    return Vec::new();
-                }
+                let sep = self.carg(first)?;
+                let sep = str_of(sep.first()?)?.to_string();
+                let items = self.carg(args.get(1)?)?;
                 let mut out = String::new();
                 for (i, v) in items.iter().enumerate() {
                     if i > 0 {
-                        out.push_str(sep);
+                        out.push_str(&sep);
                     }
+                    // Items are appended as C strings (up to a NUL).
                     match v {
-                        Value::Str(s) => out.push_str(s),
+                        Value::Str(s) => out.push_str(truncate_nul(s)),
                         other => out.push_str(&crate::output::render_value(other)),
                     }
                 }
-                vec![Value::Str(Cow::Owned(out))]
+                Some(vec![Value::Str(Cow::Owned(out))])
             }
             Transformer::Concat => {
                 let mut out = String::new();
                 for a in args {
-                    let v = self.carg(a);
-                    match v.first() {
-                        Some(Value::Str(s)) => out.push_str(s),
-                        Some(other) => out.push_str(&crate::output::render_value(other)),
-                        None => return Vec::new(),
+                    match self.carg(a)?.first()? {
+                        Value::Str(s) => out.push_str(truncate_nul(s)),
+                        other => out.push_str(&crate::output::render_value(other)),
                     }
                 }
-                vec![Value::Str(Cow::Owned(out))]
+                Some(vec![Value::Str(Cow::Owned(out))])
             }
             Transformer::Getopt => {
-                let (Some(argv), Some(opts)) = (args.first(), args.get(1)) else {
-                    return Vec::new();
-                };
-                let argv = self.carg(argv);
-                let opts = self.carg(opts);
-                let Some(optstring) = opts.first().and_then(str_of) else {
-                    return Vec::new();
-                };
+                let opts = self.carg(args.get(1)?)?;
+                let optstring = str_of(opts.first()?)?.to_string();
+                let argv = self.carg(first)?;
                 let argv: Vec<&str> = argv.iter().filter_map(str_of).collect();
-                let parsed = getopt(&argv, optstring);
-                match arg {
-                    Some(c) => parsed
-                        .iter()
-                        .rev()
-                        .find(|(o, _)| o == c)
-                        .map(|(_, v)| vec![Value::Str(Cow::Owned(v.clone().unwrap_or_default()))])
-                        .unwrap_or_default(),
-                    None => parsed
-                        .into_iter()
-                        .map(|(o, v)| {
-                            Value::Str(Cow::Owned(match v {
-                                Some(v) => format!("-{o}{v}"),
-                                None => format!("-{o}"),
-                            }))
-                        })
-                        .collect(),
+                let selector = arg.and_then(|a| a.bytes().next());
+                let out = getopt(&argv, optstring.as_bytes(), selector);
+                if selector.is_some() && out.is_empty() {
+                    return None;
                 }
+                Some(out.into_iter().map(|s| Value::Str(Cow::Owned(s))).collect())
             }
+        }
+    }
+
+    fn carg_is_list(&self, a: &CArg) -> bool {
+        match a {
+            CArg::Op(o) => self.is_list_operand(o),
+            CArg::Lit(_) => false,
+            CArg::List(_) => true,
         }
     }
 
@@ -281,9 +274,7 @@ impl<'a> Ctx<'a> {
             COperand::Tr { kind, args, arg } => match kind {
                 Transformer::Getopt => arg.is_none(),
                 Transformer::Len | Transformer::Join | Transformer::Concat => false,
-                _ => args
-                    .first()
-                    .is_some_and(|a| matches!(a, CArg::Op(o) if self.is_list_operand(o))),
+                _ => args.first().is_some_and(|a| self.carg_is_list(a)),
             },
         }
     }
@@ -298,13 +289,24 @@ impl<'a> Ctx<'a> {
     }
 
     pub(crate) fn check(&self, c: &'a CCheck) -> bool {
-        let lhs = self.operand(&c.lhs);
-        self.check_values(c, &lhs)
+        match self.operand_p(&c.lhs) {
+            Some(lhs) => self.check_values(c, &lhs),
+            None => false,
+        }
     }
 
+    /// A check over a present left-hand side (`lhs` may be an empty list: then `exists` and
+    /// `in` hold, as in libs `compare_rhs`, and `intersects` does not).
     pub(crate) fn check_values(&self, c: &'a CCheck, lhs: &[Value<'a>]) -> bool {
         if lhs.is_empty() {
-            return false;
+            if !c.lhs_list {
+                return false;
+            }
+            return match &c.rhs {
+                CRhs::Exists => true,
+                CRhs::Dynamic(o) => c.op == CmpOp::In && self.operand_p(o).is_some(),
+                _ => c.op == CmpOp::In,
+            };
         }
         match &c.rhs {
             CRhs::Exists => true,
@@ -511,63 +513,192 @@ fn dyn_cmp(op: CmpOp, a: &Value<'_>, b: &Value<'_>) -> bool {
     }
 }
 
-/// POSIX-style `getopt` over an argument vector (argv\[0\] is the program and is skipped):
-/// returns `(option, value)` pairs in order; parsing stops at `--` or the first non-option.
-pub(crate) fn getopt(argv: &[&str], optstring: &str) -> Vec<(String, Option<String>)> {
-    let spec = optstring.trim_start_matches([':', '+', '-']).as_bytes();
-    let takes = |c: u8| {
-        spec.iter()
-            .position(|x| *x == c && c != b':')
-            .map(|i| spec.get(i + 1) == Some(&b':'))
-    };
+/// libs' `getopt` transformer over `argv` (every entry is scanned, there is no program name):
+/// stops at `--`, at `-` alone and at the first non-option; skips `--long` entries; expands
+/// clusters. Without a selector: each option character, followed by its value when it takes
+/// one; `?` for an unknown option; an empty string for a missing value. With a selector `c`:
+/// at most one entry, the value of the last `-c` (or `c` itself when it takes no value).
+/// In the optstring, a leading `:` is skipped and `:` is never an option.
+pub(crate) fn getopt(argv: &[&str], optstring: &[u8], selector: Option<u8>) -> Vec<String> {
+    let mut valid = [false; 256];
+    let mut with_arg = [false; 256];
+    let mut i = usize::from(optstring.first() == Some(&b':'));
+    while i < optstring.len() {
+        let c = optstring[i];
+        if c != b':' {
+            valid[usize::from(c)] = true;
+            if optstring.get(i + 1) == Some(&b':') {
+                with_arg[usize::from(c)] = true;
+                i += 1;
+            }
+        }
+        i += 1;
+    }
+    let lossy = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
     let mut out = Vec::new();
-    let mut i = 1;
-    while i < argv.len() {
-        let a = argv[i].as_bytes();
-        if a == b"--" || a.len() < 2 || a[0] != b'-' {
+    let mut selected = None;
+    let mut emit = |name: String, value: Option<String>| match selector {
+        Some(_) => selected = Some(value.unwrap_or(name)),
+        None => {
+            out.push(name);
+            out.extend(value);
+        }
+    };
+    let mut idx = 0;
+    while idx < argv.len() {
+        let a = argv[idx].as_bytes();
+        if a == b"--" {
+            break;
+        }
+        if a.len() > 2 && a.starts_with(b"--") {
+            idx += 1;
+            continue;
+        }
+        if a.len() < 2 || a[0] != b'-' {
             break;
         }
         let mut j = 1;
         while j < a.len() {
             let c = a[j];
-            match takes(c) {
-                Some(true) => {
-                    let val = if j + 1 < a.len() {
-                        Some(String::from_utf8_lossy(&a[j + 1..]).into_owned())
-                    } else {
-                        i += 1;
-                        argv.get(i).map(|s| s.to_string())
-                    };
-                    out.push(((c as char).to_string(), val));
-                    break;
+            let hit = selector.is_none_or(|s| s == c);
+            if c == b':' || !valid[usize::from(c)] {
+                if selector.is_none() {
+                    emit("?".into(), None);
                 }
-                Some(false) => out.push(((c as char).to_string(), None)),
-                None => out.push(("?".to_string(), None)),
+                j += 1;
+                continue;
             }
-            j += 1;
+            let name = lossy(&a[j..=j]);
+            if !with_arg[usize::from(c)] {
+                if hit {
+                    emit(name, None);
+                }
+                j += 1;
+                continue;
+            }
+            let value = if j + 1 < a.len() {
+                Some(lossy(&a[j + 1..]))
+            } else if idx + 1 < argv.len() {
+                idx += 1;
+                Some(argv[idx].to_string())
+            } else {
+                None
+            };
+            if hit {
+                match value {
+                    Some(v) => emit(name, Some(v)),
+                    None => emit(String::new(), None),
+                }
+            }
+            break;
         }
-        i += 1;
+        idx += 1;
     }
-    out
+    match selector {
+        Some(_) => selected.into_iter().collect(),
+        None => out,
+    }
+}
+
+/// libs `Base64::decodeWithoutPadding` (after trailing NULs were dropped): empty input decodes
+/// to nothing; up to two trailing `=` are ignored whatever the length; the rest must be
+/// standard-alphabet base64 without padding and with zero trailing bits.
+pub(crate) fn b64_decode(input: &[u8]) -> Option<Vec<u8>> {
+    use base64::Engine as _;
+    if input.is_empty() {
+        return Some(Vec::new());
+    }
+    let mut n = input.len();
+    for _ in 0..2 {
+        if n > 0 && input[n - 1] == b'=' {
+            n -= 1;
+        }
+    }
+    if n == 0 {
+        return None;
+    }
+    let eng = base64::engine::GeneralPurpose::new(
+        &base64::alphabet::STANDARD,
+        base64::engine::GeneralPurposeConfig::new()
+            .with_decode_padding_mode(base64::engine::DecodePaddingMode::RequireNone),
+    );
+    eng.decode(&input[..n]).ok()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    fn go(argv: &[&str], opts: &str, sel: Option<u8>) -> Vec<String> {
+        getopt(argv, opts.as_bytes(), sel)
+    }
+
     #[test]
-    fn getopt_basic() {
-        let argv = ["curl", "-sL", "-o", "out", "-XPOST", "url"];
-        let got = getopt(&argv, "sLo:X:");
+    fn getopt_lists_option_letters_and_values_without_dashes() {
         assert_eq!(
-            got,
-            vec![
-                ("s".to_string(), None),
-                ("L".to_string(), None),
-                ("o".to_string(), Some("out".to_string())),
-                ("X".to_string(), Some("POST".to_string())),
-            ]
+            go(
+                &["-sL", "-o", "out", "-XPOST", "url", "-v"],
+                "sLo:X:v",
+                None
+            ),
+            ["s", "L", "o", "out", "X", "POST"]
         );
+    }
+
+    #[test]
+    fn getopt_scans_first_entry_and_stops_at_non_option() {
+        assert!(go(&["curl", "-s"], "s", None).is_empty());
+        assert!(go(&["-", "-n"], "n", None).is_empty());
+        assert!(go(&["", "-n"], "n", None).is_empty());
+        assert_eq!(go(&["-n", "--", "-t"], "nt:", None), ["n"]);
+    }
+
+    #[test]
+    fn getopt_skips_long_options() {
+        assert_eq!(go(&["--exec", "-n"], "n", None), ["n"]);
+        assert!(go(&["--exec"], "e:", None).is_empty());
+    }
+
+    #[test]
+    fn getopt_unknown_option_is_question_mark_and_missing_value_is_empty() {
+        assert_eq!(go(&["-x", "-n"], "n", None), ["?", "n"]);
+        assert_eq!(go(&["-nx"], "n", None), ["n", "?"]);
+        assert_eq!(go(&["-t"], "t:", None), [""]);
+        assert_eq!(go(&["-t"], ":t:", None), [""]);
+        assert_eq!(go(&["-:"], ":t", None), ["?"]);
+    }
+
+    #[test]
+    fn getopt_selector_last_value_or_option_letter() {
+        assert_eq!(go(&["-t", "v1", "-t", "v2"], "t:", Some(b't')), ["v2"]);
+        assert_eq!(go(&["-n", "-t", "x"], "nt:", Some(b'n')), ["n"]);
+        assert_eq!(go(&["-t", "v1", "-t"], "t:", Some(b't')), [""]);
+        assert_eq!(go(&["-t?"], "t:", Some(b't')), ["?"]);
+        assert!(go(&["-n"], "nt:", Some(b't')).is_empty());
+    }
+
+    #[test]
+    fn getopt_optstring_later_colon_wins_and_plus_is_an_option() {
+        assert_eq!(go(&["-a", "v"], "aa:", None), ["a", "v"]);
+        assert_eq!(go(&["-+"], "+", None), ["+"]);
+    }
+
+    #[test]
+    fn b64_padding_is_optional_and_excess_padding_is_ignored() {
+        assert_eq!(b64_decode(b"YWFh").as_deref(), Some(&b"aaa"[..]));
+        assert_eq!(b64_decode(b"YWFh=").as_deref(), Some(&b"aaa"[..]));
+        assert_eq!(b64_decode(b"YQ").as_deref(), Some(&b"a"[..]));
+        assert_eq!(b64_decode(b"YQ==").as_deref(), Some(&b"a"[..]));
+        assert_eq!(b64_decode(b"").as_deref(), Some(&b""[..]));
+    }
+
+    #[test]
+    fn b64_invalid_input_fails() {
+        assert_eq!(b64_decode(b"="), None);
+        assert_eq!(b64_decode(b"YQ==="), None);
+        assert_eq!(b64_decode(b"Y"), None);
+        assert_eq!(b64_decode(b"YR"), None, "non-zero trailing bits");
+        assert_eq!(b64_decode(b"Y Q"), None);
     }
 
     #[test]

@@ -17,6 +17,11 @@ pub(crate) const PARSE_EXPECTED_CHECK: &str =
 pub(crate) const PARSE_EXPECTED_FIELD_ARG: &str =
     "expected a valid field argument: a quoted string or a bare string";
 pub(crate) const PARSE_EXPECTED_RBRACKET: &str = "expected a ']' token";
+pub(crate) const PARSE_EXPECTED_TARG: &str =
+    "expected field transformer argument: field, transformer, quoted string, number, or transformer list";
+pub(crate) const PARSE_EXPECTED_TLIST_ARG: &str =
+    "expected transformer list argument: field, transformer, quoted string, or number";
+pub(crate) const PARSE_EXPECTED_RPAREN_TLIST: &str = "expected ')'";
 pub(crate) const PARSE_EXPECTED_STRING_ONLY: &str = "expected a string value";
 
 const TRANSFORMERS_WITH_VAL: &str =
@@ -45,9 +50,6 @@ pub(crate) fn parse_expected_string() -> String {
 }
 pub(crate) fn parse_expected_list() -> String {
     format!("expected a list, an identifier, or a field with a valid transformer: {TRANSFORMERS_WITH_VAL}")
-}
-pub(crate) fn parse_expected_field_in_transformer() -> String {
-    format!("expected a field or a nested valid transformer: {TRANSFORMERS_WITH_VAL}")
 }
 pub(crate) fn parse_expected_field_within(t: &str) -> String {
     format!("expected a field within '{t}' transformer")
@@ -224,26 +226,61 @@ pub(crate) fn invalid_regex(e: &str) -> String {
 pub(crate) fn transformer_no_field_args(t: &str) -> String {
     format!("filter error: transformer '{t}' does not support field arguments")
 }
-pub(crate) fn transformer_bad_type(t: &str, ty: &str) -> String {
-    format!("filter error: transformer '{t}' is not supported on field type '{ty}'")
+/// libs `add_transformer`: the (transformed) type is not accepted by a single-value transformer.
+/// `name` is the underlying field's name (`NA` for literals, lists and multi-value results).
+pub(crate) fn transformer_bad_type(ty: &str, t: &str, list: bool, name: &str) -> String {
+    let list = if list { "list " } else { "" };
+    format!("can't add field transformer: type '{ty}' is not supported by '{t}' transformer applied on {list}field '{name}'")
 }
-pub(crate) fn transformer_arity(t: &str) -> String {
-    format!("filter error: wrong number or kind of arguments for transformer '{t}'")
+/// libs `filter_transformer_from_str` (the typo is libs'): a multi-value transformer called
+/// with one argument.
+pub(crate) fn unknown_field_transformer(t: &str) -> String {
+    format!("unknown field transfomer '{t}'")
 }
+/// libs `create_transformer`: a single-value transformer called with several arguments.
+pub(crate) const UNKNOWN_MULTIVALUE_TRANSFORMER: &str = "unknown multivalue transformer";
+/// libs `sinsp_filter_multivalue_transformer::set_arg` (no `filter error:` prefix).
+pub(crate) fn multivalue_no_field_args(t: &str) -> String {
+    format!("transformer '{t}' does not support field arguments")
+}
+pub(crate) const JOIN_ARITY: &str = "join() requires exactly 2 arguments: separator and list";
+pub(crate) const JOIN_SEP_LIST: &str =
+    "join() first argument (separator) must be a single value, not a list";
+pub(crate) const JOIN_NOT_LIST: &str = "join() second argument must be a list";
+pub(crate) const CONCAT_STRINGS: &str = "concat() arguments must be strings";
+pub(crate) const GETOPT_ARITY: &str =
+    "getopt() requires exactly 2 arguments: args list and optstring";
+pub(crate) const GETOPT_NOT_LIST: &str = "getopt() first argument must be a list";
+pub(crate) const GETOPT_OPTSTRING_LIST: &str =
+    "getopt() second argument (optstring) must be a single value";
+pub(crate) const GETOPT_STRINGS: &str = "getopt() arguments must be strings";
+pub(crate) const GETOPT_SELECTOR: &str =
+    "getopt() field argument must be a single option character";
+/// libs `check_rhs_field_type_consistency`; types as `param_type_to_string` (`CHARBUF`,
+/// `UINT64`, ...) with ` (list)` appended for lists.
 pub(crate) fn incompatible_rhs(lhs: &str, lt: &str, rhs: &str, rt: &str) -> String {
     format!("field '{lhs}' has type '{lt}' while the right-hand side field '{rhs}' has incompatible type '{rt}'")
 }
 pub(crate) fn dynamic_rhs_not_supported(op: &str) -> String {
     format!("filter error: operator '{op}' does not support a field on its right-hand side")
 }
-pub(crate) fn field_arg_not_allowed(f: &str) -> String {
-    format!("filter error: field '{f}' does not accept an argument")
+/// libs `sinsp_filter_check_plugin::parse_field_name`: `full` is `name[arg]`.
+pub(crate) fn field_arg_not_allowed(full: &str, f: &str, a: &str) -> String {
+    format!("filter '{full}': {f} does not allow nor require an argument but one is provided: {a}")
 }
 pub(crate) fn field_arg_required(f: &str) -> String {
-    format!("filter error: field '{f}' requires an argument")
+    format!("filter '{f}': {f} requires an argument but none provided")
 }
-pub(crate) fn field_arg_index(f: &str, a: &str) -> String {
-    format!("filter error: invalid index '{a}' for field '{f}'")
+/// libs `extract_arg_index`.
+pub(crate) fn field_arg_index(full: &str, f: &str, a: &str) -> String {
+    let why = if a.bytes().any(|b| !b.is_ascii_digit()) {
+        "not composed only by digits"
+    } else if a.is_empty() || a.starts_with('0') {
+        "starting with 0"
+    } else {
+        "not representable on 64 bit"
+    };
+    format!("filter {full} {f} has an invalid index argument {why}: {a}")
 }
 pub(crate) fn modifier_not_supported(op: &str) -> String {
     format!("filter error: operator '{op}' does not support list modifiers on this field type")
@@ -262,6 +299,17 @@ pub(crate) fn too_complex(limit: usize) -> String {
     format!("condition too complex after macro expansion (limit {limit} nodes or depth)")
 }
 
+// ---------------------------------------------------------------- plugin requirements
+
+pub(crate) fn plugin_invalid_version(name: &str, have: &str) -> String {
+    format!("Plugin '{name}' has invalid version string '{have}'")
+}
+pub(crate) fn plugin_incompatible(name: &str, have: &str, req: &str) -> String {
+    format!(
+        "Plugin '{name}' version '{have}' is not compatible with required plugin version '{req}'"
+    )
+}
+
 // ---------------------------------------------------------------- outputs
 
 pub(crate) const FMT_ENDS_PERCENT: &str =
@@ -273,7 +321,7 @@ pub(crate) fn fmt_unknown_filter(rest: &str) -> String {
     format!("unknown filter: {rest}")
 }
 pub(crate) const CONTAINER_INFO: &str =
-    "%container.info is deprecated and will be removed in the future. It has been removed from the output.";
+    "%container.info is deprecated and no more useful, and will be dropped by Falco 1.0.0. The container plugin will automatically add required fields to the output message.";
 
 // ---------------------------------------------------------------- load result short texts
 

@@ -547,7 +547,7 @@ impl<'a> Parser<'a> {
         let mut args = Vec::new();
         self.lex_blank();
         loop {
-            args.push(self.parse_targ(name)?);
+            args.push(self.parse_targ()?);
             self.lex_blank();
             if !self.lex_str(",") {
                 break;
@@ -567,42 +567,69 @@ impl<'a> Parser<'a> {
         })
     }
 
-    /// `targ = HEXNUM | NUMBER | QUOTED | tlist | transformer | field_ref`
-    fn parse_targ(&mut self, owner: Transformer) -> Result<TArg, ParseError> {
+    /// `targ = HEXNUM | NUMBER | QUOTED | tlist | transformer | field_ref`, tried in libs'
+    /// order (`parse_field_transformer_arg`). Every transformer accepts every kind here; the
+    /// compiler checks arity and types.
+    fn parse_targ(&mut self) -> Result<TArg, ParseError> {
         let g = self.enter()?;
+        self.lex_blank();
         let start = self.pos;
-        let a = if let Some(t) = self.lex_transformer() {
+        let a = if self.lex_hex_num() || self.lex_num() {
+            TArg::Value(self.last_token.clone())
+        } else if let Some(q) = self.lex_quoted_str()? {
+            TArg::Value(q)
+        } else if self.lex_str("(") {
+            self.parse_tlist()?
+        } else if let Some(t) = self.lex_transformer() {
             TArg::Operand(self.parse_transformer_remainder(t, start)?)
         } else if self.lex_field_name() {
             TArg::Operand(Operand::Field(self.parse_field_remainder(start)?))
-        } else if owner.is_single() {
-            return Err(self.error(msg::parse_expected_field_in_transformer()));
-        } else if let Some(q) = self.lex_quoted_str()? {
-            TArg::Value(q)
-        } else if self.lex_hex_num() || self.lex_num() {
-            TArg::Value(self.last_token.clone())
-        } else if self.lex_str("(") {
-            let mut items = Vec::new();
-            self.lex_blank();
-            if !self.lex_str(")") {
-                loop {
-                    self.lex_blank();
-                    items.push(self.parse_targ(owner)?);
-                    self.lex_blank();
-                    if self.lex_str(")") {
-                        break;
-                    }
-                    if !self.lex_str(",") {
-                        return Err(self.error(msg::PARSE_EXPECTED_RPAREN.to_string()));
-                    }
-                }
-            }
-            TArg::List(items)
         } else {
-            return Err(self.error(msg::parse_expected_field_in_transformer()));
+            return Err(self.error(msg::PARSE_EXPECTED_TARG.to_string()));
         };
         self.leave(g);
         Ok(a)
+    }
+
+    /// After `(` in a transformer argument: `[ tlarg { "," tlarg } ] ")"`.
+    fn parse_tlist(&mut self) -> Result<TArg, ParseError> {
+        let mut items = Vec::new();
+        self.lex_blank();
+        if self.lex_str(")") {
+            return Ok(TArg::List(items));
+        }
+        items.push(self.parse_tlist_arg()?);
+        self.lex_blank();
+        while self.lex_str(",") {
+            self.lex_blank();
+            items.push(self.parse_tlist_arg()?);
+            self.lex_blank();
+        }
+        if !self.lex_str(")") {
+            return Err(self.error(msg::PARSE_EXPECTED_RPAREN_TLIST.to_string()));
+        }
+        Ok(TArg::List(items))
+    }
+
+    /// `tlarg = field_ref | transformer | QUOTED | HEXNUM | NUMBER` (libs order).
+    fn parse_tlist_arg(&mut self) -> Result<TArg, ParseError> {
+        let start = self.pos;
+        if self.lex_field_name() {
+            return Ok(TArg::Operand(Operand::Field(
+                self.parse_field_remainder(start)?,
+            )));
+        }
+        if let Some(t) = self.lex_transformer() {
+            self.lex_blank();
+            return Ok(TArg::Operand(self.parse_transformer_remainder(t, start)?));
+        }
+        if let Some(q) = self.lex_quoted_str()? {
+            return Ok(TArg::Value(q));
+        }
+        if self.lex_hex_num() || self.lex_num() {
+            return Ok(TArg::Value(self.last_token.clone()));
+        }
+        Err(self.error(msg::PARSE_EXPECTED_TLIST_ARG.to_string()))
     }
 
     /// The operator and right-hand side of a check.

@@ -1299,7 +1299,10 @@ fn operators_on_numbers_bools_ips() {
         ("t.map = x", "requires an argument"),
         ("t.idx[01] = x", "invalid index"),
         ("proc.name = 'a\\x00'", "cannot contain a NUL byte"),
-        ("tolower(proc.pid) = x", "transformer 'tolower'"),
+        (
+            "tolower(proc.pid) = x",
+            "can't add field transformer: type 'UINT64' is not supported by 'tolower' transformer applied on field 'proc.pid'",
+        ),
         (
             "tolower(proc.name)[x] = x",
             "does not support field arguments",
@@ -1317,7 +1320,7 @@ fn operators_on_numbers_bools_ips() {
 fn operators_on_lists() {
     let ev = Ev::default()
         .list("t.list", &["a", "b"])
-        .list("t.argv", &["curl", "-sL", "-o", "out", "url"])
+        .list("t.argv", &["-sL", "-o", "out", "url"])
         .v("t.nums", vec![Value::U64(1), Value::U64(2)]);
     let table: &[(&str, bool)] = &[
         ("t.list in (a, b, c)", true),
@@ -1383,4 +1386,265 @@ fn unsafe_na_check_on_ka_fields() {
         codes(&load(&rule("r", "proc.name != \"<NA>\""))),
         Vec::<&str>::new()
     );
+}
+
+// ---------------------------------------------------------------- transformers (libs parity)
+
+fn compile_err(cond: &str) -> String {
+    match holds(cond, &Ev::default()) {
+        Ok(_) => String::new(),
+        Err(m) => m,
+    }
+}
+
+#[test]
+fn getopt_scans_argv_from_its_first_entry() {
+    let ev = Ev::default().list("t.argv", &["curl", "-s", "-o", "f"]);
+    assert_eq!(
+        holds("getopt(t.argv, 'so:') intersects (s)", &ev),
+        Ok(false)
+    );
+    let ev = Ev::default().list("t.argv", &["-s", "-o", "f", "url", "-v"]);
+    assert_eq!(
+        holds("getopt(t.argv, 'so:v') intersects (s)", &ev),
+        Ok(true)
+    );
+    assert_eq!(
+        holds("getopt(t.argv, 'so:v') intersects (v)", &ev),
+        Ok(false)
+    );
+    assert_eq!(holds("getopt(t.argv, 'so:v') in (s, o, f)", &ev), Ok(true));
+}
+
+#[test]
+fn getopt_list_mode_yields_letters_values_question_marks_and_empty_for_missing_value() {
+    let ev = Ev::default().list("t.argv", &["-x", "-t"]);
+    assert_eq!(holds("getopt(t.argv, 't:') in ('?', '')", &ev), Ok(true));
+    assert_eq!(holds("getopt(t.argv, 't:') intersects (t)", &ev), Ok(false));
+    assert_eq!(holds("len(getopt(t.argv, 't:')) = 2", &ev), Ok(true));
+}
+
+#[test]
+fn getopt_selector_gives_last_value_or_letter_and_is_absent_when_option_missing() {
+    let ev = Ev::default().list("t.argv", &["-n", "-t", "v1", "-t", "v2"]);
+    assert_eq!(holds("getopt(t.argv, 'nt:')[t] = v2", &ev), Ok(true));
+    assert_eq!(holds("getopt(t.argv, 'nt:')[n] = n", &ev), Ok(true));
+    assert_eq!(holds("getopt(t.argv, 'nt:x')[x] exists", &ev), Ok(false));
+    assert_eq!(holds("not getopt(t.argv, 'nt:x')[x] = v", &ev), Ok(true));
+}
+
+#[test]
+fn getopt_with_no_options_is_a_present_empty_list() {
+    let ev = Ev::default().list("t.argv", &["file"]);
+    assert_eq!(holds("getopt(t.argv, 'n') exists", &ev), Ok(true));
+    assert_eq!(holds("len(getopt(t.argv, 'n')) = 0", &ev), Ok(true));
+    assert_eq!(holds("getopt(t.argv, 'n') in (n)", &ev), Ok(true));
+    assert_eq!(holds("getopt(t.argv, 'n') intersects (n)", &ev), Ok(false));
+    // A plugin list field with zero values stays absent.
+    assert_eq!(
+        holds("getopt(t.argv, 'n') exists", &Ev::default()),
+        Ok(false)
+    );
+}
+
+#[test]
+fn getopt_argument_errors_have_libs_wording() {
+    assert!(compile_err("getopt(t.argv, 'n')[''] = n")
+        .contains("getopt() field argument must be a single option character"));
+    assert!(compile_err("getopt(t.argv, 'n')[ab] = n")
+        .contains("getopt() field argument must be a single option character"));
+    assert!(compile_err("getopt(proc.name, 'n') exists")
+        .contains("getopt() first argument must be a list"));
+    assert!(compile_err("getopt(t.argv, t.list) exists")
+        .contains("getopt() second argument (optstring) must be a single value"));
+    assert!(
+        compile_err("getopt(t.nums, 'n') exists").contains("getopt() arguments must be strings")
+    );
+    assert!(compile_err("getopt(t.argv, 'n', 'x') exists")
+        .contains("getopt() requires exactly 2 arguments: args list and optstring"));
+    assert!(compile_err("getopt(('-n')) exists").contains("unknown field transfomer 'getopt'"));
+}
+
+#[test]
+fn join_and_concat_argument_errors_have_libs_wording() {
+    for (c, m) in [
+        ("join('-') = a", "unknown field transfomer 'join'"),
+        (
+            "join('-', 'a', 'b') = a",
+            "join() requires exactly 2 arguments: separator and list",
+        ),
+        (
+            "join(t.list, ('a', 'b')) = a",
+            "join() first argument (separator) must be a single value, not a list",
+        ),
+        (
+            "join('a', 'b') = a",
+            "join() second argument must be a list",
+        ),
+        (
+            "join('-', t.list)[x] = a",
+            "LOAD_ERR_COMPILE_CONDITION: transformer 'join' does not support field arguments",
+        ),
+        ("concat('a') = a", "unknown field transfomer 'concat'"),
+        (
+            "concat(t.list, 'a') = a",
+            "concat() arguments must be strings",
+        ),
+        (
+            "concat(proc.pid, 'a') = a",
+            "concat() arguments must be strings",
+        ),
+        (
+            "concat('a', ('a', 'b')) = a",
+            "concat() arguments must be strings",
+        ),
+        (
+            "concat('a', 'b')[x] = a",
+            "transformer 'concat' does not support field arguments",
+        ),
+        (
+            "tolower(proc.name, 'x') = a",
+            "unknown multivalue transformer",
+        ),
+        (
+            "tolower(proc.name)[x] = a",
+            "filter error: transformer 'tolower' does not support field arguments",
+        ),
+    ] {
+        let e = compile_err(c);
+        assert!(e.contains(m), "{c}: {e}");
+    }
+}
+
+#[test]
+fn multivalue_argument_types_are_checked_before_transformers_apply() {
+    // libs checks a multi-value transformer's arguments on their field info, ignoring
+    // transformers applied to them, and sees nested multi-value results as scalars.
+    assert_eq!(compile_err("concat(len(proc.name), 'a') exists"), "");
+    assert!(compile_err("join(',', getopt(t.argv, 'n')) exists")
+        .contains("join() second argument must be a list"));
+    assert_eq!(compile_err("concat(getopt(t.argv, 'n'), 'a') exists"), "");
+}
+
+#[test]
+fn join_and_concat_values() {
+    let ev = Ev::default()
+        .list("t.list", &["a", "b"])
+        .s("proc.name", "x")
+        .v("t.nums", vec![Value::U64(1), Value::U64(2)]);
+    assert_eq!(holds("join(',', ()) = ''", &ev), Ok(true));
+    assert_eq!(
+        holds("join('-', (proc.name, t.list, 7)) = 'x-a-b-7'", &ev),
+        Ok(true)
+    );
+    assert_eq!(holds("join('-', t.nums) = '1-2'", &ev), Ok(true));
+    assert_eq!(
+        holds("join('-', (proc.name, proc.pname)) exists", &ev),
+        Ok(false)
+    );
+    assert_eq!(
+        holds("concat(proc.name, 'y', proc.name) = xyx", &ev),
+        Ok(true)
+    );
+    assert_eq!(
+        holds("concat(proc.name, proc.pname) exists", &ev),
+        Ok(false)
+    );
+}
+
+#[test]
+fn single_value_transformers_accept_literals_and_lists() {
+    let ev = Ev::default();
+    assert_eq!(holds("toupper('abc') = ABC", &ev), Ok(true));
+    assert_eq!(holds("len('abcd') = 4", &ev), Ok(true));
+    assert_eq!(holds("len(('a', 'b', 'c')) = 3", &ev), Ok(true));
+    assert_eq!(holds("toupper(('a', 'b')) in (A, B)", &ev), Ok(true));
+    assert_eq!(holds("len(()) = 0", &ev), Ok(true));
+}
+
+#[test]
+fn transformer_on_list_applies_to_each_element() {
+    let ev = Ev::default().list("t.list", &["/a/X", "/b/y"]);
+    assert_eq!(holds("basename(t.list) in (X, y)", &ev), Ok(true));
+    assert_eq!(holds("tolower(basename(t.list)) in (x, y)", &ev), Ok(true));
+    assert_eq!(holds("toupper(t.list) intersects ('/B/Y')", &ev), Ok(true));
+    assert!(compile_err("toupper(t.nums) exists").contains(
+        "can't add field transformer: type 'UINT64' is not supported by 'toupper' transformer applied on list field 't.nums'"
+    ));
+}
+
+#[test]
+fn len_counts_list_elements_string_bytes_and_is_absent_for_missing_values() {
+    let ev = Ev::default()
+        .list("t.list", &["a", "b", "c"])
+        .s("proc.name", "h\u{e9}")
+        .s("proc.pname", "ab\0cd");
+    assert_eq!(holds("len(t.list) = 3", &ev), Ok(true));
+    assert_eq!(
+        holds("len(proc.name) = 3", &ev),
+        Ok(true),
+        "bytes, not chars"
+    );
+    assert_eq!(
+        holds("len(proc.pname) = 2", &ev),
+        Ok(true),
+        "strnlen stops at NUL"
+    );
+    assert_eq!(holds("len(fd.name) = 0", &ev), Ok(false));
+    assert_eq!(holds("len(fd.name) exists", &ev), Ok(false));
+    assert_eq!(
+        holds("len(t.nums) exists", &ev),
+        Ok(false),
+        "empty plugin list is absent"
+    );
+    assert!(compile_err("len(proc.pid) = 1").contains(
+        "can't add field transformer: type 'UINT64' is not supported by 'len' transformer applied on field 'proc.pid'"
+    ));
+}
+
+#[test]
+fn b64_failure_makes_the_value_absent() {
+    let ev = Ev::default()
+        .s("proc.name", "not base64!")
+        .s("proc.pname", "YWFh=");
+    assert_eq!(holds("b64(proc.name) exists", &ev), Ok(false));
+    assert_eq!(holds("not b64(proc.name) = x", &ev), Ok(true));
+    assert_eq!(holds("b64(proc.pname) = aaa", &ev), Ok(true));
+}
+
+#[test]
+fn transformer_argument_parse_errors_have_libs_wording() {
+    assert!(compile_err("tolower() = a").contains(
+        "expected field transformer argument: field, transformer, quoted string, number, or transformer list"
+    ));
+    assert!(compile_err("join('-', ('a' 'b')) = a").contains("expected ')'"));
+    assert!(compile_err("join('-', (('a'))) = a").contains(
+        "expected transformer list argument: field, transformer, quoted string, or number"
+    ));
+}
+
+#[test]
+fn dynamic_rhs_type_mismatch_names_fields_and_libs_types() {
+    let e = compile_err("proc.pid = val(proc.name)");
+    assert!(
+        e.contains("field 'proc.pid' has type 'UINT64' while the right-hand side field 'proc.name' has incompatible type 'CHARBUF'"),
+        "{e}"
+    );
+    let e = compile_err("t.list in val(proc.name)");
+    assert!(e.contains("has type 'CHARBUF (list)'"), "{e}");
+}
+
+#[test]
+fn plugin_field_argument_errors_have_libs_wording() {
+    for (c, m) in [
+        ("proc.name[x] = a", "filter 'proc.name[x]': proc.name does not allow nor require an argument but one is provided: x"),
+        ("t.map = a", "filter 't.map': t.map requires an argument but none provided"),
+        ("t.idx[01] = a", "filter t.idx[01] t.idx has an invalid index argument starting with 0: 01"),
+        ("t.idx[1a] = a", "filter t.idx[1a] t.idx has an invalid index argument not composed only by digits: 1a"),
+        ("t.idx[99999999999999999999] = a", "has an invalid index argument not representable on 64 bit"),
+        ("evt.num[1] = 1", "filter_check called with nonexistent field evt.num[1]"),
+    ] {
+        let e = compile_err(c);
+        assert!(e.contains(m), "{c}: {e}");
+    }
 }
