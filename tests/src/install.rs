@@ -62,7 +62,7 @@ pub fn debug_binaries() -> PathBuf {
         let status = build.status().expect("run cargo build");
         assert!(
             status.success(),
-            "cargo build -p premptictl -p prempti-hook failed"
+            "cargo build -p premptictl -p prempti-hook failed (PREMPTI_E2E_NO_BUILD=1 runs the binaries already built)"
         );
     });
     for name in ["premptictl", "prempti-hook"] {
