@@ -696,7 +696,7 @@ impl Engine {
                         .ok_or_else(|| {
                             (
                                 Code::LoadErrCompileOutput,
-                                msg::fmt_unknown_filter(name),
+                                msg::FMT_UNKNOWN_FILTER.to_string(),
                                 r.output.span(0),
                             )
                         })?;

@@ -317,9 +317,10 @@ pub(crate) const FMT_ENDS_PERCENT: &str =
 pub(crate) const FMT_ENDS_NUMBER: &str =
     "invalid formatting syntax: formatting cannot end with a number";
 pub(crate) const FMT_EMPTY_TOKEN: &str = "empty formatting token";
-pub(crate) fn fmt_unknown_filter(rest: &str) -> String {
-    format!("unknown filter: {rest}")
-}
+/// libs `set_format` retries ever shorter candidates and reports the error of the last one,
+/// a single character, which never parses: the parser's "unexpected token after '" with its
+/// (still empty) last token.
+pub(crate) const FMT_UNKNOWN_FILTER: &str = "unknown filter: unexpected token after '";
 pub(crate) const CONTAINER_INFO: &str =
     "%container.info is deprecated and no more useful, and will be dropped by Falco 1.0.0. The container plugin will automatically add required fields to the output message.";
 

@@ -71,6 +71,9 @@ pub(crate) fn compile_format(
     b: &Binder<'_>,
     rule_output: bool,
 ) -> Result<Format, String> {
+    if fmt.is_empty() && !rule_output {
+        return Err(msg::FMT_EMPTY_TOKEN.to_string());
+    }
     let text = if rule_output {
         fmt.strip_prefix('*').unwrap_or(fmt)
     } else {
@@ -125,10 +128,7 @@ pub(crate) fn compile_format(
             }
         }
         let Some((o, c, ty, used)) = found else {
-            if rest.starts_with(|c: char| c.is_whitespace()) || rest.is_empty() {
-                return Err(msg::FMT_EMPTY_TOKEN.to_string());
-            }
-            return Err(msg::fmt_unknown_filter(rest));
+            return Err(msg::FMT_UNKNOWN_FILTER.to_string());
         };
         if !lit.is_empty() {
             f.segs.push(Seg::Lit(std::mem::take(&mut lit)));

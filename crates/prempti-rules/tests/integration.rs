@@ -781,12 +781,15 @@ fn e53_output_tokens() {
         output_of("(%fd.name)", &Ev::default().s("fd.name", "/x")),
         Ok("(/x)".to_string())
     );
-    for bad in ["%some.field", "% x", "%(proc.name)", "x %"] {
-        assert!(
-            output_of(bad, &Ev::default()).is_err_and(|m| m.contains("LOAD_ERR_COMPILE_OUTPUT")),
+    for bad in ["%some.field", "% x", "%(proc.name)", "%toupper(proc.pid)"] {
+        assert_eq!(
+            output_of(bad, &Ev::default()),
+            Err("LOAD_ERR_COMPILE_OUTPUT: unknown filter: unexpected token after '\n".into()),
             "{bad}"
         );
     }
+    assert!(output_of("x %", &Ev::default())
+        .is_err_and(|m| m.contains("formatting cannot end with a %")));
 }
 
 #[test]
@@ -1646,5 +1649,61 @@ fn plugin_field_argument_errors_have_libs_wording() {
     ] {
         let e = compile_err(c);
         assert!(e.contains(m), "{c}: {e}");
+    }
+}
+
+#[test]
+fn unused_macros_and_lists_are_reported_again_for_every_later_file() {
+    let e = engine(EngineConfig::default());
+    let r = e.load(&[
+        RulesFile::new(
+            "a.yaml",
+            "- macro: m\n  condition: proc.name = x\n- list: l\n  items: [a]\n",
+        ),
+        RulesFile::new("b.yaml", &rule("r", "proc.name = y")),
+        RulesFile::new("c.yaml", &rule("r2", "m")),
+    ]);
+    let per_file: Vec<Vec<&str>> = r
+        .files
+        .iter()
+        .map(|f| f.warnings.iter().map(|d| d.code.as_str()).collect())
+        .collect();
+    assert_eq!(
+        per_file,
+        vec![
+            vec!["LOAD_UNUSED_MACRO", "LOAD_UNUSED_LIST"],
+            vec!["LOAD_UNUSED_MACRO", "LOAD_UNUSED_LIST"],
+            vec!["LOAD_UNUSED_LIST"],
+        ]
+    );
+    // The re-reported warning still points into the file that defined the item.
+    assert_eq!(
+        r.files[1].warnings[0].primary.as_ref().map(|p| &*p.file),
+        Some("a.yaml")
+    );
+}
+
+#[test]
+fn container_info_deprecation_has_falco_wording() {
+    let y = "- rule: r\n  desc: d\n  condition: evt.num > 0\n  output: 'x %container.info'\n  priority: INFO\n  source: t\n";
+    assert!(messages(&load(y)).contains("LOAD_DEPRECATED_ITEM: %container.info is deprecated and no more useful, and will be dropped by Falco 1.0.0. The container plugin will automatically add required fields to the output message."));
+}
+
+#[test]
+fn plugin_version_failures_have_falco_wording() {
+    let req = "- required_plugin_versions:\n  - name: coding_agent\n    version: 0.2.0\n";
+    for (have, want) in [
+        ("bogus", "Plugin 'coding_agent' has invalid version string 'bogus'"),
+        (
+            "0.1.0",
+            "Plugin 'coding_agent' version '0.1.0' is not compatible with required plugin version '0.2.0'",
+        ),
+    ] {
+        let e = engine(EngineConfig {
+            plugins: vec![("coding_agent".into(), have.into())],
+            ..Default::default()
+        });
+        let r = e.load(&[RulesFile::new("a.yaml", req)]);
+        assert!(messages(&r).contains(want), "{}", messages(&r));
     }
 }
