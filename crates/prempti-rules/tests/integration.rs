@@ -1660,8 +1660,8 @@ fn unused_macros_and_lists_are_reported_again_for_every_later_file() {
             "a.yaml",
             "- macro: m\n  condition: proc.name = x\n- list: l\n  items: [a]\n",
         ),
-        RulesFile::new("b.yaml", &rule("r", "proc.name = y")),
-        RulesFile::new("c.yaml", &rule("r2", "m")),
+        RulesFile::new("b.yaml", rule("r", "proc.name = y")),
+        RulesFile::new("c.yaml", rule("r2", "m")),
     ]);
     let per_file: Vec<Vec<&str>> = r
         .files
