@@ -262,6 +262,11 @@ impl SourceMap {
         self.files.iter().rev().find(|(n, _, _)| &**n == name)
     }
 
+    /// The text of a file (the last one added under that name).
+    pub fn text(&self, name: &str) -> Option<&str> {
+        self.get(name).map(|(_, t, _)| &**t)
+    }
+
     /// Line and column of a span's start.
     pub fn line_col(&self, span: &FileSpan) -> Option<LineCol> {
         self.get(&span.file)

@@ -84,6 +84,7 @@ mod diag;
 mod engine;
 mod eval;
 mod evt;
+mod falco_out;
 mod field;
 mod glob;
 mod load;
@@ -104,6 +105,7 @@ pub use engine::{
     JsonOptions, LoadResult, Match, RuleExplanation, RuleMatching, RuleSelection, RuleSummary,
     RulesFile, Ruleset,
 };
+pub use falco_out::FalcoValidateOutput;
 pub use field::{
     ArgSpec, EventMeta, FieldDef, FieldId, FieldProvider, FieldType, IpNetwork, SourceSchema, Value,
 };

@@ -391,6 +391,10 @@ pub struct RulesValidateArgs {
     /// Print machine-readable JSON.
     #[arg(long)]
     pub json: bool,
+    /// Print exactly what `falco -V` prints: `falco` for its text, `falco-json` for its JSON
+    /// (`json_output: true`).
+    #[arg(long, value_name = "FORMAT", value_parser = ["falco", "falco-json"], conflicts_with = "json")]
+    pub format: Option<String>,
 }
 
 /// `rules eval`

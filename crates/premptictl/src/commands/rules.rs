@@ -36,6 +36,21 @@ fn validate(ctx: &Context, args: &RulesValidateArgs) -> Result<ExitStatus> {
     let files = rules_tools::read_rules_files(&args.files)?;
     let result = rules_tools::engine().load(&files);
     let mut out = std::io::stdout().lock();
+    if let Some(format) = args.format.as_deref() {
+        let r = if format == "falco-json" {
+            result.render_falco_json()
+        } else {
+            result.render_falco_text()
+        };
+        write!(out, "{}", r.stdout)?;
+        out.flush()?;
+        eprint!("{}", r.stderr);
+        return Ok(if r.success {
+            ExitStatus::Success
+        } else {
+            ExitStatus::Failure
+        });
+    }
     if args.json {
         writeln!(out, "{}", result.render_json())?;
     } else {
