@@ -134,7 +134,12 @@ pub fn run(layout: &Layout, options: &Options) -> Result<()> {
         EngineChoice::Embedded => {
             let policy = engine::compile(&settings.falco, &tags_of(&settings.plugin));
             let policy = match policy {
-                Ok(policy) => policy,
+                Ok(policy) => {
+                    for warning in &policy.warnings {
+                        tracing::warn!("{warning}");
+                    }
+                    policy
+                }
                 Err(failure) => {
                     for line in &failure.errors {
                         tracing::error!("{line}");
@@ -552,6 +557,9 @@ fn reload(shared: &Shared, trigger: &str) -> ReloadStatus {
     let status = match outcome {
         Ok(policy) => {
             let warnings = policy.warnings.clone();
+            for warning in &warnings {
+                tracing::warn!("{warning}");
+            }
             tracing::info!(
                 "reloaded the rules ({trigger}): {} rules from {} files",
                 policy.rule_count,

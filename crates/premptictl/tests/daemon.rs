@@ -1,0 +1,300 @@
+//! `premptictl daemon` in the foreground over a hand-made `PREMPTI_HOME`: Falco-style outputs
+//! (alerts in Falco's JSON format in `file_output`), `rule_matching`, `append_output`, unknown
+//! configuration keys reported with their position, clean shutdown on SIGTERM, and refusal to
+//! start with broken rules.
+
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+fn target_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_BIN_EXE_premptictl"))
+        .parent()
+        .expect("target dir")
+        .to_owned()
+}
+
+fn hook_binary() -> PathBuf {
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let status = Command::new(cargo)
+        .args(["build", "-p", "prempti-hook"])
+        .current_dir(root)
+        .status()
+        .unwrap();
+    assert!(status.success(), "cargo build -p prempti-hook failed");
+    target_dir().join("prempti-hook")
+}
+
+const RULES: &str = r#"- rule: Deny recursive delete
+  desc: x
+  condition: tool.input_command contains "rm -rf"
+  output: Recursive delete (%tool.input_command)
+  priority: CRITICAL
+  source: coding_agent
+  tags: [coding_agent_deny, filesystem]
+
+- rule: Note every shell command
+  desc: x
+  condition: tool.kind = shell
+  output: Shell command by %agent.name
+  priority: NOTICE
+  source: coding_agent
+  tags: [audit]
+
+- rule: Too quiet to load
+  desc: below the minimum priority
+  condition: tool.kind = shell
+  output: debug
+  priority: DEBUG
+  source: coding_agent
+  tags: [coding_agent_deny]
+"#;
+
+struct Home {
+    _dir: tempfile::TempDir,
+    home: PathBuf,
+}
+
+impl Home {
+    fn new(falco_extra: &str, rules: &str) -> Home {
+        let dir = tempfile::tempdir().unwrap();
+        let home = dir.path().canonicalize().unwrap().join("prempti");
+        std::fs::create_dir_all(home.join("config")).unwrap();
+        std::fs::create_dir_all(home.join("rules")).unwrap();
+        std::fs::write(home.join("rules/r.yaml"), rules).unwrap();
+        std::fs::write(
+            home.join("config/falco.yaml"),
+            format!(
+                "rules_files:\n  - {h}/rules\nrule_matching: all\npriority: info\n\
+                 json_output: true\njson_include_message_property: true\n\
+                 append_output:\n  - match:\n      tags: [filesystem]\n    extra_output: \"(tool=%tool.name)\"\n    extra_fields:\n      - where: \"%agent.cwd\"\n\
+                 file_output:\n  enabled: true\n  filename: {h}/log/alerts.jsonl\n\
+                 stdout_output:\n  enabled: false\n{falco_extra}",
+                h = home.display()
+            ),
+        )
+        .unwrap();
+        std::fs::write(
+            home.join("config/falco.coding_agents_plugin.yaml"),
+            format!(
+                "plugins:\n  - name: coding_agent\n    library_path: x\n    init_config:\n      mode: guardrails\n      default_action: defer\n      audit:\n        path: {}/log/audit.jsonl\n",
+                home.display()
+            ),
+        )
+        .unwrap();
+        Home { _dir: dir, home }
+    }
+
+    fn command(&self, program: &Path) -> Command {
+        let mut c = Command::new(program);
+        c.env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .env("HOME", self.home.parent().unwrap())
+            .env("PREMPTI_HOME", &self.home);
+        c
+    }
+
+    fn spawn_daemon(&self) -> Child {
+        self.command(Path::new(env!("CARGO_BIN_EXE_premptictl")))
+            .arg("daemon")
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap()
+    }
+
+    /// Runs `premptictl daemon` expecting it to exit on its own; a daemon that is still
+    /// running after a generous delay is killed and the test fails.
+    fn daemon_exit(&self) -> Output {
+        let mut daemon = self.spawn_daemon();
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while daemon.try_wait().unwrap().is_none() {
+            if Instant::now() > deadline {
+                let _ = daemon.kill();
+                panic!("the daemon started although it should have refused to");
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        daemon.wait_with_output().unwrap()
+    }
+
+    fn ctl(&self, args: &[&str]) -> Output {
+        self.command(Path::new(env!("CARGO_BIN_EXE_premptictl")))
+            .args(args)
+            .output()
+            .unwrap()
+    }
+
+    /// Waits until the daemon answers `status`, or fails with its output if it exits.
+    fn wait_ready(&self, daemon: &mut Child) -> serde_json::Value {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            let out = self.ctl(&["status", "--json"]);
+            if out.status.success() {
+                return serde_json::from_slice(&out.stdout).unwrap();
+            }
+            if let Some(status) = daemon.try_wait().unwrap() {
+                let mut err = String::new();
+                std::io::Read::read_to_string(daemon.stderr.as_mut().unwrap(), &mut err).unwrap();
+                panic!("daemon exited ({status}): {err}");
+            }
+            assert!(Instant::now() < deadline, "the daemon never answered");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    fn call(&self, hook: &Path, command: &str) -> serde_json::Value {
+        let mut child = self
+            .command(hook)
+            .arg("claude")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let payload = serde_json::json!({
+            "session_id": "s", "cwd": "/work/project", "hook_event_name": "PreToolUse",
+            "tool_name": "Bash", "tool_input": {"command": command},
+        });
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(payload.to_string().as_bytes())
+            .unwrap();
+        let out = child.wait_with_output().unwrap();
+        if out.stdout.is_empty() {
+            return serde_json::json!({"permissionDecision": "defer"});
+        }
+        serde_json::from_slice::<serde_json::Value>(&out.stdout).unwrap()["hookSpecificOutput"]
+            .clone()
+    }
+}
+
+fn terminate(daemon: &mut Child) -> std::process::ExitStatus {
+    // SAFETY: kill(2) on the pid of a child we spawned and have not reaped.
+    unsafe { libc::kill(daemon.id() as libc::pid_t, libc::SIGTERM) };
+    daemon.wait().unwrap()
+}
+
+#[test]
+fn alerts_follow_the_falco_configuration_and_sigterm_shuts_down_cleanly() {
+    let hook = hook_binary();
+    let h = Home::new("bogus_option: 1\n", RULES);
+    let mut daemon = h.spawn_daemon();
+    let status = h.wait_ready(&mut daemon);
+    assert_eq!(status["default_action"], "defer");
+    // The DEBUG rule is below `priority: info` and is never loaded.
+    assert_eq!(status["rules"]["rules"], 2, "{status}");
+    let warnings = status["config_warnings"].to_string();
+    assert!(
+        warnings.contains("falco.yaml:") && warnings.contains("bogus_option"),
+        "{warnings}"
+    );
+
+    let verdict = h.call(&hook, "rm -rf build");
+    assert_eq!(verdict["permissionDecision"], "deny", "{verdict}");
+    assert!(
+        verdict["permissionDecisionReason"]
+            .as_str()
+            .unwrap()
+            .starts_with("Deny recursive delete: Recursive delete (rm -rf build) (tool=Bash)"),
+        "{verdict}"
+    );
+    assert_eq!(h.call(&hook, "ls")["permissionDecision"], "defer");
+
+    // rule_matching: all → two alerts for the first call, one for the second, in order.
+    let alerts = std::fs::read_to_string(h.home.join("log/alerts.jsonl")).unwrap();
+    let alerts: Vec<serde_json::Value> = alerts
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let rules: Vec<&str> = alerts.iter().map(|a| a["rule"].as_str().unwrap()).collect();
+    assert_eq!(
+        rules,
+        [
+            "Deny recursive delete",
+            "Note every shell command",
+            "Note every shell command"
+        ]
+    );
+    let first = &alerts[0];
+    let keys: Vec<&String> = first.as_object().unwrap().keys().collect();
+    assert_eq!(
+        keys,
+        [
+            "hostname",
+            "message",
+            "output",
+            "output_fields",
+            "priority",
+            "rule",
+            "source",
+            "tags",
+            "time"
+        ]
+    );
+    assert_eq!(first["priority"], "Critical");
+    assert_eq!(first["source"], "coding_agent");
+    assert_eq!(
+        first["tags"],
+        serde_json::json!(["coding_agent_deny", "filesystem"])
+    );
+    assert_eq!(
+        first["message"],
+        "Recursive delete (rm -rf build) (tool=Bash)"
+    );
+    assert!(
+        first["output"]
+            .as_str()
+            .unwrap()
+            .ends_with(": Critical Recursive delete (rm -rf build) (tool=Bash)"),
+        "{first}"
+    );
+    assert_eq!(first["output_fields"]["tool.input_command"], "rm -rf build");
+    assert_eq!(first["output_fields"]["where"], "/work/project");
+    assert!(first["output_fields"]["evt.time"].is_u64(), "{first}");
+
+    // The audit log has one record per call.
+    let audit = std::fs::read_to_string(h.home.join("log/audit.jsonl")).unwrap();
+    assert_eq!(audit.lines().count(), 2);
+
+    let exit = terminate(&mut daemon);
+    assert!(exit.success(), "{exit}");
+    assert!(!h.home.join("run/broker.sock").exists());
+    assert!(!h.home.join("run/control.sock").exists());
+    let log = std::fs::read_to_string(h.home.join("log/daemon.log")).unwrap();
+    assert!(log.contains("shutting down (SIGTERM)"), "{log}");
+}
+
+#[test]
+fn broken_rules_keep_the_daemon_from_starting() {
+    let h = Home::new(
+        "",
+        "- rule: Broken\n  desc: x\n  condition: tool.name in (a, b\n  output: x\n  priority: WARNING\n  source: coding_agent\n",
+    );
+    let out = h.daemon_exit();
+    assert_eq!(out.status.code(), Some(2), "{out:?}");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("r.yaml:3:"), "{err}");
+    assert!(
+        err.contains("will not start without a valid policy"),
+        "{err}"
+    );
+    assert!(!h.home.join("run/broker.sock").exists());
+}
+
+#[test]
+fn configuration_errors_name_the_position() {
+    let h = Home::new("time_format_iso_8601: maybe\n", RULES);
+    let out = h.daemon_exit();
+    assert_eq!(out.status.code(), Some(2), "{out:?}");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("falco.yaml:18:23")
+            && err.contains("'time_format_iso_8601' must be true or false"),
+        "{err}"
+    );
+}
