@@ -311,12 +311,7 @@ async fn restart_if_valid(
     }
 }
 
-async fn restart(
-    layout: &Layout,
-    binary: &Path,
-    config: &Path,
-    falco: &mut Falco,
-) -> Result<()> {
+async fn restart(layout: &Layout, binary: &Path, config: &Path, falco: &mut Falco) -> Result<()> {
     stop(falco).await;
     let config_now = render(layout).unwrap_or_else(|_| config.to_path_buf());
     *falco = spawn(layout, binary, &config_now)?;
