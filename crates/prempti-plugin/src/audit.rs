@@ -119,6 +119,20 @@ impl AuditRecord {
         }
     }
 
+    /// Copies the key fields of a normalized call (session, cwd, tool, command, path, URL,
+    /// MCP server) into the record.
+    pub fn describe(&mut self, call: &crate::agents::ToolCall) {
+        self.session_id = call.session_id.clone();
+        self.cwd = call.cwd.clone();
+        self.tool_name = Some(call.tool_name.clone());
+        self.tool_kind = Some(call.kind.as_str().to_owned());
+        self.tool_use_id = call.tool_use_id.clone();
+        self.command = call.input_command.clone();
+        self.file_path = call.file_path.clone();
+        self.url = call.url.clone();
+        self.mcp_server = call.mcp_server.clone();
+    }
+
     /// Stores `payload` (the agent's stdin) if it is at most `cap` bytes, else sets
     /// `payload_omitted`. A payload that is not JSON is stored as a JSON string.
     pub fn set_payload(&mut self, payload: &str, cap: usize) {

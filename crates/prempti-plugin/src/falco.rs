@@ -31,14 +31,14 @@ use falco_plugin::source::{
 };
 use falco_plugin::tables::TablesInput;
 use falco_plugin::FailureReason;
-use prempti_protocol::Decision;
 use prempti_rules::{ArgSpec, FieldType};
 
 use crate::agents::{parse_request, CallContext, Os, ToolCall};
-use crate::audit::{AuditLog, AuditRecord, Engine};
+use crate::audit::{AuditLog, Engine};
 use crate::broker::{Broker, BrokerConfig, CallReceiver, IncomingCall};
 use crate::config::Config;
 use crate::fields::{Extracted, FIELDS, FIELD_COUNT};
+use crate::host::{failure_verdict, settle};
 use crate::intake::{Alert, AlertSink, Completed, Correlator, Intake, IntakeConfig};
 use crate::rotate::RotationPolicy;
 use crate::verdict::{resolve, RuntimeSettings, SharedSettings, TagConfig, Verdict};
@@ -78,71 +78,38 @@ struct Pending {
 }
 
 impl Shared {
-    /// Answers a completed call and audits it.
+    /// Audits a completed call and answers it.
     fn finish(&self, done: Completed) {
         let id = done.call.correlation_id;
         let pending = self.pending.lock().ok().and_then(|mut p| p.remove(&id));
         let verdict = resolve(&done.matches, &self.tags, done.call.settings);
-        let record = self.record(
-            &done.call,
-            pending.as_ref().map(|p| &p.call),
-            &verdict,
-            done.matches,
-        );
-        done.call.respond_verdict(&verdict);
-        self.write(record);
+        let described = pending.as_ref().map(|p| &p.call);
+        self.settle(done.call, &verdict, done.matches, described);
     }
 
-    /// Answers a call whose payload could not be normalized.
+    /// Answers a call whose payload could not be normalized: deny in every mode.
     fn reject(&self, call: IncomingCall, reason: String) {
-        let policy = Verdict::from_policy(Decision::Deny, None, reason.clone(), call.settings);
-        // Bad input is denied in every mode (fail closed), not only in guardrails.
-        let verdict = Verdict {
-            decision: Decision::Deny,
-            reason,
-            ..policy
-        };
-        let record = self.record(&call, None, &verdict, Vec::new());
-        call.respond_verdict(&verdict);
-        self.write(record);
+        let verdict = failure_verdict(reason, call.settings);
+        self.settle(call, &verdict, Vec::new(), None);
     }
 
-    fn record(
+    fn settle(
         &self,
-        incoming: &IncomingCall,
-        call: Option<&ToolCall>,
+        call: IncomingCall,
         verdict: &Verdict,
         matched: Vec<crate::verdict::MatchedRule>,
-    ) -> Option<AuditRecord> {
-        let audit = self.audit.as_ref()?;
-        let mut record = AuditRecord::new(
-            incoming.correlation_id,
+        described: Option<&ToolCall>,
+    ) {
+        let settled = settle(
+            call,
             Engine::Falco,
-            incoming.request.agent,
             verdict,
             matched,
-            incoming.received.elapsed(),
+            described,
+            self.audit.as_ref(),
         );
-        if let Some(call) = call {
-            record.session_id = call.session_id.clone();
-            record.cwd = call.cwd.clone();
-            record.tool_name = Some(call.tool_name.clone());
-            record.tool_kind = Some(call.kind.as_str().to_owned());
-            record.tool_use_id = call.tool_use_id.clone();
-            record.command = call.input_command.clone();
-            record.file_path = call.file_path.clone();
-            record.url = call.url.clone();
-            record.mcp_server = call.mcp_server.clone();
-        }
-        record.set_payload(&incoming.request.payload, audit.payload_cap());
-        Some(record)
-    }
-
-    fn write(&self, record: Option<AuditRecord>) {
-        if let (Some(audit), Some(record)) = (self.audit.as_ref(), record) {
-            if let Err(e) = audit.append(&record) {
-                log::warn!("coding_agent: cannot write audit record: {e}");
-            }
+        if let Some(e) = settled.audit_error {
+            log::warn!("coding_agent: cannot write audit record: {e}");
         }
     }
 }

@@ -13,6 +13,7 @@ pub mod config;
 pub mod event;
 pub mod falco;
 pub mod fields;
+pub mod host;
 pub mod intake;
 pub mod realpath;
 pub mod rotate;

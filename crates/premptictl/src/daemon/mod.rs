@@ -41,12 +41,13 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context as _, Result};
-use prempti_plugin::audit::{AuditLog, AuditRecord, Engine};
+use prempti_plugin::audit::{AuditLog, Engine};
 use prempti_plugin::broker::{
     Broker, BrokerConfig, CallReceiver, IncomingCall, EVALUATION_FAILED_REASON,
 };
+use prempti_plugin::host::{failure_verdict, settle};
 use prempti_plugin::rotate::RotationPolicy;
-use prempti_plugin::verdict::{RuntimeSettings, SharedSettings, TagConfig, Verdict};
+use prempti_plugin::verdict::{RuntimeSettings, SharedSettings, TagConfig};
 use prempti_protocol::control::{ControlRequest, ControlResponse};
 use prempti_protocol::paths::Layout;
 use prempti_protocol::{Decision, DefaultAction, Mode};
@@ -448,77 +449,39 @@ fn handle_call(call: IncomingCall, shared: &Shared) {
             &shared.hostname,
         )
     }));
-    let latency = call.received.elapsed();
-    let agent = call.request.agent;
     let correlation_id = call.correlation_id;
-    let payload = call.request.payload.clone();
-    match evaluated {
+    let audit = shared.audit.as_ref();
+    let (settled, alerts) = match evaluated {
         Ok(Ok(evaluation)) => {
-            for alert in &evaluation.alerts {
-                shared.outputs.emit(alert);
-            }
-            shared
-                .counters
-                .alerts
-                .fetch_add(evaluation.alerts.len() as u64, Ordering::Relaxed);
-            call.respond_verdict(&evaluation.verdict);
-            shared.counters.count(evaluation.verdict.decision);
-            if evaluation.verdict.policy_decision != evaluation.verdict.decision {
+            let verdict = &evaluation.verdict;
+            if verdict.policy_decision != verdict.decision {
                 tracing::info!(
                     correlation_id,
                     "{} mode, would {}: {}",
                     settings.mode,
-                    evaluation.verdict.policy_decision,
-                    evaluation.verdict.policy_reason
+                    verdict.policy_decision,
+                    verdict.policy_reason
                 );
             }
-            if let Some(audit) = &shared.audit {
-                let mut record = AuditRecord::new(
-                    correlation_id,
-                    Engine::Embedded,
-                    agent,
-                    &evaluation.verdict,
-                    evaluation.matched,
-                    latency,
-                );
-                if let Some(first) = evaluation.calls.first() {
-                    record.session_id = first.session_id.clone();
-                    record.cwd = first.cwd.clone();
-                    record.tool_name = Some(first.tool_name.clone());
-                    record.tool_kind = Some(first.kind.as_str().to_owned());
-                    record.tool_use_id = first.tool_use_id.clone();
-                    record.command = first.input_command.clone();
-                    record.file_path = first.file_path.clone();
-                    record.url = first.url.clone();
-                    record.mcp_server = first.mcp_server.clone();
-                }
-                write_audit(audit, record, &payload);
-            }
+            let settled = settle(
+                call,
+                Engine::Embedded,
+                verdict,
+                evaluation.matched,
+                evaluation.calls.first(),
+                audit,
+            );
+            shared.counters.count(verdict.decision);
+            (settled, evaluation.alerts)
         }
         Ok(Err(bad_input)) => {
-            let reason = format!("Prempti: {bad_input}");
-            let verdict = Verdict {
-                decision: Decision::Deny,
-                policy_decision: Decision::Deny,
-                mode: settings.mode,
-                reason: reason.clone(),
-                deciding_rule: None,
-                policy_reason: reason.clone(),
-            };
             tracing::warn!(correlation_id, "denied a call with bad input: {bad_input}");
-            call.respond(Decision::Deny, reason);
+            let verdict = failure_verdict(format!("Prempti: {bad_input}"), settings);
             shared.counters.count(Decision::Deny);
-            if let Some(audit) = &shared.audit {
-                let record = AuditRecord::new(
-                    correlation_id,
-                    Engine::Embedded,
-                    agent,
-                    &verdict,
-                    Vec::new(),
-                    latency,
-                );
-                write_audit(audit, record, &payload);
-            }
+            (
+                settle(call, Engine::Embedded, &verdict, Vec::new(), None, audit),
+                Vec::new(),
+            )
         }
         Err(panic) => {
             let what = panic
@@ -530,18 +493,26 @@ fn handle_call(call: IncomingCall, shared: &Shared) {
                 correlation_id,
                 "evaluation panicked: {what}; the call is answered deny"
             );
-            call.respond(Decision::Deny, EVALUATION_FAILED_REASON.to_owned());
+            let verdict = failure_verdict(EVALUATION_FAILED_REASON.to_owned(), settings);
             shared.counters.count(Decision::Deny);
             shared.counters.errors.fetch_add(1, Ordering::Relaxed);
+            (
+                settle(call, Engine::Embedded, &verdict, Vec::new(), None, audit),
+                Vec::new(),
+            )
         }
+    };
+    if let Some(e) = settled.audit_error {
+        tracing::error!(correlation_id, "cannot write the audit log: {e}");
     }
-}
-
-fn write_audit(audit: &AuditLog, mut record: AuditRecord, payload: &str) {
-    record.set_payload(payload, audit.payload_cap());
-    if let Err(e) = audit.append(&record) {
-        tracing::error!("cannot write the audit log: {e}");
+    // Alerts go out after the hook has its answer: outputs are never on the hot path.
+    for alert in &alerts {
+        shared.outputs.emit(alert);
     }
+    shared
+        .counters
+        .alerts
+        .fetch_add(alerts.len() as u64, Ordering::Relaxed);
 }
 
 /// Recompiles the rules and swaps them in when they have no errors. Runs off the loop.

@@ -1,0 +1,67 @@
+//! What both hosts do with a decided call: write its audit record, then answer the hook.
+//!
+//! The record is written **before** the answer. Every call an agent was answered therefore has
+//! a record; if the host dies between the two steps, the hook gets no answer and denies (fail
+//! closed), while the record shows what Prempti had decided.
+
+use prempti_protocol::Decision;
+
+use crate::agents::ToolCall;
+use crate::audit::{AuditError, AuditLog, AuditRecord, Engine};
+use crate::broker::IncomingCall;
+use crate::verdict::{MatchedRule, RuntimeSettings, Verdict};
+
+/// What happened when a call was settled.
+#[derive(Debug)]
+pub struct Settled {
+    /// The hook got this answer (false when the call had already been answered, e.g. in
+    /// passthrough mode or after its deadline).
+    pub answered: bool,
+    /// The audit record could not be written.
+    pub audit_error: Option<AuditError>,
+}
+
+/// Audits `call` (when `audit` is set), then answers it with `verdict`.
+///
+/// `described` is the normalized call whose key fields go into the record (the first event of
+/// a split Codex patch); `None` for calls whose payload could not be normalized.
+pub fn settle(
+    call: IncomingCall,
+    engine: Engine,
+    verdict: &Verdict,
+    matched: Vec<MatchedRule>,
+    described: Option<&ToolCall>,
+    audit: Option<&AuditLog>,
+) -> Settled {
+    let audit_error = audit.and_then(|audit| {
+        let mut record = AuditRecord::new(
+            call.correlation_id,
+            engine,
+            call.request.agent,
+            verdict,
+            matched,
+            call.received.elapsed(),
+        );
+        if let Some(described) = described {
+            record.describe(described);
+        }
+        record.set_payload(&call.request.payload, audit.payload_cap());
+        audit.append(&record).err()
+    });
+    let answered = call.respond_verdict(verdict);
+    Settled {
+        answered,
+        audit_error,
+    }
+}
+
+/// The verdict for a call that could not be evaluated (its payload could not be used, or
+/// evaluation failed): deny in every mode, never the default action.
+pub fn failure_verdict(reason: String, settings: RuntimeSettings) -> Verdict {
+    let policy = Verdict::from_policy(Decision::Deny, None, reason.clone(), settings);
+    Verdict {
+        decision: Decision::Deny,
+        reason,
+        ..policy
+    }
+}
