@@ -80,6 +80,11 @@ pub struct AuditRecord {
     /// Set when the payload was over the cap and left out.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub payload_omitted: bool,
+    /// Set when the verdict came after the hook had stopped waiting (the broker denied the call
+    /// at its deadline, or the hook went away): `decision` is then the deny the agent got and
+    /// `policy_decision` what the rules said.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub late: bool,
 }
 
 impl AuditRecord {
@@ -116,6 +121,7 @@ impl AuditRecord {
             latency_us: u64::try_from(latency.as_micros()).unwrap_or(u64::MAX),
             payload: None,
             payload_omitted: false,
+            late: false,
         }
     }
 

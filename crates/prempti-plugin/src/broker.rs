@@ -314,6 +314,12 @@ pub struct IncomingCall {
 }
 
 impl IncomingCall {
+    /// Whether the hook is still waiting for this call's answer: false once the broker
+    /// answered it itself (passthrough, deadline, shutdown) or the hook went away.
+    pub fn is_waiting(&self) -> bool {
+        self.responder.as_ref().is_some_and(|tx| !tx.is_closed())
+    }
+
     /// Sends the verdict to the hook. Returns whether the hook was still waiting for it.
     pub fn respond(self, decision: Decision, reason: String) -> bool {
         let counters = Arc::clone(&self.counters);

@@ -11,6 +11,10 @@ use crate::audit::{AuditError, AuditLog, AuditRecord, Engine};
 use crate::broker::IncomingCall;
 use crate::verdict::{MatchedRule, RuntimeSettings, Verdict};
 
+/// The reason recorded for a call whose verdict came after the hook stopped waiting.
+const LATE_REASON: &str = "Prempti decided after the hook stopped waiting: the broker denied \
+     the call at its deadline (or on shutdown), or the hook went away";
+
 /// What happened when a call was settled.
 #[derive(Debug)]
 pub struct Settled {
@@ -33,6 +37,8 @@ pub fn settle(
     described: Option<&ToolCall>,
     audit: Option<&AuditLog>,
 ) -> Settled {
+    // A hook that stopped waiting got the broker's own deny: record that, not our verdict.
+    let late = !call.answered_early && !call.is_waiting();
     let audit_error = audit.and_then(|audit| {
         let mut record = AuditRecord::new(
             call.correlation_id,
@@ -44,6 +50,11 @@ pub fn settle(
         );
         if let Some(described) = described {
             record.describe(described);
+        }
+        if late {
+            record.late = true;
+            record.decision = Decision::Deny;
+            record.reason = LATE_REASON.to_owned();
         }
         record.set_payload(&call.request.payload, audit.payload_cap());
         audit.append(&record).err()

@@ -532,3 +532,87 @@ fn same_user_peers_are_served_and_other_users_are_refused() {
     drop(broker);
     host.join().unwrap();
 }
+
+#[test]
+fn settling_records_before_answering_and_marks_late_verdicts() {
+    use prempti_plugin::audit::{AuditLog, AuditRecord, Engine};
+    use prempti_plugin::host::settle;
+    use prempti_plugin::rotate::RotationPolicy;
+    use prempti_plugin::verdict::{resolve, TagConfig};
+
+    let dir = tempfile::tempdir().unwrap();
+    let audit = AuditLog::open(&dir.path().join("audit.jsonl"), RotationPolicy::default()).unwrap();
+    let rt = runtime();
+    let mut cfg = config(dir.path());
+    cfg.request_deadline = Duration::from_millis(300);
+    let (broker, mut calls) = rt
+        .block_on(Broker::bind(cfg, SharedSettings::default()))
+        .unwrap();
+    let path = broker.local_path().to_path_buf();
+    let allow = resolve(
+        &[],
+        &TagConfig::default(),
+        RuntimeSettings {
+            mode: Mode::Guardrails,
+            default_action: DefaultAction::Allow,
+        },
+    );
+
+    // In time: the hook gets the verdict and the record says the same.
+    let client = {
+        let path = path.clone();
+        std::thread::spawn(move || exchange(&path, &request(1, r#"{"i":1}"#)))
+    };
+    let call = calls.recv_batch(1, Duration::from_secs(30)).pop().unwrap();
+    assert!(call.is_waiting());
+    let settled = settle(
+        call,
+        Engine::Embedded,
+        &allow,
+        Vec::new(),
+        None,
+        Some(&audit),
+    );
+    assert!(settled.answered && settled.audit_error.is_none());
+    assert_eq!(client.join().unwrap().decision, Decision::Allow);
+
+    // Too late: the broker denied at its deadline, so the record shows that deny.
+    let client = {
+        let path = path.clone();
+        std::thread::spawn(move || exchange(&path, &request(2, r#"{"i":2}"#)))
+    };
+    let call = calls.recv_batch(1, Duration::from_secs(30)).pop().unwrap();
+    let response = client.join().unwrap();
+    assert_eq!(response.decision, Decision::Deny);
+    assert!(!call.is_waiting());
+    let settled = settle(
+        call,
+        Engine::Embedded,
+        &allow,
+        Vec::new(),
+        None,
+        Some(&audit),
+    );
+    assert!(!settled.answered);
+
+    let text = std::fs::read_to_string(dir.path().join("audit.jsonl")).unwrap();
+    let records: Vec<AuditRecord> = text
+        .lines()
+        .map(|l| AuditRecord::from_line(l).unwrap())
+        .collect();
+    assert_eq!(records.len(), 2);
+    assert_eq!(
+        (records[0].decision, records[0].late),
+        (Decision::Allow, false)
+    );
+    assert_eq!(
+        (records[1].decision, records[1].late),
+        (Decision::Deny, true)
+    );
+    assert_eq!(records[1].policy_decision, Decision::Allow);
+    assert!(
+        records[1].reason.contains("stopped waiting"),
+        "{}",
+        records[1].reason
+    );
+}
