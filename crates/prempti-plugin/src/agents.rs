@@ -768,11 +768,42 @@ fn split_mcp(name: &str, obj: &Map<String, Value>) -> (Option<String>, Option<St
             },
         };
     }
-    // Cursor's beforeMCPExecution names the tool plainly.
-    (
-        first_str(obj, &["server_name", "server"]),
-        Some(name.to_owned()),
-    )
+    // Cursor's beforeMCPExecution names the tool plainly and identifies the server only by
+    // how it is reached: a name when given, else its launch command or its URL.
+    let server = first_str(obj, &["server_name", "server"])
+        .or_else(|| get_str(obj, "command").and_then(|c| server_from_command(&c)))
+        .or_else(|| get_str(obj, "url").and_then(|u| url_host(&u)));
+    (server, Some(name.to_owned()))
+}
+
+/// The name of the MCP server a launch command starts: the program it finally runs, after
+/// package runners (`npx -y pkg`, `uvx pkg`) and wrappers; for an interpreter running a script
+/// (`node dist/server.js`, `python -m srv`), the script's or module's name.
+fn server_from_command(command: &str) -> Option<String> {
+    const INTERPRETERS: &[&str] = &[
+        "node", "nodejs", "deno", "bun", "python", "python3", "ruby", "php", "perl", "java",
+    ];
+    let analysis = prempti_shell::analyze(command, None);
+    let last = analysis.programs.last()?;
+    if !INTERPRETERS.contains(&last.name.as_str()) {
+        return Some(last.name.clone());
+    }
+    let mut args = last.args.iter();
+    while let Some(arg) = args.next() {
+        if arg == "-m" {
+            return args.next().cloned();
+        }
+        if !arg.starts_with('-') {
+            let file = arg.rsplit('/').next().unwrap_or(arg);
+            let stem = file.split('.').next().unwrap_or(file);
+            return Some(if stem.is_empty() {
+                file.to_owned()
+            } else {
+                stem.to_owned()
+            });
+        }
+    }
+    Some(last.name.clone())
 }
 
 fn normalize(agent: Agent, raw: Raw<'_>, ctx: &CallContext) -> Result<Vec<ToolCall>, PayloadError> {
@@ -1039,6 +1070,55 @@ mod tests {
         assert_eq!(shell_command(&args).as_deref(), Some("rm -rf 'my dir'"));
         let args: Map<String, Value> = serde_json::from_str(r#"{"command":42}"#).unwrap();
         assert_eq!(shell_command(&args), None);
+    }
+
+    #[test]
+    fn cursor_mcp_servers_are_named_from_their_launch_command_or_url() {
+        for (command, server) in [
+            ("npx -y desktop-commander", "desktop-commander"),
+            (
+                "npx -y @modelcontextprotocol/server-filesystem /tmp",
+                "server-filesystem",
+            ),
+            ("uvx mcp-server-git --repository .", "mcp-server-git"),
+            ("node /opt/mcp/dist/weather.js", "weather"),
+            ("python3 -m my_server --port 1", "my_server"),
+            (
+                "/usr/local/bin/github-mcp-server stdio",
+                "github-mcp-server",
+            ),
+        ] {
+            assert_eq!(
+                server_from_command(command).as_deref(),
+                Some(server),
+                "{command}"
+            );
+        }
+        let payload = r#"{"conversation_id":"c","cursor_version":"2.3.14","hook_event_name":"beforeMCPExecution","tool_name":"execute_command","tool_input":"{}","url":"https://mcp.example.com/sse"}"#;
+        let calls = parse_call(
+            Agent::Cursor,
+            payload,
+            &CallContext {
+                correlation_id: 1,
+                agent_pid: 2,
+                os: Os::Linux,
+            },
+        )
+        .unwrap();
+        assert_eq!(calls[0].mcp_server.as_deref(), Some("mcp.example.com"));
+        assert_eq!(calls[0].mcp_tool.as_deref(), Some("execute_command"));
+        let payload = r#"{"conversation_id":"c","cursor_version":"2.3.14","hook_event_name":"beforeMCPExecution","tool_name":"execute_command","tool_input":"{}","command":"npx -y desktop-commander"}"#;
+        let calls = parse_call(
+            Agent::Cursor,
+            payload,
+            &CallContext {
+                correlation_id: 1,
+                agent_pid: 2,
+                os: Os::Linux,
+            },
+        )
+        .unwrap();
+        assert_eq!(calls[0].mcp_server.as_deref(), Some("desktop-commander"));
     }
 
     #[test]

@@ -481,7 +481,9 @@ fn every_agent_every_field() {
         with(
             base("cursor", "create_issue", "mcp"),
             json!({"agent.hook_event_name": "beforeMCPExecution",
-            "agent.session_id": "c1", "tool.input": r#"{"title":"t"}"#, "tool.mcp_tool": "create_issue"}),
+            "agent.session_id": "c1", "tool.input": r#"{"title":"t"}"#, "tool.mcp_tool": "create_issue",
+            // The server is known only by its URL here.
+            "tool.mcp_server": "mcp.example"}),
         ),
     );
     let payload = format!(
