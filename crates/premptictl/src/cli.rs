@@ -11,7 +11,12 @@ use prempti_protocol::{Agent, DefaultAction, Mode};
 /// Every tool call your agent announces goes through `prempti-hook` to the Prempti service,
 /// which evaluates it against Falco rules and answers allow, deny or ask.
 #[derive(Debug, Parser)]
-#[command(name = "premptictl", version, propagate_version = true, max_term_width = 100)]
+#[command(
+    name = "premptictl",
+    version,
+    propagate_version = true,
+    max_term_width = 100
+)]
 pub struct Cli {
     /// Prempti's install directory.
     #[arg(long, global = true, env = "PREMPTI_HOME", value_name = "DIR")]
