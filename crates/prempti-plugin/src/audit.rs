@@ -80,6 +80,13 @@ pub struct AuditRecord {
     /// Set when the payload was over the cap and left out.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub payload_omitted: bool,
+    /// The agent's home directory as the hook reported it (home-relative fields use it;
+    /// `rules replay` passes it on).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub home: Option<String>,
+    /// The Prempti installation the hook reported.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub prempti_home: Option<String>,
     /// Set when the verdict came after the hook had stopped waiting (the broker denied the call
     /// at its deadline, or the hook went away): `decision` is then the deny the agent got and
     /// `policy_decision` what the rules said.
@@ -122,6 +129,8 @@ impl AuditRecord {
             payload: None,
             payload_omitted: false,
             late: false,
+            home: None,
+            prempti_home: None,
         }
     }
 

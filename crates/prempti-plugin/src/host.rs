@@ -56,6 +56,8 @@ pub fn settle(
             record.decision = Decision::Deny;
             record.reason = LATE_REASON.to_owned();
         }
+        record.home = call.request.home.clone();
+        record.prempti_home = call.request.prempti_home.clone();
         record.set_payload(&call.request.payload, audit.payload_cap());
         audit.append(&record).err()
     });

@@ -541,7 +541,7 @@ fn settling_records_before_answering_and_marks_late_verdicts() {
     use prempti_plugin::verdict::{resolve, TagConfig};
 
     let dir = tempfile::tempdir().unwrap();
-    let audit = AuditLog::open(&dir.path().join("audit.jsonl"), RotationPolicy::default()).unwrap();
+    let audit = AuditLog::open(dir.path().join("audit.jsonl"), RotationPolicy::default()).unwrap();
     let rt = runtime();
     let mut cfg = config(dir.path());
     cfg.request_deadline = Duration::from_millis(300);

@@ -411,6 +411,10 @@ pub struct RulesEvalArgs {
     /// The agent's raw hook stdin JSON (`-` for stdin).
     #[arg(long, value_name = "FILE")]
     pub event: PathBuf,
+    /// The agent's home directory, as its hook would report it (home-relative rules use it;
+    /// the installation is `--home`).
+    #[arg(long, env = "HOME", value_name = "DIR")]
+    pub user_home: Option<String>,
     /// Which agent sent the payload.
     #[arg(long, value_enum, default_value_t = SingleAgentArg::Claude)]
     pub agent: SingleAgentArg,
@@ -442,6 +446,10 @@ pub struct RulesExplainArgs {
     /// Rules files (default: the installed default, user and seen rules).
     #[arg(long = "rules", value_name = "FILE")]
     pub rules: Vec<PathBuf>,
+    /// The agent's home directory, as its hook would report it (home-relative rules use it;
+    /// the installation is `--home`).
+    #[arg(long, env = "HOME", value_name = "DIR")]
+    pub user_home: Option<String>,
     /// Which agent sent the payload.
     #[arg(long, value_enum, default_value_t = SingleAgentArg::Claude)]
     pub agent: SingleAgentArg,

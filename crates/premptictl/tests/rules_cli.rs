@@ -506,3 +506,40 @@ fn replay_counts_changes_per_direction() {
         stderr(&missing)
     );
 }
+
+#[test]
+fn replay_evaluates_with_the_home_the_hook_recorded() {
+    let env = Env::new();
+    let read = r#"{"session_id":"s","cwd":"/srv/users/dev/proj","hook_event_name":"PreToolUse","tool_name":"Read","tool_input":{"file_path":"/srv/users/dev/.aws/credentials"},"tool_use_id":"toolu_1"}"#;
+    let with_home = |home: Option<&str>| {
+        let mut v: Value = serde_json::from_str(&audit_line(
+            "2026-11-21T01:00:00Z",
+            "claude_code",
+            "allow",
+            Some(read),
+        ))
+        .unwrap();
+        if let Some(home) = home {
+            v["home"] = json!(home);
+        }
+        v.to_string()
+    };
+    // The same call, once recorded with the agent's home (a cloud credential read under an
+    // unusual HOME) and once from a hook that reported none.
+    let lines = [with_home(Some("/srv/users/dev")), with_home(None)];
+    let audit = env.write("audit.jsonl", &(lines.join("\n") + "\n"));
+    let o = env.run(&[
+        "rules",
+        "replay",
+        "--rules",
+        default_rules().to_str().unwrap(),
+        "--audit",
+        audit.to_str().unwrap(),
+        "--json",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: Value = serde_json::from_str(&stdout(&o)).expect("JSON");
+    assert_eq!(v["directions"]["allow→deny"], json!(1), "{v}");
+    assert_eq!(v["unchanged"], json!(1), "{v}");
+    assert_eq!(v["changes"][0]["line"], json!(1), "{v}");
+}

@@ -32,6 +32,14 @@ pub(crate) fn run(ctx: &Context, cmd: &RulesCommand) -> Result<ExitStatus> {
     }
 }
 
+/// What a hook of this installation would report: the user's home and the install directory.
+fn homes(ctx: &Context, user_home: Option<&str>) -> rules_tools::Homes {
+    rules_tools::Homes {
+        home: user_home.filter(|h| !h.is_empty()).map(str::to_owned),
+        prempti_home: Some(ctx.layout.home.to_string_lossy().into_owned()),
+    }
+}
+
 fn validate(ctx: &Context, args: &RulesValidateArgs) -> Result<ExitStatus> {
     let files = rules_tools::read_rules_files(&args.files)?;
     let result = rules_tools::engine().load(&files);
@@ -91,7 +99,8 @@ fn eval(ctx: &Context, args: &RulesEvalArgs) -> Result<ExitStatus> {
     let ruleset = rules_tools::load_ruleset(&args.rules)?;
     let payload = rules_tools::read_event(&args.event)?;
     let agent: Agent = args.agent.into();
-    let outcome = rules_tools::evaluate_payload(&ruleset, agent, &payload)?;
+    let homes = homes(ctx, args.user_home.as_deref());
+    let outcome = rules_tools::evaluate_payload_with(&ruleset, agent, &payload, &homes)?;
     let mut out = std::io::stdout().lock();
     if args.json {
         let fields = outcome
@@ -194,7 +203,8 @@ fn explain(ctx: &Context, args: &RulesExplainArgs) -> Result<ExitStatus> {
     let ruleset = rules_tools::load_ruleset(&rules)?;
     let payload = rules_tools::read_event(&args.event)?;
     let agent: Agent = args.agent.into();
-    let per_call = rules_tools::explain_payload(&ruleset, agent, &payload)?;
+    let homes = homes(ctx, args.user_home.as_deref());
+    let per_call = rules_tools::explain_payload_with(&ruleset, agent, &payload, &homes)?;
     let mut out = std::io::stdout().lock();
     if args.json {
         let calls: Vec<serde_json::Value> = per_call

@@ -339,7 +339,17 @@ pub fn explain_payload(
     agent: Agent,
     payload: &str,
 ) -> Result<Vec<Vec<RuleExplanation>>, EventError> {
-    let calls = parse_payload(agent, payload)?;
+    explain_payload_with(ruleset, agent, payload, &Homes::default())
+}
+
+/// [`explain_payload`] for a request that carries `homes`.
+pub fn explain_payload_with(
+    ruleset: &Ruleset,
+    agent: Agent,
+    payload: &str,
+    homes: &Homes,
+) -> Result<Vec<Vec<RuleExplanation>>, EventError> {
+    let calls = parse_payload_with(agent, payload, homes)?;
     Ok(calls
         .iter()
         .enumerate()

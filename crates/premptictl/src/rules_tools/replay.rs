@@ -14,7 +14,7 @@ use prempti_protocol::Decision;
 use prempti_rules::Ruleset;
 use serde::Serialize;
 
-use super::evaluate_payload;
+use super::{evaluate_payload_with, Homes};
 
 /// One call whose verdict would change.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -73,6 +73,10 @@ struct Record {
     policy_decision: Decision,
     #[serde(default)]
     payload: Option<Box<serde_json::value::RawValue>>,
+    #[serde(default)]
+    home: Option<String>,
+    #[serde(default)]
+    prempti_home: Option<String>,
 }
 
 /// Replays every line of `reader` against `ruleset`.
@@ -100,7 +104,11 @@ pub fn replay(ruleset: &Ruleset, reader: impl BufRead) -> std::io::Result<Replay
             Ok(s) => s,
             Err(_) => payload.get().to_owned(),
         };
-        let outcome = match evaluate_payload(ruleset, agent, &text) {
+        let homes = Homes {
+            home: record.home.clone(),
+            prempti_home: record.prempti_home.clone(),
+        };
+        let outcome = match evaluate_payload_with(ruleset, agent, &text, &homes) {
             Ok(o) => o,
             Err(_) => {
                 report.unreadable += 1;
