@@ -1,5 +1,6 @@
 //! Analysis cost per command over a corpus of realistic agent commands, side by side with a
-//! trivial baseline (`str::split_whitespace`) over the same corpus.
+//! trivial baseline (`str::split_whitespace`) over the same corpus; and the worst case:
+//! hostile commands of the largest size analyzed, nested wrappers and long pipelines.
 
 use criterion::{black_box, criterion_group, criterion_main, Criterion, Throughput};
 
@@ -61,5 +62,28 @@ fn bench(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, bench);
+/// `unit` repeated up to the default `max_bytes`, then `true`.
+fn hostile(unit: &str) -> String {
+    let max = prempti_shell::Limits::default().max_bytes - "true".len();
+    format!("{}true", unit.repeat(max / unit.len()))
+}
+
+fn worst_case(c: &mut Criterion) {
+    let mut group = c.benchmark_group("worst_case_64k");
+    group.sample_size(10);
+    for (name, unit) in [
+        ("sudo", "sudo "),
+        ("env", "env X=1 "),
+        ("find_exec", "find . -exec "),
+        ("pipe", "a | "),
+    ] {
+        let text = hostile(unit);
+        group.bench_function(name, |b| {
+            b.iter(|| black_box(prempti_shell::analyze(black_box(&text), None)))
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, bench, worst_case);
 criterion_main!(benches);

@@ -10,6 +10,18 @@ use crate::{fallback, parse};
 /// stack use whatever the input (each level is one small frame).
 pub(crate) const MAX_NEST: usize = 160;
 
+/// Argument bytes recorded over the whole analysis, per byte of input (each argument also
+/// costs one byte). Nested wrappers record the words after them again (`sudo env X=1 make`:
+/// sudo's arguments hold env's); this keeps the output linear in the input however deep the
+/// chain.
+const ARG_BYTES_PER_INPUT_BYTE: usize = 4;
+/// Bytes re-processed (code parsed again, words split again) per byte of input: `bash -c`,
+/// `eval`, `watch` and `env -S` hand text that is already part of the input to the analysis
+/// once more.
+const WORK_PER_INPUT_BYTE: usize = 2;
+/// Either budget for any input, however short.
+const BUDGET_MIN: usize = 16 * 1024;
+
 /// Where the code being walked sits.
 #[derive(Clone, Copy)]
 pub(crate) struct Ctx<'s> {
@@ -61,16 +73,25 @@ pub(crate) struct Analyzer<'a> {
     pub(crate) substs: usize,
     /// The program limit was reached: record nothing more.
     pub(crate) stopped: bool,
+    /// Argument bytes that may still be recorded.
+    arg_bytes_left: usize,
+    /// Bytes that may still be re-processed (see [`WORK_PER_INPUT_BYTE`]).
+    work_left: usize,
 }
 
 impl<'a> Analyzer<'a> {
-    pub(crate) fn new(limits: &'a Limits, cwd: Option<&'a str>) -> Self {
+    /// An analyzer for a command of `input_len` bytes (the budgets scale with it).
+    pub(crate) fn new(limits: &'a Limits, cwd: Option<&'a str>, input_len: usize) -> Self {
+        let input_len = input_len.min(limits.max_bytes);
+        let budget = |per_byte: usize| input_len.saturating_mul(per_byte).max(BUDGET_MIN);
         Analyzer {
             limits,
             cwd,
             out: Analysis::default(),
             substs: 0,
             stopped: false,
+            arg_bytes_left: budget(ARG_BYTES_PER_INPUT_BYTE),
+            work_left: budget(WORK_PER_INPUT_BYTE),
         }
     }
 
@@ -84,7 +105,16 @@ impl<'a> Analyzer<'a> {
             self.out.limit_hit = true;
             return;
         }
-        let text = self.cut(text);
+        let mut text = self.cut(text);
+        if let Some(at) = parse::pipe_cut(text, self.limits.max_programs.max(1)) {
+            self.out.limit_hit = true;
+            text = &text[..at];
+        }
+        if depth > 0 {
+            // Nested code is text of the input handed over again: it draws on the work budget.
+            let len = self.work(text.len());
+            text = self.cut_at(text, len);
+        }
         match parse::parse(text) {
             Ok(tree) => {
                 let root = tree.root_node();
@@ -122,19 +152,37 @@ impl<'a> Analyzer<'a> {
 
     /// `text` cut to `max_bytes` on a character boundary (setting `limit_hit` if cut).
     fn cut<'t>(&mut self, text: &'t str) -> &'t str {
-        if text.len() <= self.limits.max_bytes {
+        self.cut_at(text, self.limits.max_bytes)
+    }
+
+    /// `text` cut to `max` bytes on a character boundary (setting `limit_hit` if cut).
+    fn cut_at<'t>(&mut self, text: &'t str, max: usize) -> &'t str {
+        if text.len() <= max {
             return text;
         }
         self.out.limit_hit = true;
-        let mut end = self.limits.max_bytes;
+        let mut end = max;
         while !text.is_char_boundary(end) {
             end -= 1;
         }
         &text[..end]
     }
 
-    /// Records a program run; false (and `limit_hit`) once `max_programs` are recorded.
-    pub(crate) fn program(&mut self, name: &str, path: &str, args: &[String]) -> bool {
+    /// Takes up to `bytes` from the work budget; returns how many were granted (fewer, and
+    /// `limit_hit`, once it runs out).
+    pub(crate) fn work(&mut self, bytes: usize) -> usize {
+        let granted = bytes.min(self.work_left);
+        self.work_left -= granted;
+        if granted < bytes {
+            self.out.limit_hit = true;
+        }
+        granted
+    }
+
+    /// Records a program run; false (and `limit_hit`) once `max_programs` are recorded. Its
+    /// arguments are recorded while the argument budget lasts; those after are left out (and
+    /// `limit_hit` set).
+    pub(crate) fn program<A: AsRef<str>>(&mut self, name: &str, path: &str, args: &[A]) -> bool {
         if self.stopped {
             return false;
         }
@@ -143,10 +191,21 @@ impl<'a> Analyzer<'a> {
             self.stopped = true;
             return false;
         }
+        let mut recorded = Vec::with_capacity(args.len().min(64));
+        for arg in args {
+            let arg = arg.as_ref();
+            let cost = arg.len().saturating_add(1);
+            if cost > self.arg_bytes_left {
+                self.out.limit_hit = true;
+                break;
+            }
+            self.arg_bytes_left -= cost;
+            recorded.push(arg.to_owned());
+        }
         self.out.programs.push(Program {
             name: name.to_owned(),
             path: path.to_owned(),
-            args: args.to_vec(),
+            args: recorded,
         });
         true
     }

@@ -36,8 +36,11 @@ impl Analyzer<'_> {
     }
 
     /// Records the program `words` run, then the programs it wraps. Wrappers that run one
-    /// command continue in the loop; those that run several (`find -exec`), or a re-split
-    /// string (`env -S`), recurse one syntax level deeper, so nesting stays bounded.
+    /// command continue in the loop over the same words (each round only moves an index, and
+    /// records one program against `max_programs`); those that run several (`find -exec`), or
+    /// a re-split string (`env -S`), recurse one syntax level deeper, so nesting stays
+    /// bounded. A wrapper's own options are scanned for URLs and hosts, the wrapped command's
+    /// arguments when it is recorded in turn: every word is scanned once.
     fn invocation(&mut self, words: &[Word], stdin: Stdin, ctx: Ctx<'_>) {
         let mut stdin = stdin;
         let mut start = 0;
@@ -52,14 +55,13 @@ impl Analyzer<'_> {
                 paths::basename(path)
             }
             .to_owned();
-            let arg_words = &words[start + 1..];
-            let args: Vec<String> = arg_words.iter().map(|w| w.text.clone()).collect();
-            if name.is_empty() || !self.program(&name, path, &args) {
+            let args = &words[start + 1..];
+            if name.is_empty() || !self.program(&name, path, args) {
                 return;
             }
-            self.scan_args(&name, &args);
-            let Some(unwrapped) = wrappers::unwrap(&name, &args) else {
-                self.code_sources(&name, arg_words, &stdin, ctx);
+            let Some(unwrapped) = wrappers::unwrap(&name, args) else {
+                self.scan_args(&name, args);
+                self.code_sources(&name, args, &stdin, ctx);
                 return;
             };
             for assignment in &unwrapped.env {
@@ -69,10 +71,18 @@ impl Analyzer<'_> {
                 stdin = Stdin::Inherited;
             }
             if let Some(code) = unwrapped.code {
-                self.wrapper_code(&name, arg_words, code, ctx);
+                self.scan_args(&name, args);
+                self.wrapper_code(&name, args, code, ctx);
                 return;
             }
             if !unwrapped.execs.is_empty() {
+                // The runner's own arguments; each action's are scanned with its command.
+                let mut from = 0;
+                for exec in &unwrapped.execs {
+                    self.scan_args(&name, args.get(from..exec.start).unwrap_or_default());
+                    from = exec.end;
+                }
+                self.scan_args(&name, args.get(from..).unwrap_or_default());
                 let Some(inner) = self.deeper(ctx) else {
                     return;
                 };
@@ -82,27 +92,43 @@ impl Analyzer<'_> {
                     } else {
                         Stdin::Inherited
                     };
-                    if let Some(command) = arg_words.get(exec.start..exec.end) {
+                    if let Some(command) = args.get(exec.start..exec.end) {
                         self.invocation(command, input, inner);
                     }
                 }
                 return;
             }
             if let Some((split, rest)) = unwrapped.split {
-                // `env -S 'bash -c x' y`: the string is split into words.
-                let mut split_words = fallback::split_words(&split);
-                split_words.extend(arg_words.iter().skip(rest).cloned());
-                if let Some(inner) = self.deeper(ctx) {
-                    self.invocation(&split_words, stdin, inner);
+                // `env -S 'bash -c x' y`: the string is split into words, followed by the
+                // remaining arguments (copied: this draws on the work budget).
+                self.scan_args(&name, args.get(..rest).unwrap_or_default());
+                let Some(inner) = self.deeper(ctx) else {
+                    return;
+                };
+                if self.work(split.len()) < split.len() {
+                    return;
                 }
+                let mut split_words = fallback::split_words(&split);
+                for word in args.get(rest..).unwrap_or_default() {
+                    let len = word.text.len() + word.script.len() + 1;
+                    if self.work(len) < len {
+                        break;
+                    }
+                    split_words.push(word.clone());
+                }
+                self.invocation(&split_words, stdin, inner);
                 return;
             }
             match unwrapped.command_at {
                 Some(at) => {
+                    self.scan_args(&name, &args[..at.min(args.len())]);
                     start += 1 + at;
                     package = unwrapped.package;
                 }
-                None => return,
+                None => {
+                    self.scan_args(&name, args);
+                    return;
+                }
             }
         }
     }
@@ -197,7 +223,7 @@ impl Analyzer<'_> {
     }
 
     /// Records the URLs and hosts in a program's arguments.
-    pub(crate) fn scan_args(&mut self, name: &str, args: &[String]) {
+    pub(crate) fn scan_args<A: AsRef<str>>(&mut self, name: &str, args: &[A]) {
         urls::scan(name, args, &mut self.out.urls, &mut self.out.hosts);
     }
 }

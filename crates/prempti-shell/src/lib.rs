@@ -61,7 +61,7 @@ pub fn analyze(command: &str, cwd: Option<&str>) -> Analysis {
 
 /// Analyzes `command` with explicit limits.
 pub fn analyze_with(command: &str, cwd: Option<&str>, limits: &Limits) -> Analysis {
-    let mut analyzer = analyzer::Analyzer::new(limits, cwd);
+    let mut analyzer = analyzer::Analyzer::new(limits, cwd, command.len());
     analyzer.script(command, 0, 0, false);
     analyzer.out
 }

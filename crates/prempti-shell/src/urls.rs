@@ -41,20 +41,24 @@ const SSH_OPTS_WITH_ARG: &str = "BbcDEeFIiJLlmOoPpQRSWw";
 const SCP_LIKE: &[&str] = &["scp", "rsync", "sshfs"];
 
 /// Records the URLs and hosts in the arguments of one program.
-pub(crate) fn scan(
+pub(crate) fn scan<A: AsRef<str>>(
     program: &str,
-    args: &[String],
+    args: &[A],
     urls: &mut Vec<String>,
     hosts: &mut Vec<String>,
 ) {
-    for arg in args {
+    for arg in args.iter().map(AsRef::as_ref) {
         scan_urls(arg, urls, hosts);
         if let Some(host) = user_at_host(arg) {
             push_unique(hosts, &host);
         }
     }
     if SCP_LIKE.contains(&program) {
-        for arg in args.iter().filter(|a| !a.starts_with('-')) {
+        for arg in args
+            .iter()
+            .map(AsRef::as_ref)
+            .filter(|a| !a.starts_with('-'))
+        {
             if let Some(host) = host_colon_path(arg) {
                 push_unique(hosts, &host);
             }
@@ -162,12 +166,12 @@ fn host_colon_path(arg: &str) -> Option<String> {
 }
 
 /// The first operand of an ssh-like command.
-fn ssh_destination(args: &[String]) -> Option<&str> {
+fn ssh_destination<A: AsRef<str>>(args: &[A]) -> Option<&str> {
     let mut i = 0;
     while i < args.len() {
-        let arg = args[i].as_str();
+        let arg = args[i].as_ref();
         if arg == "--" {
-            return args.get(i + 1).map(String::as_str);
+            return args.get(i + 1).map(AsRef::as_ref);
         }
         if let Some(flags) = arg.strip_prefix('-').filter(|f| !f.is_empty()) {
             // A cluster like `-vp 22`: the first option taking a value consumes the rest or

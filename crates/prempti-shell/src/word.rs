@@ -22,6 +22,12 @@ pub(crate) struct Word {
     pub(crate) has_subst: bool,
 }
 
+impl AsRef<str> for Word {
+    fn as_ref(&self) -> &str {
+        &self.text
+    }
+}
+
 impl Word {
     /// A literal word (no substitution).
     pub(crate) fn literal(text: String) -> Self {

@@ -473,12 +473,15 @@ pub(crate) struct Exec {
 /// Finds the wrapped command in the arguments of wrapper `name`; `None` if `name` is not a
 /// wrapper (or, for programs with subcommands, not one of the subcommands that run a
 /// command).
-pub(crate) fn unwrap(name: &str, args: &[String]) -> Option<Unwrapped> {
+///
+/// The work is proportional to the wrapper's own options (and, for `find`, to its arguments),
+/// not to the wrapped command's arguments, so a chain of wrappers is unwrapped in linear time.
+pub(crate) fn unwrap<A: AsRef<str>>(name: &str, args: &[A]) -> Option<Unwrapped> {
     if FINDERS.contains(&name) {
         return Some(finder(name, args));
     }
     let spec = WRAPPERS.iter().find(|w| w.name == name)?;
-    if name == "runuser" && !args.iter().any(|a| is_user_option(a)) {
+    if name == "runuser" && !runuser_wrapper(spec, args) {
         // `runuser [-l] USER -c CODE` has su's syntax.
         return None;
     }
@@ -492,7 +495,7 @@ pub(crate) fn unwrap(name: &str, args: &[String]) -> Option<Unwrapped> {
     let mut subcommand = spec.subcommands.is_empty();
     let mut i = 0;
     while i < args.len() {
-        let arg = args[i].as_str();
+        let arg = args[i].as_ref();
         if options && arg == "--" {
             options = false;
             i += 1;
@@ -565,7 +568,7 @@ pub(crate) fn unwrap(name: &str, args: &[String]) -> Option<Unwrapped> {
                 let here = args.get(i..i + parts.len())?;
                 here.iter()
                     .zip(&parts)
-                    .all(|(a, p)| a == p)
+                    .all(|(a, p)| a.as_ref() == *p)
                     .then_some(parts.len())
             });
             // Other subcommands (`npm install`, `bun run.js`) run no wrapped command.
@@ -593,21 +596,39 @@ pub(crate) fn unwrap(name: &str, args: &[String]) -> Option<Unwrapped> {
     subcommand.then_some(out)
 }
 
-/// `runuser -u USER` / `--user[=]USER`: the wrapper form of runuser.
-fn is_user_option(arg: &str) -> bool {
-    arg == "--user" || arg.starts_with("--user=") || (arg.starts_with("-u") && arg != "-")
+/// `runuser -u USER` / `--user[=]USER` among the options: the wrapper form of runuser
+/// (`runuser [-l] USER -c CODE` has su's syntax). Only the options are looked at.
+fn runuser_wrapper<A: AsRef<str>>(spec: &Spec, args: &[A]) -> bool {
+    let mut i = 0;
+    while let Some(arg) = args.get(i).map(AsRef::as_ref) {
+        if arg == "--user" || arg.starts_with("--user=") || (arg.starts_with("-u") && arg != "-") {
+            return true;
+        }
+        if arg == "--" || arg.len() < 2 || !arg.starts_with('-') {
+            return false;
+        }
+        let takes_value = match arg.strip_prefix("--") {
+            Some(long) => !long.contains('=') && spec.long_with_arg.contains(&long),
+            None => arg[1..]
+                .char_indices()
+                .find(|&(_, c)| spec.short_with_arg.contains(c))
+                .is_some_and(|(k, c)| k + c.len_utf8() == arg.len() - 1),
+        };
+        i += if takes_value { 2 } else { 1 };
+    }
+    false
 }
 
 /// `find ... -exec CMD ARGS ;` (also `{} +`, `-execdir`, `-ok`, `-okdir`) and fd's
 /// `-x` / `--exec` / `-X` / `--exec-batch CMD ARGS [;]`: the commands and their arguments.
 /// An unterminated command runs to the end of the arguments (find rejects it, but a policy
 /// sees what was asked).
-fn finder(name: &str, args: &[String]) -> Unwrapped {
+fn finder<A: AsRef<str>>(name: &str, args: &[A]) -> Unwrapped {
     let fd = name.starts_with("fd");
     let mut out = Unwrapped::default();
     let mut i = 0;
     while i < args.len() {
-        let action = args[i].as_str();
+        let action = args[i].as_ref();
         let starts = if fd {
             matches!(action, "-x" | "--exec" | "-X" | "--exec-batch")
         } else {
@@ -620,8 +641,8 @@ fn finder(name: &str, args: &[String]) -> Unwrapped {
         let start = i + 1;
         let mut end = start;
         while end < args.len() {
-            let arg = args[end].as_str();
-            if arg == ";" || (!fd && arg == "+" && end > start && args[end - 1] == "{}") {
+            let arg = args[end].as_ref();
+            if arg == ";" || (!fd && arg == "+" && end > start && args[end - 1].as_ref() == "{}") {
                 break;
             }
             end += 1;
@@ -649,11 +670,16 @@ pub(crate) fn package_command(spec: &str) -> &str {
 }
 
 /// `env -S value` / `env --split-string=value`: the value is split into the command words.
-fn split_string(mut out: Unwrapped, value: Option<&str>, args: &[String], i: usize) -> Unwrapped {
+fn split_string<A: AsRef<str>>(
+    mut out: Unwrapped,
+    value: Option<&str>,
+    args: &[A],
+    i: usize,
+) -> Unwrapped {
     let (value, rest) = match value {
         Some(v) => (v.to_owned(), i + 1),
         None => match args.get(i + 1) {
-            Some(v) => (v.clone(), i + 2),
+            Some(v) => (v.as_ref().to_owned(), i + 2),
             None => return out,
         },
     };

@@ -161,3 +161,60 @@ fn nested_runners_are_cut_not_overflowed() {
     assert!(a.limit_hit);
     assert!(a.program_names().all(|n| n == "watch"));
 }
+
+/// `unit` repeated to fill `max_bytes`, then `tail`.
+fn filled(unit: &str, tail: &str) -> String {
+    let n = (Limits::default().max_bytes - tail.len()) / unit.len();
+    format!("{}{tail}", unit.repeat(n))
+}
+
+#[test]
+fn long_wrapper_chains_and_pipelines_are_bounded() {
+    // Each nested wrapper records the words after it again; the recorded arguments stay
+    // within a small multiple of the input, and the cut is reported.
+    for text in [
+        filled("sudo ", "true"),
+        filled("env X=1 ", "true"),
+        filled("find . -exec ", "true"),
+        filled("a | ", "true"),
+        filled("a | ", ""),
+        filled("timeout 5 ", "true"),
+        filled("nice -n 1 ", "true"),
+        filled("xargs ", "true"),
+        filled("fd -x ", "true"),
+        filled("env -S ", "true"),
+        filled("npx ", "true"),
+        filled("runuser -u x ", "true"),
+        filled("watch ", "true"),
+        filled("eval ", "true"),
+    ] {
+        let a = analyze(&text, None);
+        let unit = &text[..12];
+        assert!(a.limit_hit, "{unit:?}");
+        assert!(
+            a.programs.len() <= Limits::default().max_programs,
+            "{unit:?}"
+        );
+        let arg_bytes: usize = a
+            .programs
+            .iter()
+            .flat_map(|p| &p.args)
+            .map(String::len)
+            .sum();
+        assert!(arg_bytes <= 4 * text.len(), "{unit:?}: {arg_bytes}");
+    }
+    // The chain is still followed as far as the limits allow.
+    let a = analyze(&filled("sudo ", "true"), None);
+    assert_eq!(a.programs.len(), Limits::default().max_programs);
+    assert!(a.program_names().all(|n| n == "sudo"));
+}
+
+#[test]
+fn shorter_chains_keep_all_arguments() {
+    let text = format!("{}rm -rf /", "sudo env X=1 ".repeat(20));
+    let a = analyze(&text, None);
+    assert!(!a.limit_hit);
+    assert_eq!(a.programs.len(), 41);
+    assert_eq!(a.programs[0].args.len(), 62);
+    assert_eq!(a.programs[40].args, ["-rf", "/"]);
+}
