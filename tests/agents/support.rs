@@ -222,6 +222,9 @@ impl World {
             ],
         );
         assert!(out.status.success(), "premptictl install failed: {out:?}");
+        // A harmless call must run without the agent's own prompt (which `-p` runs turn into a
+        // refusal): Prempti is the only gate here. Installs default to defer.
+        w.premptictl(&["default-action", "allow"]);
         w.runs = 0;
         w
     }

@@ -161,6 +161,8 @@ impl InstallBuilder {
             std::fs::write(install.prempti_home.join("rules/user").join(name), text)
                 .expect("write a user rule");
         }
+        // The suite checks Prempti's own allow; installs default to defer (the agent's prompts).
+        install.ctl_ok(&["default-action", "allow"]);
         install.ctl_ok(&["start"]);
         install
     }

@@ -206,7 +206,16 @@ fn alerts_follow_the_falco_configuration_and_sigterm_shuts_down_cleanly() {
     assert_eq!(h.call(&hook, "ls")["permissionDecision"], "defer");
 
     // rule_matching: all → two alerts for the first call, one for the second, in order.
-    let alerts = std::fs::read_to_string(h.home.join("log/alerts.jsonl")).unwrap();
+    // Alerts are written after the hook has its answer: wait (bounded) for all three.
+    let alerts_path = h.home.join("log/alerts.jsonl");
+    let mut alerts = String::new();
+    for _ in 0..500 {
+        alerts = std::fs::read_to_string(&alerts_path).unwrap_or_default();
+        if alerts.lines().count() >= 3 {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
     let alerts: Vec<serde_json::Value> = alerts
         .lines()
         .map(|l| serde_json::from_str(l).unwrap())
