@@ -5,8 +5,8 @@
 //! in-process or spawn the built binary.
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
-pub mod cli;
 mod audit_view;
+pub mod cli;
 mod commands;
 pub mod config;
 pub mod control;
@@ -34,7 +34,11 @@ where
         Err(err) => {
             // clap prints help/version to stdout and usage errors to stderr itself.
             let _ = err.print();
-            return if err.use_stderr() { exit::ExitStatus::Usage.into() } else { ExitCode::SUCCESS };
+            return if err.use_stderr() {
+                exit::ExitStatus::Usage.into()
+            } else {
+                ExitCode::SUCCESS
+            };
         }
     };
     match commands::dispatch(cli) {

@@ -10,7 +10,8 @@ pub fn use_color(choice: ColorChoice) -> bool {
         ColorChoice::Always => true,
         ColorChoice::Never => false,
         ColorChoice::Auto => {
-            std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) && std::io::stdout().is_terminal()
+            std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+                && std::io::stdout().is_terminal()
         }
     }
 }
@@ -48,7 +49,15 @@ impl Styles {
                 reset: "\x1b[0m",
             }
         } else {
-            Styles { red: "", yellow: "", green: "", blue: "", dim: "", bold: "", reset: "" }
+            Styles {
+                red: "",
+                yellow: "",
+                green: "",
+                blue: "",
+                dim: "",
+                bold: "",
+                reset: "",
+            }
         }
     }
 }

@@ -18,7 +18,10 @@ pub(crate) fn version(args: &JsonArgs) -> Result<ExitStatus> {
     let version = env!("CARGO_PKG_VERSION");
     let protocol = prempti_protocol::PROTOCOL_VERSION;
     if args.json {
-        println!("{}", serde_json::json!({ "version": version, "protocol": protocol }));
+        println!(
+            "{}",
+            serde_json::json!({ "version": version, "protocol": protocol })
+        );
     } else {
         println!("premptictl {version} (hook protocol {protocol})");
     }
