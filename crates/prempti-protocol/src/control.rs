@@ -58,7 +58,10 @@ mod tests {
 
     #[test]
     fn requests_are_tagged_by_op() {
-        let json = serde_json::to_string(&ControlRequest::SetMode { mode: Mode::Monitor }).unwrap();
+        let json = serde_json::to_string(&ControlRequest::SetMode {
+            mode: Mode::Monitor,
+        })
+        .unwrap();
         assert_eq!(json, r#"{"op":"set_mode","mode":"monitor"}"#);
         let back: ControlRequest = serde_json::from_str(r#"{"op":"reload"}"#).unwrap();
         assert_eq!(back, ControlRequest::Reload);

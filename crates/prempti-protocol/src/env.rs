@@ -45,7 +45,10 @@ pub struct Setting<T> {
 /// clamping it into `min..=max`.
 pub fn parse_u64(name: &str, raw: Option<&str>, default: u64, min: u64, max: u64) -> Setting<u64> {
     let Some(raw) = raw.map(str::trim).filter(|r| !r.is_empty()) else {
-        return Setting { value: default, note: None };
+        return Setting {
+            value: default,
+            note: None,
+        };
     };
     match raw.parse::<u64>() {
         Ok(v) if v < min => Setting {
@@ -56,10 +59,15 @@ pub fn parse_u64(name: &str, raw: Option<&str>, default: u64, min: u64, max: u64
             value: max,
             note: Some(format!("{name}={raw} is above the maximum; using {max}")),
         },
-        Ok(v) => Setting { value: v, note: None },
+        Ok(v) => Setting {
+            value: v,
+            note: None,
+        },
         Err(_) => Setting {
             value: default,
-            note: Some(format!("{name}={raw} is not a whole number; using the default {default}")),
+            note: Some(format!(
+                "{name}={raw} is not a whole number; using the default {default}"
+            )),
         },
     }
 }
@@ -68,21 +76,38 @@ pub fn parse_u64(name: &str, raw: Option<&str>, default: u64, min: u64, max: u64
 /// `false`, `no`, `off` are false; anything else is false with a note.
 pub fn parse_flag(name: &str, raw: Option<&str>) -> Setting<bool> {
     let Some(raw) = raw.map(str::trim).filter(|r| !r.is_empty()) else {
-        return Setting { value: false, note: None };
+        return Setting {
+            value: false,
+            note: None,
+        };
     };
     match raw.to_ascii_lowercase().as_str() {
-        "1" | "true" | "yes" | "on" => Setting { value: true, note: None },
-        "0" | "false" | "no" | "off" => Setting { value: false, note: None },
+        "1" | "true" | "yes" | "on" => Setting {
+            value: true,
+            note: None,
+        },
+        "0" | "false" | "no" | "off" => Setting {
+            value: false,
+            note: None,
+        },
         _ => Setting {
             value: false,
-            note: Some(format!("{name}={raw} is not a boolean (use 1 or 0); treating it as 0")),
+            note: Some(format!(
+                "{name}={raw} is not a boolean (use 1 or 0); treating it as 0"
+            )),
         },
     }
 }
 
 /// [`PREMPTI_TIMEOUT_MS`] from a raw value.
 pub fn timeout_ms(raw: Option<&str>) -> Setting<u64> {
-    parse_u64(PREMPTI_TIMEOUT_MS, raw, DEFAULT_TIMEOUT_MS, MIN_TIMEOUT_MS, MAX_TIMEOUT_MS)
+    parse_u64(
+        PREMPTI_TIMEOUT_MS,
+        raw,
+        DEFAULT_TIMEOUT_MS,
+        MIN_TIMEOUT_MS,
+        MAX_TIMEOUT_MS,
+    )
 }
 
 /// [`PREMPTI_INPUT_MAX_BYTES`] from a raw value.
@@ -102,7 +127,13 @@ mod tests {
 
     #[test]
     fn numbers_are_clamped_with_a_note() {
-        assert_eq!(timeout_ms(None), Setting { value: DEFAULT_TIMEOUT_MS, note: None });
+        assert_eq!(
+            timeout_ms(None),
+            Setting {
+                value: DEFAULT_TIMEOUT_MS,
+                note: None
+            }
+        );
         assert_eq!(timeout_ms(Some("250")).value, 250);
         let low = timeout_ms(Some("1"));
         assert_eq!(low.value, MIN_TIMEOUT_MS);

@@ -77,7 +77,10 @@ impl From<io::Error> for FrameError {
 
 /// Encodes the length prefix for a body of `len` bytes.
 pub fn encode_header(len: usize) -> Result<[u8; HEADER_LEN], FrameError> {
-    let len32 = u32::try_from(len).map_err(|_| FrameError::TooLarge { len: len as u64, max: u32::MAX })?;
+    let len32 = u32::try_from(len).map_err(|_| FrameError::TooLarge {
+        len: len as u64,
+        max: u32::MAX,
+    })?;
     Ok(len32.to_be_bytes())
 }
 
@@ -88,7 +91,10 @@ pub fn decode_header(header: [u8; HEADER_LEN], max: u32) -> Result<usize, FrameE
         return Err(FrameError::Empty);
     }
     if len > max {
-        return Err(FrameError::TooLarge { len: u64::from(len), max });
+        return Err(FrameError::TooLarge {
+            len: u64::from(len),
+            max,
+        });
     }
     Ok(len as usize)
 }
@@ -103,7 +109,10 @@ pub fn encode_message<T: Serialize>(message: &T) -> Result<Vec<u8>, FrameError> 
 }
 
 /// Writes `message` as one frame with a single `write_all`.
-pub fn write_message<W: Write, T: Serialize>(writer: &mut W, message: &T) -> Result<(), FrameError> {
+pub fn write_message<W: Write, T: Serialize>(
+    writer: &mut W,
+    message: &T,
+) -> Result<(), FrameError> {
     let frame = encode_message(message)?;
     writer.write_all(&frame)?;
     writer.flush()?;
@@ -130,7 +139,10 @@ pub fn read_frame<R: Read>(reader: &mut R, max: u32) -> Result<Vec<u8>, FrameErr
 }
 
 /// Reads and decodes one message of at most `max` bytes.
-pub fn read_message<R: Read, T: DeserializeOwned>(reader: &mut R, max: u32) -> Result<T, FrameError> {
+pub fn read_message<R: Read, T: DeserializeOwned>(
+    reader: &mut R,
+    max: u32,
+) -> Result<T, FrameError> {
     let body = read_frame(reader, max)?;
     serde_json::from_slice(&body).map_err(FrameError::Malformed)
 }
@@ -153,15 +165,36 @@ mod tests {
     fn oversized_frame_is_rejected_before_reading_the_body() {
         let wire = 5000u32.to_be_bytes();
         let err = read_frame(&mut wire.as_slice(), 4096).unwrap_err();
-        assert!(matches!(err, FrameError::TooLarge { len: 5000, max: 4096 }), "{err}");
+        assert!(
+            matches!(
+                err,
+                FrameError::TooLarge {
+                    len: 5000,
+                    max: 4096
+                }
+            ),
+            "{err}"
+        );
     }
 
     #[test]
     fn empty_closed_truncated_and_garbage_frames_fail() {
-        assert!(matches!(read_frame(&mut [].as_slice(), 10), Err(FrameError::Closed)));
-        assert!(matches!(read_frame(&mut [0, 0].as_slice(), 10), Err(FrameError::Io(_))));
-        assert!(matches!(read_frame(&mut [0, 0, 0, 0].as_slice(), 10), Err(FrameError::Empty)));
-        assert!(matches!(read_frame(&mut [0, 0, 0, 5, b'a'].as_slice(), 10), Err(FrameError::Io(_))));
+        assert!(matches!(
+            read_frame(&mut [].as_slice(), 10),
+            Err(FrameError::Closed)
+        ));
+        assert!(matches!(
+            read_frame(&mut [0, 0].as_slice(), 10),
+            Err(FrameError::Io(_))
+        ));
+        assert!(matches!(
+            read_frame(&mut [0, 0, 0, 0].as_slice(), 10),
+            Err(FrameError::Empty)
+        ));
+        assert!(matches!(
+            read_frame(&mut [0, 0, 0, 5, b'a'].as_slice(), 10),
+            Err(FrameError::Io(_))
+        ));
         let garbage = [0, 0, 0, 3, b'x', b'y', b'z'];
         let err = read_message::<_, HookRequest>(&mut garbage.as_slice(), 10).unwrap_err();
         assert!(matches!(err, FrameError::Malformed(_)));

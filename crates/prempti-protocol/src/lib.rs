@@ -36,6 +36,6 @@ mod message;
 pub mod paths;
 
 pub use message::{
-    Agent, DefaultAction, Decision, HookRequest, HookResponse, Mode, ParseNameError,
+    Agent, Decision, DefaultAction, HookRequest, HookResponse, Mode, ParseNameError,
     ResponseMismatch, PROTOCOL_VERSION,
 };

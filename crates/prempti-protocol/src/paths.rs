@@ -46,7 +46,9 @@ pub fn prempti_home_from(
 /// The user's home directory: `HOME`, or `USERPROFILE` on Windows.
 pub fn user_home() -> Option<PathBuf> {
     let var = if cfg!(windows) { "USERPROFILE" } else { "HOME" };
-    std::env::var_os(var).filter(|h| !h.is_empty()).map(PathBuf::from)
+    std::env::var_os(var)
+        .filter(|h| !h.is_empty())
+        .map(PathBuf::from)
 }
 
 /// Resolves the broker socket: `$PREMPTI_SOCKET`, else `<home>/run/broker.sock`.
@@ -157,11 +159,13 @@ impl Layout {
     }
     /// `bin/prempti-hook` (with `.exe` on Windows)
     pub fn hook_binary(&self) -> PathBuf {
-        self.bin_dir().join(format!("prempti-hook{}", std::env::consts::EXE_SUFFIX))
+        self.bin_dir()
+            .join(format!("prempti-hook{}", std::env::consts::EXE_SUFFIX))
     }
     /// `bin/premptictl` (with `.exe` on Windows)
     pub fn ctl_binary(&self) -> PathBuf {
-        self.bin_dir().join(format!("premptictl{}", std::env::consts::EXE_SUFFIX))
+        self.bin_dir()
+            .join(format!("premptictl{}", std::env::consts::EXE_SUFFIX))
     }
 }
 
@@ -172,16 +176,28 @@ mod tests {
     #[test]
     fn home_prefers_prempti_home_and_ignores_empty() {
         let user = Some(PathBuf::from("/home/u"));
-        assert_eq!(prempti_home_from(Some("/opt/p".into()), user.clone()).unwrap(), PathBuf::from("/opt/p"));
-        assert_eq!(prempti_home_from(Some("".into()), user.clone()).unwrap(), PathBuf::from("/home/u/.prempti"));
+        assert_eq!(
+            prempti_home_from(Some("/opt/p".into()), user.clone()).unwrap(),
+            PathBuf::from("/opt/p")
+        );
+        assert_eq!(
+            prempti_home_from(Some("".into()), user.clone()).unwrap(),
+            PathBuf::from("/home/u/.prempti")
+        );
         assert_eq!(prempti_home_from(None, None), Err(NoHomeError));
     }
 
     #[test]
     fn socket_prefers_env_and_defaults_under_run() {
         let home = Path::new("/h");
-        assert_eq!(broker_socket_from(Some("/tmp/s".into()), home), PathBuf::from("/tmp/s"));
-        assert_eq!(broker_socket_from(None, home), PathBuf::from("/h/run/broker.sock"));
+        assert_eq!(
+            broker_socket_from(Some("/tmp/s".into()), home),
+            PathBuf::from("/tmp/s")
+        );
+        assert_eq!(
+            broker_socket_from(None, home),
+            PathBuf::from("/h/run/broker.sock")
+        );
     }
 
     #[test]
