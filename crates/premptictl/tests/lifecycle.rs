@@ -346,6 +346,8 @@ fn install_run_reload_stop_uninstall() {
     assert_eq!(t.bash_call("curl https://example.com").decision, "ask");
     // Installs default to defer: the agent's own permission flow decides harmless calls.
     assert_eq!(t.bash_call("ls").decision, "defer");
+    assert_success(&t.ctl(&["default-action", "allow"]), "default-action");
+    assert_eq!(t.bash_call("ls").decision, "allow");
 
     // Mode switches under concurrent traffic: every call gets a verdict from the daemon.
     let t = Arc::new(t);

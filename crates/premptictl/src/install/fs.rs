@@ -70,6 +70,43 @@ pub fn copy_if_changed(from: &Path, to: &Path, mode: u32) -> Result<bool> {
     write_if_changed(to, &contents, mode)
 }
 
+/// Makes `to` a copy of the directory tree `from`: files are copied when they differ (mode
+/// 0644, directories 0755), and files or directories `from` does not have are removed.
+/// Returns whether anything changed.
+pub fn sync_tree(from: &Path, to: &Path) -> Result<bool> {
+    create_dir_with_mode(to, 0o755)?;
+    let mut changed = false;
+    let mut shipped = std::collections::BTreeSet::new();
+    for entry in fs::read_dir(from).with_context(|| format!("cannot list {}", from.display()))? {
+        let path = entry?.path();
+        let Some(name) = path.file_name().map(|n| n.to_owned()) else {
+            continue;
+        };
+        if path.is_dir() {
+            changed |= sync_tree(&path, &to.join(&name))?;
+        } else if path.is_file() {
+            changed |= copy_if_changed(&path, &to.join(&name), 0o644)?;
+        } else {
+            continue;
+        }
+        shipped.insert(name);
+    }
+    for entry in fs::read_dir(to).with_context(|| format!("cannot list {}", to.display()))? {
+        let path = entry?.path();
+        if path.file_name().is_some_and(|n| shipped.contains(n)) {
+            continue;
+        }
+        let removed = if path.is_dir() {
+            fs::remove_dir_all(&path)
+        } else {
+            fs::remove_file(&path)
+        };
+        removed.with_context(|| format!("cannot remove {}", path.display()))?;
+        changed = true;
+    }
+    Ok(changed)
+}
+
 /// The permission bits of `path` (Unix), `None` when it does not exist.
 pub fn mode_of(path: &Path) -> Option<u32> {
     #[cfg(unix)]

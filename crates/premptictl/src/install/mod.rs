@@ -261,32 +261,23 @@ fn copy_unless_same(from: &Path, to: &Path, mode: u32) -> Result<bool> {
     copy_if_changed(from, to, mode)
 }
 
-/// Replaces `rules/default/` and `rules/seen.yaml`, creates `rules/user/` and seeds it with the
-/// repository's user files that do not exist yet. Returns whether anything changed.
+/// Replaces `rules/default/`, `rules/seen.yaml`, and the rule fixtures and documentation
+/// (`rules/tests/`, `rules/README.md`, so `premptictl rules test` works without the
+/// repository); creates `rules/user/` and seeds it with the repository's user files that do
+/// not exist yet. Returns whether anything changed.
 fn install_rules(source: &Path, layout: &Layout) -> Result<bool> {
     let mut changed = false;
     let src_default = source.join("rules/default");
-    let mut shipped = std::collections::BTreeSet::new();
     if src_default.is_dir() {
-        for entry in std::fs::read_dir(&src_default)
-            .with_context(|| format!("cannot list {}", src_default.display()))?
-        {
-            let path = entry?.path();
-            if path.is_file() {
-                let name = path.file_name().map(PathBuf::from).unwrap_or_default();
-                changed |= copy_if_changed(&path, &layout.default_rules_dir().join(&name), 0o644)?;
-                shipped.insert(name);
-            }
-        }
+        changed |= fs::sync_tree(&src_default, &layout.default_rules_dir())?;
     }
-    for entry in std::fs::read_dir(layout.default_rules_dir())? {
-        let path = entry?.path();
-        let name = path.file_name().map(PathBuf::from).unwrap_or_default();
-        if path.is_file() && !shipped.contains(&name) {
-            std::fs::remove_file(&path)
-                .with_context(|| format!("cannot remove {}", path.display()))?;
-            changed = true;
-        }
+    let src_tests = source.join("rules/tests");
+    if src_tests.is_dir() {
+        changed |= fs::sync_tree(&src_tests, &layout.rules_dir().join("tests"))?;
+    }
+    let readme = source.join("rules/README.md");
+    if readme.is_file() {
+        changed |= copy_if_changed(&readme, &layout.rules_dir().join("README.md"), 0o644)?;
     }
     let seen = source.join("rules/seen.yaml");
     if seen.is_file() {
