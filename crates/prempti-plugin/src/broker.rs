@@ -117,7 +117,7 @@ impl BrokerConfig {
 }
 
 /// Counters of the broker's activity.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct BrokerStats {
     /// Connections accepted.
     pub connections: u64,

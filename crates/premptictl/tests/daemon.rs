@@ -307,3 +307,31 @@ fn configuration_errors_name_the_position() {
         "{err}"
     );
 }
+
+#[test]
+fn requests_the_broker_refuses_are_counted_in_status() {
+    let h = Home::new("", RULES);
+    let mut daemon = h.spawn_daemon();
+    let before = h.wait_ready(&mut daemon);
+    assert_eq!(before["broker"]["bad_requests"], 0, "{before}");
+    // A frame whose body is not a request: the broker answers deny and counts it.
+    let mut stream =
+        std::os::unix::net::UnixStream::connect(h.home.join("run/broker.sock")).unwrap();
+    let garbage = b"not json";
+    stream
+        .write_all(&(garbage.len() as u32).to_be_bytes())
+        .unwrap();
+    stream.write_all(garbage).unwrap();
+    let mut answer = Vec::new();
+    let _ = std::io::Read::read_to_end(&mut stream, &mut answer);
+    assert!(!answer.is_empty(), "the broker answers a bad request");
+    let after = h.wait_ready(&mut daemon);
+    assert_eq!(after["broker"]["bad_requests"], 1, "{after}");
+    let text = h.ctl(&["status"]);
+    assert!(
+        String::from_utf8_lossy(&text.stdout).contains("1 bad requests"),
+        "{}",
+        String::from_utf8_lossy(&text.stdout)
+    );
+    assert!(terminate(&mut daemon).success());
+}

@@ -115,6 +115,13 @@ fn print_status(doc: &StatusDoc, s: &Styles) {
         c.calls, s.red, c.deny, s.reset, s.yellow, c.ask, s.reset, c.allow, c.defer, c.errors
     );
     println!("  alerts:          {}", c.alerts);
+    if let Some(b) = &doc.broker {
+        println!(
+            "  broker:          {} connections; refused: {} other-user peers, {} bad requests, \
+             {} overloaded, {} past the deadline",
+            b.connections, b.rejected_peers, b.bad_requests, b.overloaded, b.deadline_expired
+        );
+    }
     for w in &doc.config_warnings {
         println!("  {}{w}{}", s.yellow, s.reset);
     }

@@ -121,6 +121,9 @@ pub struct StatusDoc {
     /// Configuration warnings (unknown keys and the like).
     #[serde(default)]
     pub config_warnings: Vec<String>,
+    /// The broker's counters, including the requests it refused itself (embedded engine).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub broker: Option<prempti_plugin::broker::BrokerStats>,
 }
 
 /// The rules in force.

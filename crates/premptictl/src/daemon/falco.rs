@@ -237,6 +237,7 @@ pub async fn run(layout: Layout, settings: Settings) -> Result<()> {
                             last_reload: last_reload.clone(),
                             counters: Default::default(),
                             config_warnings: settings.warnings(),
+                            broker: None,
                         };
                         ControlResponse { ok: true, message: "running".into(), data: serde_json::to_value(doc).unwrap_or_default() }
                     }

@@ -262,6 +262,8 @@ struct Shared {
     started_at: String,
     hostname: String,
     config_warnings: Vec<String>,
+    /// The broker, for its counters in `status`.
+    broker: Arc<Broker>,
 }
 
 async fn run_embedded(layout: Layout, settings: Settings, policy: Policy) -> Result<()> {
@@ -289,6 +291,7 @@ async fn run_embedded(layout: Layout, settings: Settings, policy: Policy) -> Res
             "cannot start the broker; is another Prempti (or Falco) running on this home?"
                 .to_owned()
         })?;
+    let broker = Arc::new(broker);
     let control_listener = control_server::bind(&layout.control_socket())?;
     tracing::info!(
         "listening on {} (mode {}, default action {}, {} rules from {} files)",
@@ -312,6 +315,7 @@ async fn run_embedded(layout: Layout, settings: Settings, policy: Policy) -> Res
         started_at: prempti_plugin::audit::format_time(jiff::Timestamp::now()),
         hostname: hostname(),
         config_warnings: settings.warnings(),
+        broker: Arc::clone(&broker),
     });
 
     let (control_tx, control_rx) = mpsc::channel::<ControlMessage>(64);
@@ -673,6 +677,7 @@ fn status_doc(shared: &Shared) -> StatusDoc {
             .clone(),
         counters: shared.counters.snapshot(),
         config_warnings: shared.config_warnings.clone(),
+        broker: Some(shared.broker.stats()),
     }
 }
 
