@@ -61,3 +61,22 @@ impl Styles {
         }
     }
 }
+
+/// `n` and `noun`, with an "s" unless `n` is 1: `1 file`, `2 files`.
+pub fn count(n: usize, noun: &str) -> String {
+    if n == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{n} {noun}s")
+    }
+}
+
+#[cfg(test)]
+mod count_tests {
+    #[test]
+    fn count_is_singular_for_one() {
+        assert_eq!(super::count(0, "file"), "0 files");
+        assert_eq!(super::count(1, "file"), "1 file");
+        assert_eq!(super::count(99, "rule"), "99 rules");
+    }
+}

@@ -150,6 +150,28 @@ fn fresh_files_get_the_documented_entries() {
     for agent in AGENTS {
         assert!(!settings(&env, agent).exists(), "{agent} file removed");
     }
+    // So are the directories `add` created for them.
+    let left: Vec<_> = fs::read_dir(&env.home).unwrap().collect();
+    assert!(left.is_empty(), "{left:?}");
+}
+
+#[test]
+fn remove_keeps_directories_that_hold_other_files() {
+    let env = Env::new();
+    fs::create_dir_all(env.home.join(".cursor")).unwrap();
+    fs::write(env.home.join(".cursor/mcp.json"), "{}").unwrap();
+    fs::create_dir_all(env.home.join(".copilot")).unwrap();
+    fs::write(env.home.join(".copilot/config.json"), "{}").unwrap();
+    env.ok(&["hook", "add", "cursor"]);
+    env.ok(&["hook", "add", "copilot"]);
+    env.ok(&["hook", "remove", "all"]);
+    assert!(!settings(&env, "cursor").exists());
+    assert_eq!(fs::read(env.home.join(".cursor/mcp.json")).unwrap(), b"{}");
+    assert!(!env.home.join(".copilot/hooks").exists(), "created by add");
+    assert_eq!(
+        fs::read(env.home.join(".copilot/config.json")).unwrap(),
+        b"{}"
+    );
 }
 
 const EXISTING_CLAUDE: &str = r#"{

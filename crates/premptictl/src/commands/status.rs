@@ -78,9 +78,9 @@ fn print_status(doc: &StatusDoc, s: &Styles) {
     println!("  home:            {}", doc.home);
     if doc.engine == "embedded" {
         println!(
-            "  rules:           {} rules from {} files (loaded {})",
-            doc.rules.rules,
-            doc.rules.files.len(),
+            "  rules:           {} from {} (loaded {})",
+            crate::output::count(doc.rules.rules, "rule"),
+            crate::output::count(doc.rules.files.len(), "file"),
             doc.rules.loaded_at
         );
         for file in &doc.rules.files {
@@ -158,10 +158,15 @@ pub(crate) fn health(ctx: &Context, args: &HealthArgs) -> Result<ExitStatus> {
         } else {
             (s.red, "unhealthy")
         };
+        let outcome = match health.result.as_str() {
+            "timeout" => "the synthetic call timed out".to_owned(),
+            "unreachable" => "the service is unreachable".to_owned(),
+            "error" => "the synthetic call failed".to_owned(),
+            verdict => format!("the synthetic call got {verdict}"),
+        };
         println!(
-            "Prempti is {color}{word}{}: the synthetic call got {} in {} ms{}",
+            "Prempti is {color}{word}{}: {outcome} ({} ms){}",
             s.reset,
-            health.result,
             health.latency_ms,
             if health.reason.is_empty() {
                 String::new()

@@ -6,7 +6,7 @@
 //! service: detached     # systemd | launchd | detached: what runs the daemon (set by install)
 //! watch_rules: true     # reload when files under the rules directories change
 //! reload_debounce_ms: 300
-//! log: {max_bytes: 10485760, max_files: 5}     # daemon.log and alerts.jsonl
+//! log: {max_bytes: 10485760, max_files: 5}     # daemon.log, alerts.jsonl, daemon.stderr
 //! ```
 
 use std::path::{Path, PathBuf};
@@ -85,8 +85,8 @@ pub struct PremptiConfig {
     pub watch_rules: bool,
     /// `reload_debounce_ms`.
     pub reload_debounce_ms: u64,
-    /// `log`: rotation of `daemon.log` and the alerts file (the audit log's rotation is in the
-    /// plugin configuration).
+    /// `log`: rotation of `daemon.log`, the alerts file and `daemon.stderr` (the audit log's
+    /// rotation is in the plugin configuration).
     pub log: RotationPolicy,
     /// Unknown keys.
     pub warnings: Vec<ConfigWarning>,

@@ -65,7 +65,8 @@ pub fn init(path: &std::path::Path, policy: RotationPolicy, verbose: u8) -> anyh
             "cannot open the daemon log: {e}; check the permissions of the log directory"
         )
     })?;
-    // systemd and launchd capture stderr; a detached daemon's stderr is /dev/null.
+    // systemd's journal captures stderr; a detached or launchd daemon's stderr is
+    // log/daemon.stderr, which then keeps only what comes before this log is open (and panics).
     let stderr = io::stderr().is_terminal() || std::env::var_os("INVOCATION_ID").is_some();
     let level = match verbose {
         0 => "info",

@@ -35,6 +35,7 @@ pub mod logging;
 pub mod outputs;
 pub mod watch;
 
+use crate::output::count;
 use std::panic::AssertUnwindSafe;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -294,12 +295,12 @@ async fn run_embedded(layout: Layout, settings: Settings, policy: Policy) -> Res
     let broker = Arc::new(broker);
     let control_listener = control_server::bind(&layout.control_socket())?;
     tracing::info!(
-        "listening on {} (mode {}, default action {}, {} rules from {} files)",
+        "listening on {} (mode {}, default action {}, {} from {})",
         socket_path.display(),
         runtime_settings.mode,
         runtime_settings.default_action,
-        policy.rule_count,
-        policy.files.len()
+        count(policy.rule_count, "rule"),
+        count(policy.files.len(), "file")
     );
     let shared = Arc::new(Shared {
         layout: layout.clone(),
@@ -536,9 +537,9 @@ fn reload(shared: &Shared, trigger: &str) -> ReloadStatus {
                 tracing::warn!("{warning}");
             }
             tracing::info!(
-                "reloaded the rules ({trigger}): {} rules from {} files",
-                policy.rule_count,
-                policy.files.len()
+                "reloaded the rules ({trigger}): {} from {}",
+                count(policy.rule_count, "rule"),
+                count(policy.files.len(), "file")
             );
             shared.policy.store(policy);
             ReloadStatus {

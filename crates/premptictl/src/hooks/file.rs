@@ -224,6 +224,17 @@ pub(crate) fn remove_file(path: &Path) -> Result<()> {
     }
 }
 
+/// Removes the directories above `path` that are now empty (`hook add` created them for a
+/// settings file that did not exist), stopping at `stop` (the user's home), which is kept, and
+/// at the first directory that is not empty. Nothing outside `stop` is touched.
+pub(crate) fn remove_empty_parents(path: &Path, stop: &Path) {
+    for dir in path.ancestors().skip(1) {
+        if dir == stop || !dir.starts_with(stop) || fs::remove_dir(dir).is_err() {
+            break;
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -394,7 +394,12 @@ pub fn remove_with(layout: &Layout, agent: Agent, env: &HookEnv) -> Result<HookC
     }
 
     match (&backup_doc, &backup_bytes) {
-        (None, _) if doc.is_empty() => file::remove_file(&settings.path)?,
+        (None, _) if doc.is_empty() => {
+            file::remove_file(&settings.path)?;
+            if let Some(home) = &env.home {
+                file::remove_empty_parents(&settings.path, home);
+            }
+        }
         (Some(Some(original)), Some(bytes)) if *original == doc => {
             file::write_atomic(&settings.path, bytes)?;
             file::remove_file(&backup_path)?;

@@ -163,7 +163,11 @@ pub fn install(layout: &Layout, options: &InstallOptions) -> Result<Report> {
     report.lines.push(format!(
         "binaries in {}{}",
         layout.bin_dir().display(),
-        if binaries_changed { " (updated)" } else { "" }
+        if binaries_changed {
+            " (updated)"
+        } else {
+            " (unchanged)"
+        }
     ));
 
     // Rules.

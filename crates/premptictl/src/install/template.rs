@@ -54,14 +54,44 @@ impl TemplateValues {
         )
     }
 
-    /// Replaces every placeholder in `text`.
+    /// Replaces every placeholder in `text`, after dropping the template's note about them.
     pub fn fill(&self, text: &str) -> String {
-        text.replace("@PREMPTI_HOME@", &self.home)
+        strip_template_note(text)
+            .replace("@PREMPTI_HOME@", &self.home)
             .replace("@PLUGIN_LIBRARY@", &self.plugin_library)
             .replace("@INTAKE_ADDRESS@", &self.intake_address)
             .replace("@INTAKE_TOKEN@", &self.intake_token)
             .replace("@INTAKE_URL@", &self.intake_url())
     }
+}
+
+/// Drops a template's "This is a template ..." paragraph (and the blank comment line before
+/// it): once the placeholders it lists are filled in, it would read as nonsense
+/// ("replacing /home/u/.prempti (the install directory)").
+///
+/// The paragraph runs from the line starting "This is a template" (after `#` or inside an XML
+/// comment) to the next blank or bare-`#` line, or the end of the XML comment, which are kept.
+pub fn strip_template_note(text: &str) -> String {
+    fn content(line: &str) -> &str {
+        line.trim().trim_start_matches('#').trim()
+    }
+    let lines: Vec<&str> = text.split_inclusive('\n').collect();
+    let Some(start) = lines
+        .iter()
+        .position(|l| content(l).starts_with("This is a template"))
+    else {
+        return text.to_owned();
+    };
+    let end = lines[start..]
+        .iter()
+        .position(|l| content(l).is_empty() || l.trim().starts_with("-->"))
+        .map_or(lines.len(), |n| start + n);
+    let start = if start > 0 && content(lines[start - 1]).is_empty() {
+        start - 1
+    } else {
+        start
+    };
+    lines[..start].concat() + &lines[end..].concat()
 }
 
 /// Whether `text` still holds a placeholder.
@@ -99,6 +129,35 @@ pub fn random_token() -> Result<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn filled_templates_keep_no_note_about_placeholders() {
+        let v = TemplateValues {
+            home: "/h".into(),
+            plugin_library: "/h/share/lib.so".into(),
+            intake_address: "127.0.0.1:9".into(),
+            intake_token: "t".repeat(64),
+        };
+        for template in [
+            include_str!("../../../../installers/config/falco.yaml"),
+            include_str!("../../../../installers/config/falco.coding_agents_plugin.yaml"),
+            include_str!("../../../../installers/config/prempti.yaml"),
+        ] {
+            let out = v.fill(template);
+            assert!(!out.contains("This is a template"), "{out}");
+            assert!(!out.contains("#\n#\n"), "no doubled separator: {out}");
+            assert_eq!(out.lines().next(), template.lines().next());
+        }
+        assert_eq!(
+            strip_template_note("# A.\n#\n# This is a template: X\n# Y.\n#\n# B.\nk: v\n"),
+            "# A.\n#\n# B.\nk: v\n"
+        );
+        assert_eq!(
+            strip_template_note("<!--\n  A.\n\n  This is a template: X\n  Y.\n-->\n<p/>\n"),
+            "<!--\n  A.\n-->\n<p/>\n"
+        );
+        assert_eq!(strip_template_note("k: v\n"), "k: v\n");
+    }
 
     #[test]
     fn fill_replaces_every_placeholder() {

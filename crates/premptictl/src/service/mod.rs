@@ -98,15 +98,16 @@ pub fn unit_path(layout: &Layout, kind: ServiceKind) -> Result<Option<PathBuf>> 
 
 /// The rendered unit / plist.
 pub fn render_unit(layout: &Layout, kind: ServiceKind) -> Option<String> {
+    use crate::install::template::strip_template_note;
     let home = layout.home.display().to_string();
     match kind {
         ServiceKind::Systemd => Some(
-            SYSTEMD_TEMPLATE
+            strip_template_note(SYSTEMD_TEMPLATE)
                 .replace("@PREMPTI_HOME@", &home)
                 .replace("@UNIT_NAME@", &unit_name(layout)),
         ),
         ServiceKind::Launchd => Some(
-            LAUNCHD_TEMPLATE
+            strip_template_note(LAUNCHD_TEMPLATE)
                 .replace("@PREMPTI_HOME@", &xml_escape(&home))
                 .replace("@LABEL@", &launchd_label(layout)),
         ),
@@ -213,6 +214,7 @@ pub fn start(layout: &Layout, kind: ServiceKind) -> Result<StatusDoc> {
                     path.display()
                 );
             }
+            rotate_stderr_log(layout);
             let domain = format!("gui/{}", uid());
             // Already bootstrapped agents make bootstrap fail; kickstart then starts it.
             let _ = launchctl(&["bootstrap", &domain, &path.display().to_string()]);
@@ -237,6 +239,7 @@ fn spawn_detached(layout: &Layout) -> Result<std::process::Child> {
     };
     std::fs::create_dir_all(layout.log_dir())
         .with_context(|| format!("cannot create {}", layout.log_dir().display()))?;
+    rotate_stderr_log(layout);
     let stderr = std::fs::OpenOptions::new()
         .create(true)
         .append(true)
@@ -272,6 +275,25 @@ fn spawn_detached(layout: &Layout) -> Result<std::process::Child> {
 /// `log/daemon.stderr`: what a detached or launchd daemon printed (startup errors).
 pub fn stderr_log(layout: &Layout) -> PathBuf {
     layout.log_dir().join("daemon.stderr")
+}
+
+/// Rotates `log/daemon.stderr` when it is over the `log` limit of `prempti.yaml` (as
+/// `daemon.log`), before a start appends to it. Only a daemon that fails at start or panics
+/// writes there (its log goes to `daemon.log`), so rotating at start bounds it.
+fn rotate_stderr_log(layout: &Layout) {
+    let path = stderr_log(layout);
+    let policy = crate::config::PremptiConfig::load(&layout.prempti_config(), &layout.home)
+        .map(|c| c.log)
+        .unwrap_or_default();
+    let over =
+        std::fs::metadata(&path).is_ok_and(|m| policy.max_bytes > 0 && m.len() > policy.max_bytes);
+    if over {
+        if let Ok(file) = prempti_plugin::rotate::RotatingFile::open(&path, policy) {
+            if let Err(err) = file.rotate() {
+                tracing::warn!("{err}");
+            }
+        }
+    }
 }
 
 fn wait_ready(layout: &Layout, mut child: Option<&mut std::process::Child>) -> Result<StatusDoc> {
@@ -385,9 +407,8 @@ pub fn disable(layout: &Layout, kind: ServiceKind) -> Result<()> {
             "disable",
             &format!("gui/{}/{}", uid(), launchd_label(layout)),
         ]),
-        ServiceKind::Detached => bail!(
-            "this installation has no service manager (service: detached): it never starts at login"
-        ),
+        // Nothing starts a detached daemon at login: already what was asked.
+        ServiceKind::Detached => Ok(()),
     }
 }
 
@@ -396,12 +417,47 @@ mod tests {
     use super::*;
 
     #[test]
+    fn stderr_log_rotates_at_start_when_over_the_limit() {
+        let dir = tempfile::tempdir().unwrap();
+        let layout = Layout::new(dir.path());
+        std::fs::create_dir_all(layout.config_dir()).unwrap();
+        std::fs::create_dir_all(layout.log_dir()).unwrap();
+        std::fs::write(
+            layout.prempti_config(),
+            "log:\n  max_bytes: 10\n  max_files: 2\n",
+        )
+        .unwrap();
+        let log = stderr_log(&layout);
+        std::fs::write(&log, "short\n").unwrap();
+        rotate_stderr_log(&layout);
+        assert_eq!(std::fs::read_to_string(&log).unwrap(), "short\n");
+        for n in 1..=3 {
+            std::fs::write(&log, format!("start {n} failed: a long line\n")).unwrap();
+            rotate_stderr_log(&layout);
+            assert!(!log.exists() || std::fs::metadata(&log).unwrap().len() == 0);
+        }
+        let rotated = |n: u32| std::fs::read_to_string(log.with_extension(format!("stderr.{n}")));
+        assert_eq!(rotated(1).unwrap(), "start 3 failed: a long line\n");
+        assert_eq!(rotated(2).unwrap(), "start 2 failed: a long line\n");
+        assert!(rotated(3).is_err(), "at most max_files old files");
+    }
+
+    #[test]
+    fn detached_disable_is_a_no_op() {
+        let layout = Layout::new("/nonexistent/prempti");
+        assert!(disable(&layout, ServiceKind::Detached).is_ok());
+        assert!(enable(&layout, ServiceKind::Detached).is_err());
+    }
+
+    #[test]
     fn units_render_without_placeholders() {
         let layout = Layout::new("/opt/prempti home");
         for kind in [ServiceKind::Systemd, ServiceKind::Launchd] {
             let text = render_unit(&layout, kind).unwrap();
             assert!(!text.contains('@'), "{text}");
             assert!(text.contains("/opt/prempti home/bin/premptictl"), "{text}");
+            assert!(!text.contains("This is a template"), "{text}");
+            assert!(text.contains("Manage it with"), "{text}");
         }
         assert!(render_unit(&layout, ServiceKind::Systemd)
             .unwrap()
