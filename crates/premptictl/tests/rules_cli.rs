@@ -52,6 +52,29 @@ impl Env {
             .output()
             .expect("run premptictl")
     }
+
+    /// [`Env::run`] with `input` on stdin.
+    fn run_stdin(&self, args: &[&str], input: &str) -> Output {
+        use std::io::Write as _;
+        let mut child = Command::new(env!("CARGO_BIN_EXE_premptictl"))
+            .args(args)
+            .current_dir(repo())
+            .env("PREMPTI_HOME", self.path("prempti-home"))
+            .env("HOME", self.path("home"))
+            .env("NO_COLOR", "1")
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("run premptictl");
+        child
+            .stdin
+            .take()
+            .expect("stdin")
+            .write_all(input.as_bytes())
+            .expect("write stdin");
+        child.wait_with_output().expect("wait premptictl")
+    }
 }
 
 fn stdout(o: &Output) -> String {
@@ -542,4 +565,94 @@ fn replay_evaluates_with_the_home_the_hook_recorded() {
     assert_eq!(v["directions"]["allow→deny"], json!(1), "{v}");
     assert_eq!(v["unchanged"], json!(1), "{v}");
     assert_eq!(v["changes"][0]["line"], json!(1), "{v}");
+}
+
+/// Two rules that both match a shell call, the ask rule defined first.
+const TWO_RULES: &str = "- rule: Shell used\n  desc: d\n  condition: tool.name = Bash\n  output: shell %tool.input_command model=%agent.model\n  priority: WARNING\n  tags: [coding_agent_ask, zz, aa]\n  source: coding_agent\n- rule: Removal\n  desc: d\n  condition: tool.name = Bash and cmd.programs intersects (rm)\n  output: rm %cmd.programs\n  priority: CRITICAL\n  tags: [coding_agent_deny]\n  source: coding_agent\n";
+
+#[test]
+fn eval_reads_the_event_from_stdin_and_lists_matches_in_evaluation_order() {
+    let env = Env::new();
+    let rules = env.write("two.yaml", TWO_RULES);
+    let args = [
+        "rules",
+        "eval",
+        "--rules",
+        rules.to_str().unwrap(),
+        "--event",
+        "-",
+        "--json",
+    ];
+    let o = env.run_stdin(&args, &claude_bash("rm -rf build"));
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let v: Value = serde_json::from_str(&stdout(&o)).expect("JSON");
+    let keys: Vec<&str> = v.as_object().unwrap().keys().map(String::as_str).collect();
+    assert_eq!(keys, ["verdict", "matched", "fields"], "{v}");
+    assert_eq!(v["verdict"], json!("deny"));
+    // Both rules match (rule_matching: all), in definition order, not by verdict strength.
+    assert_eq!(
+        v["matched"],
+        json!([
+            {"rule": "Shell used", "priority": "Warning", "tags": ["aa", "coding_agent_ask", "zz"],
+             "output": "shell rm -rf build model=<NA>"},
+            {"rule": "Removal", "priority": "Critical", "tags": ["coding_agent_deny"],
+             "output": "rm (rm)"},
+        ])
+    );
+    assert_eq!(v["fields"]["tool.input_command"], json!("rm -rf build"));
+    assert_eq!(v["fields"]["agent.model"], Value::Null);
+
+    // An invalid event on stdin: exit 2, and each cause is said once.
+    let o = env.run_stdin(&args, "not json");
+    assert_eq!(o.status.code(), Some(2));
+    let err = stderr(&o);
+    assert!(
+        err.contains("not a valid claude_code hook payload: hook payload is not valid JSON"),
+        "{err}"
+    );
+    assert_eq!(
+        err.matches("hook payload is not valid JSON").count(),
+        1,
+        "{err}"
+    );
+    assert!(stdout(&o).is_empty(), "{}", stdout(&o));
+}
+
+#[test]
+fn validate_json_has_exactly_the_documented_keys() {
+    let env = Env::new();
+    let bad = env.write(
+        "bad.yaml",
+        "- macro: m\n  condition: tool.name = Bash\n- rule: r\n  desc: d\n  condition: tool.nme = Bash\n  output: o\n  priority: INFO\n  source: coding_agent\n  typo: 1\n",
+    );
+    let o = env.run(&["rules", "validate", "--json", bad.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1));
+    let v: Value = serde_json::from_str(&stdout(&o)).expect("JSON");
+    let keys: Vec<&str> = v.as_object().unwrap().keys().map(String::as_str).collect();
+    assert_eq!(keys, ["ok", "errors", "warnings"], "{v}");
+    let file = bad.to_str().unwrap();
+    assert_eq!(
+        v["errors"],
+        json!([{"code": "LOAD_ERR_COMPILE_CONDITION",
+                "message": "filter_check called with nonexistent field tool.nme",
+                "file": file, "line": 5, "column": 14, "item": "rule", "name": "r"}])
+    );
+    assert_eq!(
+        v["warnings"],
+        json!([{"code": "LOAD_UNKNOWN_KEY",
+                "message": "Unknown key 'typo'. The key will be ignored.",
+                "file": file, "line": 9, "column": 3, "item": "rule", "name": "r"}])
+    );
+
+    // Warnings only: exit 0, ok true.
+    let warn = env.write("warn.yaml", "- list: unused\n  items: [a]\n");
+    let o = env.run(&["rules", "validate", "--json", warn.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
+    let v: Value = serde_json::from_str(&stdout(&o)).expect("JSON");
+    assert_eq!(v["ok"], json!(true));
+    assert_eq!(v["errors"], json!([]));
+    assert_eq!(v["warnings"][0]["code"], json!("LOAD_UNUSED_LIST"));
+    assert_eq!(v["warnings"][0]["line"], json!(1));
+    assert_eq!(v["warnings"][0]["item"], json!("list"));
+    assert_eq!(v["warnings"][0]["name"], json!("unused"));
 }
