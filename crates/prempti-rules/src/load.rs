@@ -443,6 +443,77 @@ impl Reader<'_> {
         }
         Ok(out)
     }
+
+    /// The name node, name and item reference of a `list`, `macro` or `rule` item (the name
+    /// must be a scalar), with its unknown keys reported.
+    fn item_header(
+        &mut self,
+        it: &Node,
+        kind: ItemKind,
+        key: &str,
+        allowed: &[&str],
+    ) -> R<(Node, String, Option<ItemRef>)> {
+        let name_node = it.get(key).cloned().unwrap_or_else(|| it.clone());
+        let name = name_node.as_scalar().unwrap_or("").to_string();
+        let item = Some(ItemRef {
+            kind,
+            name: name.clone(),
+        });
+        self.scalar(it, key, true, false, &item)?;
+        self.unknown_keys(it, allowed, &item);
+        Ok((name_node, name, item))
+    }
+
+    /// `append: true` (deprecated, warned) and the `override` map, which exclude each other.
+    fn append_and_overrides(
+        &mut self,
+        it: &Node,
+        item: &Option<ItemRef>,
+    ) -> R<(bool, Vec<(String, String, Node)>)> {
+        let append = self.boolean(it, "append", item)?.unwrap_or(false);
+        let overrides = self.overrides(it, item)?;
+        if append {
+            self.warn(Code::LoadDeprecatedItem, msg::WARNING_APPEND, it, item);
+            if !overrides.is_empty() {
+                return Err(self.err(
+                    Code::LoadErrYamlValidate,
+                    msg::OVERRIDE_AND_APPEND,
+                    it,
+                    item,
+                ));
+            }
+        }
+        Ok((append, overrides))
+    }
+
+    /// Whether a list or macro item appends to its earlier definition: `append: true`, or an
+    /// `override` of its one overridable `key` with `append` (`replace` is a definition).
+    fn append_mode(&mut self, it: &Node, key: &str, item: &Option<ItemRef>) -> R<bool> {
+        let (mut is_append, overrides) = self.append_and_overrides(it, item)?;
+        for (k, op, n) in &overrides {
+            if k != key {
+                let m = if op == "append" {
+                    msg::cannot_append(k)
+                } else {
+                    msg::cannot_replace(k)
+                };
+                return Err(self.err(Code::LoadErrYamlValidate, m, n, item));
+            }
+            match op.as_str() {
+                "append" => is_append = true,
+                "replace" => {}
+                _ => {
+                    return Err(self.err(
+                        Code::LoadErrYamlValidate,
+                        msg::invalid_override_op(k, op),
+                        n,
+                        item,
+                    ))
+                }
+            }
+        }
+        Ok(is_append)
+    }
 }
 
 impl Collector {
@@ -647,14 +718,7 @@ impl Collector {
     }
 
     fn read_list(&mut self, r: &mut Reader<'_>, it: &Node) -> R<()> {
-        let name_node = it.get("list").cloned().unwrap_or_else(|| it.clone());
-        let name = name_node.as_scalar().unwrap_or("").to_string();
-        let item = Some(ItemRef {
-            kind: ItemKind::List,
-            name: name.clone(),
-        });
-        r.scalar(it, "list", true, false, &item)?;
-        r.unknown_keys(it, &LIST_KEYS, &item);
+        let (name_node, name, item) = r.item_header(it, ItemKind::List, "list", &LIST_KEYS)?;
         if !name.chars().all(|c| {
             !matches!(c, '(' | ')' | '"' | '\'' | '=' | ',')
                 && !c.is_ascii_whitespace()
@@ -670,42 +734,7 @@ impl Collector {
         let items = r
             .seq_of_scalars(it, "items", true, &item)?
             .unwrap_or_default();
-        let append = r.boolean(it, "append", &item)?.unwrap_or(false);
-        let overrides = r.overrides(it, &item)?;
-        if append {
-            r.warn(Code::LoadDeprecatedItem, msg::WARNING_APPEND, it, &item);
-            if !overrides.is_empty() {
-                return Err(r.err(
-                    Code::LoadErrYamlValidate,
-                    msg::OVERRIDE_AND_APPEND,
-                    it,
-                    &item,
-                ));
-            }
-        }
-        let mut is_append = append;
-        for (k, op, n) in &overrides {
-            if k != "items" {
-                let m = if op == "append" {
-                    msg::cannot_append(k)
-                } else {
-                    msg::cannot_replace(k)
-                };
-                return Err(r.err(Code::LoadErrYamlValidate, m, n, &item));
-            }
-            match op.as_str() {
-                "append" => is_append = true,
-                "replace" => {}
-                _ => {
-                    return Err(r.err(
-                        Code::LoadErrYamlValidate,
-                        msg::invalid_override_op(k, op),
-                        n,
-                        &item,
-                    ))
-                }
-            }
-        }
+        let is_append = r.append_mode(it, "items", &item)?;
         let idx = self.next_index();
         if is_append {
             let Some(l) = self.lists.get_mut(&name) else {
@@ -735,14 +764,7 @@ impl Collector {
     }
 
     fn read_macro(&mut self, r: &mut Reader<'_>, it: &Node) -> R<()> {
-        let name_node = it.get("macro").cloned().unwrap_or_else(|| it.clone());
-        let name = name_node.as_scalar().unwrap_or("").to_string();
-        let item = Some(ItemRef {
-            kind: ItemKind::Macro,
-            name: name.clone(),
-        });
-        r.scalar(it, "macro", true, false, &item)?;
-        r.unknown_keys(it, &MACRO_KEYS, &item);
+        let (name_node, name, item) = r.item_header(it, ItemKind::Macro, "macro", &MACRO_KEYS)?;
         let valid = name.bytes().next().is_some_and(|b| b.is_ascii_alphabetic())
             && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_');
         if !valid {
@@ -758,42 +780,7 @@ impl Collector {
             .unwrap_or(("", it));
         let loc = TextLoc::of(&r.file, cond_node, r.source);
         let cond = cond.to_string();
-        let append = r.boolean(it, "append", &item)?.unwrap_or(false);
-        let overrides = r.overrides(it, &item)?;
-        if append {
-            r.warn(Code::LoadDeprecatedItem, msg::WARNING_APPEND, it, &item);
-            if !overrides.is_empty() {
-                return Err(r.err(
-                    Code::LoadErrYamlValidate,
-                    msg::OVERRIDE_AND_APPEND,
-                    it,
-                    &item,
-                ));
-            }
-        }
-        let mut is_append = append;
-        for (k, op, n) in &overrides {
-            if k != "condition" {
-                let m = if op == "append" {
-                    msg::cannot_append(k)
-                } else {
-                    msg::cannot_replace(k)
-                };
-                return Err(r.err(Code::LoadErrYamlValidate, m, n, &item));
-            }
-            match op.as_str() {
-                "append" => is_append = true,
-                "replace" => {}
-                _ => {
-                    return Err(r.err(
-                        Code::LoadErrYamlValidate,
-                        msg::invalid_override_op(k, op),
-                        n,
-                        &item,
-                    ))
-                }
-            }
-        }
+        let is_append = r.append_mode(it, "condition", &item)?;
         let idx = self.next_index();
         if is_append {
             let Some(m) = self.macros.get_mut(&name) else {
@@ -957,28 +944,9 @@ impl Collector {
     }
 
     fn read_rule(&mut self, r: &mut Reader<'_>, it: &Node) -> R<()> {
-        let name_node = it.get("rule").cloned().unwrap_or_else(|| it.clone());
-        let name = name_node.as_scalar().unwrap_or("").to_string();
-        let item = Some(ItemRef {
-            kind: ItemKind::Rule,
-            name: name.clone(),
-        });
-        r.scalar(it, "rule", true, false, &item)?;
-        r.unknown_keys(it, &RULE_KEYS, &item);
-        let append = r.boolean(it, "append", &item)?.unwrap_or(false);
-        let overrides = r.overrides(it, &item)?;
-        if append {
-            r.warn(Code::LoadDeprecatedItem, msg::WARNING_APPEND, it, &item);
-        }
+        let (_, name, item) = r.item_header(it, ItemKind::Rule, "rule", &RULE_KEYS)?;
+        let (append, overrides) = r.append_and_overrides(it, &item)?;
         if !overrides.is_empty() {
-            if append {
-                return Err(r.err(
-                    Code::LoadErrYamlValidate,
-                    msg::OVERRIDE_AND_APPEND,
-                    it,
-                    &item,
-                ));
-            }
             return self.read_rule_override(r, it, &name, overrides, &item);
         }
         if append {
