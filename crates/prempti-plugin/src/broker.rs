@@ -53,6 +53,7 @@ use prempti_protocol::{frame, Decision, HookRequest, HookResponse, Mode, PROTOCO
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::sync::{oneshot, watch, Notify, Semaphore};
 
+use crate::service::{join_service_thread, spawn_standalone, stopped};
 use crate::verdict::{RuntimeSettings, SharedSettings, Verdict};
 
 /// Reason given when the queue of pending calls is full.
@@ -116,56 +117,26 @@ impl BrokerConfig {
     }
 }
 
-/// Counters of the broker's activity.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub struct BrokerStats {
-    /// Connections accepted.
-    pub connections: u64,
-    /// Connections refused because the peer runs as another user.
-    pub rejected_peers: u64,
-    /// Requests denied because they were malformed, oversized or of another version.
-    pub bad_requests: u64,
-    /// Calls denied because the queue or connection limit was full.
-    pub overloaded: u64,
-    /// Calls denied because the host did not answer within the deadline.
-    pub deadline_expired: u64,
-    /// Calls handed to the host.
-    pub queued: u64,
-    /// Calls the host answered in time.
-    pub answered: u64,
-    /// Calls dropped by the host without an answer.
-    pub dropped: u64,
-}
-
-#[derive(Debug, Default)]
-struct Counters {
-    connections: AtomicU64,
-    rejected_peers: AtomicU64,
-    bad_requests: AtomicU64,
-    overloaded: AtomicU64,
-    deadline_expired: AtomicU64,
-    queued: AtomicU64,
-    answered: AtomicU64,
-    dropped: AtomicU64,
-}
-
-impl Counters {
-    fn bump(counter: &AtomicU64) {
-        counter.fetch_add(1, Ordering::Relaxed);
-    }
-
-    fn snapshot(&self) -> BrokerStats {
-        let get = |c: &AtomicU64| c.load(Ordering::Relaxed);
-        BrokerStats {
-            connections: get(&self.connections),
-            rejected_peers: get(&self.rejected_peers),
-            bad_requests: get(&self.bad_requests),
-            overloaded: get(&self.overloaded),
-            deadline_expired: get(&self.deadline_expired),
-            queued: get(&self.queued),
-            answered: get(&self.answered),
-            dropped: get(&self.dropped),
-        }
+counters! {
+    /// Counters of the broker's activity.
+    #[derive(serde::Serialize, serde::Deserialize)]
+    pub struct BrokerStats, private Counters {
+        /// Connections accepted.
+        connections,
+        /// Connections refused because the peer runs as another user.
+        rejected_peers,
+        /// Requests denied because they were malformed, oversized or of another version.
+        bad_requests,
+        /// Calls denied because the queue or connection limit was full.
+        overloaded,
+        /// Calls denied because the host did not answer within the deadline.
+        deadline_expired,
+        /// Calls handed to the host.
+        queued,
+        /// Calls the host answered in time.
+        answered,
+        /// Calls dropped by the host without an answer.
+        dropped,
     }
 }
 
@@ -460,16 +431,7 @@ impl Broker {
         let handle = tokio::runtime::Handle::try_current().map_err(|_| BrokerError::NoRuntime)?;
         let (shared, socket, listener) = Self::prepare(config, settings)?;
         handle.spawn(accept_loop(Arc::clone(&shared), listener));
-        let receiver = CallReceiver {
-            queue: Arc::clone(&shared.queue),
-        };
-        let broker = Broker {
-            shared,
-            socket,
-            stopped: AtomicBool::new(false),
-            thread: Mutex::new(None),
-        };
-        Ok((broker, receiver))
+        Ok(Self::assemble(shared, socket, None))
     }
 
     /// Binds the socket and serves it from a small runtime on a background thread of its own
@@ -478,68 +440,46 @@ impl Broker {
         config: BrokerConfig,
         settings: SharedSettings,
     ) -> Result<(Broker, CallReceiver), BrokerError> {
-        let (tx, rx) = std::sync::mpsc::channel();
-        let thread = std::thread::Builder::new()
-            .name("prempti-broker".into())
-            .spawn(move || {
-                let runtime = match tokio::runtime::Builder::new_current_thread()
-                    .enable_all()
-                    .build()
-                {
-                    Ok(rt) => rt,
+        let ((shared, socket), thread) =
+            spawn_standalone("prempti-broker", BrokerError::Runtime, |tx| async move {
+                let (shared, socket, listener) = match Self::prepare(config, settings) {
+                    Ok(p) => p,
                     Err(e) => {
-                        let _ = tx.send(Err(BrokerError::Runtime(e)));
+                        let _ = tx.send(Err(e));
                         return;
                     }
                 };
-                runtime.block_on(async move {
-                    let prepared = Self::prepare(config, settings);
-                    let (shared, socket, listener) = match prepared {
-                        Ok(p) => p,
-                        Err(e) => {
-                            let _ = tx.send(Err(e));
-                            return;
-                        }
-                    };
-                    let mut stop = shared.shutdown.subscribe();
-                    let accept = tokio::spawn(accept_loop(Arc::clone(&shared), listener));
-                    if tx.send(Ok((Arc::clone(&shared), socket))).is_err() {
-                        shared.shutdown.send_replace(true);
-                    }
-                    stopped(&mut stop).await;
-                    let _ = accept.await;
-                    // Let open connections write their denials before the runtime goes away.
-                    let all = u32::try_from(shared.config.max_connections).unwrap_or(u32::MAX);
-                    let _ =
-                        tokio::time::timeout(DRAIN_TIMEOUT, shared.connections.acquire_many(all))
-                            .await;
-                });
-            })
-            .map_err(BrokerError::Runtime)?;
-        match rx.recv() {
-            Ok(Ok((shared, socket))) => {
-                let receiver = CallReceiver {
-                    queue: Arc::clone(&shared.queue),
-                };
-                let broker = Broker {
-                    shared,
-                    socket,
-                    stopped: AtomicBool::new(false),
-                    thread: Mutex::new(Some(thread)),
-                };
-                Ok((broker, receiver))
-            }
-            Ok(Err(e)) => {
-                let _ = thread.join();
-                Err(e)
-            }
-            Err(_) => {
-                let _ = thread.join();
-                Err(BrokerError::Runtime(io::Error::other(
-                    "the broker thread ended before binding",
-                )))
-            }
-        }
+                let mut stop = shared.shutdown.subscribe();
+                let accept = tokio::spawn(accept_loop(Arc::clone(&shared), listener));
+                if tx.send(Ok((Arc::clone(&shared), socket))).is_err() {
+                    shared.shutdown.send_replace(true);
+                }
+                stopped(&mut stop).await;
+                let _ = accept.await;
+                // Let open connections write their denials before the runtime goes away.
+                let all = u32::try_from(shared.config.max_connections).unwrap_or(u32::MAX);
+                let _ =
+                    tokio::time::timeout(DRAIN_TIMEOUT, shared.connections.acquire_many(all)).await;
+            })?;
+        Ok(Self::assemble(shared, socket, Some(thread)))
+    }
+
+    /// The broker handle and the host's receiver of a served socket.
+    fn assemble(
+        shared: Arc<Shared>,
+        socket: BoundSocket,
+        thread: Option<JoinHandle<()>>,
+    ) -> (Broker, CallReceiver) {
+        let receiver = CallReceiver {
+            queue: Arc::clone(&shared.queue),
+        };
+        let broker = Broker {
+            shared,
+            socket,
+            stopped: AtomicBool::new(false),
+            thread: Mutex::new(thread),
+        };
+        (broker, receiver)
     }
 
     fn prepare(
@@ -588,16 +528,7 @@ impl Broker {
             call.send(Decision::Deny, SHUTTING_DOWN_REASON.to_owned());
         }
         self.socket.remove();
-        let thread = self
-            .thread
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
-            .take();
-        if let Some(thread) = thread {
-            if thread.thread().id() != std::thread::current().id() {
-                let _ = thread.join();
-            }
-        }
+        join_service_thread(&self.thread);
     }
 }
 
@@ -605,12 +536,6 @@ impl Drop for Broker {
     fn drop(&mut self) {
         self.shutdown();
     }
-}
-
-/// Resolves once shutdown is signalled (or the signal's sender is gone).
-async fn stopped(stop: &mut watch::Receiver<bool>) {
-    // The guard `wait_for` returns is not `Send`: drop it here, inside.
-    let _ = stop.wait_for(|stopped| *stopped).await.map(|_| ());
 }
 
 async fn accept_loop(shared: Arc<Shared>, listener: Listener) {
@@ -799,14 +724,9 @@ async fn read_frame(stream: &mut Stream, max: u32) -> Result<Vec<u8>, frame::Fra
 /// Checks a request body; on failure returns the nonce to echo (0 when unknown) and the reason.
 fn validate(body: &[u8]) -> Result<HookRequest, (u64, String)> {
     match serde_json::from_slice::<HookRequest>(body) {
-        Ok(request) if request.version != PROTOCOL_VERSION => Err((
-            request.nonce,
-            format!(
-                "Prempti refused the request: the hook speaks protocol version {}, the broker speaks {}; \
-                 reinstall so both come from the same release",
-                request.version, PROTOCOL_VERSION
-            ),
-        )),
+        Ok(request) if request.version != PROTOCOL_VERSION => {
+            Err((request.nonce, version_mismatch(u64::from(request.version))))
+        }
         Ok(request) => {
             if serde_json::from_str::<serde::de::IgnoredAny>(&request.payload).is_err() {
                 return Err((
@@ -818,19 +738,29 @@ fn validate(body: &[u8]) -> Result<HookRequest, (u64, String)> {
         }
         Err(e) => {
             let value = serde_json::from_slice::<serde_json::Value>(body).ok();
-            let nonce = value.as_ref().and_then(|v| v.get("nonce")).and_then(serde_json::Value::as_u64).unwrap_or(0);
-            let version = value.as_ref().and_then(|v| v.get("version")).and_then(serde_json::Value::as_u64);
+            let nonce = value
+                .as_ref()
+                .and_then(|v| v.get("nonce"))
+                .and_then(serde_json::Value::as_u64)
+                .unwrap_or(0);
+            let version = value
+                .as_ref()
+                .and_then(|v| v.get("version"))
+                .and_then(serde_json::Value::as_u64);
             let reason = match version {
-                Some(v) if v != u64::from(PROTOCOL_VERSION) => format!(
-                    "Prempti refused the request: the hook speaks protocol version {v}, the broker speaks {}; \
-                     reinstall so both come from the same release",
-                    PROTOCOL_VERSION
-                ),
+                Some(v) if v != u64::from(PROTOCOL_VERSION) => version_mismatch(v),
                 _ => format!("Prempti refused a malformed request: {e}"),
             };
             Err((nonce, reason))
         }
     }
+}
+
+fn version_mismatch(hook_version: u64) -> String {
+    format!(
+        "Prempti refused the request: the hook speaks protocol version {hook_version}, the broker \
+         speaks {PROTOCOL_VERSION}; reinstall so both come from the same release"
+    )
 }
 
 async fn write_response(stream: &mut Stream, response: &HookResponse) {

@@ -34,7 +34,7 @@
 use std::collections::HashMap;
 use std::convert::Infallible;
 use std::net::SocketAddr;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
@@ -46,6 +46,7 @@ use hyper_util::rt::{TokioIo, TokioTimer};
 use tokio::sync::watch;
 
 use crate::broker::IncomingCall;
+use crate::service::{join_service_thread, spawn_standalone, stopped};
 use crate::verdict::{MatchedRule, TagConfig};
 
 /// Default cap on one alert body: 1 MiB.
@@ -205,23 +206,24 @@ impl<F: Fn(Alert) + Send + Sync + 'static> AlertSink for F {
     }
 }
 
-/// Counters of the intake's activity.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct IntakeStats {
-    /// Alerts accepted and delivered.
-    pub accepted: u64,
-    /// Requests to another path (including a wrong token).
-    pub wrong_path: u64,
-    /// Requests with another method than POST.
-    pub wrong_method: u64,
-    /// Requests whose content type is not JSON.
-    pub wrong_content_type: u64,
-    /// Bodies over the limit.
-    pub too_large: u64,
-    /// Bodies that are not a valid alert.
-    pub bad_alert: u64,
-    /// Alerts without `output_fields["correlation.id"]`.
-    pub missing_correlation_id: u64,
+counters! {
+    /// Counters of the intake's activity.
+    pub struct IntakeStats, private Counters {
+        /// Alerts accepted and delivered.
+        accepted,
+        /// Requests to another path (including a wrong token).
+        wrong_path,
+        /// Requests with another method than POST.
+        wrong_method,
+        /// Requests whose content type is not JSON.
+        wrong_content_type,
+        /// Bodies over the limit.
+        too_large,
+        /// Bodies that are not a valid alert.
+        bad_alert,
+        /// Alerts without `output_fields["correlation.id"]`.
+        missing_correlation_id,
+    }
 }
 
 impl IntakeStats {
@@ -233,32 +235,6 @@ impl IntakeStats {
             + self.too_large
             + self.bad_alert
             + self.missing_correlation_id
-    }
-}
-
-#[derive(Debug, Default)]
-struct Counters {
-    accepted: AtomicU64,
-    wrong_path: AtomicU64,
-    wrong_method: AtomicU64,
-    wrong_content_type: AtomicU64,
-    too_large: AtomicU64,
-    bad_alert: AtomicU64,
-    missing_correlation_id: AtomicU64,
-}
-
-impl Counters {
-    fn snapshot(&self) -> IntakeStats {
-        let get = |c: &AtomicU64| c.load(Ordering::Relaxed);
-        IntakeStats {
-            accepted: get(&self.accepted),
-            wrong_path: get(&self.wrong_path),
-            wrong_method: get(&self.wrong_method),
-            wrong_content_type: get(&self.wrong_content_type),
-            too_large: get(&self.too_large),
-            bad_alert: get(&self.bad_alert),
-            missing_correlation_id: get(&self.missing_correlation_id),
-        }
     }
 }
 
@@ -365,57 +341,30 @@ impl Intake {
         sink: impl AlertSink,
     ) -> Result<Intake, IntakeError> {
         let sink: Box<dyn AlertSink> = Box::new(sink);
-        let (tx, rx) = std::sync::mpsc::channel();
-        let thread = std::thread::Builder::new()
-            .name("prempti-intake".into())
-            .spawn(move || {
-                let runtime = match tokio::runtime::Builder::new_current_thread()
-                    .enable_all()
-                    .build()
-                {
-                    Ok(rt) => rt,
+        let ((shared, token, addr), thread) =
+            spawn_standalone("prempti-intake", IntakeError::Runtime, |tx| async move {
+                let (shared, token, listener, addr) = match prepare(config, sink).await {
+                    Ok(p) => p,
                     Err(e) => {
-                        let _ = tx.send(Err(IntakeError::Runtime(e)));
+                        let _ = tx.send(Err(e));
                         return;
                     }
                 };
-                runtime.block_on(async move {
-                    let (shared, token, listener, addr) = match prepare(config, sink).await {
-                        Ok(p) => p,
-                        Err(e) => {
-                            let _ = tx.send(Err(e));
-                            return;
-                        }
-                    };
-                    let mut stop = shared.shutdown.subscribe();
-                    let accept = tokio::spawn(accept_loop(Arc::clone(&shared), listener));
-                    if tx.send(Ok((Arc::clone(&shared), token, addr))).is_err() {
-                        shared.shutdown.send_replace(true);
-                    }
-                    stopped(&mut stop).await;
-                    let _ = accept.await;
-                });
-            })
-            .map_err(IntakeError::Runtime)?;
-        match rx.recv() {
-            Ok(Ok((shared, token, addr))) => Ok(Intake {
-                shared,
-                addr,
-                token,
-                stopped: AtomicBool::new(false),
-                thread: Mutex::new(Some(thread)),
-            }),
-            Ok(Err(e)) => {
-                let _ = thread.join();
-                Err(e)
-            }
-            Err(_) => {
-                let _ = thread.join();
-                Err(IntakeError::Runtime(std::io::Error::other(
-                    "the intake thread ended before binding",
-                )))
-            }
-        }
+                let mut stop = shared.shutdown.subscribe();
+                let accept = tokio::spawn(accept_loop(Arc::clone(&shared), listener));
+                if tx.send(Ok((Arc::clone(&shared), token, addr))).is_err() {
+                    shared.shutdown.send_replace(true);
+                }
+                stopped(&mut stop).await;
+                let _ = accept.await;
+            })?;
+        Ok(Intake {
+            shared,
+            addr,
+            token,
+            stopped: AtomicBool::new(false),
+            thread: Mutex::new(Some(thread)),
+        })
     }
 
     /// The bound address.
@@ -449,16 +398,7 @@ impl Intake {
             return;
         }
         self.shared.shutdown.send_replace(true);
-        let thread = self
-            .thread
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
-            .take();
-        if let Some(thread) = thread {
-            if thread.thread().id() != std::thread::current().id() {
-                let _ = thread.join();
-            }
-        }
+        join_service_thread(&self.thread);
     }
 }
 
@@ -501,11 +441,6 @@ async fn prepare(
         shutdown,
     });
     Ok((shared, token, listener, addr))
-}
-
-async fn stopped(stop: &mut watch::Receiver<bool>) {
-    // The guard `wait_for` returns is not `Send`: drop it here, inside.
-    let _ = stop.wait_for(|stopped| *stopped).await.map(|_| ());
 }
 
 async fn accept_loop(shared: Arc<Shared>, listener: tokio::net::TcpListener) {
@@ -563,9 +498,7 @@ fn status(code: StatusCode) -> Response<Empty<Bytes>> {
 
 async fn handle(shared: &Shared, request: Request<Incoming>) -> Response<Empty<Bytes>> {
     let counters = &shared.counters;
-    let bump = |c: &AtomicU64| {
-        c.fetch_add(1, Ordering::Relaxed);
-    };
+    let bump = Counters::bump;
     if !constant_time_eq(request.uri().path().as_bytes(), shared.path.as_bytes()) {
         bump(&counters.wrong_path);
         return status(StatusCode::NOT_FOUND);

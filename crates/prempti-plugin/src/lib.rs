@@ -6,6 +6,10 @@
 #![deny(missing_docs)]
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
 
+// First: its `counters!` macro is used by the modules below.
+#[macro_use]
+mod service;
+
 pub mod agents;
 pub mod audit;
 pub mod broker;

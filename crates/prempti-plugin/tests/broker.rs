@@ -10,8 +10,8 @@ use std::sync::{Arc, Barrier};
 use std::time::Duration;
 
 use prempti_plugin::broker::{
-    Broker, BrokerConfig, BrokerError, CallReceiver, EVALUATION_FAILED_REASON, OVERLOADED_REASON,
-    SHUTTING_DOWN_REASON,
+    Broker, BrokerConfig, BrokerError, CallReceiver, IncomingCall, EVALUATION_FAILED_REASON,
+    OVERLOADED_REASON, SHUTTING_DOWN_REASON,
 };
 use prempti_plugin::verdict::{RuntimeSettings, SharedSettings};
 use prempti_protocol::frame::{self, FrameError};
@@ -47,6 +47,25 @@ fn exchange(path: &Path, request: &HookRequest) -> HookResponse {
     frame::read_message(&mut stream, frame::MAX_RESPONSE_BYTES).unwrap()
 }
 
+/// Runs [`exchange`] on a thread of its own with the request `{"i":<nonce>}`.
+fn spawn_exchange(path: &Path, nonce: u64) -> std::thread::JoinHandle<HookResponse> {
+    let path = path.to_path_buf();
+    std::thread::spawn(move || exchange(&path, &request(nonce, &format!(r#"{{"i":{nonce}}}"#))))
+}
+
+/// Binds a broker with `cfg` on `rt`.
+fn bind_on(rt: &tokio::runtime::Runtime, cfg: BrokerConfig) -> (Broker, CallReceiver) {
+    rt.block_on(Broker::bind(cfg, SharedSettings::default()))
+        .unwrap()
+}
+
+/// Waits until the broker has queued `n` calls.
+fn wait_queued(broker: &Broker, n: u64) {
+    while broker.stats().queued < n {
+        std::thread::sleep(Duration::from_millis(5));
+    }
+}
+
 fn send_raw(path: &Path, bytes: &[u8]) -> Result<HookResponse, FrameError> {
     let mut stream = connect(path);
     stream.write_all(bytes).unwrap();
@@ -65,6 +84,12 @@ fn decide(request: &HookRequest) -> (Decision, String) {
         Decision::Defer,
     ][(i % 4) as usize];
     (decision, format!("verdict for call {i}"))
+}
+
+/// Answers `call` by [`decide`]; whether the client was still waiting.
+fn answer(call: IncomingCall) -> bool {
+    let (decision, reason) = decide(&call.request);
+    call.respond(decision, reason)
 }
 
 async fn serve_async(mut calls: CallReceiver) {
@@ -113,9 +138,7 @@ fn run_clients(path: &Path, clients: u64) {
 fn many_concurrent_clients_each_get_their_own_verdict_async_host() {
     let dir = tempfile::tempdir().unwrap();
     let rt = runtime();
-    let (broker, calls) = rt
-        .block_on(Broker::bind(config(dir.path()), SharedSettings::default()))
-        .unwrap();
+    let (broker, calls) = bind_on(&rt, config(dir.path()));
     rt.spawn(serve_async(calls));
     run_clients(broker.local_path(), 96);
     let stats = broker.stats();
@@ -136,8 +159,7 @@ fn many_concurrent_clients_each_get_their_own_verdict_standalone_batches() {
         let mut answered = 0;
         while answered < 80 {
             for call in calls.recv_batch(16, Duration::from_millis(200)) {
-                let (decision, reason) = decide(&call.request);
-                assert!(call.respond(decision, reason));
+                assert!(answer(call));
                 answered += 1;
             }
         }
@@ -157,12 +179,7 @@ fn recv_batch_wakes_on_arrival_and_respects_max() {
     let (broker, mut calls) =
         Broker::bind_standalone(config(dir.path()), SharedSettings::default()).unwrap();
     let path = broker.local_path().to_path_buf();
-    let clients: Vec<_> = (0..3)
-        .map(|i| {
-            let path = path.clone();
-            std::thread::spawn(move || exchange(&path, &request(i, &format!(r#"{{"i":{i}}}"#))))
-        })
-        .collect();
+    let clients: Vec<_> = (0..3).map(|i| spawn_exchange(&path, i)).collect();
     // A long timeout: the call returns as soon as something is queued, not when it expires.
     let mut got = calls.recv_batch(2, Duration::from_secs(60));
     assert!(!got.is_empty() && got.len() <= 2, "got {}", got.len());
@@ -170,8 +187,7 @@ fn recv_batch_wakes_on_arrival_and_respects_max() {
         got.extend(calls.recv_batch(2, Duration::from_secs(60)));
     }
     for call in got {
-        let (decision, reason) = decide(&call.request);
-        call.respond(decision, reason);
+        answer(call);
     }
     for client in clients {
         let response = client.join().unwrap();
@@ -190,9 +206,7 @@ fn bad_frames_are_denied_before_and_after_reading() {
     let rt = runtime();
     let mut cfg = config(dir.path());
     cfg.max_request_bytes = 4096;
-    let (broker, calls) = rt
-        .block_on(Broker::bind(cfg, SharedSettings::default()))
-        .unwrap();
+    let (broker, calls) = bind_on(&rt, cfg);
     rt.spawn(serve_async(calls));
     let path = broker.local_path().to_path_buf();
 
@@ -261,28 +275,18 @@ fn a_full_queue_answers_overloaded_at_once() {
     let mut cfg = config(dir.path());
     cfg.queue_capacity = 2;
     cfg.request_deadline = Duration::from_secs(60);
-    let (broker, mut calls) = rt
-        .block_on(Broker::bind(cfg, SharedSettings::default()))
-        .unwrap();
+    let (broker, mut calls) = bind_on(&rt, cfg);
     let path = broker.local_path().to_path_buf();
 
-    let waiting: Vec<_> = (0..2)
-        .map(|i| {
-            let path = path.clone();
-            std::thread::spawn(move || exchange(&path, &request(i, &format!(r#"{{"i":{i}}}"#))))
-        })
-        .collect();
-    while broker.stats().queued < 2 {
-        std::thread::sleep(Duration::from_millis(5));
-    }
+    let waiting: Vec<_> = (0..2).map(|i| spawn_exchange(&path, i)).collect();
+    wait_queued(&broker, 2);
     let response = exchange(&path, &request(9, r#"{"i":9}"#));
     assert_eq!((response.decision, response.nonce), (Decision::Deny, 9));
     assert_eq!(response.reason, OVERLOADED_REASON);
     assert_eq!(broker.stats().overloaded, 1);
 
     for call in calls.recv_batch(10, Duration::from_secs(10)) {
-        let (decision, reason) = decide(&call.request);
-        call.respond(decision, reason);
+        answer(call);
     }
     for (i, client) in waiting.into_iter().enumerate() {
         let response = client.join().unwrap();
@@ -297,16 +301,11 @@ fn deadline_expiry_and_dropped_calls_deny() {
     let rt = runtime();
     let mut cfg = config(dir.path());
     cfg.request_deadline = Duration::from_millis(300);
-    let (broker, mut calls) = rt
-        .block_on(Broker::bind(cfg, SharedSettings::default()))
-        .unwrap();
+    let (broker, mut calls) = bind_on(&rt, cfg);
     let path = broker.local_path().to_path_buf();
 
     // Held past the deadline.
-    let client = {
-        let path = path.clone();
-        std::thread::spawn(move || exchange(&path, &request(1, r#"{"i":1}"#)))
-    };
+    let client = spawn_exchange(&path, 1);
     let held = calls.recv_batch(1, Duration::from_secs(30)).pop().unwrap();
     let response = client.join().unwrap();
     assert_eq!((response.decision, response.nonce), (Decision::Deny, 1));
@@ -325,10 +324,7 @@ fn deadline_expiry_and_dropped_calls_deny() {
     assert_eq!(broker.stats().deadline_expired, 1);
 
     // Dropped by the host without an answer.
-    let client = {
-        let path = path.clone();
-        std::thread::spawn(move || exchange(&path, &request(2, r#"{"i":2}"#)))
-    };
+    let client = spawn_exchange(&path, 2);
     drop(calls.recv_batch(1, Duration::from_secs(30)));
     let response = client.join().unwrap();
     assert_eq!((response.decision, response.nonce), (Decision::Deny, 2));
@@ -370,19 +366,10 @@ fn shutdown_denies_pending_calls_and_removes_the_socket() {
     let rt = runtime();
     let mut cfg = config(dir.path());
     cfg.request_deadline = Duration::from_secs(60);
-    let (broker, mut calls) = rt
-        .block_on(Broker::bind(cfg, SharedSettings::default()))
-        .unwrap();
+    let (broker, mut calls) = bind_on(&rt, cfg);
     let path = broker.local_path().to_path_buf();
-    let clients: Vec<_> = (0..2)
-        .map(|i| {
-            let path = path.clone();
-            std::thread::spawn(move || exchange(&path, &request(i, &format!(r#"{{"i":{i}}}"#))))
-        })
-        .collect();
-    while broker.stats().queued < 2 {
-        std::thread::sleep(Duration::from_millis(5));
-    }
+    let clients: Vec<_> = (0..2).map(|i| spawn_exchange(&path, i)).collect();
+    wait_queued(&broker, 2);
     // One call is with the host, one still in the queue.
     let with_host = calls.try_recv().unwrap();
     broker.shutdown();
@@ -478,8 +465,7 @@ fn same_user_peers_are_served_and_other_users_are_refused() {
     let path = broker.local_path().to_path_buf();
     let host = std::thread::spawn(move || {
         while let Some(call) = calls.recv_batch(1, Duration::from_secs(30)).pop() {
-            let (decision, reason) = decide(&call.request);
-            call.respond(decision, reason);
+            answer(call);
         }
     });
     let response = exchange(&path, &request(1, r#"{"i":1}"#));
@@ -545,9 +531,7 @@ fn settling_records_before_answering_and_marks_late_verdicts() {
     let rt = runtime();
     let mut cfg = config(dir.path());
     cfg.request_deadline = Duration::from_millis(300);
-    let (broker, mut calls) = rt
-        .block_on(Broker::bind(cfg, SharedSettings::default()))
-        .unwrap();
+    let (broker, mut calls) = bind_on(&rt, cfg);
     let path = broker.local_path().to_path_buf();
     let allow = resolve(
         &[],
@@ -559,10 +543,7 @@ fn settling_records_before_answering_and_marks_late_verdicts() {
     );
 
     // In time: the hook gets the verdict and the record says the same.
-    let client = {
-        let path = path.clone();
-        std::thread::spawn(move || exchange(&path, &request(1, r#"{"i":1}"#)))
-    };
+    let client = spawn_exchange(&path, 1);
     let call = calls.recv_batch(1, Duration::from_secs(30)).pop().unwrap();
     assert!(call.is_waiting());
     let settled = settle(
@@ -577,10 +558,7 @@ fn settling_records_before_answering_and_marks_late_verdicts() {
     assert_eq!(client.join().unwrap().decision, Decision::Allow);
 
     // Too late: the broker denied at its deadline, so the record shows that deny.
-    let client = {
-        let path = path.clone();
-        std::thread::spawn(move || exchange(&path, &request(2, r#"{"i":2}"#)))
-    };
+    let client = spawn_exchange(&path, 2);
     let call = calls.recv_batch(1, Duration::from_secs(30)).pop().unwrap();
     let response = client.join().unwrap();
     assert_eq!(response.decision, Decision::Deny);

@@ -19,8 +19,8 @@ use prempti_protocol::{Agent, Decision};
 use serde_json::{Map, Value};
 
 use super::{
-    has_cursor_marks, non_empty, parse_claude_shaped, permission_request_output,
-    pre_tool_use_output, str_field, AgentHook, Call, Event,
+    has_cursor_marks, non_empty, parse_claude_shaped, pre_tool_use_output,
+    render_permission_request, str_field, AgentHook, Call, Event,
 };
 use crate::input::InputError;
 use crate::reply::{Reply, Verdict};
@@ -59,14 +59,8 @@ impl AgentHook for ClaudeCode {
     fn render(&self, event: Event, verdict: &Verdict) -> Reply {
         let reason = verdict.reason.as_str();
         if event == Event::PermissionRequest {
-            return match verdict.decision {
-                Decision::Allow => Reply::json(&permission_request_output("allow", None)),
-                Decision::Deny => {
-                    Reply::json(&permission_request_output("deny", Some(&non_empty(reason))))
-                }
-                // The permission dialog is about to be shown: staying silent is the ask.
-                Decision::Ask | Decision::Defer => Reply::silent(),
-            };
+            // The permission dialog is about to be shown: staying silent is the ask.
+            return render_permission_request(verdict);
         }
         match verdict.decision {
             Decision::Allow => Reply::json(&pre_tool_use_output("allow", reason)),

@@ -19,8 +19,8 @@ use prempti_protocol::{Agent, Decision};
 use serde_json::{Map, Value};
 
 use super::{
-    has_cursor_marks, non_empty, parse_claude_shaped, permission_request_output,
-    pre_tool_use_output, AgentHook, Call, Event,
+    has_cursor_marks, non_empty, parse_claude_shaped, pre_tool_use_output,
+    render_permission_request, AgentHook, Call, Event,
 };
 use crate::input::InputError;
 use crate::messages;
@@ -49,13 +49,8 @@ impl AgentHook for Codex {
     fn render(&self, event: Event, verdict: &Verdict) -> Reply {
         let reason = verdict.reason.as_str();
         if event == Event::PermissionRequest {
-            return match verdict.decision {
-                Decision::Allow => Reply::json(&permission_request_output("allow", None)),
-                Decision::Deny => {
-                    Reply::json(&permission_request_output("deny", Some(&non_empty(reason))))
-                }
-                Decision::Ask | Decision::Defer => Reply::silent(),
-            };
+            // Codex shows its own approval prompt: staying silent is the ask.
+            return render_permission_request(verdict);
         }
         match verdict.decision {
             Decision::Deny => Reply::json(&pre_tool_use_output("deny", &non_empty(reason))),

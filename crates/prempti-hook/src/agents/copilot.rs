@@ -23,7 +23,8 @@ use prempti_protocol::{Agent, Decision};
 use serde_json::{Map, Value};
 
 use super::{
-    has_cursor_marks, non_empty, require_object, require_str, str_field, AgentHook, Call, Event,
+    has_cursor_marks, known_event, non_empty, require_object, require_str, str_field, AgentHook,
+    Call, Event,
 };
 use crate::input::InputError;
 use crate::reply::{Reply, Verdict};
@@ -54,22 +55,15 @@ impl AgentHook for Copilot {
     }
 
     fn parse(&self, payload: &Map<String, Value>) -> Result<Call, InputError> {
-        match payload.get("hook_event_name") {
-            None => {}
-            Some(Value::String(s)) if s == "preToolUse" || s == "PreToolUse" => {}
-            Some(Value::String(s)) => {
-                return Err(InputError::UnsupportedEvent {
-                    event: s.clone(),
-                    supported: SUPPORTED,
-                })
-            }
-            Some(_) => {
-                return Err(InputError::Field {
-                    name: "hook_event_name",
-                    expected: "a string",
-                })
-            }
-        }
+        let event = known_event(
+            payload,
+            &[
+                ("preToolUse", Event::PreToolUse),
+                ("PreToolUse", Event::PreToolUse),
+            ],
+            Event::PreToolUse,
+            SUPPORTED,
+        )?;
         let tool = if payload.contains_key("toolName") {
             let tool = require_str(payload, "toolName")?;
             match payload.get("toolArgs") {
@@ -89,7 +83,7 @@ impl AgentHook for Copilot {
         };
         Ok(Call {
             agent: Agent::Copilot,
-            event: Event::PreToolUse,
+            event,
             tool,
         })
     }

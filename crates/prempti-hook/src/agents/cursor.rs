@@ -19,7 +19,7 @@
 use prempti_protocol::{Agent, Decision};
 use serde_json::{json, Map, Value};
 
-use super::{has_cursor_marks, non_empty, require_str, AgentHook, Call, Event};
+use super::{event_name, has_cursor_marks, non_empty, require_str, AgentHook, Call, Event};
 use crate::input::InputError;
 use crate::messages;
 use crate::reply::{Reply, Verdict};
@@ -42,14 +42,8 @@ impl AgentHook for Cursor {
     }
 
     fn parse(&self, payload: &Map<String, Value>) -> Result<Call, InputError> {
-        let name = match payload.get("hook_event_name") {
-            Some(Value::String(s)) => s.as_str(),
-            Some(_) => {
-                return Err(InputError::Field {
-                    name: "hook_event_name",
-                    expected: "a string",
-                })
-            }
+        let name = match event_name(payload)? {
+            Some(name) => name,
             None if payload.contains_key("tool_name") => "preToolUse",
             None if payload.contains_key("command") => "beforeShellExecution",
             None => {

@@ -19,7 +19,9 @@
 use prempti_protocol::{Agent, Decision};
 use serde_json::{json, Map, Value};
 
-use super::{non_empty, require_object, require_str, str_field, AgentHook, Call, Event};
+use super::{
+    known_event, non_empty, require_object, require_str, str_field, AgentHook, Call, Event,
+};
 use crate::input::InputError;
 use crate::messages;
 use crate::reply::{Reply, Verdict};
@@ -38,27 +40,17 @@ impl AgentHook for GeminiCli {
     }
 
     fn parse(&self, payload: &Map<String, Value>) -> Result<Call, InputError> {
-        match payload.get("hook_event_name") {
-            None => {}
-            Some(Value::String(s)) if s == "BeforeTool" => {}
-            Some(Value::String(s)) => {
-                return Err(InputError::UnsupportedEvent {
-                    event: s.clone(),
-                    supported: "BeforeTool",
-                })
-            }
-            Some(_) => {
-                return Err(InputError::Field {
-                    name: "hook_event_name",
-                    expected: "a string",
-                })
-            }
-        }
+        let event = known_event(
+            payload,
+            &[("BeforeTool", Event::PreToolUse)],
+            Event::PreToolUse,
+            "BeforeTool",
+        )?;
         let tool = require_str(payload, "tool_name")?;
         require_object(payload, "tool_input")?;
         Ok(Call {
             agent: Agent::GeminiCli,
-            event: Event::PreToolUse,
+            event,
             tool,
         })
     }

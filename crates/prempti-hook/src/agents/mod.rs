@@ -187,6 +187,53 @@ pub(crate) fn permission_request_output(behavior: &str, message: Option<&str>) -
     json!({ "hookSpecificOutput": { "hookEventName": "PermissionRequest", "decision": decision } })
 }
 
+/// The shared `PermissionRequest` reply of Claude Code and Codex: allow and deny are
+/// answered; ask and defer stay silent, because the permission prompt about to be shown is
+/// already the question.
+pub(crate) fn render_permission_request(verdict: &Verdict) -> Reply {
+    match verdict.decision {
+        Decision::Allow => Reply::json(&permission_request_output("allow", None)),
+        Decision::Deny => Reply::json(&permission_request_output(
+            "deny",
+            Some(&non_empty(&verdict.reason)),
+        )),
+        Decision::Ask | Decision::Defer => Reply::silent(),
+    }
+}
+
+/// `hook_event_name`: `None` when absent, an input error when it is not a string.
+pub(crate) fn event_name(payload: &Map<String, Value>) -> Result<Option<&str>, InputError> {
+    match payload.get("hook_event_name") {
+        None => Ok(None),
+        Some(Value::String(s)) => Ok(Some(s)),
+        Some(_) => Err(InputError::Field {
+            name: "hook_event_name",
+            expected: "a string",
+        }),
+    }
+}
+
+/// The event `hook_event_name` names among `known` (`absent` when the payload has none), or
+/// an unsupported-event error listing `supported`.
+pub(crate) fn known_event(
+    payload: &Map<String, Value>,
+    known: &[(&str, Event)],
+    absent: Event,
+    supported: &'static str,
+) -> Result<Event, InputError> {
+    let Some(name) = event_name(payload)? else {
+        return Ok(absent);
+    };
+    known
+        .iter()
+        .find(|(known_name, _)| *known_name == name)
+        .map(|(_, event)| *event)
+        .ok_or_else(|| InputError::UnsupportedEvent {
+            event: name.to_owned(),
+            supported,
+        })
+}
+
 /// Reads the event and tool of a Claude-shaped payload (`hook_event_name`, `tool_name`,
 /// `tool_input`), shared by Claude Code and Codex.
 pub(crate) fn parse_claude_shaped(
@@ -194,24 +241,16 @@ pub(crate) fn parse_claude_shaped(
     payload: &Map<String, Value>,
     supported: &'static str,
 ) -> Result<Call, InputError> {
-    let event = match payload.get("hook_event_name") {
-        // Claude Code sends the event name since 1.0.41; treat its absence as the pre-tool event.
-        None => Event::PreToolUse,
-        Some(Value::String(s)) if s == "PreToolUse" => Event::PreToolUse,
-        Some(Value::String(s)) if s == "PermissionRequest" => Event::PermissionRequest,
-        Some(Value::String(s)) => {
-            return Err(InputError::UnsupportedEvent {
-                event: s.clone(),
-                supported,
-            })
-        }
-        Some(_) => {
-            return Err(InputError::Field {
-                name: "hook_event_name",
-                expected: "a string",
-            })
-        }
-    };
+    // Claude Code sends the event name since 1.0.41; treat its absence as the pre-tool event.
+    let event = known_event(
+        payload,
+        &[
+            ("PreToolUse", Event::PreToolUse),
+            ("PermissionRequest", Event::PermissionRequest),
+        ],
+        Event::PreToolUse,
+        supported,
+    )?;
     let tool = require_str(payload, "tool_name")?;
     require_object(payload, "tool_input")?;
     Ok(Call { agent, event, tool })
@@ -267,6 +306,46 @@ mod tests {
         assert_eq!(detect(&copilot_pascal), Some(Agent::Copilot));
         let bare = obj(json!({"hook_event_name":"PreToolUse","tool_name":"Bash","tool_input":{}}));
         assert_eq!(detect(&bare), None, "no marks: nobody claims it");
+    }
+
+    #[test]
+    fn event_names_absent_known_unknown_and_mistyped() {
+        let known = [("A", Event::PreToolUse), ("B", Event::PermissionRequest)];
+        let event = |v: Value| known_event(&obj(v), &known, Event::BeforeReadFile, "A or B");
+        assert_eq!(event(json!({})), Ok(Event::BeforeReadFile));
+        assert_eq!(
+            event(json!({"hook_event_name":"B"})),
+            Ok(Event::PermissionRequest)
+        );
+        assert_eq!(
+            event(json!({"hook_event_name":"C"})),
+            Err(InputError::UnsupportedEvent {
+                event: "C".into(),
+                supported: "A or B"
+            })
+        );
+        assert_eq!(
+            event(json!({"hook_event_name":1})),
+            Err(InputError::Field {
+                name: "hook_event_name",
+                expected: "a string"
+            })
+        );
+    }
+
+    #[test]
+    fn permission_request_answers_allow_and_deny_only() {
+        let reply = |d| render_permission_request(&Verdict::new(d, "r: no"));
+        assert_eq!(
+            reply(Decision::Deny).stdout,
+            "{\"hookSpecificOutput\":{\"hookEventName\":\"PermissionRequest\",\"decision\":\
+             {\"behavior\":\"deny\",\"message\":\"r: no\"}}}\n"
+        );
+        assert!(reply(Decision::Allow)
+            .stdout
+            .contains("\"behavior\":\"allow\"}"));
+        assert_eq!(reply(Decision::Ask), Reply::silent());
+        assert_eq!(reply(Decision::Defer), Reply::silent());
     }
 
     #[test]

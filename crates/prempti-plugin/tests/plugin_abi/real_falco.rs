@@ -111,5 +111,6 @@ fn real_falco_denies_through_the_plugin() {
     let response = crate::harness::hook_call(&socket, prempti_protocol::Agent::ClaudeCode, payload)
         .join()
         .unwrap();
-    assert_eq!(response.decision, prempti_protocol::Decision::Allow);
+    // No rule matches: the template's default action, defer.
+    assert_eq!(response.decision, prempti_protocol::Decision::Defer);
 }
