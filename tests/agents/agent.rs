@@ -1,9 +1,10 @@
 //! What differs between the three agents (model API, tool names, how to run them headless against
-//! a local model server) and the four cases every agent goes through.
+//! a local model server), one agent's session, and the cases every agent goes through.
 
 use std::fs;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::Command;
+use std::sync::MutexGuard;
 
 use prempti_e2e::fake_models::{Api, FakeModel, Script, ToolResult};
 use serde_json::{json, Value};
@@ -82,8 +83,9 @@ impl Agent {
             Agent::Codex => {
                 let dir = world.codex_home();
                 fs::create_dir_all(&dir).unwrap();
-                // The base URL is given per run with `-c` (each run has its own server).
-                let config = r#"model = "gpt-5"
+                // The base URL is given per run with `-c` (each run has its own server). The
+                // model is one Codex knows: for others it offers no `apply_patch` tool.
+                let config = r#"model = "gpt-5.5"
 model_provider = "prempti_fake"
 check_for_update_on_startup = false
 
@@ -234,35 +236,102 @@ impl Turn {
     }
 }
 
-/// A denial as the model receives it: Prempti's rule name and reason.
+/// One agent's share of the suite: the suite's lock (agents run one at a time), the CLIs, and a
+/// world with Prempti installed and the agent's hook registered.
+pub(crate) struct Session {
+    pub(crate) agent: Agent,
+    pub(crate) clis: Clis,
+    pub(crate) world: World,
+    // Last: the world (and its service) goes before the next test may start.
+    _serial: MutexGuard<'static, ()>,
+}
+
+/// A run whose scripted shell command ends by creating a marker file: the marker exists if and
+/// only if the command ran.
+pub(crate) struct Marked {
+    pub(crate) turn: Turn,
+    pub(crate) marker: PathBuf,
+}
+
+impl Session {
+    /// `None` (after the skip line) when the CLIs are not available.
+    pub(crate) fn start(agent: Agent) -> Option<Session> {
+        let serial = support::serial();
+        let clis = support::clis()?;
+        Some(Session {
+            agent,
+            clis,
+            world: agent.world(),
+            _serial: serial,
+        })
+    }
+
+    /// Play `script` against the agent.
+    pub(crate) fn run(&mut self, label: &str, script: Script) -> Turn {
+        self.agent.run(&self.clis, &mut self.world, label, script)
+    }
+
+    /// Run `{before}touch MARKER` through the agent's shell tool (the marker is named `label`).
+    pub(crate) fn shell_marked(&mut self, label: &str, before: &str) -> Marked {
+        let marker = self.world.marker(label);
+        let command = format!("{before}touch {}", marker.display());
+        let turn = self.run(label, self.agent.shell(&command));
+        Marked { turn, marker }
+    }
+
+    /// The one audit record of this agent's call whose command or file path contains `path`.
+    #[track_caller]
+    pub(crate) fn audit_record(&self, path: &Path) -> Value {
+        let needle = path.display().to_string();
+        let recs: Vec<Value> = self
+            .world
+            .audit_for(&needle)
+            .into_iter()
+            .filter(|r| r["agent"] == self.agent.audit_name())
+            .collect();
+        assert_eq!(
+            recs.len(),
+            1,
+            "expected one audit record of {:?} for {needle}, got {recs:#?}",
+            self.agent
+        );
+        recs.into_iter().next().unwrap()
+    }
+}
+
+impl Marked {
+    /// Whether the command ran must be `ran`; `what` says what went wrong otherwise.
+    #[track_caller]
+    pub(crate) fn assert_ran(&self, ran: bool, what: &str) {
+        assert_eq!(
+            exists(&self.marker),
+            ran,
+            "{what}:\n{}",
+            self.turn.describe()
+        );
+    }
+}
+
+/// A refusal reaches the model flagged as an error, where the API has such a flag (OpenAI
+/// Responses has none).
 #[track_caller]
-pub(crate) fn assert_denied_with(agent: Agent, turn: &Turn, step: usize, rule: &str, reason: &str) {
-    let r = turn.result(step);
-    assert_contains_all(&r.text, &[rule, reason], &turn.describe());
+fn assert_error_flag(agent: Agent, turn: &Turn, result: &ToolResult) {
     if agent != Agent::Codex {
         assert_eq!(
-            r.is_error,
+            result.is_error,
             Some(true),
-            "a denial reaches the model as an error:\n{}",
+            "a refusal reaches the model as an error:\n{}",
             turn.describe()
         );
     }
 }
 
-/// The one audit record of the call whose command or file path contains `needle`.
+/// A denial as the model receives it: Prempti's rule name and reason.
 #[track_caller]
-pub(crate) fn audit_record(agent: Agent, world: &World, needle: &str) -> Value {
-    let recs: Vec<Value> = world
-        .audit_for(needle)
-        .into_iter()
-        .filter(|r| r["agent"] == agent.audit_name())
-        .collect();
-    assert_eq!(
-        recs.len(),
-        1,
-        "expected one audit record of {agent:?} for {needle}, got {recs:#?}"
-    );
-    recs.into_iter().next().unwrap()
+pub(crate) fn assert_denied_with(agent: Agent, turn: &Turn, step: usize, rule: &str, reason: &str) {
+    let r = turn.result(step);
+    assert_contains_all(&r.text, &[rule, reason], &turn.describe());
+    assert_error_flag(agent, turn, &r);
 }
 
 pub(crate) fn exists(p: &Path) -> bool {
@@ -275,25 +344,19 @@ pub(crate) const SSH_REASON: &str =
 
 /// The four cases every agent goes through, in one installation: deny, allow, monitor, stopped.
 pub(crate) fn shell_cases(agent: Agent) {
-    let _serial = support::serial();
-    let Some(clis) = support::clis() else { return };
-    let mut world = agent.world();
-    let key = world.plant_ssh_key();
-    let key = key.display();
+    let Some(mut s) = Session::start(agent) else {
+        return;
+    };
+    let key = s.world.plant_ssh_key();
+    let read_key = format!("cat {} > /dev/null && ", key.display());
 
     // (a) guardrails: the rules deny reading an SSH private key; the command does not run and
     // the model gets the rule name and the reason.
-    let marker = world.marker("denied");
-    let command = format!("cat {key} > /dev/null && touch {}", marker.display());
-    let turn = agent.run(&clis, &mut world, "deny", agent.shell(&command));
-    assert_denied_with(agent, &turn, 0, SSH_RULE, SSH_REASON);
-    assert!(
-        !exists(&marker),
-        "the denied command ran:\n{}",
-        turn.describe()
-    );
-    turn.assert_completed();
-    let rec = audit_record(agent, &world, &marker.display().to_string());
+    let run = s.shell_marked("deny", &read_key);
+    assert_denied_with(agent, &run.turn, 0, SSH_RULE, SSH_REASON);
+    run.assert_ran(false, "the denied command ran");
+    run.turn.assert_completed();
+    let rec = s.audit_record(&run.marker);
     assert_eq!(rec["decision"], "deny", "{rec:#}");
     assert_eq!(rec["mode"], "guardrails", "{rec:#}");
     assert!(
@@ -304,61 +367,56 @@ pub(crate) fn shell_cases(agent: Agent) {
     );
 
     // (b) a harmless call runs.
-    let marker = world.marker("allowed");
-    let command = format!("touch {}", marker.display());
-    let turn = agent.run(&clis, &mut world, "allow", agent.shell(&command));
-    let r = turn.result(0);
-    assert!(
-        exists(&marker),
-        "the harmless command did not run:\n{}",
-        turn.describe()
-    );
+    let run = s.shell_marked("allow", "");
+    let r = run.turn.result(0);
+    run.assert_ran(true, "the harmless command did not run");
     assert!(
         !r.text.contains("Prempti"),
         "an allowed call carries no Prempti message:\n{}",
-        turn.describe()
+        run.turn.describe()
     );
-    turn.assert_completed();
-    let rec = audit_record(agent, &world, &marker.display().to_string());
+    run.turn.assert_completed();
+    let rec = s.audit_record(&run.marker);
     assert_eq!(rec["decision"], "allow", "{rec:#}");
     assert_eq!(rec["policy_decision"], "allow", "{rec:#}");
 
     // (c) monitor mode: the same kind of call runs, the audit log records the would-deny.
-    world.premptictl(&["mode", "monitor"]);
-    let marker = world.marker("monitored");
-    let command = format!("cat {key} > /dev/null && touch {}", marker.display());
-    let turn = agent.run(&clis, &mut world, "monitor", agent.shell(&command));
-    let _ = turn.result(0);
-    assert!(
-        exists(&marker),
-        "in monitor mode the call should run:\n{}",
-        turn.describe()
-    );
-    turn.assert_completed();
-    let rec = audit_record(agent, &world, &marker.display().to_string());
+    s.world.premptictl(&["mode", "monitor"]);
+    let run = s.shell_marked("monitor", &read_key);
+    let _ = run.turn.result(0);
+    run.assert_ran(true, "in monitor mode the call should run");
+    run.turn.assert_completed();
+    let rec = s.audit_record(&run.marker);
     assert_eq!(rec["mode"], "monitor", "{rec:#}");
     assert_eq!(rec["policy_decision"], "deny", "{rec:#}");
     assert_eq!(
         rec["decision"], "allow",
         "the default action is answered: {rec:#}"
     );
-    world.premptictl(&["mode", "guardrails"]);
+    s.world.premptictl(&["mode", "guardrails"]);
 
     // (d) service stopped: the hook cannot reach the broker and refuses the call.
-    world.premptictl(&["stop"]);
-    let marker = world.marker("stopped");
-    let command = format!("touch {}", marker.display());
-    let turn = agent.run(&clis, &mut world, "stopped", agent.shell(&command));
-    let r = turn.result(0);
-    assert!(
-        !exists(&marker),
-        "with the service stopped the call ran (fail open):\n{}",
-        turn.describe()
-    );
+    s.world.premptictl(&["stop"]);
+    let run = s.shell_marked("stopped", "");
+    let r = run.turn.result(0);
+    run.assert_ran(false, "with the service stopped the call ran (fail open)");
     assert_contains_all(
         &r.text,
         &["Prempti blocked this tool call", "premptictl start"],
-        &turn.describe(),
+        &run.turn.describe(),
     );
-    turn.assert_completed();
+    run.turn.assert_completed();
+}
+
+/// An ask (publishing a package) that the agent cannot put to a user in a headless run: the
+/// command does not run, the refusal reaching the model contains every one of `needles`, and
+/// the turn completes. Returns the call's audit record.
+pub(crate) fn refused_ask(s: &mut Session, needles: &[&str]) -> Value {
+    let run = s.shell_marked("ask", "npm publish && ");
+    let r = run.turn.result(0);
+    run.assert_ran(false, "the ask was not enforced");
+    assert_error_flag(s.agent, &run.turn, &r);
+    assert_contains_all(&r.text, needles, &run.turn.describe());
+    run.turn.assert_completed();
+    s.audit_record(&run.marker)
 }

@@ -1,9 +1,11 @@
-//! Codex CLI: the shell cases, and an ask, which Codex cannot express from a `PreToolUse` hook
-//! (an `ask` decision marks the hook failed and the command runs): Prempti answers a deny that
-//! says so.
+//! Codex CLI: the shell cases; an `apply_patch` that adds a file in a sensitive place; and an
+//! ask, which Codex cannot express from a `PreToolUse` hook (an `ask` decision marks the hook
+//! failed and the command runs): Prempti answers a deny that says so.
 
-use crate::agent::{audit_record, exists, shell_cases, Agent};
-use crate::support;
+use prempti_e2e::fake_models::Script;
+use serde_json::Value;
+
+use crate::agent::{assert_denied_with, exists, refused_ask, shell_cases, Agent, Session};
 
 #[test]
 fn codex_cli_enforces_prempti_verdicts_on_shell_calls() {
@@ -12,29 +14,49 @@ fn codex_cli_enforces_prempti_verdicts_on_shell_calls() {
 
 #[test]
 fn codex_cli_refuses_a_call_prempti_would_ask_about() {
-    let _serial = support::serial();
-    let Some(clis) = support::clis() else { return };
-    let agent = Agent::Codex;
-    let mut world = agent.world();
-    let marker = world.marker("asked");
-    let command = format!("npm publish && touch {}", marker.display());
-    let turn = agent.run(&clis, &mut world, "ask", agent.shell(&command));
-    let r = turn.result(0);
-    assert!(
-        !exists(&marker),
-        "an ask must not let the command run in Codex:\n{}",
-        turn.describe()
-    );
-    support::assert_contains_all(
-        &r.text,
+    let Some(mut s) = Session::start(Agent::Codex) else {
+        return;
+    };
+    let rec = refused_ask(
+        &mut s,
         &[
             "Command blocked by PreToolUse hook",
             "Publish a JavaScript package",
             "Codex cannot ask",
         ],
-        &turn.describe(),
+    );
+    assert_eq!(rec["policy_decision"], "ask", "{rec:#}");
+}
+
+#[test]
+fn codex_cli_denies_an_apply_patch_to_a_sensitive_path() {
+    let Some(mut s) = Session::start(Agent::Codex) else {
+        return;
+    };
+    // A patch that adds a key to ~/.ssh/authorized_keys: denied, the file is not created.
+    let keys = s.world.home.join(".ssh/authorized_keys");
+    let patch = format!(
+        "*** Begin Patch\n*** Add File: {}\n+ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIprempti e2e\n*** End Patch\n",
+        keys.display()
+    );
+    let turn = s.run(
+        "apply_patch",
+        Script::new("apply_patch", Value::String(patch)),
+    );
+    assert_denied_with(
+        s.agent,
+        &turn,
+        0,
+        "Write SSH authorized keys or config",
+        "Changing SSH authorized keys or SSH configuration is blocked",
+    );
+    assert!(
+        !exists(&keys),
+        "the denied apply_patch created the file:\n{}",
+        turn.describe()
     );
     turn.assert_completed();
-    let rec = audit_record(agent, &world, &marker.display().to_string());
-    assert_eq!(rec["policy_decision"], "ask", "{rec:#}");
+    let rec = s.audit_record(&keys);
+    assert_eq!(rec["decision"], "deny", "{rec:#}");
+    assert_eq!(rec["tool_name"], "apply_patch", "{rec:#}");
 }

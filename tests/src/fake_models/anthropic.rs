@@ -7,69 +7,40 @@
 
 use serde_json::{json, Value};
 
-use super::{call_id, content_text, Api, HttpRequest, Reply, Shared, ToolResult, Turn};
+use super::{
+    call_id, counted, items, not_found, Api, Handled, HttpRequest, Reply, Shared, ToolResult, Turn,
+};
 
 fn offered(body: &Value) -> Vec<String> {
-    body.get("tools")
-        .and_then(Value::as_array)
-        .map(|t| {
-            t.iter()
-                .filter_map(|t| t.get("name").and_then(Value::as_str).map(str::to_string))
-                .collect()
-        })
-        .unwrap_or_default()
+    items(body, "tools")
+        .filter_map(|t| t.get("name").and_then(Value::as_str).map(str::to_string))
+        .collect()
 }
 
 fn results(shared: &Shared, body: &Value) -> Vec<ToolResult> {
-    let mut out = Vec::new();
-    let messages = body.get("messages").and_then(Value::as_array);
-    for m in messages.into_iter().flatten() {
-        for block in m
-            .get("content")
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-        {
-            if block.get("type").and_then(Value::as_str) != Some("tool_result") {
-                continue;
-            }
-            let id = block
-                .get("tool_use_id")
-                .and_then(Value::as_str)
-                .unwrap_or("");
-            if let Some(step) = shared.step_of(id) {
-                out.push(ToolResult {
-                    step,
-                    text: content_text(block.get("content").unwrap_or(&Value::Null)),
-                    is_error: Some(
-                        block
-                            .get("is_error")
-                            .and_then(Value::as_bool)
-                            .unwrap_or(false),
-                    ),
-                    raw: block.clone(),
-                });
-            }
-        }
-    }
-    out
+    items(body, "messages")
+        .flat_map(|m| items(m, "content"))
+        .filter(|block| block.get("type").and_then(Value::as_str) == Some("tool_result"))
+        .filter_map(|block| {
+            let id = block.get("tool_use_id").and_then(Value::as_str)?;
+            let is_error = block.get("is_error").and_then(Value::as_bool);
+            shared.result_of(
+                id,
+                block.get("content"),
+                Some(is_error.unwrap_or(false)),
+                block,
+            )
+        })
+        .collect()
 }
 
-pub(crate) fn handle(
-    shared: &Shared,
-    req: &HttpRequest,
-    body: &Value,
-) -> (Reply, &'static str, Vec<String>) {
+pub(crate) fn handle(shared: &Shared, req: &HttpRequest, body: &Value) -> Handled {
     let path = req.path();
     if req.method != "POST" || !path.ends_with("/messages") {
         if path.ends_with("/count_tokens") {
-            return (
-                Reply::json(&json!({"input_tokens": 100})),
-                "count_tokens",
-                vec![],
-            );
+            return counted(json!({"input_tokens": 100}));
         }
-        return (Reply::not_found(), "not_found", vec![]);
+        return not_found();
     }
     let model = body
         .get("model")

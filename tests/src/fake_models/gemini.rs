@@ -7,69 +7,44 @@
 
 use serde_json::{json, Value};
 
-use super::{call_id, Api, HttpRequest, Reply, Shared, ToolResult, Turn};
+use super::{
+    call_id, counted, items, not_found, Api, Handled, HttpRequest, Reply, Shared, ToolResult, Turn,
+};
 
 fn offered(body: &Value) -> Vec<String> {
-    let mut names = Vec::new();
-    for t in body
-        .get("tools")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-    {
-        for d in t
-            .get("functionDeclarations")
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-        {
-            if let Some(n) = d.get("name").and_then(Value::as_str) {
-                names.push(n.to_string());
-            }
-        }
-    }
-    names
+    items(body, "tools")
+        .flat_map(|t| items(t, "functionDeclarations"))
+        .filter_map(|d| d.get("name").and_then(Value::as_str).map(str::to_string))
+        .collect()
 }
 
 fn results(shared: &Shared, body: &Value) -> Vec<ToolResult> {
     let mut out = Vec::new();
-    for c in body
-        .get("contents")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-    {
-        for p in c
-            .get("parts")
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-        {
-            let Some(fr) = p.get("functionResponse") else {
-                continue;
-            };
-            // Gemini CLI echoes the call id when the call carried one; fall back to the order
-            // of the responses for the scripted tool names.
-            let step = fr
-                .get("id")
-                .and_then(Value::as_str)
-                .and_then(|id| shared.step_of(id))
-                .or_else(|| {
-                    let name = fr.get("name").and_then(Value::as_str)?;
-                    let i = out.len();
-                    (shared.script.steps.get(i)?.tool_name == name).then_some(i)
-                });
-            let Some(step) = step else { continue };
-            let response = fr.get("response").cloned().unwrap_or(Value::Null);
-            out.push(ToolResult {
-                step,
-                // The whole function response: Gemini CLI puts the text under `output` or
-                // `error` depending on the outcome, and tests search it all.
-                text: serde_json::to_string(&response).unwrap_or_default(),
-                is_error: Some(response.get("error").is_some()),
-                raw: fr.clone(),
+    for p in items(body, "contents").flat_map(|c| items(c, "parts")) {
+        let Some(fr) = p.get("functionResponse") else {
+            continue;
+        };
+        // Gemini CLI echoes the call id when the call carried one; fall back to the order
+        // of the responses for the scripted tool names.
+        let step = fr
+            .get("id")
+            .and_then(Value::as_str)
+            .and_then(|id| shared.step_of(id))
+            .or_else(|| {
+                let name = fr.get("name").and_then(Value::as_str)?;
+                let i = out.len();
+                (shared.script.steps.get(i)?.tool_name == name).then_some(i)
             });
-        }
+        let Some(step) = step else { continue };
+        let response = fr.get("response").cloned().unwrap_or(Value::Null);
+        out.push(ToolResult {
+            step,
+            // The whole function response: Gemini CLI puts the text under `output` or
+            // `error` depending on the outcome, and tests search it all.
+            text: serde_json::to_string(&response).unwrap_or_default(),
+            is_error: Some(response.get("error").is_some()),
+            raw: fr.clone(),
+        });
     }
     out
 }
@@ -86,11 +61,7 @@ fn wants_json(body: &Value) -> bool {
     })
 }
 
-pub(crate) fn handle(
-    shared: &Shared,
-    req: &HttpRequest,
-    body: &Value,
-) -> (Reply, &'static str, Vec<String>) {
+pub(crate) fn handle(shared: &Shared, req: &HttpRequest, body: &Value) -> Handled {
     let path = req.path();
     let model = path
         .rsplit('/')
@@ -99,15 +70,11 @@ pub(crate) fn handle(
         .unwrap_or("gemini-2.5-pro")
         .to_string();
     if path.ends_with(":countTokens") {
-        return (
-            Reply::json(&json!({"totalTokens": 100})),
-            "count_tokens",
-            vec![],
-        );
+        return counted(json!({"totalTokens": 100}));
     }
     let stream = path.ends_with(":streamGenerateContent");
     if req.method != "POST" || !(stream || path.ends_with(":generateContent")) {
-        return (Reply::not_found(), "not_found", vec![]);
+        return not_found();
     }
     let offered = offered(body);
     if wants_json(body) {

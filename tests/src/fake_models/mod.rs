@@ -380,6 +380,45 @@ impl Shared {
     pub(crate) fn step_of(&self, id: &str) -> Option<usize> {
         (0..self.script.steps.len()).find(|i| call_id(self.api, *i) == id)
     }
+
+    /// The result `raw` of the scripted call `id` (`None` when `id` is not one), its text taken
+    /// from `content`.
+    pub(crate) fn result_of(
+        &self,
+        id: &str,
+        content: Option<&Value>,
+        is_error: Option<bool>,
+        raw: &Value,
+    ) -> Option<ToolResult> {
+        Some(ToolResult {
+            step: self.step_of(id)?,
+            text: content_text(content.unwrap_or(&Value::Null)),
+            is_error,
+            raw: raw.clone(),
+        })
+    }
+}
+
+/// What an API module made of a request: the reply, how it answered (`tool_call`, `final`,
+/// ...) and the names of the tools the request offered.
+pub(crate) type Handled = (Reply, &'static str, Vec<String>);
+
+/// The answer to a request that is not part of the API.
+pub(crate) fn not_found() -> Handled {
+    (Reply::not_found(), "not_found", vec![])
+}
+
+/// The answer to a token-counting request: `doc` as JSON.
+pub(crate) fn counted(doc: Value) -> Handled {
+    (Reply::json(&doc), "count_tokens", vec![])
+}
+
+/// The elements of the array `v[key]`; none when it is missing or not an array.
+pub(crate) fn items<'a>(v: &'a Value, key: &str) -> std::slice::Iter<'a, Value> {
+    v.get(key)
+        .and_then(Value::as_array)
+        .map(|a| a.iter())
+        .unwrap_or_default()
 }
 
 /// Join the text of content that is either a string or an array of `{type, text}` blocks.

@@ -8,13 +8,12 @@
 
 use serde_json::{json, Value};
 
-use super::{call_id, content_text, Api, HttpRequest, Reply, Shared, ToolResult, Turn};
+use super::{
+    call_id, items, not_found, Api, Handled, HttpRequest, Reply, Shared, ToolResult, Turn,
+};
 
 fn offered(body: &Value) -> Vec<(String, String)> {
-    body.get("tools")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
+    items(body, "tools")
         .filter_map(|t| {
             let name = t.get("name").and_then(Value::as_str)?;
             let kind = t.get("type").and_then(Value::as_str).unwrap_or("function");
@@ -24,37 +23,21 @@ fn offered(body: &Value) -> Vec<(String, String)> {
 }
 
 fn results(shared: &Shared, body: &Value) -> Vec<ToolResult> {
-    let mut out = Vec::new();
-    for item in body
-        .get("input")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-    {
-        let ty = item.get("type").and_then(Value::as_str).unwrap_or("");
-        if ty != "function_call_output" && ty != "custom_tool_call_output" {
-            continue;
-        }
-        let id = item.get("call_id").and_then(Value::as_str).unwrap_or("");
-        if let Some(step) = shared.step_of(id) {
-            out.push(ToolResult {
-                step,
-                text: content_text(item.get("output").unwrap_or(&Value::Null)),
-                is_error: None,
-                raw: item.clone(),
-            });
-        }
-    }
-    out
+    items(body, "input")
+        .filter(|item| {
+            let ty = item.get("type").and_then(Value::as_str);
+            ty == Some("function_call_output") || ty == Some("custom_tool_call_output")
+        })
+        .filter_map(|item| {
+            let id = item.get("call_id").and_then(Value::as_str)?;
+            shared.result_of(id, item.get("output"), None, item)
+        })
+        .collect()
 }
 
-pub(crate) fn handle(
-    shared: &Shared,
-    req: &HttpRequest,
-    body: &Value,
-) -> (Reply, &'static str, Vec<String>) {
+pub(crate) fn handle(shared: &Shared, req: &HttpRequest, body: &Value) -> Handled {
     if req.method != "POST" || !req.path().ends_with("/responses") {
-        return (Reply::not_found(), "not_found", vec![]);
+        return not_found();
     }
     let offered = offered(body);
     let names: Vec<String> = offered.iter().map(|(n, _)| n.clone()).collect();
