@@ -8,24 +8,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-fn target_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_BIN_EXE_premptictl"))
-        .parent()
-        .expect("target dir")
-        .to_owned()
-}
-
-fn hook_binary() -> PathBuf {
-    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
-    let status = Command::new(cargo)
-        .args(["build", "-p", "prempti-hook"])
-        .current_dir(root)
-        .status()
-        .unwrap();
-    assert!(status.success(), "cargo build -p prempti-hook failed");
-    target_dir().join("prempti-hook")
-}
+mod common;
+use common::hook_binary;
 
 const RULES: &str = r#"- rule: Deny recursive delete
   desc: x

@@ -12,7 +12,10 @@ use std::collections::BTreeMap;
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
-use std::sync::{Arc, Once};
+use std::sync::Arc;
+
+mod common;
+use common::{assert_success, hook_binary, output_text as text, repo_root, target_dir};
 
 const RULES: &str = r#"- list: destructive_flags
   items: ["-rf", "-fr"]
@@ -38,41 +41,6 @@ const RULES: &str = r#"- list: destructive_flags
 const BROKEN_RULES: &str = "- rule: Broken\n  desc: broken on purpose\n  condition: tool.name = (Bash\n  output: x\n  priority: WARNING\n  source: coding_agent\n";
 
 const CLAUDE_SETTINGS: &str = "{\n  \"model\": \"opus\",\n  \"permissions\": {\"allow\": [\"Bash(ls:*)\"]},\n  \"hooks\": {\n    \"PostToolUse\": [{\"matcher\": \"*\", \"hooks\": [{\"type\": \"command\", \"command\": \"echo done\"}]}]\n  }\n}\n";
-
-fn target_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_BIN_EXE_premptictl"))
-        .parent()
-        .expect("premptictl has a directory")
-        .to_owned()
-}
-
-fn repo_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../..")
-        .canonicalize()
-        .expect("repository root")
-}
-
-/// Builds prempti-hook into the target directory once per test binary.
-fn hook_binary() -> PathBuf {
-    static BUILD: Once = Once::new();
-    BUILD.call_once(|| {
-        let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-        let status = Command::new(cargo)
-            .args(["build", "-p", "prempti-hook"])
-            .current_dir(repo_root())
-            .status()
-            .expect("run cargo build -p prempti-hook");
-        assert!(status.success(), "cargo build -p prempti-hook failed");
-    });
-    let hook = target_dir().join(format!("prempti-hook{}", std::env::consts::EXE_SUFFIX));
-    assert!(
-        hook.is_file(),
-        "{} is missing after building it",
-        hook.display()
-    );
-    hook
-}
 
 /// One installation under a temporary directory.
 struct Install {
@@ -139,17 +107,26 @@ impl Install {
     }
 
     fn install(&self) -> Output {
-        let out = self.ctl(&[
+        let out = self.install_with(&[]);
+        assert_success(&out, "install");
+        out
+    }
+
+    /// `install --service detached` from the built binaries and this test's sources, plus
+    /// `extra` arguments.
+    fn install_with(&self, extra: &[&str]) -> Output {
+        let from = target_dir();
+        let mut args = vec![
             "install",
             "--from",
-            target_dir().to_str().unwrap(),
+            from.to_str().unwrap(),
             "--source",
             self.source.to_str().unwrap(),
             "--service",
             "detached",
-        ]);
-        assert_success(&out, "install");
-        out
+        ];
+        args.extend_from_slice(extra);
+        self.ctl(&args)
     }
 
     /// Runs the installed hook for Claude Code with `command` as a Bash call.
@@ -248,19 +225,6 @@ impl Verdict {
                 .to_owned(),
         }
     }
-}
-
-fn text(out: &Output) -> String {
-    format!(
-        "exit {:?}\nstdout:\n{}\nstderr:\n{}",
-        out.status.code(),
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    )
-}
-
-fn assert_success(out: &Output, what: &str) {
-    assert!(out.status.success(), "{what} failed: {}", text(out));
 }
 
 #[test]
@@ -549,19 +513,7 @@ fn falco_engine_runs_when_a_falco_binary_is_available() {
         return;
     }
     let t = Install::new();
-    let out = t.ctl(&[
-        "install",
-        "--from",
-        target_dir().to_str().unwrap(),
-        "--source",
-        t.source.to_str().unwrap(),
-        "--service",
-        "detached",
-        "--engine",
-        "falco",
-        "--falco",
-        falco.to_str().unwrap(),
-    ]);
+    let out = t.install_with(&["--engine", "falco", "--falco", falco.to_str().unwrap()]);
     assert_success(&out, "install --engine falco");
     let status = t.status_json();
     assert_eq!(status["engine"], "falco", "{status}");

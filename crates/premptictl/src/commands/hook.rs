@@ -8,6 +8,8 @@
 use std::io::Write;
 
 use anyhow::Result;
+use prempti_protocol::Agent;
+use serde::Serialize;
 use serde_json::json;
 
 use super::Context;
@@ -27,35 +29,74 @@ pub(crate) fn run(ctx: &Context, cmd: &HookCommand) -> Result<ExitStatus> {
 
 fn change(ctx: &Context, args: &HookArgs, add: bool) -> Result<ExitStatus> {
     let styles = Styles::new(ctx.color);
+    let report = for_each_agent(
+        args,
+        |agent| {
+            if add {
+                hooks::add(&ctx.layout, agent)
+            } else {
+                hooks::remove(&ctx.layout, agent)
+            }
+        },
+        |out, change| print_change(out, change, add, &styles),
+        |out, agent, err| {
+            writeln!(
+                out,
+                "{}✗{} {}: {err:#}",
+                styles.red,
+                styles.reset,
+                agent.display_name()
+            )
+        },
+        |agent, err| json!({ "agent": agent, "error": format!("{err:#}") }),
+    )?;
+    Ok(if report.errored {
+        ExitStatus::Error
+    } else {
+        ExitStatus::Success
+    })
+}
+
+/// What [`for_each_agent`] did.
+struct Report<T> {
+    /// The agents' results that did not fail.
+    done: Vec<T>,
+    /// Whether some agent failed.
+    errored: bool,
+}
+
+/// Runs `op` for every agent of `args` (a failing agent does not stop the others) and prints
+/// each result with `print` or `print_error`, or, with `--json`, one JSON array of the results
+/// and of `error_json` for failures.
+fn for_each_agent<T: Serialize>(
+    args: &HookArgs,
+    op: impl Fn(Agent) -> Result<T>,
+    print: impl Fn(&mut dyn Write, &T) -> Result<()>,
+    print_error: impl Fn(&mut dyn Write, Agent, &anyhow::Error) -> std::io::Result<()>,
+    error_json: impl Fn(Agent, &anyhow::Error) -> serde_json::Value,
+) -> Result<Report<T>> {
     let mut out = std::io::stdout().lock();
-    let mut failed = false;
+    let mut report = Report {
+        done: Vec::new(),
+        errored: false,
+    };
     let mut json_results = Vec::new();
     for agent in args.agent.agents() {
-        let result = if add {
-            hooks::add(&ctx.layout, agent)
-        } else {
-            hooks::remove(&ctx.layout, agent)
-        };
-        match result {
-            Ok(change) => {
+        match op(agent) {
+            Ok(result) => {
                 if args.json {
-                    json_results.push(serde_json::to_value(&change)?);
+                    json_results.push(serde_json::to_value(&result)?);
                 } else {
-                    print_change(&mut out, &change, add, &styles)?;
+                    print(&mut out, &result)?;
                 }
+                report.done.push(result);
             }
             Err(err) => {
-                failed = true;
+                report.errored = true;
                 if args.json {
-                    json_results.push(json!({ "agent": agent, "error": format!("{err:#}") }));
+                    json_results.push(error_json(agent, &err));
                 } else {
-                    writeln!(
-                        out,
-                        "{}✗{} {}: {err:#}",
-                        styles.red,
-                        styles.reset,
-                        agent.display_name()
-                    )?;
+                    print_error(&mut out, agent, &err)?;
                 }
             }
         }
@@ -63,15 +104,11 @@ fn change(ctx: &Context, args: &HookArgs, add: bool) -> Result<ExitStatus> {
     if args.json {
         writeln!(out, "{}", serde_json::to_string_pretty(&json_results)?)?;
     }
-    Ok(if failed {
-        ExitStatus::Error
-    } else {
-        ExitStatus::Success
-    })
+    Ok(report)
 }
 
 fn print_change(
-    out: &mut impl Write,
+    out: &mut dyn Write,
     change: &HookChange,
     add: bool,
     styles: &Styles,
@@ -101,51 +138,35 @@ fn print_change(
 
 fn status(ctx: &Context, args: &HookArgs) -> Result<ExitStatus> {
     let styles = Styles::new(ctx.color);
-    let mut out = std::io::stdout().lock();
-    let mut healthy = true;
-    let mut errored = false;
-    let mut json_results = Vec::new();
-    for agent in args.agent.agents() {
-        match hooks::status(&ctx.layout, agent) {
-            Ok(status) => {
-                healthy &= status.state == HookState::Installed;
-                if args.json {
-                    json_results.push(serde_json::to_value(&status)?);
-                } else {
-                    print_status(&mut out, &status, &styles)?;
-                }
-            }
-            Err(err) => {
-                errored = true;
-                if args.json {
-                    json_results.push(
-                        json!({ "agent": agent, "state": "error", "error": format!("{err:#}") }),
-                    );
-                } else {
-                    writeln!(
-                        out,
-                        "{}✗{} {:<15} error: {err:#}",
-                        styles.red,
-                        styles.reset,
-                        agent.display_name()
-                    )?;
-                }
-            }
-        }
-    }
-    if args.json {
-        writeln!(out, "{}", serde_json::to_string_pretty(&json_results)?)?;
-    }
-    Ok(if errored {
+    let report = for_each_agent(
+        args,
+        |agent| hooks::status(&ctx.layout, agent),
+        |out, status| print_status(out, status, &styles),
+        |out, agent, err| {
+            writeln!(
+                out,
+                "{}✗{} {:<15} error: {err:#}",
+                styles.red,
+                styles.reset,
+                agent.display_name()
+            )
+        },
+        |agent, err| json!({ "agent": agent, "state": "error", "error": format!("{err:#}") }),
+    )?;
+    Ok(if report.errored {
         ExitStatus::Error
-    } else if healthy {
+    } else if report
+        .done
+        .iter()
+        .all(|status| status.state == HookState::Installed)
+    {
         ExitStatus::Success
     } else {
         ExitStatus::Failure
     })
 }
 
-fn print_status(out: &mut impl Write, status: &HookStatus, styles: &Styles) -> Result<()> {
+fn print_status(out: &mut dyn Write, status: &HookStatus, styles: &Styles) -> Result<()> {
     let (mark, color) = match status.state {
         HookState::Installed => ("✓", styles.green),
         HookState::Missing => ("✗", styles.red),

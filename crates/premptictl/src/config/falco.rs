@@ -12,47 +12,10 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Result};
 
+use prempti_rules::{AppendOutput, ExtraField, JsonOptions, RuleMatching, RuleSelection};
+
 use super::yaml::{Doc, Kind, Node};
 use super::ConfigWarning;
-
-/// Falco's `rule_matching`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum RuleMatching {
-    /// Stop at the first matching rule (Falco's default).
-    #[default]
-    First,
-    /// Every matching rule raises an alert.
-    All,
-}
-
-/// One `append_output` entry.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct AppendOutput {
-    /// `match.source`.
-    pub source: Option<String>,
-    /// `match.tags`: all of them must be on the rule.
-    pub tags: Vec<String>,
-    /// `match.rule`.
-    pub rule: Option<String>,
-    /// `extra_output`.
-    pub extra_output: Option<String>,
-    /// `extra_fields`: `(key, Some(format))` or `(field, None)` for a raw field.
-    pub extra_fields: Vec<(String, Option<String>)>,
-    /// `suggested_output`.
-    pub suggested_output: bool,
-}
-
-/// One `rules:` selection: enable or disable rules by name pattern and/or tag.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Selection {
-    /// `enable` (true) or `disable`.
-    pub enable: bool,
-    /// `rule:` pattern (`*` wildcards).
-    pub rule: Option<String>,
-    /// `tag:`.
-    pub tag: Option<String>,
-}
 
 /// `http_output`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -79,17 +42,12 @@ pub struct FalcoConfig {
     /// `append_output`.
     pub append_output: Vec<AppendOutput>,
     /// `rules:` selections, in order.
-    pub selections: Vec<Selection>,
+    pub selections: Vec<RuleSelection>,
     /// `json_output`.
     pub json_output: bool,
-    /// `json_include_output_property`.
-    pub json_include_output_property: bool,
-    /// `json_include_output_fields_property`.
-    pub json_include_output_fields_property: bool,
-    /// `json_include_tags_property`.
-    pub json_include_tags_property: bool,
-    /// `json_include_message_property`.
-    pub json_include_message_property: bool,
+    /// `json_include_output_property`, `json_include_output_fields_property`,
+    /// `json_include_tags_property`, `json_include_message_property`.
+    pub json: JsonOptions,
     /// `time_format_iso_8601`.
     pub time_format_iso_8601: bool,
     /// `file_output`: the file to append alerts to, when enabled.
@@ -171,10 +129,7 @@ impl FalcoConfig {
             append_output: Vec::new(),
             selections: Vec::new(),
             json_output: true,
-            json_include_output_property: true,
-            json_include_output_fields_property: true,
-            json_include_tags_property: true,
-            json_include_message_property: false,
+            json: JsonOptions::default(),
             time_format_iso_8601: false,
             file_output: Some(home.join("log/alerts.jsonl")),
             stdout_output: false,
@@ -249,16 +204,16 @@ impl FalcoConfig {
                 "rules" => config.selections = selections(doc, value)?,
                 "json_output" => config.json_output = bool_value(doc, value, key)?,
                 "json_include_output_property" => {
-                    config.json_include_output_property = bool_value(doc, value, key)?
+                    config.json.include_output = bool_value(doc, value, key)?
                 }
                 "json_include_output_fields_property" => {
-                    config.json_include_output_fields_property = bool_value(doc, value, key)?
+                    config.json.include_output_fields = bool_value(doc, value, key)?
                 }
                 "json_include_tags_property" => {
-                    config.json_include_tags_property = bool_value(doc, value, key)?
+                    config.json.include_tags = bool_value(doc, value, key)?
                 }
                 "json_include_message_property" => {
-                    config.json_include_message_property = bool_value(doc, value, key)?
+                    config.json.include_message = bool_value(doc, value, key)?
                 }
                 "time_format_iso_8601" => {
                     config.time_format_iso_8601 = bool_value(doc, value, key)?
@@ -419,13 +374,14 @@ fn append_output(
                         match &field.kind {
                             Kind::Map(kv) => {
                                 for (k, _, v) in kv {
-                                    entry
-                                        .extra_fields
-                                        .push((k.clone(), Some(v.as_str().unwrap_or_default())));
+                                    entry.extra_fields.push(ExtraField::Formatted {
+                                        key: k.clone(),
+                                        format: v.as_str().unwrap_or_default(),
+                                    });
                                 }
                             }
                             _ => match field.as_str() {
-                                Some(name) => entry.extra_fields.push((name, None)),
+                                Some(name) => entry.extra_fields.push(ExtraField::Raw(name)),
                                 None => bail!(
                                     "{}: expected a field or {{key: format}}",
                                     doc.at(field.start)
@@ -446,7 +402,7 @@ fn append_output(
     Ok(out)
 }
 
-fn selections(doc: &Doc, node: &Node) -> Result<Vec<Selection>> {
+fn selections(doc: &Doc, node: &Node) -> Result<Vec<RuleSelection>> {
     let Kind::Seq(items) = &node.kind else {
         if matches!(node.kind, Kind::Null) {
             return Ok(Vec::new());
@@ -474,7 +430,7 @@ fn selections(doc: &Doc, node: &Node) -> Result<Vec<Selection>> {
                 doc.at(body.start)
             );
         }
-        out.push(Selection { enable, rule, tag });
+        out.push(RuleSelection { enable, rule, tag });
     }
     Ok(out)
 }
@@ -546,15 +502,18 @@ mod tests {
         );
         assert_eq!(c.rule_matching, RuleMatching::All);
         assert_eq!(c.priority, "warning");
-        assert!(c.json_include_message_property);
+        assert!(c.json.include_message);
         assert_eq!(c.file_output, Some(PathBuf::from("/h/log/a.jsonl")));
         assert!(c.http_output.enabled);
         assert_eq!(c.append_output[0].tags, vec!["a"]);
         assert_eq!(
             c.append_output[0].extra_fields,
             vec![
-                ("k".to_owned(), Some("%agent.name".to_owned())),
-                ("tool.name".to_owned(), None)
+                ExtraField::Formatted {
+                    key: "k".to_owned(),
+                    format: "%agent.name".to_owned()
+                },
+                ExtraField::Raw("tool.name".to_owned())
             ]
         );
         assert!(c.warnings.is_empty(), "{:?}", c.warnings);

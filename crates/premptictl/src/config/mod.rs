@@ -14,7 +14,7 @@ pub mod plugin;
 pub mod prempti;
 pub mod yaml;
 
-pub use falco::{AppendOutput, FalcoConfig, HttpOutput, RuleMatching};
+pub use falco::{FalcoConfig, HttpOutput};
 pub use plugin::PluginConfig;
 pub use prempti::{PremptiConfig, ServiceKind};
 

@@ -184,10 +184,7 @@ pub fn evaluate(
 mod rules {
     use super::*;
     use crate::config::yaml::{Doc, Kind};
-    use prempti_rules::{
-        AppendOutput, Engine, EngineConfig, ExtraField, JsonOptions, Priority, RuleMatching,
-        RuleSelection, RulesFile,
-    };
+    use prempti_rules::{Engine, EngineConfig, Priority, RulesFile};
 
     /// A compiled ruleset.
     pub(super) type Ruleset = prempti_rules::Ruleset;
@@ -216,51 +213,14 @@ mod rules {
             )],
         })?;
         Ok(EngineConfig {
-            rule_matching: match falco.rule_matching {
-                crate::config::RuleMatching::First => RuleMatching::First,
-                crate::config::RuleMatching::All => RuleMatching::All,
-            },
+            rule_matching: falco.rule_matching,
             min_priority: Some(min_priority),
-            append_output: falco
-                .append_output
-                .iter()
-                .map(|a| AppendOutput {
-                    source: a.source.clone(),
-                    tags: a.tags.clone(),
-                    rule: a.rule.clone(),
-                    extra_output: a.extra_output.clone(),
-                    extra_fields: a
-                        .extra_fields
-                        .iter()
-                        .map(|(key, format)| match format {
-                            Some(format) => ExtraField::Formatted {
-                                key: key.clone(),
-                                format: format.clone(),
-                            },
-                            None => ExtraField::Raw(key.clone()),
-                        })
-                        .collect(),
-                    suggested_output: a.suggested_output,
-                })
-                .collect(),
-            selections: falco
-                .selections
-                .iter()
-                .map(|s| RuleSelection {
-                    enable: s.enable,
-                    rule: s.rule.clone(),
-                    tag: s.tag.clone(),
-                })
-                .collect(),
+            append_output: falco.append_output.clone(),
+            selections: falco.selections.clone(),
             static_fields: Vec::new(),
             time_zone: Some(jiff::tz::TimeZone::system()),
             time_format_iso_8601: falco.time_format_iso_8601,
-            json: JsonOptions {
-                include_output: falco.json_include_output_property,
-                include_output_fields: falco.json_include_output_fields_property,
-                include_tags: falco.json_include_tags_property,
-                include_message: falco.json_include_message_property,
-            },
+            json: falco.json,
             plugins: vec![(
                 prempti_plugin::fields::PLUGIN_NAME.to_owned(),
                 env!("CARGO_PKG_VERSION").to_owned(),

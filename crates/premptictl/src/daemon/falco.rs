@@ -59,16 +59,11 @@ fn render(layout: &Layout) -> Result<PathBuf> {
             source.display()
         )
     })?;
-    let values = crate::install::template::TemplateValues {
-        home: layout.home.display().to_string(),
-        plugin_library: layout
-            .share_dir()
-            .join(crate::install::template::plugin_library_name())
-            .display()
-            .to_string(),
-        intake_address: String::new(),
-        intake_token: String::new(),
-    };
+    let values = crate::install::template::TemplateValues::for_home(
+        &layout.home,
+        String::new(),
+        String::new(),
+    );
     let rendered = if crate::install::template::has_placeholders(&text) {
         if text.contains("@INTAKE_") {
             bail!(

@@ -42,9 +42,7 @@ impl AgentHooks for Claude {
     }
 
     fn disabled(&self, doc: &Map<String, Value>, _env: &HookEnv) -> Option<String> {
-        (doc.get("disableAllHooks") == Some(&Value::Bool(true))).then(|| {
-            "Claude Code hooks are switched off (\"disableAllHooks\": true in settings.json): remove that key".to_owned()
-        })
+        super::all_hooks_disabled(doc, "Claude Code", "settings.json")
     }
 
     fn manual_steps(&self) -> Vec<String> {

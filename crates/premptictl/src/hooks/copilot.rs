@@ -42,9 +42,7 @@ impl AgentHooks for Copilot {
     }
 
     fn skeleton(&self) -> Map<String, Value> {
-        let mut map = Map::new();
-        map.insert("version".to_owned(), json!(1));
-        map
+        super::version_one_skeleton()
     }
 
     fn handler(&self, _event: &str, command: &str) -> Value {
@@ -72,13 +70,8 @@ impl AgentHooks for Copilot {
             .ok()?
             .join("settings.json");
         let text = std::fs::read_to_string(&path).ok()?;
-        let doc: Value = serde_json::from_str(&text).ok()?;
-        (doc.get("disableAllHooks") == Some(&Value::Bool(true))).then(|| {
-            format!(
-                "Copilot hooks are switched off (\"disableAllHooks\": true in {}): remove that key",
-                path.display()
-            )
-        })
+        let doc: Map<String, Value> = serde_json::from_str(&text).ok()?;
+        super::all_hooks_disabled(&doc, "Copilot", &path.display().to_string())
     }
 
     fn manual_steps(&self) -> Vec<String> {

@@ -40,9 +40,7 @@ impl AgentHooks for Cursor {
     }
 
     fn skeleton(&self) -> Map<String, Value> {
-        let mut map = Map::new();
-        map.insert("version".to_owned(), json!(1));
-        map
+        super::version_one_skeleton()
     }
 
     fn handler(&self, _event: &str, command: &str) -> Value {

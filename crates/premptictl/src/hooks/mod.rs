@@ -126,6 +126,23 @@ pub(crate) trait AgentHooks: Sync {
 }
 
 /// Flags a nested-shape matcher that does not match every tool.
+/// The top level of a file that starts with `"version": 1` (Cursor, Copilot).
+fn version_one_skeleton() -> Map<String, Value> {
+    let mut map = Map::new();
+    map.insert("version".to_owned(), Value::from(1));
+    map
+}
+
+/// `"disableAllHooks": true` in `doc` (Claude Code's settings, Copilot's settings) switches
+/// every hook of `agent` off; `file` names where it is set.
+fn all_hooks_disabled(doc: &Map<String, Value>, agent: &str, file: &str) -> Option<String> {
+    (doc.get("disableAllHooks") == Some(&Value::Bool(true))).then(|| {
+        format!(
+            "{agent} hooks are switched off (\"disableAllHooks\": true in {file}): remove that key"
+        )
+    })
+}
+
 fn check_match_all(group: &Value) -> Vec<String> {
     match group.get("matcher") {
         None => Vec::new(),

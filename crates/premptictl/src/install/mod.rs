@@ -352,16 +352,11 @@ fn existing_values(layout: &Layout) -> Option<TemplateValues> {
     if !layout.plugin_config().exists() || plugin.init_config.intake.token.is_empty() {
         return None;
     }
-    Some(TemplateValues {
-        home: layout.home.display().to_string(),
-        plugin_library: layout
-            .share_dir()
-            .join(template::plugin_library_name())
-            .display()
-            .to_string(),
-        intake_address: plugin.init_config.intake.address,
-        intake_token: plugin.init_config.intake.token,
-    })
+    Some(TemplateValues::for_home(
+        &layout.home,
+        plugin.init_config.intake.address,
+        plugin.init_config.intake.token,
+    ))
 }
 
 fn yaml_quote(s: &str) -> String {

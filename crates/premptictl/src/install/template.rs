@@ -34,16 +34,25 @@ impl TemplateValues {
             .and_then(|l| l.local_addr())
             .map(|a| a.port())
             .context("cannot find a free loopback port for the alert intake")?;
-        Ok(TemplateValues {
+        Ok(TemplateValues::for_home(
+            home,
+            format!("127.0.0.1:{port}"),
+            random_token()?,
+        ))
+    }
+
+    /// The values for an installation at `home` with the given intake.
+    pub fn for_home(home: &Path, intake_address: String, intake_token: String) -> TemplateValues {
+        TemplateValues {
             home: home.display().to_string(),
             plugin_library: home
                 .join("share")
                 .join(plugin_library_name())
                 .display()
                 .to_string(),
-            intake_address: format!("127.0.0.1:{port}"),
-            intake_token: random_token()?,
-        })
+            intake_address,
+            intake_token,
+        }
     }
 
     /// `@INTAKE_URL@`.
