@@ -466,6 +466,11 @@ fn push_value_reparsable(out: &mut String, v: &str) {
         out.push_str(v);
         return;
     }
+    push_quoted(out, v);
+}
+
+/// `v` in double quotes, with `\\`, `"` and control characters escaped so it parses back.
+fn push_quoted(out: &mut String, v: &str) {
     out.push('"');
     for c in v.chars() {
         match c {
@@ -516,18 +521,7 @@ fn print_targ(a: &TArg, out: &mut String, mode: Mode) {
             if crate::parse::is_number_literal(v) {
                 out.push_str(v);
             } else {
-                out.push('"');
-                for c in v.chars() {
-                    match c {
-                        '\\' => out.push_str("\\x5c"),
-                        '"' => out.push_str("\\\""),
-                        c if (c as u32) < 0x20 || c as u32 == 0x7f => {
-                            let _ = write!(out, "\\x{:02x}", c as u32);
-                        }
-                        c => out.push(c),
-                    }
-                }
-                out.push('"');
+                push_quoted(out, v);
             }
         }
         TArg::List(l) => {

@@ -314,27 +314,11 @@ impl<'a> Ctx<'a> {
             CRhs::StrSet(set) => {
                 let contains =
                     |v: &Value<'_>| matches!(v, Value::Str(s) if set.contains(truncate_nul(s)));
-                if c.lhs_list {
-                    if c.op == CmpOp::In {
-                        lhs.iter().all(contains)
-                    } else {
-                        lhs.iter().any(contains)
-                    }
-                } else {
-                    contains(&lhs[0])
-                }
+                membership(c.op, c.lhs_list, lhs, contains)
             }
             CRhs::Set(items) => {
                 let contains = |v: &Value<'_>| items.iter().any(|k| set_eq(v, k, c.lhs_list));
-                if c.lhs_list {
-                    if c.op == CmpOp::In {
-                        lhs.iter().all(contains)
-                    } else {
-                        lhs.iter().any(contains)
-                    }
-                } else {
-                    contains(&lhs[0])
-                }
+                membership(c.op, c.lhs_list, lhs, contains)
             }
             CRhs::PMatch(set) => match &lhs[0] {
                 Value::Str(s) => set.matches(truncate_nul(s).as_bytes()),
@@ -359,20 +343,31 @@ impl<'a> Ctx<'a> {
                 match c.op {
                     CmpOp::In | CmpOp::Intersects => {
                         let contains = |v: &Value<'_>| rhs.iter().any(|r| dyn_cmp(CmpOp::Eq, v, r));
-                        if c.lhs_list {
-                            if c.op == CmpOp::In {
-                                lhs.iter().all(contains)
-                            } else {
-                                lhs.iter().any(contains)
-                            }
-                        } else {
-                            contains(&lhs[0])
-                        }
+                        membership(c.op, c.lhs_list, lhs, contains)
                     }
                     op => dyn_cmp(op, &lhs[0], &rhs[0]),
                 }
             }
         }
+    }
+}
+
+/// `in`/`intersects` over a present, non-empty left-hand side: on a list field `in` needs every
+/// element to be `contained`, `intersects` some element; on a scalar, the value itself.
+fn membership<'v>(
+    op: CmpOp,
+    lhs_list: bool,
+    lhs: &[Value<'v>],
+    contained: impl Fn(&Value<'v>) -> bool,
+) -> bool {
+    if lhs_list {
+        if op == CmpOp::In {
+            lhs.iter().all(contained)
+        } else {
+            lhs.iter().any(contained)
+        }
+    } else {
+        contained(&lhs[0])
     }
 }
 

@@ -293,6 +293,9 @@ fn fmt_ver(v: (u32, u32, u32)) -> String {
     format!("{}.{}.{}", v.0, v.1, v.2)
 }
 
+/// An item's `override` map in file order: (key, operation, the operation's node).
+type Overrides = Vec<(String, String, Node)>;
+
 impl Reader<'_> {
     fn span(&self, n: &Node) -> FileSpan {
         FileSpan {
@@ -423,7 +426,7 @@ impl Reader<'_> {
     }
 
     /// The `override` map: key → (op, node).
-    fn overrides(&self, map: &Node, item: &Option<ItemRef>) -> R<Vec<(String, String, Node)>> {
+    fn overrides(&self, map: &Node, item: &Option<ItemRef>) -> R<Overrides> {
         let Some(o) = map.get("override") else {
             return Ok(Vec::new());
         };
@@ -465,11 +468,7 @@ impl Reader<'_> {
     }
 
     /// `append: true` (deprecated, warned) and the `override` map, which exclude each other.
-    fn append_and_overrides(
-        &mut self,
-        it: &Node,
-        item: &Option<ItemRef>,
-    ) -> R<(bool, Vec<(String, String, Node)>)> {
+    fn append_and_overrides(&mut self, it: &Node, item: &Option<ItemRef>) -> R<(bool, Overrides)> {
         let append = self.boolean(it, "append", item)?.unwrap_or(false);
         let overrides = self.overrides(it, item)?;
         if append {
@@ -1177,7 +1176,7 @@ impl Collector {
         r: &mut Reader<'_>,
         it: &Node,
         name: &str,
-        overrides: Vec<(String, String, Node)>,
+        overrides: Overrides,
         item: &Option<ItemRef>,
     ) -> R<()> {
         let mut appends = Vec::new();

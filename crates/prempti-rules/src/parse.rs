@@ -11,7 +11,7 @@
 
 use crate::ast::{
     is_space, Check, CmpOp, Expr, FieldRef, Modifier, Operand, Rhs, Span, TArg, Transformer,
-    ALL_TRANSFORMERS,
+    ALL_OPS, ALL_TRANSFORMERS,
 };
 use crate::messages as msg;
 
@@ -182,6 +182,26 @@ impl<'a> Parser<'a> {
 
     fn leave(&mut self, _g: DepthGuard) {
         self.depth -= 1;
+    }
+
+    /// Leaves the check's depth level and builds it, spanning `start` to here.
+    fn finish_check(
+        &mut self,
+        g: DepthGuard,
+        start: usize,
+        lhs: Operand,
+        op: CmpOp,
+        modifier: Option<Modifier>,
+        rhs: Rhs,
+    ) -> Expr {
+        self.leave(g);
+        let check = Check {
+            lhs,
+            op,
+            modifier,
+            rhs,
+        };
+        Expr::Check(Box::new(check), Span::new(start, self.pos))
     }
 
     fn peek(&self) -> Option<u8> {
@@ -381,47 +401,34 @@ impl<'a> Parser<'a> {
 
     /// `or_expr = and_expr { "or" ( BLANK and_expr | "(" or_expr ")" ) }`
     fn parse_or(&mut self) -> Result<Expr, ParseError> {
-        let g = self.enter()?;
-        self.lex_blank();
-        let start = self.pos;
-        let mut children = vec![self.parse_and()?];
-        self.lex_blank();
-        while self.lex_str("or") {
-            let child = if self.lex_blank() {
-                self.parse_and()?
-            } else if self.lex_str("(") {
-                self.parse_embedded_remainder()?
-            } else {
-                return Err(self.error(msg::parse_expected_blank_after("or")));
-            };
-            children.push(child);
-            self.lex_blank();
-        }
-        self.leave(g);
-        Ok(if children.len() > 1 {
-            let end = children.last().map_or(self.pos, |c| c.span().end as usize);
-            Expr::Or(children, Span::new(start, end))
-        } else {
-            children
-                .pop()
-                .unwrap_or(Expr::Ident(String::new(), Span::default()))
-        })
+        self.parse_junction("or", Self::parse_and, Expr::Or)
     }
 
     /// `and_expr = not_expr { "and" ( BLANK not_expr | "(" or_expr ")" ) }`
     fn parse_and(&mut self) -> Result<Expr, ParseError> {
+        self.parse_junction("and", Self::parse_not, Expr::And)
+    }
+
+    /// One precedence level of `or`/`and`: `operand { word ( BLANK operand | "(" or_expr ")" ) }`,
+    /// built with `node` when there are several operands.
+    fn parse_junction(
+        &mut self,
+        word: &str,
+        operand: fn(&mut Self) -> Result<Expr, ParseError>,
+        node: fn(Vec<Expr>, Span) -> Expr,
+    ) -> Result<Expr, ParseError> {
         let g = self.enter()?;
         self.lex_blank();
         let start = self.pos;
-        let mut children = vec![self.parse_not()?];
+        let mut children = vec![operand(self)?];
         self.lex_blank();
-        while self.lex_str("and") {
+        while self.lex_str(word) {
             let child = if self.lex_blank() {
-                self.parse_not()?
+                operand(self)?
             } else if self.lex_str("(") {
                 self.parse_embedded_remainder()?
             } else {
-                return Err(self.error(msg::parse_expected_blank_after("and")));
+                return Err(self.error(msg::parse_expected_blank_after(word)));
             };
             children.push(child);
             self.lex_blank();
@@ -429,7 +436,7 @@ impl<'a> Parser<'a> {
         self.leave(g);
         Ok(if children.len() > 1 {
             let end = children.last().map_or(self.pos, |c| c.span().end as usize);
-            Expr::And(children, Span::new(start, end))
+            node(children, Span::new(start, end))
         } else {
             children
                 .pop()
@@ -648,16 +655,7 @@ impl<'a> Parser<'a> {
         ] {
             if self.lex_str(s) {
                 let rhs = self.parse_num_value()?;
-                self.leave(g);
-                return Ok(Expr::Check(
-                    Box::new(Check {
-                        lhs,
-                        op,
-                        modifier: None,
-                        rhs,
-                    }),
-                    Span::new(start, self.pos),
-                ));
+                return Ok(self.finish_check(g, start, lhs, op, None, rhs));
             }
         }
         if let Some((op, word)) = self.lex_str_op() {
@@ -666,16 +664,7 @@ impl<'a> Parser<'a> {
                 Some(_) => self.parse_list_value()?,
                 None => self.parse_str_value()?,
             };
-            self.leave(g);
-            return Ok(Expr::Check(
-                Box::new(Check {
-                    lhs,
-                    op,
-                    modifier,
-                    rhs,
-                }),
-                Span::new(start, self.pos),
-            ));
+            return Ok(self.finish_check(g, start, lhs, op, modifier, rhs));
         }
         for (s, op) in [
             ("intersects", CmpOp::Intersects),
@@ -684,16 +673,7 @@ impl<'a> Parser<'a> {
         ] {
             if self.lex_str(s) {
                 let rhs = self.parse_list_value_or_dynamic()?;
-                self.leave(g);
-                return Ok(Expr::Check(
-                    Box::new(Check {
-                        lhs,
-                        op,
-                        modifier: None,
-                        rhs,
-                    }),
-                    Span::new(start, self.pos),
-                ));
+                return Ok(self.finish_check(g, start, lhs, op, None, rhs));
             }
         }
         Err(self.error(msg::parse_expected_operator()))
@@ -707,17 +687,11 @@ impl<'a> Parser<'a> {
                 return Some((op, false));
             }
         }
-        for op in [
-            CmpOp::Glob,
-            CmpOp::IGlob,
-            CmpOp::Contains,
-            CmpOp::IContains,
-            CmpOp::BContains,
-            CmpOp::StartsWith,
-            CmpOp::BStartsWith,
-            CmpOp::EndsWith,
-            CmpOp::Regex,
-        ] {
+        // The word string operators (`glob` ... `regex`), in Falco's order.
+        let words = ALL_OPS.into_iter().filter(|op| {
+            op.is_str_op() && op.as_str().starts_with(|c: char| c.is_ascii_alphabetic())
+        });
+        for op in words {
             let w = op.as_str().as_bytes();
             let r = self.rest();
             if r.starts_with(w) && r.get(w.len()).copied().is_some_and(is_blank) {
@@ -1010,6 +984,45 @@ mod tests {
         assert!(err.contains("exceeded max depth limit of 1000"), "{err}");
         let nots = format!("{}a", "not ".repeat(100_000));
         assert!(parse_condition(&nots).is_ok());
+    }
+
+    /// Every way of nesting reaches the depth limit as an error on a 2 MiB stack (the
+    /// default size of a spawned thread), in debug builds too.
+    #[test]
+    fn every_nesting_form_stops_at_the_depth_limit_on_a_small_stack() {
+        let forms = [
+            "(".repeat(5000),
+            "not (".repeat(5000),
+            "not(".repeat(5000),
+            "a.b = x and (".repeat(5000),
+            "a.b = x or (".repeat(5000),
+            "a.b = x and(".repeat(5000),
+            "a.b = x or(".repeat(5000),
+            format!("{}a.b", "tolower(".repeat(5000)),
+            format!("a.b = {}c.d", "toupper(".repeat(5000)),
+            format!("a.b in ({}x", "(".repeat(5000)),
+        ];
+        let results = std::thread::Builder::new()
+            .stack_size(2 << 20)
+            .spawn(move || {
+                forms
+                    .iter()
+                    .map(|f| parse_condition(f).err().map(|e| e.message))
+                    .collect::<Vec<_>>()
+            })
+            .expect("spawn")
+            .join()
+            .expect("no stack overflow");
+        let (lists, nested) = results.split_last().expect("forms");
+        for (i, r) in nested.iter().enumerate() {
+            let err = r.as_deref().unwrap_or("parsed");
+            assert!(
+                err.contains("exceeded max depth limit of 1000"),
+                "form {i}: {err}"
+            );
+        }
+        // A list literal does not nest at all.
+        assert_eq!(lists.as_deref(), Some("expected a ')' token"));
     }
 
     #[test]
