@@ -6,7 +6,7 @@
 //! (`plugin_get_init_schema`). Every key has a default, so `{}` is a valid configuration.
 //!
 //! ```json
-//! {"mode":"guardrails","default_action":"allow","socket_path":"/home/u/.prempti/run/broker.sock",
+//! {"mode":"guardrails","default_action":"defer","socket_path":"/home/u/.prempti/run/broker.sock",
 //!  "deny_tags":["coding_agent_deny"],"ask_tags":["coding_agent_ask"],"seen_tags":["coding_agent_seen"],
 //!  "max_request_bytes":16777216,"request_deadline_ms":4500,
 //!  "intake":{"address":"127.0.0.1:0","token":"…"},
@@ -44,9 +44,10 @@ impl From<ModeSetting> for prempti_protocol::Mode {
 #[serde(rename_all = "snake_case")]
 pub enum DefaultActionSetting {
     /// Allow the call.
-    #[default]
     Allow,
-    /// Let the agent's own permission flow decide.
+    /// Let the agent's own permission flow decide (the default: the agent's prompts keep
+    /// working, Prempti only adds deny and ask).
+    #[default]
     Defer,
 }
 

@@ -22,7 +22,7 @@ pub struct PluginConfig {
     pub path: PathBuf,
     /// `init_config.mode` (default `guardrails`).
     pub mode: Mode,
-    /// `init_config.default_action` (default `allow`, the plugin's default).
+    /// `init_config.default_action` (default `defer`, the plugin's default).
     pub default_action: DefaultAction,
     /// The whole `init_config`, as the plugin reads it.
     pub init_config: prempti_plugin::config::Config,
