@@ -78,8 +78,9 @@ impl TemplateValues {
 /// it): once the placeholders it lists are filled in, it would read as nonsense
 /// ("replacing /home/u/.prempti (the install directory)").
 ///
-/// The paragraph runs from the line starting "This is a template" (after `#` or inside an XML
-/// comment) to the next blank or bare-`#` line, or the end of the XML comment, which are kept.
+/// The note runs from the line starting "This is a template" (after `#` or inside an XML
+/// comment) to the first blank or bare-`#` line, or the end of the XML comment, after the
+/// first line naming a placeholder; that separator is kept.
 pub fn strip_template_note(text: &str) -> String {
     fn content(line: &str) -> &str {
         line.trim().trim_start_matches('#').trim()
@@ -91,10 +92,16 @@ pub fn strip_template_note(text: &str) -> String {
     else {
         return text.to_owned();
     };
-    let end = lines[start..]
+    // The note may list the placeholders in a paragraph of its own: it ends at the first
+    // separator after a line naming one.
+    let listed = lines[start..]
+        .iter()
+        .position(|l| l.contains('@'))
+        .map_or(start, |n| start + n);
+    let end = lines[listed..]
         .iter()
         .position(|l| content(l).is_empty() || l.trim().starts_with("-->"))
-        .map_or(lines.len(), |n| start + n);
+        .map_or(lines.len(), |n| listed + n);
     let start = if start > 0 && content(lines[start - 1]).is_empty() {
         start - 1
     } else {
@@ -141,12 +148,11 @@ mod tests {
 
     #[test]
     fn filled_templates_keep_no_note_about_placeholders() {
-        let v = TemplateValues {
-            home: "/h".into(),
-            plugin_library: "/h/share/lib.so".into(),
-            intake_address: "127.0.0.1:9".into(),
-            intake_token: "t".repeat(64),
-        };
+        let v = TemplateValues::for_home(
+            Path::new("/filled-home"),
+            "127.0.0.1:9".into(),
+            "t".repeat(64),
+        );
         for template in [
             include_str!("../../../../installers/config/falco.yaml"),
             include_str!("../../../../installers/config/falco.coding_agents_plugin.yaml"),
@@ -154,6 +160,12 @@ mod tests {
         ] {
             let out = v.fill(template);
             assert!(!out.contains("This is a template"), "{out}");
+            for line in out.lines().filter(|l| l.trim_start().starts_with('#')) {
+                assert!(
+                    !line.contains("/filled-home") && !line.contains("127.0.0.1:9"),
+                    "a comment names a filled-in value: {line}"
+                );
+            }
             assert!(!out.contains("#\n#\n"), "no doubled separator: {out}");
             assert_eq!(out.lines().next(), template.lines().next());
         }
@@ -164,6 +176,10 @@ mod tests {
         assert_eq!(
             strip_template_note("<!--\n  A.\n\n  This is a template: X\n  Y.\n-->\n<p/>\n"),
             "<!--\n  A.\n-->\n<p/>\n"
+        );
+        assert_eq!(
+            strip_template_note("# A.\n#\n# This is a template. By replacing:\n#\n#   @X@  x,\n#        more\n#\n# B.\n"),
+            "# A.\n#\n# B.\n"
         );
         assert_eq!(strip_template_note("k: v\n"), "k: v\n");
     }
