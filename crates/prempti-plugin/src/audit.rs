@@ -94,6 +94,36 @@ pub struct AuditRecord {
     pub late: bool,
 }
 
+/// `text` without the whitespace JSON allows between tokens, everything else byte for byte
+/// (strings keep their escapes, numbers their spelling, objects their key order).
+///
+/// Written here rather than parsing into a `serde_json::Value` and printing it back, which
+/// would cost a tree allocation per call and respell numbers. JSON strings cannot hold raw
+/// control characters, so removing blanks outside strings is enough to make one line; text
+/// that is not JSON comes out unusable and is then stored as a string by the caller.
+fn compact_json(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let (mut in_string, mut escaped) = (false, false);
+    for c in text.chars() {
+        if in_string {
+            out.push(c);
+            if escaped {
+                escaped = false;
+            } else if c == '\\' {
+                escaped = true;
+            } else if c == '"' {
+                in_string = false;
+            }
+        } else if c == '"' {
+            in_string = true;
+            out.push(c);
+        } else if !matches!(c, ' ' | '\t' | '\n' | '\r') {
+            out.push(c);
+        }
+    }
+    out
+}
+
 impl AuditRecord {
     /// A record for `correlation_id` decided by `verdict`, with the tool fields empty (the
     /// host fills them from the decoded call) and no payload (see [`AuditRecord::set_payload`]).
@@ -157,7 +187,8 @@ impl AuditRecord {
             return;
         }
         self.payload_omitted = false;
-        self.payload = match RawValue::from_string(payload.trim().to_owned()) {
+        // Compact first: a pretty-printed payload would otherwise split the record's line.
+        self.payload = match RawValue::from_string(compact_json(payload)) {
             Ok(raw) => Some(raw),
             // Not JSON (a bad request): keep the text itself, as a JSON string.
             Err(_) => serde_json::to_string(payload)
@@ -233,6 +264,37 @@ impl AuditLog {
     /// The underlying file.
     pub fn file(&self) -> &RotatingFile {
         &self.file
+    }
+}
+
+#[cfg(test)]
+mod compact_tests {
+    use super::*;
+
+    #[test]
+    fn pretty_payloads_are_stored_on_one_line_unchanged_otherwise() {
+        let pretty = "{\n  \"tool_name\": \"Bash\",\n  \"tool_input\": {\"command\": \"echo  \\\"a b\\\"\\n\", \"n\": 1.50}\n}\n";
+        assert_eq!(
+            compact_json(pretty),
+            r#"{"tool_name":"Bash","tool_input":{"command":"echo  \"a b\"\n","n":1.50}}"#
+        );
+        let mut record = AuditRecord::new(
+            1,
+            Engine::Embedded,
+            Agent::ClaudeCode,
+            &Verdict::default_for(crate::verdict::RuntimeSettings::default()),
+            Vec::new(),
+            Duration::ZERO,
+        );
+        record.set_payload(pretty, 1 << 20);
+        let line = String::from_utf8(record.to_line().unwrap()).unwrap();
+        assert!(!line.contains('\n'), "{line}");
+        let back = AuditRecord::from_line(&line).unwrap();
+        let payload: serde_json::Value = serde_json::from_str(back.payload.unwrap().get()).unwrap();
+        assert_eq!(payload["tool_input"]["command"], "echo  \"a b\"\n");
+        // Not JSON: kept as a string, still one line.
+        record.set_payload("not\njson", 1 << 20);
+        assert!(!record.to_line().unwrap().contains(&b'\n'));
     }
 }
 
