@@ -80,14 +80,16 @@ impl Home {
         c
     }
 
-    fn spawn_daemon(&self) -> Child {
-        self.command(Path::new(env!("CARGO_BIN_EXE_premptictl")))
-            .arg("daemon")
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap()
+    fn spawn_daemon(&self) -> Daemon {
+        Daemon(Some(
+            self.command(Path::new(env!("CARGO_BIN_EXE_premptictl")))
+                .arg("daemon")
+                .stdin(Stdio::null())
+                .stdout(Stdio::piped())
+                .stderr(Stdio::piped())
+                .spawn()
+                .unwrap(),
+        ))
     }
 
     /// Runs `premptictl daemon` expecting it to exit on its own; a daemon that is still
@@ -102,7 +104,7 @@ impl Home {
             }
             std::thread::sleep(Duration::from_millis(50));
         }
-        daemon.wait_with_output().unwrap()
+        daemon.into_child().wait_with_output().unwrap()
     }
 
     fn ctl(&self, args: &[&str]) -> Output {
@@ -154,6 +156,40 @@ impl Home {
         }
         serde_json::from_slice::<serde_json::Value>(&out.stdout).unwrap()["hookSpecificOutput"]
             .clone()
+    }
+}
+
+/// A daemon child that is killed when the test ends without stopping it (a failed assertion
+/// must not leave a daemon running).
+struct Daemon(Option<Child>);
+
+impl Daemon {
+    fn into_child(mut self) -> Child {
+        self.0.take().expect("the child is there until dropped")
+    }
+}
+
+impl std::ops::Deref for Daemon {
+    type Target = Child;
+    fn deref(&self) -> &Child {
+        self.0.as_ref().expect("the child is there until dropped")
+    }
+}
+
+impl std::ops::DerefMut for Daemon {
+    fn deref_mut(&mut self) -> &mut Child {
+        self.0.as_mut().expect("the child is there until dropped")
+    }
+}
+
+impl Drop for Daemon {
+    fn drop(&mut self) {
+        if let Some(child) = self.0.as_mut() {
+            if matches!(child.try_wait(), Ok(None)) {
+                let _ = child.kill();
+                let _ = child.wait();
+            }
+        }
     }
 }
 
