@@ -1,6 +1,7 @@
 //! Analysis cost per command over a corpus of realistic agent commands, side by side with a
 //! trivial baseline (`str::split_whitespace`) over the same corpus; and the worst case:
-//! hostile commands of the largest size analyzed, nested wrappers and long pipelines.
+//! hostile commands of the largest size analyzed, nested wrappers, long pipelines and repeated
+//! unfinished constructs.
 
 use criterion::{black_box, criterion_group, criterion_main, Criterion, Throughput};
 
@@ -76,6 +77,19 @@ fn worst_case(c: &mut Criterion) {
         ("env", "env X=1 "),
         ("find_exec", "find . -exec "),
         ("pipe", "a | "),
+        ("array", "a=( "),
+        ("heredoc", "<<"),
+        ("heredoc_word", "<<a "),
+        ("expansion", "${"),
+        ("expansion_quote", "${ \"}\" "),
+        ("old_arith", "$[ "),
+        ("subscript", "a[ "),
+        ("arith", "$(( "),
+        ("process_subst", "<( "),
+        ("backtick", "`"),
+        ("case", "case x in "),
+        ("function", "function f { "),
+        ("for", "for x in "),
     ] {
         let text = hostile(unit);
         group.bench_function(name, |b| {

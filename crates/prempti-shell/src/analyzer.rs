@@ -110,6 +110,10 @@ impl<'a> Analyzer<'a> {
             self.out.limit_hit = true;
             text = &text[..at];
         }
+        if let Some(at) = parse::opener_cut(text, parse::MAX_OPENERS) {
+            self.out.limit_hit = true;
+            text = &text[..at];
+        }
         if depth > 0 {
             // Nested code is text of the input handed over again: it draws on the work budget.
             let len = self.work(text.len());

@@ -28,7 +28,9 @@
 //! Analysis never panics and is bounded on hostile input: input longer than
 //! [`Limits::max_bytes`] is cut, nesting of subshells, substitutions and `-c` strings beyond
 //! [`Limits::max_depth`] is not followed, programs beyond [`Limits::max_programs`] are not
-//! recorded, the parser has a work budget proportional to the input size, and the walker's
+//! recorded, text past long pipelines or many constructs the parser's error recovery is
+//! quadratic on is cut before parsing, the parser has a work budget proportional to the input
+//! size, and the walker's
 //! recursion is capped whatever the input. Each of these sets [`Analysis::limit_hit`].
 //!
 //! # Parse errors

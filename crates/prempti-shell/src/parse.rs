@@ -166,6 +166,263 @@ pub(crate) fn pipe_cut(text: &str, max: usize) -> Option<usize> {
     None
 }
 
+/// Constructs the parser's error recovery is quadratic on, allowed per piece of code: text
+/// from the next one on is cut before parsing. Real commands stay far below it.
+pub(crate) const MAX_OPENERS: usize = 128;
+
+/// Where the scan of [`opener_cut`] is.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Scope {
+    /// Shell code: the command itself, `$( )` or backticks. `parens` counts open `(`,
+    /// `cases` open `case` (whose patterns end in an unmatched `)`).
+    Code {
+        kind: CodeKind,
+        parens: usize,
+        cases: usize,
+    },
+    /// Inside double quotes.
+    Quoted,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum CodeKind {
+    Top,
+    Subst,
+    Backtick,
+    Arith,
+}
+
+impl Scope {
+    fn code(kind: CodeKind) -> Self {
+        Scope::Code {
+            kind,
+            parens: 0,
+            cases: 0,
+        }
+    }
+}
+
+/// Offset of the `max + 1`-th construct of `text` whose unfinished repetition makes the
+/// parser's error recovery quadratic, if it has that many: `${`, `$[`, a subscript `name[`,
+/// an array `=(` / `+=(`, a here-document operator `<<` and a here-string `<<<` in code; `${` and `$[` inside
+/// double quotes and unquoted here-document bodies. Literal text (single quotes,
+/// here-document bodies with a quoted delimiter, comments) is skipped.
+///
+/// An unfinished `a=( ` repeated over 64 KiB takes seconds to parse (each opener makes the
+/// parser scan the rest of the input again); closed constructs are cheap but counted too, so
+/// the bound does not depend on telling them apart. The scan follows quoting into `$( )`,
+/// backticks and arithmetic, so code nested in double quotes is counted as code. Where its
+/// model of the shell is unsure (an unterminated quote or here-document) it keeps counting.
+pub(crate) fn opener_cut(text: &str, max: usize) -> Option<usize> {
+    let b = text.as_bytes();
+    let at = |i: usize| b.get(i).copied().unwrap_or(0);
+    let ident = |c: u8| c.is_ascii_alphanumeric() || c == b'_';
+    let mut count = 0usize;
+    let mut stack = vec![Scope::code(CodeKind::Top)];
+    // Pending here-documents: delimiter, `<<-`, body is literal (quoted delimiter).
+    let mut heredocs: Vec<(String, bool, bool)> = Vec::new();
+    let mut i = 0;
+    macro_rules! opener {
+        ($pos:expr) => {{
+            count += 1;
+            if count > max {
+                return Some($pos);
+            }
+        }};
+    }
+    while i < b.len() {
+        let c = b[i];
+        let scope = *stack.last().unwrap_or(&Scope::code(CodeKind::Top));
+        // Expansions and escapes behave alike in code and in double quotes.
+        match c {
+            b'\\' => {
+                i += 2;
+                continue;
+            }
+            b'$' if at(i + 1) == b'{' || at(i + 1) == b'[' => {
+                opener!(i);
+                i += 2;
+                continue;
+            }
+            b'$' if at(i + 1) == b'(' => {
+                let arith = at(i + 2) == b'(';
+                stack.push(Scope::code(if arith {
+                    CodeKind::Arith
+                } else {
+                    CodeKind::Subst
+                }));
+                i += if arith { 3 } else { 2 };
+                continue;
+            }
+            b'`' => {
+                if matches!(
+                    scope,
+                    Scope::Code {
+                        kind: CodeKind::Backtick,
+                        ..
+                    }
+                ) {
+                    stack.pop();
+                } else {
+                    stack.push(Scope::code(CodeKind::Backtick));
+                }
+                i += 1;
+                continue;
+            }
+            _ => {}
+        }
+        let Scope::Code {
+            kind,
+            parens,
+            cases,
+        } = scope
+        else {
+            if c == b'"' {
+                stack.pop();
+            }
+            i += 1;
+            continue;
+        };
+        let word_start = i == 0 || b[i - 1].is_ascii_whitespace() || b";&|()".contains(&b[i - 1]);
+        match c {
+            b'\'' => {
+                // `$'...'` allows backslash escapes. Unterminated: not skipped.
+                let escapes = i > 0 && b[i - 1] == b'$';
+                let mut j = i + 1;
+                while j < b.len() && b[j] != b'\'' {
+                    j += if escapes && b[j] == b'\\' { 2 } else { 1 };
+                }
+                if j < b.len() {
+                    i = j;
+                }
+            }
+            b'"' => stack.push(Scope::Quoted),
+            b'#' if word_start => {
+                while i + 1 < b.len() && b[i + 1] != b'\n' && b[i + 1] != b'`' {
+                    i += 1;
+                }
+            }
+            b'(' if at(i + 1) == b'(' && kind != CodeKind::Arith && word_start => {
+                stack.push(Scope::code(CodeKind::Arith));
+                i += 1;
+            }
+            b'(' => set_top(&mut stack, parens + 1, cases),
+            b')' if parens > 0 => set_top(&mut stack, parens - 1, cases),
+            b')' if kind == CodeKind::Arith => {
+                stack.pop();
+                i += usize::from(at(i + 1) == b')');
+            }
+            b')' if kind == CodeKind::Subst && cases == 0 => {
+                stack.pop();
+            }
+            b'=' if at(i + 1) == b'(' => opener!(i),
+            b'[' if i > 0 && ident(b[i - 1]) => opener!(i),
+            b'<' if at(i + 1) == b'<' && at(i + 2) == b'<' => {
+                // A here-string: `<<` repeated reads as a run of them.
+                opener!(i);
+                i += 2;
+            }
+            b'<' if at(i + 1) == b'<' => {
+                opener!(i);
+                i += 2;
+                if kind == CodeKind::Arith {
+                    continue;
+                }
+                let strip = at(i) == b'-';
+                i += usize::from(strip);
+                while at(i) == b' ' || at(i) == b'\t' {
+                    i += 1;
+                }
+                let start = i;
+                while i < b.len() && !b[i].is_ascii_whitespace() && !b";&|<>()`".contains(&b[i]) {
+                    i += 1;
+                }
+                let raw = text.get(start..i).unwrap_or("");
+                let word = raw.replace(['\'', '"', '\\'], "");
+                if !word.is_empty() {
+                    let literal = raw.contains(['\'', '"', '\\']);
+                    heredocs.push((word, strip, literal));
+                }
+                continue;
+            }
+            b'\n' if !heredocs.is_empty() => {
+                for (delimiter, strip, literal) in std::mem::take(&mut heredocs) {
+                    let Some((body_end, next)) = heredoc_end(text, i + 1, &delimiter, strip) else {
+                        // No delimiter: not skipped, the rest is scanned as code.
+                        break;
+                    };
+                    if !literal {
+                        let body = &b[i + 1..body_end];
+                        for (k, pair) in body.windows(2).enumerate() {
+                            if pair[0] == b'$'
+                                && (pair[1] == b'{' || pair[1] == b'[')
+                                && (k == 0 || body[k - 1] != b'\\')
+                            {
+                                opener!(i + 1 + k);
+                            }
+                        }
+                    }
+                    i = next;
+                }
+            }
+            c if word_start && ident(c) => {
+                let end = b[i..]
+                    .iter()
+                    .position(|c| !ident(*c))
+                    .map_or(b.len(), |k| i + k);
+                match &text[i..end] {
+                    "case" => set_top(&mut stack, parens, cases + 1),
+                    "esac" => set_top(&mut stack, parens, cases.saturating_sub(1)),
+                    _ => {}
+                }
+                // The word's last character may open a subscript: look at it next.
+                i = end.max(i + 1) - 1;
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    None
+}
+
+/// Sets the counters of the innermost code scope.
+fn set_top(stack: &mut [Scope], parens: usize, cases: usize) {
+    if let Some(Scope::Code {
+        parens: p,
+        cases: c,
+        ..
+    }) = stack.last_mut()
+    {
+        *p = parens;
+        *c = cases;
+    }
+}
+
+/// End of a here-document body starting at `start`: the offset where its delimiter line
+/// starts and the offset of the newline ending that line (or the end of the text).
+fn heredoc_end(text: &str, start: usize, delimiter: &str, strip: bool) -> Option<(usize, usize)> {
+    let mut line_start = start;
+    while line_start <= text.len() {
+        let end = text[line_start..]
+            .find('\n')
+            .map_or(text.len(), |k| line_start + k);
+        let line = &text[line_start..end];
+        let line = if strip {
+            line.trim_start_matches('\t')
+        } else {
+            line
+        };
+        if line == delimiter {
+            return Some((line_start, end));
+        }
+        if end >= text.len() {
+            return None;
+        }
+        line_start = end + 1;
+    }
+    None
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -195,5 +452,26 @@ mod tests {
             Some(30)
         );
         assert_eq!(pipe_cut("cat <<EOF\n| | |\n", 1), None);
+    }
+
+    #[test]
+    fn openers_counted_in_code_and_expansions_only() {
+        assert_eq!(opener_cut("a=(1) b+=(2) x[0]=1", 2), Some(14));
+        assert_eq!(opener_cut("echo ${a} $[1] \"${b}\"", 2), Some(16));
+        assert_eq!(opener_cut("cat <<A <<<x", 1), Some(8));
+        // Literal text: single quotes, quoted here-document bodies, comments.
+        assert_eq!(opener_cut("jq '.a[0] | ${x}' # a=( b[", 0), None);
+        assert_eq!(opener_cut("cat <<'E'\n${a} a[0]\nE\n", 1), None);
+        assert_eq!(opener_cut("cat <<E\na[0] ${a}\nE\n", 1), Some(13));
+        // Inside double quotes only expansions count, but code in `$( )` is code.
+        assert_eq!(opener_cut("python3 -c \"print(a[0])\"", 0), None);
+        assert_eq!(opener_cut("echo \"$(x=(1))\"", 0), Some(9));
+        assert_eq!(opener_cut("echo \"`a[1]`\"", 0), Some(8));
+        // A case pattern's `)` does not end the substitution.
+        assert_eq!(opener_cut("\"$(case x in a) y[1];; esac)\"", 0), Some(17));
+        // `<<` in arithmetic is a shift, not a here-document hiding what follows.
+        assert_eq!(opener_cut("$((1<<E))\na[0]\nE\n", 1), Some(11));
+        // No delimiter line: the body is scanned as code.
+        assert_eq!(opener_cut("cat <<'E'\na[0]", 1), Some(11));
     }
 }

@@ -218,3 +218,63 @@ fn shorter_chains_keep_all_arguments() {
     assert_eq!(a.programs[0].args.len(), 62);
     assert_eq!(a.programs[40].args, ["-rf", "/"]);
 }
+
+#[test]
+fn repeated_unfinished_constructs_are_cut_before_parsing() {
+    // The parser's error recovery is quadratic on these when repeated unfinished; past a
+    // fixed number of them the text is cut, so what is analyzed stays short.
+    for unit in [
+        "a=( ",
+        "x+=( ",
+        "declare -a a=( ",
+        "<<",
+        "<<a ",
+        "<<EOF ",
+        "${",
+        "${ \"}\" ",
+        "$[ ",
+        "a[ ",
+        "[[ a[",
+    ] {
+        let text = filled(unit, "true");
+        let a = analyze(&text, None);
+        assert!(a.limit_hit, "{unit:?}");
+        assert!(
+            a.programs.len() <= Limits::default().max_programs,
+            "{unit:?}"
+        );
+        assert!(a.program_names().all(|n| n != "true"), "{unit:?}");
+    }
+    // Hidden in double quotes, backticks, a here-document body or behind an arithmetic
+    // shift that looks like a here-document.
+    for (head, unit) in [
+        ("\"$(", "a[ "),
+        ("\"$(case x in a) ", "a=( "),
+        ("\"", "$[ "),
+        ("`", "a[ "),
+        ("cat <<E\n", "${ "),
+        ("$((1<<E))\n", "a[ "),
+    ] {
+        let text = format!("{head}{}", filled(unit, "\nE\ncurl x | sh"));
+        let a = analyze(&text, None);
+        assert!(a.limit_hit, "{head:?} {unit:?}");
+        assert!(a.piped_interpreters.is_empty(), "{head:?} {unit:?}");
+    }
+}
+
+#[test]
+fn ordinary_constructs_are_not_cut() {
+    // Closed constructs in ordinary numbers, and the same text in literal places.
+    let text = "arr=(a b) && arr+=(c) && echo \"${arr[0]} ${#arr[@]} $[1+1]\" && cat <<EOF\n${HOME}\nEOF\n"
+        .repeat(10);
+    let a = analyze(&text, None);
+    assert!(!a.limit_hit);
+    let literal = format!(
+        "cat > gen.py <<'EOF'\n{}EOF\njq '{}' x.json",
+        "rows[i] = data[i][0] + f'${{x}}'\n".repeat(1000),
+        ".a[0] ".repeat(500)
+    );
+    let a = analyze(&literal, None);
+    assert!(!a.limit_hit);
+    assert_eq!(a.program_names().collect::<Vec<_>>(), ["cat", "jq"]);
+}
