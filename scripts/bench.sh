@@ -9,23 +9,34 @@
 #      concurrent clients side by side with /bin/true, and the daemon's RSS idle and under load
 #      (tests/src/bin/latency.rs).
 #
-# Environment: BENCH_SKIP_CRITERION=1 runs only the end-to-end part; LATENCY_ROUNDS_1 and
-# LATENCY_ROUNDS_64 change its size (defaults 1000 rounds × 3 spawns for one client, 32 rounds
-# × 3 spawns for each of 64 clients: about 9000 spawns, 6000 of them hook calls, well under
-# two minutes).
+# Environment: BENCH_SKIP_CRITERION=1 runs only the end-to-end part; BENCH_CRITERION_ARGS are
+# passed to the criterion benchmarks (default: 1 s warm-up, 3 s measurement per benchmark, so
+# the whole run takes minutes; pass "" for criterion's defaults); PREMPTI_BENCH_N is the number
+# of round trips of the hook benchmark (default 1000); LATENCY_ROUNDS_1 and LATENCY_ROUNDS_64
+# change the size of the end-to-end part (defaults 1000 rounds × 3 spawns for one client, 32
+# rounds × 3 spawns for each of 64 clients: about 9000 spawns, 6000 of them hook calls, well
+# under two minutes).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+# The `hook` profile (fat LTO, panic = abort, stripped) is what `make install` ships: the
+# round-trip benchmark and the end-to-end part both measure it.
+cargo build --profile hook -p prempti-hook
+
 if [ "${BENCH_SKIP_CRITERION:-0}" != 1 ]; then
-    cargo bench -p prempti-rules
-    cargo bench -p prempti-shell
-    cargo bench -p prempti-hook
+    if [ -z "${BENCH_CRITERION_ARGS+set}" ]; then
+        BENCH_CRITERION_ARGS="--warm-up-time 1 --measurement-time 3"
+    fi
+    read -r -a criterion_args <<<"$BENCH_CRITERION_ARGS"
+    cargo bench -p prempti-rules --bench engine -- "${criterion_args[@]}"
+    cargo bench -p prempti-shell --bench analyze -- "${criterion_args[@]}"
+    PREMPTI_BENCH_N="${PREMPTI_BENCH_N:-1000}" PREMPTI_HOOK_BIN="$PWD/target/hook/prempti-hook" \
+        cargo bench -p prempti-hook --bench roundtrip
 fi
 
 echo
 echo "== end-to-end hook latency (release binaries, default rules)"
 cargo build --release -p premptictl -p prempti-plugin
-cargo build --profile hook -p prempti-hook
 cargo build --release -p prempti-e2e --bin latency
 ./target/release/latency \
     --bin-dir target/release \

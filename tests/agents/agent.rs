@@ -420,3 +420,14 @@ pub(crate) fn refused_ask(s: &mut Session, needles: &[&str]) -> Value {
     run.turn.assert_completed();
     s.audit_record(&run.marker)
 }
+
+/// The ask case of an agent that cannot put a question to the user from its hook (Gemini CLI,
+/// Codex), in a session of its own: Prempti answers a deny whose text contains `needles`, and
+/// the audit record keeps the rules' ask.
+pub(crate) fn ask_answered_as_deny(agent: Agent, needles: &[&str]) {
+    let Some(mut s) = Session::start(agent) else {
+        return;
+    };
+    let rec = refused_ask(&mut s, needles);
+    assert_eq!(rec["policy_decision"], "ask", "{rec:#}");
+}

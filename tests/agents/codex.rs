@@ -5,7 +5,7 @@
 use prempti_e2e::fake_models::Script;
 use serde_json::Value;
 
-use crate::agent::{assert_denied_with, exists, refused_ask, shell_cases, Agent, Session};
+use crate::agent::{ask_answered_as_deny, assert_denied_with, exists, shell_cases, Agent, Session};
 
 #[test]
 fn codex_cli_enforces_prempti_verdicts_on_shell_calls() {
@@ -14,18 +14,14 @@ fn codex_cli_enforces_prempti_verdicts_on_shell_calls() {
 
 #[test]
 fn codex_cli_refuses_a_call_prempti_would_ask_about() {
-    let Some(mut s) = Session::start(Agent::Codex) else {
-        return;
-    };
-    let rec = refused_ask(
-        &mut s,
+    ask_answered_as_deny(
+        Agent::Codex,
         &[
             "Command blocked by PreToolUse hook",
             "Publish a JavaScript package",
             "Codex cannot ask",
         ],
     );
-    assert_eq!(rec["policy_decision"], "ask", "{rec:#}");
 }
 
 #[test]

@@ -2,7 +2,7 @@
 //! `-p` run, so Prempti answers a deny that says the rules wanted a confirmation; the run must
 //! end within its bound and the command must not run.
 
-use crate::agent::{refused_ask, shell_cases, Agent, Session};
+use crate::agent::{ask_answered_as_deny, shell_cases, Agent};
 
 #[test]
 fn gemini_cli_enforces_prempti_verdicts_on_shell_calls() {
@@ -11,16 +11,12 @@ fn gemini_cli_enforces_prempti_verdicts_on_shell_calls() {
 
 #[test]
 fn gemini_cli_refuses_a_call_prempti_would_ask_about() {
-    let Some(mut s) = Session::start(Agent::Gemini) else {
-        return;
-    };
-    let rec = refused_ask(
-        &mut s,
+    ask_answered_as_deny(
+        Agent::Gemini,
         &[
             "Tool execution blocked",
             "Publish a JavaScript package",
             "Publishing a package needs the user's confirmation",
         ],
     );
-    assert_eq!(rec["policy_decision"], "ask", "{rec:#}");
 }
