@@ -418,8 +418,10 @@ impl fmt::Debug for ShellCache {
 #[derive(Debug, thiserror::Error)]
 pub enum PayloadError {
     /// The payload is not JSON.
+    // The cause is in the message (it becomes the agent's deny reason), so it is not also
+    // exposed as a `source`: an error chain would print it twice.
     #[error("hook payload is not valid JSON: {0}")]
-    Json(#[from] serde_json::Error),
+    Json(serde_json::Error),
     /// The payload is JSON but not an object.
     #[error("hook payload is not a JSON object")]
     NotObject,
@@ -433,7 +435,19 @@ pub enum PayloadError {
     },
     /// A Codex `apply_patch` whose patch text is malformed.
     #[error("apply_patch input is not a valid patch: {0}")]
-    Patch(#[from] patch::PatchError),
+    Patch(patch::PatchError),
+}
+
+impl From<serde_json::Error> for PayloadError {
+    fn from(e: serde_json::Error) -> Self {
+        PayloadError::Json(e)
+    }
+}
+
+impl From<patch::PatchError> for PayloadError {
+    fn from(e: patch::PatchError) -> Self {
+        PayloadError::Patch(e)
+    }
 }
 
 /// Parses one hook payload sent for `agent` into normalized calls: one per call, or one per

@@ -100,9 +100,7 @@ fn eval(ctx: &Context, args: &RulesEvalArgs) -> Result<ExitStatus> {
     let payload = rules_tools::read_event(&args.event)?;
     let agent: Agent = args.agent.into();
     let homes = homes(ctx, args.user_home.as_deref());
-    // The error's text already names its causes; as an error chain each would print twice.
-    let outcome = rules_tools::evaluate_payload_with(&ruleset, agent, &payload, &homes)
-        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let outcome = rules_tools::evaluate_payload_with(&ruleset, agent, &payload, &homes)?;
     let mut out = std::io::stdout().lock();
     if args.json {
         let fields = outcome

@@ -195,13 +195,12 @@ pub struct EvalOutcome {
 
 /// Why a payload could not be evaluated.
 #[derive(Debug, thiserror::Error)]
-#[error("the event is not a valid {agent} hook payload: {source}")]
+#[error("the event is not a valid {agent} hook payload: {cause}")]
 pub struct EventError {
     /// The agent the payload was read for.
     pub agent: &'static str,
-    /// The normalization error.
-    #[source]
-    pub source: agents::PayloadError,
+    /// The normalization error (in the message, not a `source`, so it prints once).
+    pub cause: agents::PayloadError,
 }
 
 /// What the hook sends with a payload besides the payload itself: the agent's home and the
@@ -232,9 +231,9 @@ pub fn parse_payload_with(
         agent_pid: 0,
         os: Os::current(),
     };
-    let mut calls = agents::parse_call(agent, payload, &ctx).map_err(|source| EventError {
+    let mut calls = agents::parse_call(agent, payload, &ctx).map_err(|cause| EventError {
         agent: agent.field_name(),
-        source,
+        cause,
     })?;
     for call in &mut calls {
         call.set_homes(homes.home.as_deref(), homes.prempti_home.as_deref());
