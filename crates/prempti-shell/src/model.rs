@@ -1,5 +1,7 @@
 //! The result types: [`Limits`] in, [`Analysis`] (a list of [`Program`]s and the rest) out.
 
+use std::time::Duration;
+
 /// Bounds applied to hostile input.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Limits {
@@ -9,6 +11,11 @@ pub struct Limits {
     pub max_depth: usize,
     /// Most program invocations recorded.
     pub max_programs: usize,
+    /// Longest wall-clock time spent waiting for the parser, over all the pieces of code of
+    /// one analysis once more than a few KiB of them have been parsed (smaller input is parsed
+    /// directly: its worst case stays in the tens of milliseconds). Past it the rest is
+    /// analyzed by the fallback word split and `limit_hit` is set.
+    pub max_parse_time: Duration,
 }
 
 impl Default for Limits {
@@ -17,6 +24,7 @@ impl Default for Limits {
             max_bytes: 64 * 1024,
             max_depth: 8,
             max_programs: 512,
+            max_parse_time: Duration::from_millis(200),
         }
     }
 }
@@ -52,7 +60,7 @@ pub struct Analysis {
     pub env: Vec<String>,
     /// The parser rejected the command (analysis is then best effort).
     pub parse_error: bool,
-    /// A size, depth or count limit cut the analysis short.
+    /// A size, depth, count, parser-work or parse-time limit cut the analysis short.
     pub limit_hit: bool,
 }
 

@@ -1,8 +1,11 @@
-//! Adapter over the tree-sitter bash grammar: one parser per thread, a work budget, and no
-//! panic escaping.
+//! Adapter over the tree-sitter bash grammar: one parser per thread, a work budget, a
+//! wall-clock deadline for large input, and no panic escaping.
 
 use std::cell::RefCell;
 use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::atomic::{AtomicU8, AtomicUsize, Ordering};
+use std::sync::{mpsc, Arc};
+use std::time::Instant;
 
 use tree_sitter::{ParseOptions, ParseState, Parser, Tree};
 
@@ -18,6 +21,9 @@ const CALLBACKS_MIN: usize = 1024;
 pub(crate) enum Failure {
     /// The work budget ran out (counts as a limit hit).
     Budget,
+    /// The deadline passed, or too many abandoned parses are still running (counts as a
+    /// limit hit).
+    Time,
     /// The parser could not be set up or failed internally.
     Internal,
 }
@@ -29,12 +35,78 @@ thread_local! {
 /// Parses `text` as a bash program. A tree with error nodes is still a tree: callers check
 /// `root_node().has_error()`.
 pub(crate) fn parse(text: &str) -> Result<Tree, Failure> {
-    // tree-sitter reports failure through `Option`; the guard is a last resort against a
-    // panic in the binding or a re-entrant borrow, so a bug there never reaches the broker.
-    catch_unwind(AssertUnwindSafe(|| parse_inner(text))).unwrap_or(Err(Failure::Internal))
+    parse_guarded(text, None)
 }
 
-fn parse_inner(text: &str) -> Result<Tree, Failure> {
+/// [`parse`] stopped early once `cancel` reads [`ABANDONED`].
+fn parse_guarded(text: &str, cancel: Option<&AtomicU8>) -> Result<Tree, Failure> {
+    // tree-sitter reports failure through `Option`; the guard is a last resort against a
+    // panic in the binding or a re-entrant borrow, so a bug there never reaches the broker.
+    catch_unwind(AssertUnwindSafe(|| parse_inner(text, cancel))).unwrap_or(Err(Failure::Internal))
+}
+
+/// Parses still running after their caller stopped waiting for them, over all threads.
+static ABANDONED_RUNNING: AtomicUsize = AtomicUsize::new(0);
+/// Abandoned parses allowed to run at once: past it, [`parse_until`] does not start another
+/// (the caller goes to the fallback). Each stops at its next progress check anyway.
+pub(crate) const MAX_ABANDONED: usize = 4;
+
+/// States of a parse on a worker thread.
+const RUNNING: u8 = 0;
+const FINISHED: u8 = 1;
+const ABANDONED: u8 = 2;
+
+/// Parses `text` on a worker thread and waits for it until `deadline`.
+///
+/// tree-sitter's error recovery is super-linear on some shapes no pre-scan bounds (an
+/// unclosed `[[` followed by thousands of words); the work budget caps operations, not time.
+/// On expiry the parse is abandoned: the worker's progress callback sees the abandonment and
+/// cancels at its next check, its result is dropped, and nothing waits for it. At most
+/// [`MAX_ABANDONED`] abandoned parses run at once; beyond that no worker is started.
+pub(crate) fn parse_until(text: &str, deadline: Instant) -> Result<Tree, Failure> {
+    if ABANDONED_RUNNING.load(Ordering::Acquire) >= MAX_ABANDONED {
+        return Err(Failure::Time);
+    }
+    let Some(wait) = deadline.checked_duration_since(Instant::now()) else {
+        return Err(Failure::Time);
+    };
+    let state = Arc::new(AtomicU8::new(RUNNING));
+    let (tx, rx) = mpsc::sync_channel(1);
+    let owned = text.to_owned();
+    let worker_state = Arc::clone(&state);
+    let spawned = std::thread::Builder::new()
+        .name("prempti-shell-parse".into())
+        .spawn(move || {
+            let result = parse_guarded(&owned, Some(&worker_state));
+            if worker_state.swap(FINISHED, Ordering::AcqRel) == ABANDONED {
+                ABANDONED_RUNNING.fetch_sub(1, Ordering::AcqRel);
+            }
+            // The channel holds one result, so this never blocks; a caller gone is fine.
+            let _ = tx.send(result);
+        });
+    if spawned.is_err() {
+        return Err(Failure::Time);
+    }
+    match rx.recv_timeout(wait) {
+        Ok(result) => result,
+        Err(mpsc::RecvTimeoutError::Disconnected) => Err(Failure::Internal),
+        Err(mpsc::RecvTimeoutError::Timeout) => {
+            // Counted before it is marked, so the worker's decrement never comes first.
+            ABANDONED_RUNNING.fetch_add(1, Ordering::AcqRel);
+            if state
+                .compare_exchange(RUNNING, ABANDONED, Ordering::AcqRel, Ordering::Acquire)
+                .is_err()
+            {
+                // Finished meanwhile: not abandoned, take its result.
+                ABANDONED_RUNNING.fetch_sub(1, Ordering::AcqRel);
+                return rx.recv().unwrap_or(Err(Failure::Internal));
+            }
+            Err(Failure::Time)
+        }
+    }
+}
+
+fn parse_inner(text: &str, cancel: Option<&AtomicU8>) -> Result<Tree, Failure> {
     PARSER.with(|cell| {
         let mut slot = cell.try_borrow_mut().map_err(|_| Failure::Internal)?;
         if slot.is_none() {
@@ -47,9 +119,11 @@ fn parse_inner(text: &str) -> Result<Tree, Failure> {
         let parser = slot.as_mut().ok_or(Failure::Internal)?;
         let budget = CALLBACKS_MIN.saturating_add(text.len().saturating_mul(CALLBACKS_PER_BYTE));
         let mut calls = 0usize;
+        let mut cancelled = false;
         let mut progress = |_: &ParseState| {
             calls += 1;
-            calls > budget
+            cancelled = cancel.is_some_and(|c| c.load(Ordering::Relaxed) == ABANDONED);
+            calls > budget || cancelled
         };
         let bytes = text.as_bytes();
         let mut input = |at: usize, _| bytes.get(at..).unwrap_or_default();
@@ -63,7 +137,9 @@ fn parse_inner(text: &str) -> Result<Tree, Failure> {
             None => {
                 // A cancelled parse would otherwise resume on the next call.
                 parser.reset();
-                Err(if calls > budget {
+                Err(if cancelled {
+                    Failure::Time
+                } else if calls > budget {
                     Failure::Budget
                 } else {
                     Failure::Internal
@@ -433,6 +509,24 @@ mod tests {
         assert!(!tree.root_node().has_error());
         let tree = parse("echo 'open").map_err(|_| ()).expect("tree");
         assert!(tree.root_node().has_error());
+    }
+
+    #[test]
+    fn abandoned_parse_stops_and_frees_its_slot() {
+        // An unclosed `[[` then 64 KiB of words takes seconds to parse in full.
+        let text = format!("[[ {}", "$x ".repeat(20_000));
+        let deadline = Instant::now() + std::time::Duration::from_millis(20);
+        assert!(matches!(parse_until(&text, deadline), Err(Failure::Time)));
+        // The worker sees the abandonment at its next progress check and ends.
+        let mut waited = 0;
+        while ABANDONED_RUNNING.load(Ordering::Acquire) > 0 && waited < 10_000 {
+            std::thread::sleep(std::time::Duration::from_millis(10));
+            waited += 10;
+        }
+        assert_eq!(ABANDONED_RUNNING.load(Ordering::Acquire), 0);
+        // A parse within its deadline gives the tree.
+        let deadline = Instant::now() + std::time::Duration::from_secs(60);
+        assert!(parse_until("git status", deadline).is_ok());
     }
 
     #[test]

