@@ -26,8 +26,17 @@ installed_version() { # dir package -> version or empty
   node -e 'try { process.stdout.write(require(process.argv[1]).version || "") } catch (e) {}' "$pj"
 }
 
-command -v npm >/dev/null 2>&1 || { echo "setup-agents: npm not found" >&2; exit 3; }
-command -v node >/dev/null 2>&1 || { echo "setup-agents: node not found" >&2; exit 3; }
+# Node.js and npm run the agent CLIs: install them from the system's packages when missing.
+if ! command -v npm >/dev/null 2>&1 || ! command -v node >/dev/null 2>&1; then
+  if command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
+    echo "setup-agents: installing nodejs and npm with apt-get" >&2
+    { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm; } >&2 \
+      || { echo "setup-agents: could not install nodejs and npm" >&2; exit 1; }
+  else
+    echo "setup-agents: node and npm are needed (install Node.js 18 or newer)" >&2
+    exit 1
+  fi
+fi
 
 registry_checked=""
 check_registry() {
