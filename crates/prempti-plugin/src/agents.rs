@@ -380,17 +380,8 @@ fn home_shorthand(target: &str) -> Option<&str> {
 /// Folds `.`, `..` and repeated slashes of a home-relative path lexically (never above the
 /// home: a `..` there is dropped, which keeps the path inside the home conservatively).
 fn normalize_relative(path: &str) -> String {
-    let mut parts: Vec<&str> = Vec::new();
-    for part in path.split('/') {
-        match part {
-            "" | "." => {}
-            ".." => {
-                parts.pop();
-            }
-            other => parts.push(other),
-        }
-    }
-    parts.join("/")
+    let rooted = prempti_shell::normalize_path(&format!("/{path}"));
+    rooted.trim_start_matches('/').to_owned()
 }
 
 /// Lazily computed shell analysis; never part of equality or of the encoded event.

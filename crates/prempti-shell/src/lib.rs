@@ -55,6 +55,7 @@ mod word;
 mod wrappers;
 
 pub use model::{Analysis, Limits, Program};
+pub use paths::normalize as normalize_path;
 
 /// Analyzes `command` with default [`Limits`], resolving relative redirection targets against
 /// `cwd` when given.

@@ -27,8 +27,9 @@ pub(crate) fn resolve(target: &str, cwd: Option<&str>) -> Option<String> {
     Some(resolved)
 }
 
-/// Lexically normalizes an absolute path: folds `//`, `.` and `..` (never above `/`).
-pub(crate) fn normalize(path: &str) -> String {
+/// Lexically normalizes an absolute path: folds `//`, `.` and `..` (never above `/`), e.g.
+/// `/a/./b/../c//d/` → `/a/c/d`. No file system access.
+pub fn normalize(path: &str) -> String {
     let mut parts: Vec<&str> = Vec::new();
     for part in path.split('/') {
         match part {
