@@ -7,7 +7,7 @@
 //! - [`frame`]: length-prefixed framing with hard size limits, usable from blocking std code
 //!   (the hook) and, through [`frame::decode_header`], from async code (the broker).
 //! - [`control`]: the daemon's control-socket messages (status, mode, reload, stop).
-//! - [`env`] and [`paths`]: the environment variables Prempti honours and how the install
+//! - [`env`](mod@env) and [`paths`]: the environment variables Prempti honours and how the install
 //!   directory and socket paths are resolved from them.
 //!
 //! The crate is synchronous and depends only on `serde` and `serde_json`, so the hook stays a

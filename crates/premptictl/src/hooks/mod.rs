@@ -1,7 +1,7 @@
 //! Registering Prempti's pre-tool hook in each agent's user settings.
 //!
-//! One module per agent implements [`AgentHooks`] (where its settings live, which events to
-//! hook, what one entry looks like, how the agent can turn hooks off); [`AGENTS`] lists them.
+//! One module per agent implements `AgentHooks` (where its settings live, which events to
+//! hook, what one entry looks like, how the agent can turn hooks off); `AGENTS` lists them.
 //! The engine here is shared: [`add`], [`remove`] and [`status`] are the entry points used by
 //! `premptictl hook` and `premptictl install`.
 //!
@@ -11,8 +11,8 @@
 //! `hooks.<event>` is an array of handlers; Prempti adds one handler.
 //!
 //! A handler is Prempti's when its command runs a binary named `prempti-hook` (see
-//! [`command`]). Nothing else in the file is touched: other keys, other hooks and the key order
-//! are kept, and the file is rewritten atomically with a backup (see [`file`]).
+//! the `command` module). Nothing else in the file is touched: other keys, other hooks and the key order
+//! are kept, and the file is rewritten atomically with a backup (see the `file` module).
 //!
 //! - `add` is idempotent: when exactly one correct Prempti entry is on every hooked event, the
 //!   file is not written at all. Otherwise every Prempti entry is taken out and one fresh entry
