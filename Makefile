@@ -7,7 +7,10 @@
 #   make check     formatting, lints, tests and docs: what to run before pushing
 
 CARGO ?= cargo
-PREMPTI_HOME ?= $(HOME)/.prempti
+# The install directory: $PREMPTI_HOME when set and not empty, else ~/.prempti.
+ifeq ($(strip $(PREMPTI_HOME)),)
+PREMPTI_HOME := $(HOME)/.prempti
+endif
 export PREMPTI_HOME
 
 .PHONY: all build release hook install uninstall test test-rust test-rules test-agents bench check fmt clippy doc clean

@@ -18,8 +18,10 @@ use prempti_protocol::{Agent, DefaultAction, Mode};
     max_term_width = 100
 )]
 pub struct Cli {
-    /// Prempti's install directory.
-    #[arg(long, global = true, env = "PREMPTI_HOME", value_name = "DIR")]
+    /// Prempti's install directory [default: $PREMPTI_HOME, else ~/.prempti].
+    // Not clap's `env`: an exported but empty PREMPTI_HOME must mean "unset", as it does for
+    // the hook (`prempti_protocol::paths::prempti_home`).
+    #[arg(long, global = true, value_name = "DIR")]
     pub home: Option<PathBuf>,
 
     /// When to colour output (NO_COLOR is honoured in `auto`).
