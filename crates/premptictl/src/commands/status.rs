@@ -24,10 +24,19 @@ pub(crate) fn status(ctx: &Context, args: &JsonArgs) -> Result<ExitStatus> {
     let s = Styles::new(ctx.color);
     let Some(doc) = status else {
         let pid = crate::daemon::lock::holder(&ctx.layout.run_dir());
+        let installed = ctx.layout.hook_binary().exists();
         if args.json {
             println!(
                 "{}",
-                serde_json::json!({"running": false, "home": ctx.layout.home, "unresponsive_pid": pid})
+                serde_json::json!({"running": false, "installed": installed, "home": ctx.layout.home, "unresponsive_pid": pid})
+            );
+        } else if !installed {
+            println!(
+                "Prempti: {}not installed{} in {}; run `make install` from the source tree, or \
+                 `premptictl install`",
+                s.yellow,
+                s.reset,
+                ctx.layout.home.display()
             );
         } else if let Some(pid) = pid {
             println!(
