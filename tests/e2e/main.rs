@@ -26,4 +26,5 @@ mod load;
 mod modes;
 mod reload;
 mod support;
+mod tidy;
 mod verdicts;
