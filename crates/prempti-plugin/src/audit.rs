@@ -80,6 +80,10 @@ pub struct AuditRecord {
     /// Set when the payload was over the cap and left out.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub payload_omitted: bool,
+    /// Every file a call touches, when it touches several (a Codex `apply_patch`); `file_path`
+    /// is then the first.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub files: Vec<String>,
     /// The agent's home directory as the hook reported it (home-relative fields use it;
     /// `rules replay` passes it on).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -161,12 +165,20 @@ impl AuditRecord {
             late: false,
             home: None,
             prempti_home: None,
+            files: Vec::new(),
         }
     }
 
-    /// Copies the key fields of a normalized call (session, cwd, tool, command, path, URL,
-    /// MCP server) into the record.
-    pub fn describe(&mut self, call: &crate::agents::ToolCall) {
+    /// Copies the key fields of a call's first normalized event (session, cwd, tool, command,
+    /// path, URL, MCP server) into the record and, when the call has several events (a Codex
+    /// patch touching several files), lists every file in `files`.
+    pub fn describe(&mut self, events: &[crate::agents::ToolCall]) {
+        let Some(call) = events.first() else {
+            return;
+        };
+        if events.len() > 1 {
+            self.files = events.iter().filter_map(|e| e.file_path.clone()).collect();
+        }
         self.session_id = call.session_id.clone();
         self.cwd = call.cwd.clone();
         self.tool_name = Some(call.tool_name.clone());
@@ -292,6 +304,10 @@ mod compact_tests {
         let back = AuditRecord::from_line(&line).unwrap();
         let payload: serde_json::Value = serde_json::from_str(back.payload.unwrap().get()).unwrap();
         assert_eq!(payload["tool_input"]["command"], "echo  \"a b\"\n");
+        // A call of one event lists no `files`; a split patch lists them all.
+        assert!(!String::from_utf8(record.to_line().unwrap())
+            .unwrap()
+            .contains("\"files\""));
         // Not JSON: kept as a string, still one line.
         record.set_payload("not\njson", 1 << 20);
         assert!(!record.to_line().unwrap().contains(&b'\n'));

@@ -73,8 +73,8 @@ struct Shared {
 
 /// What the host remembers of a call handed to Falco, besides the call itself.
 struct Pending {
-    /// The first event of the call, for the audit record.
-    call: ToolCall,
+    /// The call's events (one per touched file for a split patch), for the audit record.
+    events: Vec<ToolCall>,
 }
 
 impl Shared {
@@ -83,14 +83,14 @@ impl Shared {
         let id = done.call.correlation_id;
         let pending = self.pending.lock().ok().and_then(|mut p| p.remove(&id));
         let verdict = resolve(&done.matches, &self.tags, done.call.settings);
-        let described = pending.as_ref().map(|p| &p.call);
+        let described = pending.as_ref().map_or(&[][..], |p| &p.events[..]);
         self.settle(done.call, &verdict, done.matches, described);
     }
 
     /// Answers a call whose payload could not be normalized: deny in every mode.
     fn reject(&self, call: IncomingCall, reason: String) {
         let verdict = failure_verdict(reason, call.settings);
-        self.settle(call, &verdict, Vec::new(), None);
+        self.settle(call, &verdict, Vec::new(), &[]);
     }
 
     fn settle(
@@ -98,7 +98,7 @@ impl Shared {
         call: IncomingCall,
         verdict: &Verdict,
         matched: Vec<crate::verdict::MatchedRule>,
-        described: Option<&ToolCall>,
+        described: &[ToolCall],
     ) {
         let settled = settle(
             call,
@@ -321,10 +321,8 @@ impl SourcePluginInstance for CodingAgentInstance {
                 batch.add(event)?;
             }
             let count = events.len();
-            if let (Ok(mut pending), Some(call)) =
-                (shared.pending.lock(), events.into_iter().next())
-            {
-                pending.insert(incoming.correlation_id, Pending { call });
+            if let Ok(mut pending) = shared.pending.lock() {
+                pending.insert(incoming.correlation_id, Pending { events });
             }
             shared.correlator.insert_expecting(incoming, count);
         }

@@ -27,14 +27,15 @@ pub struct Settled {
 
 /// Audits `call` (when `audit` is set), then answers it with `verdict`.
 ///
-/// `described` is the normalized call whose key fields go into the record (the first event of
-/// a split Codex patch); `None` for calls whose payload could not be normalized.
+/// `described` holds the normalized events of the call (one, or one per touched file of a split
+/// Codex patch); the first gives the record's key fields and, when there are several, every
+/// file is listed. It is empty for calls whose payload could not be normalized.
 pub fn settle(
     call: IncomingCall,
     engine: Engine,
     verdict: &Verdict,
     matched: Vec<MatchedRule>,
-    described: Option<&ToolCall>,
+    described: &[ToolCall],
     audit: Option<&AuditLog>,
 ) -> Settled {
     // A hook that stopped waiting got the broker's own deny: record that, not our verdict.
@@ -48,9 +49,7 @@ pub fn settle(
             matched,
             call.received.elapsed(),
         );
-        if let Some(described) = described {
-            record.describe(described);
-        }
+        record.describe(described);
         if late {
             record.late = true;
             record.decision = Decision::Deny;

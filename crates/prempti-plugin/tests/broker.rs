@@ -551,7 +551,7 @@ fn settling_records_before_answering_and_marks_late_verdicts() {
         Engine::Embedded,
         &allow,
         Vec::new(),
-        None,
+        &[],
         Some(&audit),
     );
     assert!(settled.answered && settled.audit_error.is_none());
@@ -568,7 +568,7 @@ fn settling_records_before_answering_and_marks_late_verdicts() {
         Engine::Embedded,
         &allow,
         Vec::new(),
-        None,
+        &[],
         Some(&audit),
     );
     assert!(!settled.answered);

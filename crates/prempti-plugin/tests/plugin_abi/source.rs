@@ -169,6 +169,12 @@ fn apply_patch_is_answered_after_every_file_was_seen() {
     let audit = setup.audit_lines();
     assert_eq!(audit.len(), 1, "one audit record per call: {audit:?}");
     assert_eq!(audit[0]["decision"], "ask");
+    // The record names every file the patch touches, the first as its file_path.
+    assert_eq!(audit[0]["file_path"], "src/lib.rs");
+    assert_eq!(
+        audit[0]["files"],
+        json!(["src/lib.rs", ".github/workflows/ci.yml"])
+    );
 }
 
 #[test]

@@ -473,7 +473,7 @@ fn handle_call(call: IncomingCall, shared: &Shared) {
                 Engine::Embedded,
                 verdict,
                 evaluation.matched,
-                evaluation.calls.first(),
+                &evaluation.calls,
                 audit,
             );
             shared.counters.count(verdict.decision);
@@ -484,7 +484,7 @@ fn handle_call(call: IncomingCall, shared: &Shared) {
             let verdict = failure_verdict(format!("Prempti: {bad_input}"), settings);
             shared.counters.count(Decision::Deny);
             (
-                settle(call, Engine::Embedded, &verdict, Vec::new(), None, audit),
+                settle(call, Engine::Embedded, &verdict, Vec::new(), &[], audit),
                 Vec::new(),
             )
         }
@@ -502,7 +502,7 @@ fn handle_call(call: IncomingCall, shared: &Shared) {
             shared.counters.count(Decision::Deny);
             shared.counters.errors.fetch_add(1, Ordering::Relaxed);
             (
-                settle(call, Engine::Embedded, &verdict, Vec::new(), None, audit),
+                settle(call, Engine::Embedded, &verdict, Vec::new(), &[], audit),
                 Vec::new(),
             )
         }
