@@ -53,6 +53,8 @@ pub(crate) struct Entry {
     pub(crate) command: Option<String>,
     /// File path, if any.
     pub(crate) file_path: Option<String>,
+    /// Every file, for a call touching several (a Codex `apply_patch`).
+    pub(crate) files: Option<Vec<String>>,
     /// URL, if any.
     pub(crate) url: Option<String>,
     /// MCP server, if any.

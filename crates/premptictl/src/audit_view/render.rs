@@ -125,9 +125,15 @@ pub(crate) fn record(record: &Record, styles: &Styles, symbols: Symbols) -> Stri
         let _ = write!(out, "  {would_color}(would {would}){}", styles.reset);
     }
     out.push('\n');
+    let files = e
+        .files
+        .as_ref()
+        .filter(|f| f.len() > 1)
+        .map(|f| f.join(", "));
     let target = e
         .command
         .as_deref()
+        .or(files.as_deref())
         .or(e.file_path.as_deref())
         .or(e.url.as_deref());
     let target = match (target, e.mcp_server.as_deref()) {
@@ -256,5 +262,16 @@ mod tests {
         assert!(text.contains("R (+1 more)"), "{text}");
         assert!(text.contains("session 01234567  mode monitor"), "{text}");
         assert!(!text.contains('\x1b'));
+    }
+
+    #[test]
+    fn block_names_every_file_of_a_split_patch() {
+        let r = Record::parse(
+            r#"{"time":"2026-11-21T01:02:03Z","agent":"codex","tool_name":"apply_patch",
+               "file_path":"src/lib.rs","files":["src/lib.rs",".env"],"decision":"ask"}"#,
+        )
+        .unwrap();
+        let text = record(&r, &Styles::new(false), Symbols { unicode: true });
+        assert!(text.contains("    src/lib.rs, .env\n"), "{text}");
     }
 }
