@@ -133,24 +133,14 @@ impl Home {
     }
 
     fn call(&self, hook: &Path, command: &str) -> serde_json::Value {
-        let mut child = self
-            .command(hook)
-            .arg("claude")
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .spawn()
-            .unwrap();
         let payload = serde_json::json!({
             "session_id": "s", "cwd": "/work/project", "hook_event_name": "PreToolUse",
             "tool_name": "Bash", "tool_input": {"command": command},
         });
-        child
-            .stdin
-            .take()
-            .unwrap()
-            .write_all(payload.to_string().as_bytes())
-            .unwrap();
-        let out = child.wait_with_output().unwrap();
+        let out = common::run_with_stdin(
+            self.command(hook).arg("claude"),
+            payload.to_string().as_bytes(),
+        );
         if out.stdout.is_empty() {
             return serde_json::json!({"permissionDecision": "defer"});
         }

@@ -9,9 +9,8 @@
 //! with `cargo build -p prempti-hook` (a no-op when it is up to date).
 
 use std::collections::BTreeMap;
-use std::io::Write as _;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Output};
 use std::sync::Arc;
 
 mod common;
@@ -138,22 +137,10 @@ impl Install {
             "tool_name": "Bash",
             "tool_input": {"command": command},
         });
-        let mut child = {
-            let mut c = Command::new(self.prempti_home.join("bin/prempti-hook"));
-            c.arg("claude")
-                .stdin(Stdio::piped())
-                .stdout(Stdio::piped())
-                .stderr(Stdio::piped());
-            self.env(&mut c);
-            c.spawn().expect("run prempti-hook")
-        };
-        child
-            .stdin
-            .take()
-            .unwrap()
-            .write_all(payload.to_string().as_bytes())
-            .unwrap();
-        let out = child.wait_with_output().unwrap();
+        let mut c = Command::new(self.prempti_home.join("bin/prempti-hook"));
+        c.arg("claude");
+        self.env(&mut c);
+        let out = common::run_with_stdin(&mut c, payload.to_string().as_bytes());
         Verdict::parse(&out)
     }
 

@@ -449,6 +449,21 @@ fn audit_line(time: &str, agent: &str, decision: &str, payload: Option<&str>) ->
     v.to_string()
 }
 
+/// `rules replay --json` of `audit` against the default rules; the command must succeed.
+fn replay_json(env: &Env, audit: &std::path::Path) -> Value {
+    let o = env.run(&[
+        "rules",
+        "replay",
+        "--rules",
+        default_rules().to_str().unwrap(),
+        "--audit",
+        audit.to_str().unwrap(),
+        "--json",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    serde_json::from_str(&stdout(&o)).expect("JSON")
+}
+
 #[test]
 fn replay_counts_changes_per_direction() {
     let env = Env::new();
@@ -484,17 +499,7 @@ fn replay_counts_changes_per_direction() {
         audit_line("2026-11-21T01:00:04Z", "claude_code", "allow", None),
     ];
     let audit = env.write("audit.jsonl", &(lines.join("\n") + "\nnot a record\n"));
-    let o = env.run(&[
-        "rules",
-        "replay",
-        "--rules",
-        default_rules().to_str().unwrap(),
-        "--audit",
-        audit.to_str().unwrap(),
-        "--json",
-    ]);
-    assert!(o.status.success(), "{}", stderr(&o));
-    let v: Value = serde_json::from_str(&stdout(&o)).expect("JSON");
+    let v = replay_json(&env, &audit);
     assert_eq!(v["directions"]["allow→deny"], json!(2), "{v}");
     assert_eq!(v["directions"]["deny→allow"], json!(1), "{v}");
     assert_eq!(v["evaluated"], json!(4));
@@ -551,17 +556,7 @@ fn replay_evaluates_with_the_home_the_hook_recorded() {
     // unusual HOME) and once from a hook that reported none.
     let lines = [with_home(Some("/srv/users/dev")), with_home(None)];
     let audit = env.write("audit.jsonl", &(lines.join("\n") + "\n"));
-    let o = env.run(&[
-        "rules",
-        "replay",
-        "--rules",
-        default_rules().to_str().unwrap(),
-        "--audit",
-        audit.to_str().unwrap(),
-        "--json",
-    ]);
-    assert!(o.status.success(), "{}", stderr(&o));
-    let v: Value = serde_json::from_str(&stdout(&o)).expect("JSON");
+    let v = replay_json(&env, &audit);
     assert_eq!(v["directions"]["allow→deny"], json!(1), "{v}");
     assert_eq!(v["unchanged"], json!(1), "{v}");
     assert_eq!(v["changes"][0]["line"], json!(1), "{v}");

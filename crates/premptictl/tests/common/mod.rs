@@ -43,6 +43,21 @@ pub(crate) fn hook_binary() -> PathBuf {
     hook
 }
 
+/// Runs `cmd` with `input` on its stdin (stdout and stderr captured) and waits for it.
+pub(crate) fn run_with_stdin(cmd: &mut Command, input: &[u8]) -> Output {
+    use std::io::Write as _;
+    use std::process::Stdio;
+    let mut child = cmd
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn the command");
+    // The child may exit before reading everything (a hook that fails fast): ignore EPIPE.
+    let _ = child.stdin.take().expect("piped stdin").write_all(input);
+    child.wait_with_output().expect("wait for the command")
+}
+
 /// Exit code, stdout and stderr of a finished command, for assertion messages.
 pub(crate) fn output_text(out: &Output) -> String {
     format!(
