@@ -1,12 +1,20 @@
 //! The analysis state shared by the walker, the word converter and the command mapper, and
 //! the entry for one piece of shell code (the command itself, or a `bash -c` string).
 
+use std::collections::HashMap;
 use std::time::Instant;
 
 use tree_sitter::Node;
 
+use crate::effects::Access;
 use crate::model::{push_unique, Analysis, Limits, Program};
-use crate::{fallback, parse};
+use crate::word::{Value, Word};
+use crate::{fallback, parse, paths};
+
+/// Most variables remembered (assignments past it are treated as unknown values).
+const MAX_VARS: usize = 256;
+/// Longest variable value remembered.
+const MAX_VALUE: usize = 4096;
 
 /// Deepest syntax-tree recursion, over all nested scripts together. It bounds the walker's
 /// stack use whatever the input (each level is one small frame).
@@ -61,19 +69,31 @@ pub(crate) enum Stdin {
     Inherited,
     /// A pipe from another command.
     Pipe,
+    /// A pipe from a command whose output is known (`printf 'rm -rf ~' |`).
+    Fed(String),
     /// Literal text from a here-document or here-string; `from_command` when a substitution
     /// spliced another command's output into it.
     Text { text: String, from_command: bool },
     /// Another command's output, through `< <(cmd)`.
     Command,
-    /// A file (`< file`).
-    File,
+    /// A file (`< file`), as written.
+    File(String),
 }
 
 /// The analysis in progress.
 pub(crate) struct Analyzer<'a> {
     pub(crate) limits: &'a Limits,
-    pub(crate) cwd: Option<&'a str>,
+    /// The working directory as the command moves through it (`cd`, `pushd`, `popd`);
+    /// `None` when unknown (relative paths then stay relative).
+    pub(crate) cwd: Option<String>,
+    /// Directories `pushd` left.
+    pub(crate) dir_stack: Vec<Option<String>>,
+    /// The user's home (`~`, `$HOME`).
+    pub(crate) home: Option<&'a str>,
+    /// Variables assigned so far.
+    pub(crate) vars: HashMap<String, Value>,
+    /// Output of the previous pipeline stage, when it is known statically (`printf 'x' |`).
+    pub(crate) feed: Option<String>,
     pub(crate) out: Analysis,
     /// Command and process substitutions entered so far (lets a word tell whether it holds
     /// one).
@@ -92,12 +112,22 @@ pub(crate) struct Analyzer<'a> {
 
 impl<'a> Analyzer<'a> {
     /// An analyzer for a command of `input_len` bytes (the budgets scale with it).
-    pub(crate) fn new(limits: &'a Limits, cwd: Option<&'a str>, input_len: usize) -> Self {
+    pub(crate) fn new(
+        limits: &'a Limits,
+        cwd: Option<&'a str>,
+        home: Option<&'a str>,
+        input_len: usize,
+    ) -> Self {
         let input_len = input_len.min(limits.max_bytes);
         let budget = |per_byte: usize| input_len.saturating_mul(per_byte).max(BUDGET_MIN);
+        let absolute = |p: &str| p.starts_with('/') || std::path::Path::new(p).is_absolute();
         Analyzer {
             limits,
-            cwd,
+            cwd: cwd.filter(|c| absolute(c)).map(paths::normalize),
+            dir_stack: Vec::new(),
+            home: home.filter(|h| absolute(h)),
+            vars: HashMap::new(),
+            feed: None,
             out: Analysis::default(),
             substs: 0,
             stopped: false,
@@ -252,6 +282,106 @@ impl<'a> Analyzer<'a> {
     /// Records an interpreter that receives code from another command.
     pub(crate) fn piped_interpreter(&mut self, name: &str) {
         push_unique(&mut self.out.piped_interpreters, name);
+    }
+
+    /// What variable `name` holds: assigned earlier in the command, else `HOME`, `PWD` and
+    /// `IFS` from what the analysis knows; anything else comes from the environment.
+    pub(crate) fn lookup(&self, name: &str) -> Value {
+        if let Some(value) = self.vars.get(name) {
+            return value.clone();
+        }
+        match name {
+            "HOME" => self
+                .home
+                .map_or(Value::Unknown, |h| Value::Known(h.to_owned())),
+            "PWD" => self.cwd.clone().map_or(Value::Unknown, Value::Known),
+            "IFS" => Value::Known(" \t\n".to_owned()),
+            _ => Value::Unknown,
+        }
+    }
+
+    /// Remembers `name=value` (an unknown value when the table is full or it is long).
+    pub(crate) fn set_var(&mut self, name: &str, value: Value) {
+        let value = match value {
+            Value::Known(v) if v.len() > MAX_VALUE => Value::Unknown,
+            other => other,
+        };
+        if self.vars.len() >= MAX_VARS && !self.vars.contains_key(name) {
+            return;
+        }
+        self.vars.insert(name.to_owned(), value);
+    }
+
+    /// Applies the shell's expansions to the words of a command (see `expand`).
+    pub(crate) fn expand_words(&self, words: Vec<Word>) -> Vec<Word> {
+        let lookup = |name: &str| self.lookup(name);
+        let mut out = Vec::with_capacity(words.len());
+        for word in words {
+            out.extend(crate::expand::expand(word, &lookup, self.home));
+        }
+        out
+    }
+
+    /// Resolves a path as written against `dir` (itself resolved against the working
+    /// directory) or the working directory; `None` for pseudo files.
+    pub(crate) fn resolve(&self, raw: &str, dir: Option<&str>) -> Option<String> {
+        let base = match dir {
+            Some(d) => paths::resolve(d, self.cwd.as_deref()),
+            None => self.cwd.clone(),
+        };
+        paths::resolve(raw, base.as_deref())
+    }
+
+    /// Records one effect on a path as written; `word` (when it came from one argument)
+    /// tells whether it is a pattern or could not be resolved.
+    pub(crate) fn effect(
+        &mut self,
+        access: Access,
+        raw: &str,
+        word: Option<&Word>,
+        dir: Option<&str>,
+    ) {
+        // Without a known home, `$HOME/x` stays as written like `~/x` (rules can still match
+        // the home-relative form); any other unresolved expansion is dynamic.
+        let home_shorthand = self.home.is_none()
+            && ["$HOME", "${HOME}"].iter().any(|h| {
+                raw.strip_prefix(h)
+                    .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
+            })
+            && !raw[1..].contains(['$', '`']);
+        let dynamic = !home_shorthand && (word.is_some_and(|w| w.dynamic) || raw.contains('`'));
+        if dynamic {
+            if access != Access::Read && access != Access::RecursiveRead {
+                push_unique(&mut self.out.dynamic_paths, raw);
+            }
+            return;
+        }
+        if let Some(host) = crate::urls::dev_tcp_host(raw) {
+            push_unique(&mut self.out.hosts, &host);
+            return;
+        }
+        let Some(path) = self.resolve(raw, dir) else {
+            return;
+        };
+        if word.is_some_and(Word::is_glob) {
+            push_unique(&mut self.out.path_globs, &path);
+        }
+        let out = &mut self.out;
+        let lists: &mut [&mut Vec<String>] = match access {
+            Access::Read => &mut [&mut out.read_paths],
+            Access::RecursiveRead => &mut [&mut out.read_paths, &mut out.recursive_read_paths],
+            Access::Write => &mut [&mut out.write_paths],
+            Access::Delete => &mut [&mut out.delete_paths],
+            Access::RecursiveDelete => {
+                &mut [&mut out.delete_paths, &mut out.recursive_delete_paths]
+            }
+            Access::Chmod => &mut [&mut out.chmod_paths],
+            Access::Exec => &mut [&mut out.exec_paths],
+            Access::Upload => &mut [&mut out.upload_paths],
+        };
+        for list in lists.iter_mut() {
+            push_unique(list, &path);
+        }
     }
 
     /// One level deeper in the syntax tree, or `None` (and `limit_hit`) past [`MAX_NEST`].

@@ -16,12 +16,19 @@
 //! its input, so `... | xargs sh` is not a pipe into `sh`.
 
 use crate::analyzer::{Analyzer, Ctx, Stdin};
-use crate::word::Word;
+use crate::effects::{self, Access};
+use crate::word::{Value, Word};
 use crate::wrappers::Code;
 use crate::{fallback, interpreters, paths, urls, wrappers};
 
+/// Programs that send their standard input over the network (`nc host port < file`).
+const STDIN_SENDERS: &[&str] = &[
+    "nc", "ncat", "netcat", "socat", "telnet", "curl", "wget", "openssl", "ssh", "gh", "http", "xh",
+];
+
 impl Analyzer<'_> {
-    /// Maps one simple command.
+    /// Maps one simple command: its words expanded as the shell would, assignments alone
+    /// remembered for the rest of the command, prefix assignments (`X=1 cmd`) only for it.
     pub(crate) fn simple(
         &mut self,
         assignments: Vec<String>,
@@ -32,7 +39,101 @@ impl Analyzer<'_> {
         for assignment in &assignments {
             self.env(assignment);
         }
+        let words = self.expand_words(words);
+        let stdin = match (stdin, self.feed.take()) {
+            (Stdin::Pipe, Some(text)) => Stdin::Fed(text),
+            (stdin, _) => stdin,
+        };
+        if words.is_empty() {
+            for assignment in &assignments {
+                self.remember(assignment);
+            }
+            return;
+        }
+        let saved: Vec<(String, Option<Value>)> = assignments
+            .iter()
+            .filter_map(|a| a.split_once('='))
+            .map(|(name, _)| (name.to_owned(), self.vars.get(name).cloned()))
+            .collect();
+        for assignment in &assignments {
+            self.remember(assignment);
+        }
         self.invocation(&words, stdin, ctx);
+        for (name, old) in saved {
+            match old {
+                Some(v) => {
+                    self.vars.insert(name, v);
+                }
+                None => {
+                    self.vars.remove(&name);
+                }
+            }
+        }
+    }
+
+    /// Remembers `NAME=value` (`NAME+=value` makes it unknown): a value still holding a
+    /// `$` or a backtick was not resolved.
+    pub(crate) fn remember(&mut self, assignment: &str) {
+        let Some((name, value)) = assignment.split_once('=') else {
+            return;
+        };
+        if let Some(name) = name.strip_suffix('+') {
+            self.set_var(name, Value::Unknown);
+            return;
+        }
+        let value = if value.contains(['$', '`']) {
+            Value::Unknown
+        } else {
+            Value::Known(value.to_owned())
+        };
+        self.set_var(name, value);
+    }
+
+    /// The file effects of one program: from the effect table, a program run by path, a
+    /// directory change, a file sent on standard input to a network tool.
+    fn program_effects(&mut self, name: &str, program: &Word, args: &[Word], stdin: &Stdin) {
+        if program.dynamic {
+            crate::model::push_unique(&mut self.out.dynamic_programs, &program.text);
+        } else if program.text.contains('/') {
+            self.effect(Access::Exec, &program.text, Some(program), None);
+        }
+        match name {
+            "cd" | "pushd" | "popd" => self.change_dir(name, args),
+            _ => {}
+        }
+        if let Stdin::File(file) = stdin {
+            if STDIN_SENDERS.contains(&name) {
+                let file = file.clone();
+                self.effect(Access::Upload, &file, None, None);
+            }
+        }
+        let found = effects::of(name, args);
+        for e in &found.list {
+            let word = e.arg.and_then(|k| args.get(k));
+            self.effect(e.access, &e.path, word, found.dir.as_deref());
+        }
+    }
+
+    /// `cd DIR`, `cd` (home), `cd -` (unknown), `pushd DIR`, `popd`.
+    fn change_dir(&mut self, name: &str, args: &[Word]) {
+        let operand = args
+            .iter()
+            .find(|w| !w.text.starts_with('-') || w.text == "-");
+        match name {
+            "popd" => {
+                if let Some(dir) = self.dir_stack.pop() {
+                    self.cwd = dir;
+                }
+                return;
+            }
+            "pushd" => self.dir_stack.push(self.cwd.clone()),
+            _ => {}
+        }
+        self.cwd = match operand {
+            None => self.home.map(str::to_owned),
+            Some(w) if w.dynamic || w.text == "-" => None,
+            Some(w) => self.resolve(&w.text, None).filter(|p| p.starts_with('/')),
+        };
     }
 
     /// Records the program `words` run, then the programs it wraps. Wrappers that run one
@@ -59,6 +160,7 @@ impl Analyzer<'_> {
             if name.is_empty() || !self.program(&name, path, args) {
                 return;
             }
+            self.program_effects(&name, &words[start], args, &stdin);
             let Some(unwrapped) = wrappers::unwrap(&name, args) else {
                 self.scan_args(&name, args);
                 self.code_sources(&name, args, &stdin, ctx);
@@ -68,7 +170,29 @@ impl Analyzer<'_> {
                 self.env(assignment);
             }
             if name == "xargs" {
+                // Literal input becomes arguments: `xargs rm -rf <<< /srv`.
+                let literal = match &stdin {
+                    Stdin::Fed(text) => Some(text.clone()),
+                    Stdin::Text {
+                        text,
+                        from_command: false,
+                    } => Some(text.clone()),
+                    _ => None,
+                };
                 stdin = Stdin::Inherited;
+                if let (Some(text), Some(at)) = (literal, unwrapped.command_at) {
+                    self.scan_args(&name, &args[..at.min(args.len())]);
+                    let mut command: Vec<Word> = args.get(at..).unwrap_or_default().to_vec();
+                    let extra = text.len() + 1;
+                    if self.work(extra) == extra {
+                        command.extend(fallback::split_words(&text));
+                    }
+                    let Some(inner) = self.deeper(ctx) else {
+                        return;
+                    };
+                    self.invocation(&command, Stdin::Inherited, inner);
+                    return;
+                }
             }
             if let Some(code) = unwrapped.code {
                 self.scan_args(&name, args);
@@ -172,7 +296,7 @@ impl Analyzer<'_> {
             }
             "source" | "." => {
                 let from_command = args.first().is_some_and(|w| w.has_subst)
-                    || (stdin == &Stdin::Pipe
+                    || (matches!(stdin, Stdin::Pipe | Stdin::Fed(_))
                         && args
                             .first()
                             .is_some_and(|w| matches!(w.text.as_str(), "/dev/stdin" | "-")));
@@ -196,6 +320,11 @@ impl Analyzer<'_> {
             return;
         }
         let inv = interpreters::invocation(name, &texts);
+        if let Some(script) = inv.operand.and_then(|k| args.get(k)) {
+            if !script.has_subst {
+                self.effect(Access::Exec, &script.text, Some(script), None);
+            }
+        }
         let spliced = |at: Option<usize>| at.and_then(|k| args.get(k)).is_some_and(|w| w.has_subst);
         if spliced(inv.inline) || spliced(inv.operand) {
             self.piped_interpreter(name);
@@ -210,6 +339,12 @@ impl Analyzer<'_> {
         }
         match stdin {
             Stdin::Pipe | Stdin::Command => self.piped_interpreter(name),
+            Stdin::Fed(text) => {
+                self.piped_interpreter(name);
+                if interpreters::is_shell(name) {
+                    self.script(text, ctx.depth + 1, ctx.nest, false);
+                }
+            }
             Stdin::Text { text, from_command } => {
                 if *from_command {
                     self.piped_interpreter(name);
@@ -218,7 +353,7 @@ impl Analyzer<'_> {
                     self.script(text, ctx.depth + 1, ctx.nest, false);
                 }
             }
-            Stdin::Inherited | Stdin::File => {}
+            Stdin::Inherited | Stdin::File(_) => {}
         }
     }
 

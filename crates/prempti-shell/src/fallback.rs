@@ -21,7 +21,7 @@ const RESERVED: &[&str] = &[
 
 #[derive(Debug, PartialEq, Eq)]
 enum Token {
-    Word(String),
+    Word(Word),
     /// End of a command; `true` when the next one reads from a pipe.
     Separator(bool),
     /// A redirection operator, descriptor included (`2>`, `>>`, `<`).
@@ -47,6 +47,7 @@ pub(crate) fn analyze(analyzer: &mut Analyzer<'_>, ctx: Ctx<'_>) {
                 let Some(Token::Word(target)) = tokens.next() else {
                     continue;
                 };
+                let target = target.text;
                 let dup = op.ends_with('&')
                     && (target == "-" || target.bytes().all(|b| b.is_ascii_digit()));
                 if dup {
@@ -58,7 +59,7 @@ pub(crate) fn analyze(analyzer: &mut Analyzer<'_>, ctx: Ctx<'_>) {
                 if op.contains('<') {
                     analyzer.read_path(&target);
                     if op == "<" || op == "0<" {
-                        stdin = Stdin::File;
+                        stdin = Stdin::File(target.clone());
                     }
                 }
             }
@@ -71,16 +72,16 @@ pub(crate) fn analyze(analyzer: &mut Analyzer<'_>, ctx: Ctx<'_>) {
     command(analyzer, words, stdin, ctx);
 }
 
-fn command(analyzer: &mut Analyzer<'_>, words: Vec<String>, stdin: Stdin, ctx: Ctx<'_>) {
+fn command(analyzer: &mut Analyzer<'_>, words: Vec<Word>, stdin: Stdin, ctx: Ctx<'_>) {
     let mut iter = words
         .into_iter()
-        .skip_while(|w| RESERVED.contains(&w.as_str()))
+        .skip_while(|w| RESERVED.contains(&w.text.as_str()))
         .peekable();
     let mut assignments = Vec::new();
-    while let Some(w) = iter.next_if(|w| is_assignment(w)) {
-        assignments.push(w);
+    while let Some(w) = iter.next_if(|w| is_assignment(&w.text)) {
+        assignments.push(w.text);
     }
-    let words = iter.map(Word::literal).collect();
+    let words = iter.collect();
     analyzer.simple(assignments, words, stdin, ctx);
 }
 
@@ -89,7 +90,7 @@ pub(crate) fn split_words(text: &str) -> Vec<Word> {
     lex(text, false)
         .into_iter()
         .filter_map(|t| match t {
-            Token::Word(w) => Some(Word::literal(w)),
+            Token::Word(w) => Some(w),
             _ => None,
         })
         .collect()
@@ -98,10 +99,10 @@ pub(crate) fn split_words(text: &str) -> Vec<Word> {
 /// Tokenizes shell text; with `operators` false only whitespace separates words.
 fn lex(text: &str, operators: bool) -> Vec<Token> {
     let mut tokens = Vec::new();
-    let mut word = String::new();
+    let mut word = Word::default();
     let mut in_word = false;
     let mut chars = text.chars().peekable();
-    let flush = |tokens: &mut Vec<Token>, word: &mut String, in_word: &mut bool| {
+    let flush = |tokens: &mut Vec<Token>, word: &mut Word, in_word: &mut bool| {
         if *in_word {
             tokens.push(Token::Word(std::mem::take(word)));
             *in_word = false;
@@ -115,7 +116,7 @@ fn lex(text: &str, operators: bool) -> Vec<Token> {
                     if q == '\'' {
                         break;
                     }
-                    word.push(q);
+                    word.push_char(q);
                 }
             }
             '"' => {
@@ -125,14 +126,14 @@ fn lex(text: &str, operators: bool) -> Vec<Token> {
                         '"' => break,
                         '\\' => match chars.next() {
                             Some('\n') => {}
-                            Some(e @ ('$' | '`' | '"' | '\\')) => word.push(e),
+                            Some(e @ ('$' | '`' | '"' | '\\')) => word.push_char(e),
                             Some(e) => {
-                                word.push('\\');
-                                word.push(e);
+                                word.push_char('\\');
+                                word.push_char(e);
                             }
-                            None => word.push('\\'),
+                            None => word.push_char('\\'),
                         },
-                        _ => word.push(q),
+                        _ => word.push_char(q),
                     }
                 }
             }
@@ -140,8 +141,8 @@ fn lex(text: &str, operators: bool) -> Vec<Token> {
                 in_word = true;
                 match chars.next() {
                     Some('\n') => {}
-                    Some(e) => word.push(e),
-                    None => word.push('\\'),
+                    Some(e) => word.push_char(e),
+                    None => word.push_char('\\'),
                 }
             }
             c if c.is_whitespace() && !(operators && c == '\n') => {
@@ -192,8 +193,8 @@ fn lex(text: &str, operators: bool) -> Vec<Token> {
             }
             '<' | '>' if operators => {
                 let mut op = String::new();
-                if in_word && word.bytes().all(|b| b.is_ascii_digit()) {
-                    op = std::mem::take(&mut word);
+                if in_word && word.text.bytes().all(|b| b.is_ascii_digit()) {
+                    op = std::mem::take(&mut word).text;
                     in_word = false;
                 }
                 flush(&mut tokens, &mut word, &mut in_word);
@@ -203,7 +204,11 @@ fn lex(text: &str, operators: bool) -> Vec<Token> {
             }
             _ => {
                 in_word = true;
-                word.push(c);
+                if crate::word::ACTIVE_CHARS.contains(&c) {
+                    word.push_active(c);
+                } else {
+                    word.push_char(c);
+                }
             }
         }
     }
@@ -231,7 +236,7 @@ mod tests {
         tokens
             .iter()
             .map(|t| match t {
-                Token::Word(w) => w.as_str(),
+                Token::Word(w) => w.text.as_str(),
                 Token::Separator(true) => "|",
                 Token::Separator(false) => ";",
                 Token::Redirect(op) => op.as_str(),

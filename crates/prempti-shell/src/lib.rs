@@ -43,12 +43,15 @@
 
 mod analyzer;
 mod command;
+mod effects;
+mod expand;
 mod fallback;
 mod interpreters;
 mod model;
 mod parse;
 mod paths;
 mod redirect;
+mod static_text;
 mod urls;
 mod walk;
 mod word;
@@ -65,7 +68,21 @@ pub fn analyze(command: &str, cwd: Option<&str>) -> Analysis {
 
 /// Analyzes `command` with explicit limits.
 pub fn analyze_with(command: &str, cwd: Option<&str>, limits: &Limits) -> Analysis {
-    let mut analyzer = analyzer::Analyzer::new(limits, cwd, command.len());
+    analyze_in(command, &Context { cwd, home: None }, limits)
+}
+
+/// Where a command runs: what relative paths and `~` / `$HOME` mean.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Context<'a> {
+    /// The working directory (absolute), for relative paths.
+    pub cwd: Option<&'a str>,
+    /// The user's home (absolute), for `~`, `~/x`, `$HOME`, `${HOME}`.
+    pub home: Option<&'a str>,
+}
+
+/// Analyzes `command` run in `context`, with explicit limits.
+pub fn analyze_in(command: &str, context: &Context<'_>, limits: &Limits) -> Analysis {
+    let mut analyzer = analyzer::Analyzer::new(limits, context.cwd, context.home, command.len());
     analyzer.script(command, 0, 0, false);
     analyzer.out
 }

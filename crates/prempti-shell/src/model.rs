@@ -46,10 +46,39 @@ pub struct Analysis {
     /// Every program run, wrappers (`sudo`, `env`, `xargs`, ...) and the programs they run
     /// included, in source order (a substitution's programs come before the command using it).
     pub programs: Vec<Program>,
-    /// Files written by redirections, resolved against the working directory.
+    /// Files written: redirection targets and the files programs write (`cp` destinations,
+    /// `tee`, `sed -i`, `dd of=`, archives created, ...), absolute and lexically normalized.
     pub write_paths: Vec<String>,
-    /// Files read by redirections, resolved against the working directory.
+    /// Files read: redirection sources and the files programs read (`cat`, `grep`, `cp`
+    /// sources, archives' inputs, `dd if=`, ...).
     pub read_paths: Vec<String>,
+    /// Files and directories deleted (`rm`, `unlink`, `shred -u`, `mv` sources, `find
+    /// -delete` roots, `rsync --delete` destinations, `git clean`, ...).
+    pub delete_paths: Vec<String>,
+    /// The subset of `delete_paths` deleted with everything below them (`rm -r`, `find
+    /// -delete`, `rsync --delete`, `shutil.rmtree`, `Remove-Item -Recurse`).
+    pub recursive_delete_paths: Vec<String>,
+    /// Directories read with everything below them (`grep -r`, `rg`, `find` roots, `cp -r`,
+    /// `tar c`, `zip -r` sources).
+    pub recursive_read_paths: Vec<String>,
+    /// Files whose mode, owner or attributes change (`chmod`, `chown`, `chattr`, `setfacl`).
+    pub chmod_paths: Vec<String>,
+    /// Scripts and programs run from a path (`./x`, `bash x.sh`, `python x.py`, `source x`).
+    pub exec_paths: Vec<String>,
+    /// Local files sent over the network (`curl -d @f`, `-F x=@f`, `-T f`, `wget
+    /// --post-file`, `scp f host:`, `rsync f host:`, `nc host < f`, `gh gist create f`).
+    pub upload_paths: Vec<String>,
+    /// Paths with unquoted glob characters, resolved like the others but kept as patterns
+    /// (`/etc/g?hadow`, `/home/u/.ssh/*`); each is also in the list of its effect.
+    pub path_globs: Vec<String>,
+    /// Program words that cannot be known statically (`$CMD`, `$(get-tool)`, `"${X}"`).
+    pub dynamic_programs: Vec<String>,
+    /// Targets of a write, delete, chmod or exec effect that cannot be known statically
+    /// (`rm -rf "$DIR"`, `rm -rf $(cat list)`), as written.
+    pub dynamic_paths: Vec<String>,
+    /// What inline interpreter code does beyond files: `exec_remote` (runs fetched code),
+    /// `exec_decoded` (runs decoded data), `reverse_shell`, `socket`, `env_dump`, `decode`.
+    pub behaviors: Vec<String>,
     /// Interpreters (`sh`, `bash`, `python`, ...) that receive piped input.
     pub piped_interpreters: Vec<String>,
     /// URLs appearing in arguments.

@@ -7,8 +7,6 @@
 use tree_sitter::Node;
 
 use crate::analyzer::{Analyzer, Ctx, Stdin};
-use crate::model::push_unique;
-use crate::paths;
 use crate::word::Word;
 
 impl Analyzer<'_> {
@@ -78,20 +76,40 @@ impl Analyzer<'_> {
         let stdin_fd = fd.is_none_or(|f| f == "0");
         match op {
             "<" => {
-                self.read_path(&target.text);
+                self.effect(
+                    crate::effects::Access::Read,
+                    &target.text,
+                    Some(&target),
+                    None,
+                );
                 stdin_fd.then_some(if target.has_subst {
                     Stdin::Command
                 } else {
-                    Stdin::File
+                    Stdin::File(target.text.clone())
                 })
             }
             "<>" => {
-                self.read_path(&target.text);
-                self.write_path(&target.text);
+                self.effect(
+                    crate::effects::Access::Read,
+                    &target.text,
+                    Some(&target),
+                    None,
+                );
+                self.effect(
+                    crate::effects::Access::Write,
+                    &target.text,
+                    Some(&target),
+                    None,
+                );
                 None
             }
             _ => {
-                self.write_path(&target.text);
+                self.effect(
+                    crate::effects::Access::Write,
+                    &target.text,
+                    Some(&target),
+                    None,
+                );
                 None
             }
         }
@@ -128,15 +146,13 @@ impl Analyzer<'_> {
         Some(Stdin::Text { text, from_command })
     }
 
+    /// Records a file a redirection writes (fallback path: no word information).
     pub(crate) fn write_path(&mut self, target: &str) {
-        if let Some(path) = paths::resolve(target, self.cwd) {
-            push_unique(&mut self.out.write_paths, &path);
-        }
+        self.effect(crate::effects::Access::Write, target, None, None);
     }
 
+    /// Records a file a redirection reads (fallback path: no word information).
     pub(crate) fn read_path(&mut self, target: &str) {
-        if let Some(path) = paths::resolve(target, self.cwd) {
-            push_unique(&mut self.out.read_paths, &path);
-        }
+        self.effect(crate::effects::Access::Read, target, None, None);
     }
 }

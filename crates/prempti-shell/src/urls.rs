@@ -243,3 +243,12 @@ mod tests {
         assert!(run("cp", &["a:b", "c"]).1.is_empty());
     }
 }
+
+/// The host of a bash network redirection target (`/dev/tcp/HOST/PORT`, `/dev/udp/...`).
+pub(crate) fn dev_tcp_host(path: &str) -> Option<String> {
+    let rest = path
+        .strip_prefix("/dev/tcp/")
+        .or_else(|| path.strip_prefix("/dev/udp/"))?;
+    let host = rest.split('/').next()?;
+    (!host.is_empty()).then(|| host.to_ascii_lowercase())
+}

@@ -22,9 +22,17 @@ impl Analyzer<'_> {
             "redirected_statement" => self.redirected(node, ctx),
             "pipeline" => {
                 let mut first = true;
+                let mut feed: Option<String> = None;
                 let mut cursor = node.walk();
                 for child in node.named_children(&mut cursor) {
+                    let before = self.out.programs.len();
+                    self.feed = feed.clone();
                     self.stmt(child, ctx.piped(ctx.piped || !first));
+                    self.feed = None;
+                    feed = match child.kind() {
+                        "command" => self.stage_output(before, feed),
+                        _ => None,
+                    };
                     first = false;
                 }
             }
@@ -37,6 +45,7 @@ impl Analyzer<'_> {
             "variable_assignment" => {
                 let assignment = self.assignment(node, ctx);
                 self.env(&assignment);
+                self.remember(&assignment);
             }
             "comment" | "heredoc_start" | "heredoc_end" | "heredoc_content" => {}
             _ => {
@@ -90,7 +99,18 @@ impl Analyzer<'_> {
         match body {
             Some(b) if b.kind() == "command" => {
                 if let Some(ctx) = self.deeper(ctx) {
-                    self.command_with(b, ctx, stdin, extra);
+                    // `cat 0< f`: the grammar makes the descriptor `0` the command's last
+                    // argument, written right against the redirection.
+                    let descriptor = b
+                        .named_child(b.named_child_count().saturating_sub(1))
+                        .filter(|last| last.kind() == "number" && last.end_byte() == b.end_byte())
+                        .is_some_and(|_| {
+                            ctx.src
+                                .as_bytes()
+                                .get(b.end_byte())
+                                .is_some_and(|c| matches!(c, b'<' | b'>'))
+                        });
+                    self.command_with(b, ctx, stdin, extra, descriptor);
                 }
             }
             Some(b) if b.kind() == "pipeline" => {
@@ -107,7 +127,13 @@ impl Analyzer<'_> {
                     } else if stage.kind() == "command" {
                         if let Some(inner) = self.deeper(ctx) {
                             let extra = std::mem::take(&mut extra);
-                            self.command_with(stage, inner.piped(piped), stdin.take(), extra);
+                            self.command_with(
+                                stage,
+                                inner.piped(piped),
+                                stdin.take(),
+                                extra,
+                                false,
+                            );
                         }
                     } else {
                         let piped = piped || matches!(stdin, Some(Stdin::Pipe | Stdin::Command));
@@ -135,15 +161,18 @@ impl Analyzer<'_> {
 
     /// A simple command node.
     pub(crate) fn command(&mut self, node: Node<'_>, ctx: Ctx<'_>, stdin: Option<Stdin>) {
-        self.command_with(node, ctx, stdin, Vec::new());
+        self.command_with(node, ctx, stdin, Vec::new(), false);
     }
 
+    /// A simple command with the standard input and extra words its redirections gave;
+    /// `drop_descriptor` leaves out its last word (a descriptor the grammar misplaced).
     fn command_with<'t>(
         &mut self,
         node: Node<'t>,
         ctx: Ctx<'_>,
         stdin: Option<Stdin>,
         extra: Vec<Word>,
+        drop_descriptor: bool,
     ) {
         let mut assignments = Vec::new();
         let mut words: Vec<Word> = Vec::new();
@@ -154,9 +183,11 @@ impl Analyzer<'_> {
         let mut word_end = None;
         let mut cursor = node.walk();
         for child in node.named_children(&mut cursor) {
+            // `one\<newline>two` is one word, and so is a word the grammar cut after a `$`
+            // (`cat${IFS}$HOME/x` comes as `cat${IFS}$` then `HOME/x`, with no gap).
             let continued = word_end
                 .and_then(|end| ctx.src.get(end..child.start_byte()))
-                .is_some_and(is_line_continuation);
+                .is_some_and(|gap| gap.is_empty() || is_line_continuation(gap));
             word_end = None;
             match child.kind() {
                 "variable_assignment" => assignments.push(self.assignment(child, ctx)),
@@ -170,13 +201,15 @@ impl Analyzer<'_> {
                 _ => {
                     let word = self.word(child, ctx);
                     match words.last_mut() {
-                        // `one\<newline>two` is one word; the grammar splits it.
                         Some(prev) if continued => prev.join(word),
                         _ => words.push(word),
                     }
                     word_end = Some(child.end_byte());
                 }
             }
+        }
+        if drop_descriptor {
+            words.pop();
         }
         words.extend(more);
         words.extend(extra);
@@ -208,6 +241,7 @@ impl Analyzer<'_> {
                 "variable_assignment" => {
                     let assignment = self.assignment(child, ctx);
                     self.env(&assignment);
+                    self.remember(&assignment);
                     args.push(assignment);
                 }
                 "comment" => {}
@@ -228,7 +262,12 @@ impl Analyzer<'_> {
             let Some(child) = node.child(i) else { continue };
             let is_value = node.field_name_for_child(i as u32) == Some("value");
             if child.is_named() && is_value {
-                out.push_str(&self.word(child, ctx).text);
+                let value = self.word(child, ctx);
+                if value.text.starts_with('~') && value.is_active(0) {
+                    out.push_str(&crate::expand::assignment_tilde(&value.text, self.home));
+                } else {
+                    out.push_str(&value.text);
+                }
             } else {
                 out.push_str(ctx.text(child));
             }

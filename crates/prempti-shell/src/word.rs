@@ -1,10 +1,17 @@
 //! Words: quote removal over the tree-sitter word nodes (`g'i't` → `git`, `\git` → `git`,
-//! `$'\x41'` → `A`), with substitutions walked as they are met.
+//! `$'\x41'` → `A`), with substitutions walked as they are met and variables whose value is
+//! known statically (assigned earlier in the command, `HOME`, `PWD`, `IFS`) expanded.
 //!
-//! Expansions the analyzer cannot evaluate (`$HOME`, `${X:-y}`, `$(cmd)`, globs, `~`) stay as
-//! written in [`Word::text`]. [`Word::script`] is the same text with command and process
-//! substitutions left out: it is what a `bash -c` string is re-parsed from, so the programs of
-//! a substitution (which the outer shell runs) are not counted twice.
+//! Expansions the analyzer cannot evaluate (`$X` from the environment, `${X:-y}` of an
+//! unknown `X`, `$(cmd)` output) stay as written in [`Word::text`] and mark the word
+//! [`Word::dynamic`]. [`Word::script`] is the same text with command and process substitutions
+//! left out: it is what a `bash -c` string is re-parsed from, so the programs of a
+//! substitution (which the outer shell runs) are not counted twice.
+//!
+//! Characters the shell still acts on after quote removal (unquoted `~`, glob and brace
+//! characters, `$` the grammar left in a plain word, and blanks an unquoted expansion
+//! produced) are recorded in [`Word::active`]; `expand` applies tilde, brace, variable and
+//! field-splitting expansion from them.
 
 use tree_sitter::Node;
 
@@ -13,13 +20,17 @@ use crate::analyzer::{Analyzer, Ctx};
 /// One shell word after quote removal.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub(crate) struct Word {
-    /// The word's value, expansions kept as written.
+    /// The word's value, unknown expansions kept as written.
     pub(crate) text: String,
     /// The value with command and process substitutions removed.
     pub(crate) script: String,
     /// The word holds a command or process substitution (its value comes partly from another
     /// command's output).
     pub(crate) has_subst: bool,
+    /// Byte offsets in `text` of characters the shell still acts on (see the module doc).
+    pub(crate) active: Vec<usize>,
+    /// Some expansion in the word could not be resolved statically.
+    pub(crate) dynamic: bool,
 }
 
 impl AsRef<str> for Word {
@@ -28,37 +39,84 @@ impl AsRef<str> for Word {
     }
 }
 
+/// Characters recorded in [`Word::active`] when unquoted in the source.
+pub(crate) const ACTIVE_CHARS: &[char] = &['~', '*', '?', '[', '{', ',', '}', '$'];
+
 impl Word {
-    /// A literal word (no substitution).
+    /// A literal word (no substitution, nothing active).
     pub(crate) fn literal(text: String) -> Self {
         Word {
             script: text.clone(),
             text,
-            has_subst: false,
+            ..Word::default()
         }
     }
 
     /// Appends `next` (the rest of a word the grammar split).
     pub(crate) fn join(&mut self, next: Word) {
+        let at = self.text.len();
+        self.active.extend(next.active.iter().map(|k| k + at));
         self.text.push_str(&next.text);
         self.script.push_str(&next.script);
         self.has_subst |= next.has_subst;
+        self.dynamic |= next.dynamic;
     }
 
-    fn push(&mut self, s: &str) {
+    pub(crate) fn push(&mut self, s: &str) {
         self.text.push_str(s);
         self.script.push_str(s);
     }
 
-    fn push_char(&mut self, c: char) {
+    pub(crate) fn push_char(&mut self, c: char) {
         self.text.push(c);
         self.script.push(c);
     }
+
+    /// Pushes `c`, recording it as active.
+    pub(crate) fn push_active(&mut self, c: char) {
+        self.active.push(self.text.len());
+        self.push_char(c);
+    }
+
+    /// Whether the byte at `at` is an active character.
+    pub(crate) fn is_active(&self, at: usize) -> bool {
+        self.active.binary_search(&at).is_ok()
+    }
+
+    /// Whether the word has an unquoted glob character (`*`, `?`, `[`).
+    pub(crate) fn is_glob(&self) -> bool {
+        self.active
+            .iter()
+            .any(|&k| matches!(self.text.as_bytes().get(k), Some(b'*' | b'?' | b'[')))
+    }
+
+    /// Pushes a variable's value: unquoted, its blanks split fields and its glob characters
+    /// stay active.
+    fn push_value(&mut self, value: &str, quoting: Quoting) {
+        for c in value.chars() {
+            let active = matches!(quoting, Quoting::Unquoted)
+                && (c.is_whitespace() || matches!(c, '*' | '?' | '['));
+            if active {
+                self.push_active(c);
+            } else {
+                self.push_char(c);
+            }
+        }
+    }
+}
+
+/// What a variable holds, as far as the analysis knows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Value {
+    /// A value known statically.
+    Known(String),
+    /// Set from something the analysis cannot evaluate, or from the environment.
+    Unknown,
 }
 
 /// How text between child nodes is unquoted.
 #[derive(Clone, Copy)]
-enum Quoting {
+pub(crate) enum Quoting {
     Unquoted,
     Double,
 }
@@ -68,12 +126,12 @@ impl Analyzer<'_> {
     pub(crate) fn word(&mut self, node: Node<'_>, ctx: Ctx<'_>) -> Word {
         let before = self.substs;
         let mut word = Word::default();
-        self.word_into(node, ctx, &mut word);
+        self.word_into(node, ctx, &mut word, Quoting::Unquoted);
         word.has_subst = self.substs > before;
         word
     }
 
-    fn word_into(&mut self, node: Node<'_>, ctx: Ctx<'_>, word: &mut Word) {
+    fn word_into(&mut self, node: Node<'_>, ctx: Ctx<'_>, word: &mut Word, quoting: Quoting) {
         let raw = ctx.text(node);
         let Some(ctx) = self.deeper(ctx) else {
             word.push(raw);
@@ -81,7 +139,7 @@ impl Analyzer<'_> {
         };
         match node.kind() {
             "word" | "number" | "extglob_pattern" | "variable_name" | "regex" => {
-                unescape(raw, Quoting::Unquoted, word);
+                unescape(raw, quoting, word);
             }
             "raw_string" => {
                 let inner = raw.strip_prefix('\'').unwrap_or(raw);
@@ -95,12 +153,24 @@ impl Analyzer<'_> {
                 self.children_into(node, ctx, word, Quoting::Double);
             }
             "concatenation" | "command_name" => {
-                self.children_into(node, ctx, word, Quoting::Unquoted);
+                self.children_into(node, ctx, word, quoting);
             }
             "command_substitution" | "process_substitution" => {
-                word.text.push_str(raw);
+                let before = self.out.programs.len();
                 self.stmt(node, ctx);
+                match self.static_output(node, ctx, before) {
+                    // `$(printf '\x72\x6d')`, `$(echo rm)`: the output is known.
+                    Some(output) => {
+                        word.text.push_str(&output);
+                        word.script.push_str(&output);
+                    }
+                    None => {
+                        word.text.push_str(raw);
+                        word.dynamic = true;
+                    }
+                }
             }
+            "simple_expansion" | "expansion" => self.expansion(node, raw, ctx, word, quoting),
             _ => {
                 // Expansions, arithmetic, brace expressions, arrays: kept as written; any
                 // substitution inside is walked (and then left out of the script text).
@@ -113,6 +183,36 @@ impl Analyzer<'_> {
                 if self.substs == before {
                     word.script.push_str(raw);
                 }
+                word.dynamic |= raw.contains(['$', '`']);
+            }
+        }
+    }
+
+    /// `$NAME` or `${...}`: the value when the variable is known, else the text as written
+    /// (and the word is dynamic). `${NAME}` forms with operators are resolved only for
+    /// `${NAME:-x}` / `${NAME-x}` of a known, non-empty `NAME`.
+    fn expansion(
+        &mut self,
+        node: Node<'_>,
+        raw: &str,
+        ctx: Ctx<'_>,
+        word: &mut Word,
+        quoting: Quoting,
+    ) {
+        let name = expansion_name(raw);
+        match name.map(|n| self.lookup(n)) {
+            Some(Value::Known(value)) => word.push_value(&value, quoting),
+            _ => {
+                let before = self.substs;
+                let mut cursor = node.walk();
+                for child in node.named_children(&mut cursor) {
+                    self.stmt(child, ctx);
+                }
+                word.text.push_str(raw);
+                if self.substs == before {
+                    word.script.push_str(raw);
+                }
+                word.dynamic = true;
             }
         }
     }
@@ -134,8 +234,8 @@ impl Analyzer<'_> {
             match child.kind() {
                 "\"" | "$\"" => {}
                 "string_content" => unescape(ctx.text(child), quoting, word),
-                _ if child.is_named() => self.word_into(child, ctx, word),
-                _ => word.push(ctx.text(child)),
+                _ if child.is_named() => self.word_into(child, ctx, word, quoting),
+                _ => unescape(ctx.text(child), quoting, word),
             }
         }
         if end > pos {
@@ -147,14 +247,21 @@ impl Analyzer<'_> {
 /// Backslash removal: outside quotes `\x` is `x`; inside double quotes only before `$`, `` ` ``,
 /// `"`, `\` and newline. A backslash-newline is removed entirely.
 fn unescape(raw: &str, quoting: Quoting, word: &mut Word) {
-    if !raw.contains('\\') {
+    let plain =
+        !raw.contains('\\') && (matches!(quoting, Quoting::Double) || !raw.contains(ACTIVE_CHARS));
+    if plain {
         word.push(raw);
         return;
     }
+    let unquoted = matches!(quoting, Quoting::Unquoted);
     let mut chars = raw.chars();
     while let Some(c) = chars.next() {
         if c != '\\' {
-            word.push_char(c);
+            if unquoted && ACTIVE_CHARS.contains(&c) {
+                word.push_active(c);
+            } else {
+                word.push_char(c);
+            }
             continue;
         }
         match (chars.next(), quoting) {
@@ -168,6 +275,30 @@ fn unescape(raw: &str, quoting: Quoting, word: &mut Word) {
             }
         }
     }
+}
+
+/// The variable name of `$NAME`, `${NAME}`, `${NAME:-x}` / `${NAME-x}` (the default is
+/// dropped: used only when the variable is known and not empty), or `None` for other forms.
+pub(crate) fn expansion_name(raw: &str) -> Option<&str> {
+    let body = raw.strip_prefix('$')?;
+    let name = match body.strip_prefix('{') {
+        Some(inner) => {
+            let inner = inner.strip_suffix('}')?;
+            let end = inner
+                .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+                .unwrap_or(inner.len());
+            let rest = &inner[end..];
+            if !(rest.is_empty() || rest.starts_with(":-") || rest.starts_with('-')) {
+                return None;
+            }
+            &inner[..end]
+        }
+        None => body,
+    };
+    let valid = !name.is_empty()
+        && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
+        && !name.as_bytes()[0].is_ascii_digit();
+    valid.then_some(name)
 }
 
 /// Decodes the body of an ANSI-C quoted string (`$'...'`).

@@ -65,7 +65,7 @@ const CASES: &[Case] = &[
     ("echo \"say \\\"hi\\\" \\$HOME \\n\"", &[(Argv, &["echo say \"hi\" $HOME \\n"])]),
     ("echo $HOME ${USER:-me} ~/x", &[(Argv, &["echo $HOME ${USER:-me} ~/x"])]),
     ("echo \"$HOME/x\"", &[(Argv, &["echo $HOME/x"])]),
-    ("echo *.rs {a,b}", &[(Argv, &["echo *.rs {a,b}"])]),
+    ("echo *.rs {a,b}", &[(Argv, &["echo *.rs a b"])]),
     ("echo $'a\\tb'", &[(Argv, &["echo a\tb"])]),
     // A backslash-newline inside a word joins it (the grammar splits it; the walker rejoins).
     ("echo one\\\ntwo", &[(Argv, &["echo onetwo"])]),
@@ -268,12 +268,13 @@ const CASES: &[Case] = &[
     ("cat <<EOF | sh\nrm -rf /\nEOF", &[(P, &["cat", "sh"]), (Pi, &["sh"])]),
     ("cat <<EOF > notes.md\nhello $(id)\nEOF", &[(P, &["id", "cat"]), (W, &["/work/p/notes.md"])]),
     ("cat <<EOF && curl x | sh\nhi\nEOF", &[(P, &["cat", "curl", "sh"]), (Pi, &["sh"])]),
-    ("echo 'ls' | xargs sh -c", &[(P, &["echo", "xargs", "sh"]), (Pi, &[])]),
+    // xargs appends its literal input: `sh -c ls`.
+    ("echo 'ls' | xargs sh -c", &[(P, &["echo", "xargs", "sh", "ls"]), (Pi, &[])]),
     // Redirections.
     ("echo hi > out.txt", &[(W, &["/work/p/out.txt"]), (R, &[])]),
     ("echo hi >> /var/log/x.log", &[(W, &["/var/log/x.log"])]),
     ("cmd >| f1 &> f2 &>> f3 2> f4", &[(W, &["/work/p/f1", "/work/p/f2", "/work/p/f3", "/work/p/f4"])]),
-    ("make 2>&1 | tee build.log", &[(P, &["make", "tee"]), (W, &[])]),
+    ("make 2>&1 | tee build.log", &[(P, &["make", "tee"]), (W, &["/work/p/build.log"])]),
     ("echo hi >&2", &[(W, &[])]),
     ("ls > /dev/null 2>&1", &[(W, &[])]),
     ("exec 3<&-", &[(W, &[]), (R, &[])]),

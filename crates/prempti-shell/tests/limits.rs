@@ -349,5 +349,5 @@ fn ordinary_large_input_is_parsed_fully() {
         a.program_names().collect::<Vec<_>>(),
         ["mkdir", "cat", "chmod"]
     );
-    assert_eq!(a.write_paths, ["/p/src/app.py"]);
+    assert_eq!(a.write_paths, ["/p/src/app.py", "/p/src"]);
 }

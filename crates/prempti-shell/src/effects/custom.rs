@@ -1,0 +1,587 @@
+//! Programs whose arguments are a small language of their own: one function each.
+
+use super::{Access, Effects, Parsed};
+
+/// `cp`/`mv` style: sources read (recursively with `recursive`), the destination (last
+/// operand, or `-t DIR`) written; `moves` deletes the sources.
+pub(super) fn copy_to(p: &Parsed<'_>, e: &mut Effects, recursive: &[&str], moves: bool) {
+    let target_dir = p.values_of(&["-t", "--target-directory"]).last();
+    let (sources, dest): (&[usize], Option<(&str, usize)>) = match target_dir {
+        Some(dir) => (&p.operands, Some(dir)),
+        None => match p.operands.split_last() {
+            Some((&last, rest)) if !rest.is_empty() => {
+                (rest, p.words.get(last).map(|w| (w.text.as_str(), last)))
+            }
+            _ => (&[], None),
+        },
+    };
+    let read = if p.has(recursive) {
+        Access::RecursiveRead
+    } else {
+        Access::Read
+    };
+    for &k in sources {
+        if moves {
+            e.operand(p, k, Access::Read);
+            e.operand(p, k, Access::RecursiveDelete);
+        } else {
+            e.operand(p, k, read);
+        }
+    }
+    if let Some((dest, k)) = dest {
+        e.add(Access::Write, dest, Some(k));
+    }
+}
+
+/// `install SRC... DEST`, `install -d DIR...`.
+pub(super) fn install(p: &Parsed<'_>, e: &mut Effects) {
+    if p.has(&["-d", "--directory"]) {
+        for &k in &p.operands {
+            e.operand(p, k, Access::Write);
+        }
+        return;
+    }
+    copy_to(p, e, &[], false);
+    if let Some((mode, _)) = p.values_of(&["-m", "--mode"]).last() {
+        if let Some(&last) = p.operands.last() {
+            if !mode.is_empty() {
+                e.operand(p, last, Access::Chmod);
+            }
+        }
+    }
+}
+
+/// `ln [-s] TARGET [LINK]`: the link is written (the target is only named).
+pub(super) fn link(p: &Parsed<'_>, e: &mut Effects) {
+    if let Some((dir, k)) = p.values_of(&["-t", "--target-directory"]).last() {
+        e.add(Access::Write, dir, Some(k));
+        return;
+    }
+    match p.operands.as_slice() {
+        [] => {}
+        [only] => {
+            let name = p.words[*only].text.rsplit('/').next().unwrap_or("");
+            e.add(Access::Write, name, Some(*only));
+        }
+        [.., last] => e.operand(p, *last, Access::Write),
+    }
+}
+
+/// `shred [-u] FILE...`: overwritten; with `-u`/`--remove` also deleted.
+pub(super) fn shred(p: &Parsed<'_>, e: &mut Effects) {
+    let remove = p.has(&["-u"]) || p.longs.iter().any(|l| l.starts_with("remove"));
+    for &k in &p.operands {
+        e.operand(p, k, Access::Write);
+        if remove {
+            e.operand(p, k, Access::Delete);
+        }
+    }
+}
+
+/// `mkfs`, `fdisk`, `parted`...: the device is written, unless the options only report
+/// (`mkfs -n`, `fdisk -l`, `parted -l`, `sfdisk -l`, `--dry-run`).
+pub(super) fn disk_tool(p: &Parsed<'_>, e: &mut Effects) {
+    let dry = p.has(&["-n"])
+        || p.has(&["-l"])
+        || p.has(&["--dry-run"])
+        || p.has(&["--noact"])
+        || p.has(&["--list"]);
+    devices(p, e, if dry { Access::Read } else { Access::Write });
+}
+
+/// `wipefs`: only `-a`/`--all` or `-o OFFSET` erase; otherwise it lists signatures.
+pub(super) fn wipefs(p: &Parsed<'_>, e: &mut Effects) {
+    let erases =
+        (p.has(&["-a"]) || p.has(&["--all"]) || p.values_of(&["-o", "--offset"]).next().is_some())
+            && !(p.has(&["-n"]) || p.has(&["--no-act"]));
+    devices(p, e, if erases { Access::Write } else { Access::Read });
+}
+
+fn devices(p: &Parsed<'_>, e: &mut Effects, access: Access) {
+    for &k in &p.operands {
+        let text = p.words[k].text.as_str();
+        if text.contains('/') || text.ends_with(".img") {
+            e.operand(p, k, access);
+        }
+    }
+}
+
+/// `dd if=IN of=OUT`.
+pub(super) fn dd(p: &Parsed<'_>, e: &mut Effects) {
+    for &k in &p.operands {
+        let text = p.words[k].text.as_str();
+        if let Some(input) = text.strip_prefix("if=") {
+            e.add(Access::Read, input, Some(k));
+        } else if let Some(output) = text.strip_prefix("of=") {
+            e.add(Access::Write, output, Some(k));
+        }
+    }
+}
+
+/// `patch [-i PATCHFILE] [FILE]`: the patch is read, the file written.
+pub(super) fn patch(p: &Parsed<'_>, e: &mut Effects) {
+    for (file, k) in p.values_of(&["-i", "--input"]) {
+        e.add(Access::Read, file, Some(k));
+    }
+    for (file, k) in p.values_of(&["-o", "--output"]) {
+        e.add(Access::Write, file, Some(k));
+    }
+    if let Some(&k) = p.operands.first() {
+        e.operand(p, k, Access::Write);
+    }
+    if let Some(&k) = p.operands.get(1) {
+        e.operand(p, k, Access::Read);
+    }
+}
+
+/// Which tar mode the first word or the options select.
+fn tar_mode(p: &Parsed<'_>) -> Option<char> {
+    // Old style: the first word is a bundle without a dash (`tar czf out.tgz dir`).
+    let first = p.words.first().map(|w| w.text.as_str()).unwrap_or("");
+    let old = (!first.starts_with('-')).then_some(first).unwrap_or("");
+    for c in old.chars().chain(p.shorts.chars()) {
+        if matches!(c, 'c' | 'x' | 't' | 'r' | 'u' | 'A') {
+            return Some(c);
+        }
+    }
+    for (long, mode) in [
+        ("create", 'c'),
+        ("extract", 'x'),
+        ("get", 'x'),
+        ("list", 't'),
+        ("append", 'r'),
+        ("update", 'u'),
+    ] {
+        if p.longs.contains(&long) {
+            return Some(mode);
+        }
+    }
+    None
+}
+
+/// `tar`: create reads the operands recursively and writes the archive; extract reads the
+/// archive and writes into `-C DIR` (or the working directory); list reads the archive.
+pub(super) fn tar(p: &Parsed<'_>, e: &mut Effects) {
+    let first = p.words.first().map(|w| w.text.as_str()).unwrap_or("");
+    let old_style = !first.starts_with('-') && !first.is_empty();
+    let mut operands: Vec<usize> = p.operands.clone();
+    let mut archive: Option<(String, usize)> = p
+        .values_of(&["-f", "--file"])
+        .last()
+        .map(|(v, k)| (v.to_owned(), k));
+    if old_style {
+        operands.retain(|&k| k != 0);
+        // `tar czf out.tgz dir`: the `f` of the bundle takes the next operand.
+        if first.contains('f') && archive.is_none() {
+            if let Some(pos) = operands.first().copied() {
+                archive = Some((p.words[pos].text.clone(), pos));
+                operands.remove(0);
+            }
+        }
+    }
+    let dir = p
+        .values_of(&["-C", "--directory"])
+        .last()
+        .map(|(v, k)| (v.to_owned(), k));
+    match tar_mode(p) {
+        Some('c' | 'r' | 'u') => {
+            if let Some((file, k)) = &archive {
+                e.add(Access::Write, file, Some(*k));
+            }
+            for k in operands {
+                let text = p.words[k].text.clone();
+                match &dir {
+                    Some((d, _)) if !text.starts_with('/') => {
+                        e.add(Access::RecursiveRead, &format!("{d}/{text}"), Some(k))
+                    }
+                    _ => e.add(Access::RecursiveRead, &text, Some(k)),
+                }
+            }
+        }
+        Some('x') => {
+            if let Some((file, k)) = &archive {
+                e.add(Access::Read, file, Some(*k));
+            }
+            match &dir {
+                Some((d, k)) => e.add(Access::Write, d, Some(*k)),
+                None => e.add(Access::Write, ".", None),
+            }
+        }
+        Some(_) => {
+            if let Some((file, k)) = &archive {
+                e.add(Access::Read, file, Some(*k));
+            }
+        }
+        None => {}
+    }
+}
+
+/// `zip [-r] OUT.zip FILE...`, `7z a OUT.7z FILE...`, `7z x IN.7z [-oDIR]`.
+pub(super) fn zip(p: &Parsed<'_>, e: &mut Effects) {
+    let mut ops = p.operands.iter().copied();
+    let first = ops.clone().next().map(|k| p.words[k].text.as_str());
+    let seven = matches!(first, Some("a" | "u" | "x" | "e" | "l" | "t" | "d"));
+    if seven {
+        ops.next();
+    }
+    let extract = matches!(first, Some("x" | "e"));
+    let Some(archive) = ops.next() else { return };
+    if extract {
+        e.operand(p, archive, Access::Read);
+        let out = p
+            .words
+            .iter()
+            .find_map(|w| w.text.strip_prefix("-o").filter(|d| !d.is_empty()));
+        e.add(Access::Write, out.unwrap_or("."), None);
+        return;
+    }
+    e.operand(p, archive, Access::Write);
+    let read = if seven || p.has(&["-r", "-R", "--recurse-paths"]) {
+        Access::RecursiveRead
+    } else {
+        Access::Read
+    };
+    for k in ops {
+        e.operand(p, k, read);
+    }
+}
+
+/// `unzip ARCHIVE [-d DIR]`.
+pub(super) fn unzip(p: &Parsed<'_>, e: &mut Effects) {
+    if let Some(&k) = p.operands.first() {
+        e.operand(p, k, Access::Read);
+    }
+    let listing = p.has(&["-l"]) || p.has(&["-t"]) || p.has(&["-v"]) || p.has(&["-Z"]);
+    if listing {
+        return;
+    }
+    match p.values_of(&["-d"]).last() {
+        Some((dir, k)) => e.add(Access::Write, dir, Some(k)),
+        None => e.add(Access::Write, ".", None),
+    }
+}
+
+/// `gzip FILE` replaces FILE by FILE.gz (reads and deletes it unless `-k`/`-c`/`-l`/`-t`).
+pub(super) fn compress(p: &Parsed<'_>, e: &mut Effects) {
+    let keeps = p.has(&["-k"])
+        || p.has(&["-c"])
+        || p.has(&["-l"])
+        || p.has(&["-t"])
+        || p.has(&["--keep"])
+        || p.has(&["--stdout"])
+        || p.has(&["--list"])
+        || p.has(&["--test"]);
+    for &k in &p.operands {
+        e.operand(p, k, Access::Read);
+        if !keeps {
+            e.operand(p, k, Access::Write);
+            e.operand(p, k, Access::Delete);
+        }
+    }
+}
+
+/// `rsync SRC... DEST`: sources read recursively (with `-r`/`-a`), the destination written;
+/// `--delete*` deletes in the destination recursively, `--remove-source-files` deletes the
+/// sources. `host:path` sides are remote: a local source sent to a remote destination is an
+/// upload.
+pub(super) fn rsync(p: &Parsed<'_>, e: &mut Effects) {
+    let Some((&last, sources)) = p.operands.split_last() else {
+        return;
+    };
+    let remote = |k: usize| is_remote(&p.words[k].text);
+    let recursive =
+        p.has(&["-r"]) || p.has(&["-a"]) || p.has(&["--recursive"]) || p.has(&["--archive"]);
+    let read = if recursive {
+        Access::RecursiveRead
+    } else {
+        Access::Read
+    };
+    let deletes = p
+        .longs
+        .iter()
+        .any(|l| l.starts_with("delete") || *l == "del");
+    let removes_sources = p.longs.contains(&"remove-source-files");
+    for &k in sources {
+        if remote(k) {
+            continue;
+        }
+        e.operand(p, k, read);
+        if remote(last) {
+            e.operand(p, k, Access::Upload);
+        }
+        if removes_sources {
+            e.operand(p, k, Access::Delete);
+        }
+    }
+    if !remote(last) && !sources.is_empty() {
+        e.operand(p, last, Access::Write);
+        if deletes {
+            e.operand(p, last, Access::RecursiveDelete);
+        }
+    }
+}
+
+/// `scp [-r] SRC... DEST`: local sources sent to a remote destination are uploads; a local
+/// destination of remote sources is written.
+pub(super) fn scp(p: &Parsed<'_>, e: &mut Effects) {
+    let Some((&last, sources)) = p.operands.split_last() else {
+        return;
+    };
+    let remote = |k: usize| is_remote(&p.words[k].text);
+    let read = if p.has(&["-r"]) {
+        Access::RecursiveRead
+    } else {
+        Access::Read
+    };
+    for &k in sources {
+        if !remote(k) {
+            e.operand(p, k, read);
+            if remote(last) {
+                e.operand(p, k, Access::Upload);
+            }
+        }
+    }
+    if !remote(last) && !sources.is_empty() {
+        e.operand(p, last, Access::Write);
+    }
+}
+
+/// `host:path`, `user@host:path` (not `./a:b`, not `/x:y`, not `C:\x`).
+fn is_remote(text: &str) -> bool {
+    match text.split_once(':') {
+        Some((host, _)) => {
+            !host.is_empty() && !host.contains('/') && host.len() > 1 && !text.contains("://")
+        }
+        None => false,
+    }
+}
+
+/// `git`: `-C DIR` (handled by the table), `clean -f` deletes the work tree's untracked
+/// files recursively, `rm` deletes its operands, `checkout -- PATHS`, `restore PATHS` and
+/// `reset --hard` overwrite files, `apply`/`am` write.
+pub(super) fn git(p: &Parsed<'_>, e: &mut Effects) {
+    let Some((sub_at, sub)) = p
+        .operands
+        .iter()
+        .map(|&k| (k, p.words[k].text.as_str()))
+        .next()
+    else {
+        return;
+    };
+    let rest = p.words.get(sub_at + 1..).unwrap_or_default();
+    let sub_parsed = super::parse(
+        rest,
+        super::Syntax {
+            short_values: "meFbBoC",
+            long_values: &["message", "exclude", "file"],
+        },
+    );
+    let operand = |i: usize| {
+        sub_parsed
+            .operands
+            .get(i)
+            .map(|&k| (&rest[k].text, sub_at + 1 + k))
+    };
+    match sub {
+        "clean" => {
+            let dry = sub_parsed.has(&["-n"]) || sub_parsed.has(&["--dry-run"]);
+            let force = sub_parsed.has(&["-f"]) || sub_parsed.has(&["--force"]);
+            if force && !dry {
+                if sub_parsed.operands.is_empty() {
+                    e.add(Access::RecursiveDelete, ".", None);
+                }
+                for i in 0..sub_parsed.operands.len() {
+                    if let Some((text, k)) = operand(i) {
+                        e.add(Access::RecursiveDelete, text, Some(k));
+                    }
+                }
+            }
+        }
+        "rm" => {
+            let cached = sub_parsed.longs.contains(&"cached");
+            if !cached {
+                let access = if sub_parsed.has(&["-r"]) {
+                    Access::RecursiveDelete
+                } else {
+                    Access::Delete
+                };
+                for i in 0..sub_parsed.operands.len() {
+                    if let Some((text, k)) = operand(i) {
+                        e.add(access, text, Some(k));
+                    }
+                }
+            }
+        }
+        "checkout" | "restore" => {
+            let after_dashes = rest.iter().position(|w| w.text == "--");
+            let paths: Vec<(String, usize)> = match after_dashes {
+                Some(at) => rest[at + 1..]
+                    .iter()
+                    .enumerate()
+                    .map(|(i, w)| (w.text.clone(), sub_at + 1 + at + 1 + i))
+                    .collect(),
+                None if sub == "restore" => (0..sub_parsed.operands.len())
+                    .filter_map(|i| operand(i).map(|(t, k)| (t.clone(), k)))
+                    .collect(),
+                None => Vec::new(),
+            };
+            for (text, k) in paths {
+                e.add(Access::Write, &text, Some(k));
+            }
+        }
+        "reset" if sub_parsed.longs.contains(&"hard") => e.add(Access::Write, ".", None),
+        "apply" | "am" => e.add(Access::Write, ".", None),
+        "mv" => {
+            let n = sub_parsed.operands.len();
+            for i in 0..n {
+                if let Some((text, k)) = operand(i) {
+                    if i + 1 == n {
+                        e.add(Access::Write, text, Some(k));
+                    } else {
+                        e.add(Access::Read, text, Some(k));
+                        e.add(Access::Delete, text, Some(k));
+                    }
+                }
+            }
+        }
+        _ => {}
+    }
+}
+
+/// `curl`: `-o FILE` written, `-d @FILE` / `--data-binary @FILE` / `-F name=@FILE` /
+/// `-T FILE` / `--json @FILE` uploaded, `-K FILE` read.
+pub(super) fn curl(p: &Parsed<'_>, e: &mut Effects) {
+    for (file, k) in p.values_of(&[
+        "-o",
+        "--output",
+        "-c",
+        "--cookie-jar",
+        "-D",
+        "--dump-header",
+        "--trace",
+        "--trace-ascii",
+    ]) {
+        e.add(Access::Write, file, Some(k));
+    }
+    for (file, k) in p.values_of(&[
+        "-K",
+        "--config",
+        "--netrc-file",
+        "--cacert",
+        "--cert",
+        "--key",
+    ]) {
+        e.add(Access::Read, file, Some(k));
+    }
+    for (value, k) in p.values_of(&[
+        "-d",
+        "--data",
+        "--data-binary",
+        "--data-ascii",
+        "--data-urlencode",
+        "--json",
+    ]) {
+        let file = value
+            .strip_prefix('@')
+            .or_else(|| value.split_once("=@").map(|(_, f)| f))
+            .or_else(|| value.strip_prefix("@"));
+        if let Some(file) = file {
+            e.add(Access::Read, file, Some(k));
+            e.add(Access::Upload, file, Some(k));
+        }
+    }
+    for (value, k) in p.values_of(&["-F", "--form"]) {
+        if let Some((_, rest)) = value.split_once(['@', '<']) {
+            let file = rest.split(';').next().unwrap_or("");
+            e.add(Access::Read, file, Some(k));
+            e.add(Access::Upload, file, Some(k));
+        }
+    }
+    for (file, k) in p.values_of(&["-T", "--upload-file"]) {
+        e.add(Access::Read, file, Some(k));
+        e.add(Access::Upload, file, Some(k));
+    }
+}
+
+/// `wget`: `-O FILE` / `-P DIR` written, `--post-file` / `--body-file` uploaded, `-i FILE`
+/// read.
+pub(super) fn wget(p: &Parsed<'_>, e: &mut Effects) {
+    for (file, k) in p.values_of(&[
+        "-O",
+        "--output-document",
+        "-o",
+        "--output-file",
+        "-a",
+        "--append-output",
+        "-P",
+        "--directory-prefix",
+        "--save-cookies",
+    ]) {
+        e.add(Access::Write, file, Some(k));
+    }
+    for (file, k) in p.values_of(&["-i", "--input-file", "--load-cookies"]) {
+        e.add(Access::Read, file, Some(k));
+    }
+    for (file, k) in p.values_of(&["--post-file", "--body-file"]) {
+        e.add(Access::Read, file, Some(k));
+        e.add(Access::Upload, file, Some(k));
+    }
+}
+
+/// HTTPie / xh: `field@FILE`, `field=@FILE`, `field:=@FILE` upload files; `@FILE` alone is
+/// the body.
+pub(super) fn httpie(p: &Parsed<'_>, e: &mut Effects) {
+    for (file, k) in p.values_of(&["-o", "--output"]) {
+        e.add(Access::Write, file, Some(k));
+    }
+    for &k in p.operands.iter().skip(1) {
+        let text = p.words[k].text.as_str();
+        let file = text
+            .strip_prefix('@')
+            .or_else(|| text.split_once("=@").map(|(_, f)| f))
+            .or_else(|| text.split_once(":=@").map(|(_, f)| f))
+            .or_else(|| {
+                text.split_once('@')
+                    .filter(|(name, _)| !name.contains(['/', ':']) && !name.is_empty())
+                    .map(|(_, f)| f)
+            });
+        if let Some(file) = file {
+            e.add(Access::Read, file, Some(k));
+            e.add(Access::Upload, file, Some(k));
+        }
+    }
+}
+
+/// `gh gist create FILE...`, `gh release upload TAG FILE...`, `gh release create TAG FILE...`:
+/// the files are uploaded.
+pub(super) fn gh(p: &Parsed<'_>, e: &mut Effects) {
+    let ops: Vec<usize> = p.operands.clone();
+    let words = |i: usize| ops.get(i).map(|&k| p.words[k].text.as_str());
+    let files_from = match (words(0), words(1)) {
+        (Some("gist"), Some("create" | "new")) => 2,
+        (Some("gist"), Some("edit")) => 3,
+        (Some("release"), Some("create" | "upload")) => 3,
+        _ => return,
+    };
+    for &k in ops.iter().skip(files_from) {
+        e.operand(p, k, Access::Read);
+        e.operand(p, k, Access::Upload);
+    }
+}
+
+/// `make [-C DIR] [-f FILE]`: the makefile is run.
+pub(super) fn make(p: &Parsed<'_>, e: &mut Effects) {
+    for (file, k) in p.values_of(&["-f", "--file", "--makefile"]) {
+        e.add(Access::Exec, file, Some(k));
+    }
+}
+
+/// `sort FILE... [-o OUT]`: the files are read, the output written.
+pub(super) fn sort(p: &Parsed<'_>, e: &mut Effects) {
+    for &k in &p.operands {
+        e.operand(p, k, Access::Read);
+    }
+    for (file, k) in p.values_of(&["-o", "--output"]) {
+        e.add(Access::Write, file, Some(k));
+    }
+}
