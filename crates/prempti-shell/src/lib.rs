@@ -44,6 +44,7 @@
 mod analyzer;
 mod command;
 mod fallback;
+mod host;
 mod interpreters;
 mod model;
 mod parse;
@@ -54,6 +55,7 @@ mod walk;
 mod word;
 mod wrappers;
 
+pub use host::{normalize_host, url_host, MAX_HOST, MAX_INPUT};
 pub use model::{Analysis, Limits, Program};
 pub use paths::normalize as normalize_path;
 
