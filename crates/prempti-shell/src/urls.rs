@@ -581,4 +581,61 @@ mod tests {
         );
         assert!(run("cp", &["a:b", "c"]).1.is_empty());
     }
+
+    #[test]
+    fn dev_tcp() {
+        assert_eq!(
+            dev_tcp_host("/dev/tcp/Evil.Test./4444").as_deref(),
+            Some("evil.test")
+        );
+        assert_eq!(
+            dev_tcp_host("/dev/udp/2852039166/53").as_deref(),
+            Some("169.254.169.254")
+        );
+        assert_eq!(dev_tcp_host("/dev/tcp/::1/80").as_deref(), Some("::1"));
+        assert_eq!(dev_tcp_host("/dev/tcp/host/http").as_deref(), Some("host"));
+        assert_eq!(dev_tcp_host("/dev/tcp/host/"), None);
+        assert_eq!(dev_tcp_host("/dev/tcp/host"), None);
+        assert_eq!(dev_tcp_host("/dev/tcp//80"), None);
+        assert_eq!(dev_tcp_host("/dev/tcp/$H/80"), None);
+        assert_eq!(dev_tcp_host("/dev/null"), None);
+        assert_eq!(dev_tcp_host("/tmp/dev/tcp/h/80"), None);
+    }
+
+    #[test]
+    fn options() {
+        use Opt::*;
+        assert_eq!(
+            parse_options(
+                &[
+                    "-vzw5",
+                    "-p",
+                    "1",
+                    "--proxy=p:1",
+                    "--wait",
+                    "3",
+                    "h",
+                    "--",
+                    "-x"
+                ],
+                "pw",
+                &["wait"]
+            ),
+            [
+                Short('v', None),
+                Short('z', None),
+                Short('w', Some("5")),
+                Short('p', Some("1")),
+                Long("proxy", Some("p:1")),
+                Long("wait", Some("3")),
+                Operand("h"),
+                Operand("-x"),
+            ]
+        );
+        assert_eq!(forward_host("8080:h:80"), Some("h"));
+        assert_eq!(forward_host("[::1]:8080:[fe80::1]:80"), Some("[fe80::1]"));
+        assert_eq!(forward_host("1.2.3.4:8080:/sock"), None);
+        assert_eq!(forward_host("/tmp/a"), None);
+        assert_eq!(forward_host("8080"), None);
+    }
 }
