@@ -101,7 +101,8 @@ fn name(host: &str, url: bool) -> Option<String> {
     };
     let mut out = match idna::domain_to_ascii_cow(decoded.as_bytes(), AsciiDenyList::URL) {
         Ok(ascii) => ascii.into_owned(),
-        Err(_) => decoded.to_lowercase(),
+        // As written: a decoded control character is worse than the escape.
+        Err(_) => host.to_lowercase(),
     };
     if out.ends_with('.') {
         out.pop();
@@ -368,6 +369,8 @@ mod tests {
             ("https://good.test#@evil.test", Some("good.test")),
             ("https://good.test?@evil.test", Some("good.test")),
             ("https://a.test", Some("a.test")),
+            ("https://A%00b.test/", Some("a%00b.test")),
+            ("https://%zz.test/", Some("%zz.test")),
             ("file:///etc/passwd", None),
             ("example.com/x", None),
             ("https://", None),
