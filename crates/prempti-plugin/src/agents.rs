@@ -1030,19 +1030,12 @@ pub fn first_url(text: &str) -> Option<String> {
     (url.len() > "http://".len()).then(|| url.to_owned())
 }
 
-/// The host of a URL: lower-cased, without user info, port or IPv6 brackets. `None` when the
-/// URL has no `scheme://` or an empty host.
+/// The host of a URL (`tool.url_host`), normalized by [`prempti_shell::url_host`] as
+/// `cmd.hosts` is: lower-cased, without user info, port, IPv6 brackets or trailing dot,
+/// IDNA names in punycode, IPv4 addresses in every `inet_aton` spelling as a dotted quad.
+/// `None` when the URL has no `scheme://` or an empty host.
 pub fn url_host(url: &str) -> Option<String> {
-    let (_, rest) = url.split_once("://")?;
-    let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
-    let host_port = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
-    let host = if let Some(v6) = host_port.strip_prefix('[') {
-        v6.split(']').next().unwrap_or("")
-    } else {
-        host_port.split(':').next().unwrap_or("")
-    };
-    let host = host.trim_end_matches('.');
-    (!host.is_empty()).then(|| host.to_ascii_lowercase())
+    prempti_shell::url_host(url)
 }
 
 #[cfg(test)]
@@ -1058,6 +1051,34 @@ mod tests {
         assert_eq!(url_host("http://[::1]:80/").as_deref(), Some("::1"));
         assert_eq!(url_host("example.com/x"), None);
         assert_eq!(url_host("file:///etc/passwd"), None);
+        assert_eq!(
+            url_host("https://Webhook.Site./token").as_deref(),
+            Some("webhook.site")
+        );
+        assert_eq!(
+            url_host("http://169.254.169.254./latest").as_deref(),
+            Some("169.254.169.254")
+        );
+        assert_eq!(
+            url_host("http://2852039166/latest/meta-data").as_deref(),
+            Some("169.254.169.254")
+        );
+        assert_eq!(
+            url_host("http://0xA9FEA9FE/").as_deref(),
+            Some("169.254.169.254")
+        );
+        assert_eq!(
+            url_host("http://[::ffff:a9fe:a9fe]/").as_deref(),
+            Some("169.254.169.254")
+        );
+        assert_eq!(
+            url_host("https://bücher.example/x").as_deref(),
+            Some("xn--bcher-kva.example")
+        );
+        assert_eq!(
+            url_host("https://ｅｘａｍｐｌｅ．ｃｏｍ/").as_deref(),
+            Some("example.com")
+        );
         assert_eq!(
             first_url("Summarize https://docs.rs/serde. Then stop").as_deref(),
             Some("https://docs.rs/serde")

@@ -221,7 +221,7 @@ pub const FIELDS: [FieldSpec; FIELD_COUNT] = [
     string("tool.mcp_server", "MCP server of an MCP tool call", |c, _| s(&c.mcp_server)),
     string("tool.mcp_tool", "MCP tool name of an MCP tool call", |c, _| s(&c.mcp_tool)),
     string("tool.url", "URL fetched by the tool", |c, _| s(&c.url)),
-    string("tool.url_host", "Host of tool.url, lower-cased", |c, _| s(&c.url_host)),
+    string("tool.url_host", "Host of tool.url, normalized like cmd.hosts (lower case, no trailing dot, punycode, dotted-quad IPv4)", |c, _| s(&c.url_host)),
     string("tool.content", "Text being written: Write content, Edit new strings, patch hunk", |c, _| s(&c.content)),
     string("tool.pattern", "Search pattern or query of a search tool", |c, _| s(&c.pattern)),
     string("tool.search_path", "Directory or file searched by a search tool", |c, _| s(&c.search_path)),

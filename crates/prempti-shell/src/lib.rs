@@ -46,6 +46,7 @@ mod command;
 mod effects;
 mod expand;
 mod fallback;
+mod host;
 mod interpreters;
 mod model;
 mod parse;
@@ -57,6 +58,7 @@ mod walk;
 mod word;
 mod wrappers;
 
+pub use host::{normalize_host, url_host, MAX_HOST, MAX_INPUT};
 pub use model::{Analysis, Limits, Program};
 pub use paths::normalize as normalize_path;
 

@@ -1,4 +1,5 @@
 //! Parser-mapping tests: a table of commands and the `cmd.*` values they must give.
 
 mod cases;
+mod hosts;
 mod limits;
