@@ -297,19 +297,24 @@ impl ToolCall {
         Some(relative_to(file, install).is_some())
     }
 
-    /// `cmd.home_write_paths`: the redirection targets of a shell command that lie in the
-    /// agent's home, relative to it: `~/x`, `$HOME/x` and `${HOME}/x` as written (even when
-    /// the home is unknown), absolute targets inside the home as sent or its canonical form.
-    /// `None` for calls that are not shell commands.
+    /// `cmd.home_write_paths`: the files a shell command writes that lie in the agent's
+    /// home, relative to it (see [`ToolCall::home_relative`]). `None` for calls that are not
+    /// shell commands.
     pub fn home_write_paths(&self) -> Option<Vec<String>> {
-        let analysis = self.shell_analysis()?;
+        Some(self.home_relative(&self.shell_analysis()?.write_paths))
+    }
+
+    /// `paths` that lie in the agent's home, relative to it without a leading slash: `~/x`,
+    /// `$HOME/x` and `${HOME}/x` as written (when the home is unknown), absolute paths inside
+    /// the home as sent or its canonical form.
+    pub fn home_relative<'p>(&self, paths: impl IntoIterator<Item = &'p String>) -> Vec<String> {
         let homes: Vec<&str> = [self.real_home.as_deref(), self.home.as_deref()]
             .into_iter()
             .flatten()
             .filter(|h| is_absolute(h))
             .collect();
         let mut out: Vec<String> = Vec::new();
-        for target in &analysis.write_paths {
+        for target in paths {
             let rel = home_shorthand(target)
                 .map(normalize_relative)
                 .or_else(|| homes.iter().find_map(|h| relative_to(target, h)));
@@ -319,7 +324,53 @@ impl ToolCall {
                 }
             }
         }
+        out
+    }
+
+    /// `cmd.modified_paths`: every path a shell command writes, deletes or changes the mode
+    /// of, in that order, without repeats.
+    pub fn modified_paths(&self) -> Option<Vec<&String>> {
+        let a = self.shell_analysis()?;
+        let mut out: Vec<&String> = Vec::new();
+        for p in a
+            .write_paths
+            .iter()
+            .chain(&a.delete_paths)
+            .chain(&a.chmod_paths)
+        {
+            if !out.contains(&p) {
+                out.push(p);
+            }
+        }
         Some(out)
+    }
+
+    /// `cmd.outside_cwd_paths`: the modified paths outside the working directory and outside
+    /// the temporary directories (`/tmp`, `/var/tmp`, macOS per-user temporaries, the home's
+    /// `AppData/Local/Temp` and `.cache`).
+    pub fn outside_cwd_paths(&self) -> Option<Vec<&String>> {
+        let modified = self.modified_paths()?;
+        let cwd = self.real_cwd.as_deref().or(self.cwd.as_deref())?;
+        let homes: Vec<&str> = [self.real_home.as_deref(), self.home.as_deref()]
+            .into_iter()
+            .flatten()
+            .collect();
+        let scratch = |p: &str| {
+            TEMP_DIRS.iter().any(|t| relative_to(p, t).is_some())
+                || homes.iter().any(|h| {
+                    relative_to(p, h).is_some_and(|rel| {
+                        HOME_SCRATCH
+                            .iter()
+                            .any(|s| rel == *s || rel.starts_with(&format!("{s}/")))
+                    })
+                })
+        };
+        Some(
+            modified
+                .into_iter()
+                .filter(|p| is_absolute(p) && relative_to(p, cwd).is_none() && !scratch(p))
+                .collect(),
+        )
     }
 
     /// The shell analysis of `tool.input_command` (computed on first use, then cached), or
@@ -327,11 +378,36 @@ impl ToolCall {
     pub fn shell_analysis(&self) -> Option<&prempti_shell::Analysis> {
         let command = self.input_command.as_deref()?;
         Some(self.shell.0.get_or_init(|| {
-            let cwd = self.real_cwd.as_deref().or(self.cwd.as_deref());
-            prempti_shell::analyze(command, cwd)
+            let home = self.real_home.as_deref().or(self.home.as_deref());
+            let context = prempti_shell::Context {
+                cwd: self.real_cwd.as_deref().or(self.cwd.as_deref()),
+                home,
+            };
+            let mut analysis =
+                prempti_shell::analyze_in(command, &context, &prempti_shell::Limits::default());
+            crate::globs::expand(&mut analysis, home);
+            analysis
         }))
     }
 }
+
+/// Temporary directories: writes there are not outside the project's concern.
+const TEMP_DIRS: &[&str] = &[
+    "/tmp",
+    "/var/tmp",
+    "/private/tmp",
+    "/private/var/folders",
+    "/var/folders",
+    "/dev/shm",
+];
+/// Scratch directories inside the home.
+const HOME_SCRATCH: &[&str] = &[
+    ".cache",
+    "AppData/Local/Temp",
+    "Library/Caches",
+    ".claude/plans",
+    ".claude/todos",
+];
 
 /// Whether a path is absolute on the broker's platform, or Unix-absolute (`/...`).
 fn is_absolute(path: &str) -> bool {

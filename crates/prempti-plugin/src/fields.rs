@@ -142,8 +142,24 @@ const fn strings(name: &'static str, description: &'static str, extract: Extract
     }
 }
 
+fn owned_list<'a>(items: Option<Vec<String>>) -> Extracted<'a> {
+    match items {
+        Some(items) if !items.is_empty() => {
+            Extracted::List(items.into_iter().map(Cow::Owned).collect())
+        }
+        _ => Extracted::None,
+    }
+}
+
+fn ref_list<'a>(items: Option<Vec<&'a String>>) -> Extracted<'a> {
+    match items {
+        Some(items) => list(items),
+        None => Extracted::None,
+    }
+}
+
 /// Number of fields in [`FIELDS`].
-pub const FIELD_COUNT: usize = 47;
+pub const FIELD_COUNT: usize = 62;
 
 /// The field table of the `coding_agent` source. A field's position is its [`FieldId`] in
 /// [`schema()`] and its index in the plugin's exported field list.
@@ -304,6 +320,51 @@ pub const FIELDS: [FieldSpec; FIELD_COUNT] = [
     }),
     scalar("cmd.program_count", FieldType::U64, "Number of program invocations", |c, _| {
         cmd_list(c, |a| Extracted::U64(a.programs.len() as u64))
+    }),
+    strings("cmd.delete_paths", "Files and directories the command deletes (rm, unlink, shred -u, mv sources, find -delete, rsync --delete, git clean), absolute", |c, _| {
+        cmd_list(c, |a| list(&a.delete_paths))
+    }),
+    strings("cmd.recursive_delete_paths", "Directories the command deletes with everything below them (rm -r, find -delete, rsync --delete, git clean -d, rmtree), absolute", |c, _| {
+        cmd_list(c, |a| list(&a.recursive_delete_paths))
+    }),
+    strings("cmd.recursive_read_paths", "Directories the command reads with everything below them (grep -r, rg, find, cp -r, tar c, zip -r), absolute", |c, _| {
+        cmd_list(c, |a| list(&a.recursive_read_paths))
+    }),
+    strings("cmd.chmod_paths", "Files whose mode, owner or attributes the command changes (chmod, chown, chattr, setfacl), absolute", |c, _| {
+        cmd_list(c, |a| list(&a.chmod_paths))
+    }),
+    strings("cmd.exec_paths", "Scripts and programs the command runs from a path (./x, bash x.sh, python x.py, source x), absolute", |c, _| {
+        cmd_list(c, |a| list(&a.exec_paths))
+    }),
+    strings("cmd.upload_paths", "Local files the command sends over the network (curl -d @f / -F x=@f / -T f, wget --post-file, scp/rsync to a host, nc host < f, gh gist create f), absolute", |c, _| {
+        cmd_list(c, |a| list(&a.upload_paths))
+    }),
+    strings("cmd.modified_paths", "Every path the command writes, deletes or changes the mode of (cmd.write_paths, cmd.delete_paths, cmd.chmod_paths together)", |c, _| {
+        ref_list(c.modified_paths())
+    }),
+    strings("cmd.home_read_paths", "cmd.read_paths inside agent.home, relative to it without a leading slash (.ssh/id_rsa)", |c, _| {
+        owned_list(c.shell_analysis().map(|a| c.home_relative(&a.read_paths)))
+    }),
+    strings("cmd.home_modified_paths", "cmd.modified_paths inside agent.home, relative to it without a leading slash (.bashrc, .claude/settings.json)", |c, _| {
+        owned_list(c.modified_paths().map(|m| c.home_relative(m)))
+    }),
+    strings("cmd.home_delete_paths", "cmd.delete_paths inside agent.home, relative to it without a leading slash (\"\" for the home itself)", |c, _| {
+        owned_list(c.shell_analysis().map(|a| c.home_relative(&a.delete_paths)))
+    }),
+    strings("cmd.outside_cwd_paths", "cmd.modified_paths outside agent.real_cwd and outside temporary directories (/tmp, /var/tmp, ~/.cache, ...)", |c, _| {
+        ref_list(c.outside_cwd_paths())
+    }),
+    strings("cmd.path_globs", "Paths with unquoted glob characters, kept as patterns (/etc/g?hadow); what each can match is also in the effect lists", |c, _| {
+        cmd_list(c, |a| list(&a.path_globs))
+    }),
+    strings("cmd.dynamic_programs", "Program words that cannot be known statically ($CMD, $(get-tool)), as written", |c, _| {
+        cmd_list(c, |a| list(&a.dynamic_programs))
+    }),
+    strings("cmd.dynamic_paths", "Targets of a write, delete, chmod, exec or upload that cannot be known statically (rm -rf \"$DIR\"), as written", |c, _| {
+        cmd_list(c, |a| list(&a.dynamic_paths))
+    }),
+    strings("cmd.behaviors", "What inline interpreter code does beyond files: exec_remote, exec_decoded, reverse_shell, socket, env_dump, decode", |c, _| {
+        cmd_list(c, |a| list(&a.behaviors))
     }),
 ];
 

@@ -17,6 +17,7 @@ pub mod config;
 pub mod event;
 pub mod falco;
 pub mod fields;
+pub mod globs;
 pub mod host;
 pub mod intake;
 pub mod realpath;

@@ -637,4 +637,3 @@ mod tests {
         assert_eq!(forward_host("8080"), None);
     }
 }
-

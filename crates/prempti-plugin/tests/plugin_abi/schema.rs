@@ -109,6 +109,21 @@ fn architecture_field_table_is_covered() {
         ("cmd.parse_error", "bool", false),
         ("cmd.limit_hit", "bool", false),
         ("cmd.program_count", "uint64", false),
+        ("cmd.delete_paths", "string", true),
+        ("cmd.recursive_delete_paths", "string", true),
+        ("cmd.recursive_read_paths", "string", true),
+        ("cmd.chmod_paths", "string", true),
+        ("cmd.exec_paths", "string", true),
+        ("cmd.upload_paths", "string", true),
+        ("cmd.modified_paths", "string", true),
+        ("cmd.home_read_paths", "string", true),
+        ("cmd.home_modified_paths", "string", true),
+        ("cmd.home_delete_paths", "string", true),
+        ("cmd.outside_cwd_paths", "string", true),
+        ("cmd.path_globs", "string", true),
+        ("cmd.dynamic_programs", "string", true),
+        ("cmd.dynamic_paths", "string", true),
+        ("cmd.behaviors", "string", true),
     ];
     let schema = schema();
     let got: Vec<(&str, &str, bool)> = schema

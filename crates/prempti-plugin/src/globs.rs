@@ -1,0 +1,188 @@
+//! Glob patterns in shell commands as the paths they can name.
+//!
+//! The shell expands an unquoted pattern (`cat ~/.ssh/id_*`, `/e?c/g?hadow`) against the file
+//! system when the command runs; the analysis keeps it as a pattern (`cmd.path_globs`). Here
+//! each pattern is matched, at decision time, against the file system (what the shell would
+//! pass now) and against a catalog of well-known sensitive paths (what it could pass if the
+//! file existed, or on a machine where the broker cannot see it). Every match joins the
+//! effect lists the pattern is in, so a rule on `cmd.read_paths` sees `/etc/gshadow` for
+//! `cat /e?c/g?hadow`. Bounded: at most [`MAX_MATCHES_PER_PATTERN`] file-system matches per
+//! pattern and [`MAX_PATTERNS`] patterns per command.
+
+use prempti_shell::Analysis;
+
+/// Patterns expanded per command.
+pub const MAX_PATTERNS: usize = 16;
+/// File-system matches kept per pattern.
+pub const MAX_MATCHES_PER_PATTERN: usize = 64;
+
+/// Paths a pattern is also matched against, relative to the home (`~/`) or absolute. They
+/// are the files credential, persistence and self-protection rules are about; a pattern
+/// that can name one of them is treated as naming it.
+pub const SENSITIVE_CATALOG: &[&str] = &[
+    "/etc/shadow",
+    "/etc/gshadow",
+    "/etc/passwd",
+    "/etc/sudoers",
+    "/etc/sudoers.d",
+    "/etc/hosts",
+    "/etc/crontab",
+    "/etc/ssh/sshd_config",
+    "/root/.ssh",
+    "/proc/self/environ",
+    "/proc/1/environ",
+    "~/.ssh",
+    "~/.ssh/id_rsa",
+    "~/.ssh/id_ed25519",
+    "~/.ssh/id_ecdsa",
+    "~/.ssh/id_dsa",
+    "~/.ssh/authorized_keys",
+    "~/.ssh/config",
+    "~/.aws/credentials",
+    "~/.aws/config",
+    "~/.netrc",
+    "~/.git-credentials",
+    "~/.gitconfig",
+    "~/.kube/config",
+    "~/.docker/config.json",
+    "~/.npmrc",
+    "~/.pypirc",
+    "~/.gnupg",
+    "~/.config/gh/hosts.yml",
+    "~/.config/gcloud",
+    "~/.azure",
+    "~/.bash_history",
+    "~/.zsh_history",
+    "~/.bashrc",
+    "~/.zshrc",
+    "~/.profile",
+    "~/.bash_profile",
+    "~/.env",
+    "~/.claude",
+    "~/.claude/settings.json",
+    "~/.codex",
+    "~/.gemini",
+    "~/.cursor",
+    "~/.copilot",
+    "~/.prempti",
+];
+
+/// Adds what each glob pattern of `analysis` can match to the effect lists it is in.
+pub fn expand(analysis: &mut Analysis, home: Option<&str>) {
+    let patterns: Vec<String> = analysis
+        .path_globs
+        .iter()
+        .take(MAX_PATTERNS)
+        .cloned()
+        .collect();
+    for pattern in patterns {
+        let Ok(compiled) = glob::Pattern::new(&pattern) else {
+            continue;
+        };
+        let mut matches = catalog_matches(&compiled, home);
+        matches.extend(fs_matches(&pattern));
+        if matches.is_empty() {
+            continue;
+        }
+        for list in effect_lists(analysis) {
+            if list.contains(&pattern) {
+                for m in &matches {
+                    if !list.contains(m) {
+                        list.push(m.clone());
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn effect_lists(a: &mut Analysis) -> [&mut Vec<String>; 8] {
+    [
+        &mut a.read_paths,
+        &mut a.write_paths,
+        &mut a.delete_paths,
+        &mut a.recursive_delete_paths,
+        &mut a.recursive_read_paths,
+        &mut a.chmod_paths,
+        &mut a.exec_paths,
+        &mut a.upload_paths,
+    ]
+}
+
+/// Catalog entries the pattern matches, and catalog directories a pattern names a file
+/// inside (`~/.ssh/*` matches `~/.ssh/id_rsa`).
+fn catalog_matches(pattern: &glob::Pattern, home: Option<&str>) -> Vec<String> {
+    let options = glob::MatchOptions {
+        case_sensitive: true,
+        require_literal_separator: true,
+        require_literal_leading_dot: false,
+    };
+    SENSITIVE_CATALOG
+        .iter()
+        .filter_map(|entry| match entry.strip_prefix("~/") {
+            Some(rest) => home.map(|h| format!("{}/{rest}", h.trim_end_matches('/'))),
+            None => Some((*entry).to_owned()),
+        })
+        .filter(|path| pattern.matches_with(path, options))
+        .collect()
+}
+
+/// What the pattern matches on this machine now (hidden files included, as with dotglob
+/// off only a leading `.` in the pattern matches them: the glob crate's default).
+fn fs_matches(pattern: &str) -> Vec<String> {
+    let Ok(paths) = glob::glob(pattern) else {
+        return Vec::new();
+    };
+    paths
+        .filter_map(Result::ok)
+        .take(MAX_MATCHES_PER_PATTERN)
+        .filter_map(|p| p.to_str().map(str::to_owned))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn analysis(cmd: &str) -> Analysis {
+        let ctx = prempti_shell::Context {
+            cwd: Some("/nonexistent/p"),
+            home: Some("/nonexistent/home/u"),
+        };
+        let mut a = prempti_shell::analyze_in(cmd, &ctx, &prempti_shell::Limits::default());
+        expand(&mut a, ctx.home);
+        a
+    }
+
+    #[test]
+    fn patterns_name_catalog_paths() {
+        let a = analysis("cat /e?c/g?hadow");
+        assert!(
+            a.read_paths.contains(&"/etc/gshadow".to_owned()),
+            "{:?}",
+            a.read_paths
+        );
+        let a = analysis("cat ~/.netr?");
+        assert!(a
+            .read_paths
+            .contains(&"/nonexistent/home/u/.netrc".to_owned()));
+        let a = analysis("rm -rf ~/.ss*");
+        assert!(a
+            .recursive_delete_paths
+            .contains(&"/nonexistent/home/u/.ssh".to_owned()));
+        let a = analysis("cat src/*.rs");
+        assert_eq!(a.read_paths, ["/nonexistent/p/src/*.rs"]);
+    }
+
+    #[test]
+    fn patterns_match_the_file_system() {
+        let dir = std::env::temp_dir().join(format!("prempti-glob-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("secret.key"), "x").unwrap();
+        let cmd = format!("cat {}/*.key", dir.display());
+        let a = analysis(&cmd);
+        let want = format!("{}/secret.key", dir.display());
+        assert!(a.read_paths.contains(&want), "{:?}", a.read_paths);
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}
