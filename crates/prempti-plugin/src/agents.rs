@@ -345,6 +345,41 @@ impl ToolCall {
         Some(out)
     }
 
+    /// The paths of a shell command with effect `access` (`read`, `write`, `delete`,
+    /// `recursive_delete`, `recursive_read`, `chmod`, `exec`, `upload`, `modified` = write,
+    /// delete and chmod); every effect path when `access` is `None`. `None` for calls that
+    /// are not shell commands or an unknown access name.
+    pub fn effect_paths(&self, access: Option<&str>) -> Option<Vec<&String>> {
+        let a = self.shell_analysis()?;
+        let lists: Vec<&Vec<String>> = match access {
+            None | Some("") => vec![
+                &a.read_paths,
+                &a.write_paths,
+                &a.delete_paths,
+                &a.chmod_paths,
+                &a.exec_paths,
+                &a.upload_paths,
+            ],
+            Some("read") => vec![&a.read_paths],
+            Some("write") => vec![&a.write_paths],
+            Some("delete") => vec![&a.delete_paths],
+            Some("recursive_delete") => vec![&a.recursive_delete_paths],
+            Some("recursive_read") => vec![&a.recursive_read_paths],
+            Some("chmod") => vec![&a.chmod_paths],
+            Some("exec") => vec![&a.exec_paths],
+            Some("upload") => vec![&a.upload_paths],
+            Some("modified") => vec![&a.write_paths, &a.delete_paths, &a.chmod_paths],
+            Some(_) => return None,
+        };
+        let mut out: Vec<&String> = Vec::new();
+        for p in lists.into_iter().flatten() {
+            if !out.contains(&p) {
+                out.push(p);
+            }
+        }
+        Some(out)
+    }
+
     /// `cmd.outside_cwd_paths`: the modified paths outside the working directory and outside
     /// the temporary directories (`/tmp`, `/var/tmp`, macOS per-user temporaries, the home's
     /// `AppData/Local/Temp` and `.cache`).

@@ -158,8 +158,51 @@ fn ref_list<'a>(items: Option<Vec<&'a String>>) -> Extracted<'a> {
     }
 }
 
+const fn keyed(name: &'static str, description: &'static str, extract: Extractor) -> FieldSpec {
+    FieldSpec {
+        name,
+        ty: FieldType::String,
+        is_list: true,
+        arg: ArgSpec::Key { required: false },
+        description,
+        suggested: false,
+        extract,
+    }
+}
+
+/// Each path and every ancestor of it, `/`-separated, without repeats: `intersects` on
+/// these is a path-prefix match (`.ssh` matches `.ssh/id_rsa`), which Falco's `pmatch`
+/// does not offer on list fields.
+fn with_ancestors<'p>(paths: impl IntoIterator<Item = &'p str>, absolute: bool) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    let mut push = |p: String| {
+        if !out.contains(&p) {
+            out.push(p);
+        }
+    };
+    for path in paths {
+        let trimmed = path.trim_end_matches('/');
+        let mut at = 0;
+        while let Some(k) = trimmed[at..].find('/') {
+            let end = at + k;
+            if end > 0 {
+                push(trimmed[..end].to_owned());
+            } else if absolute {
+                push("/".to_owned());
+            }
+            at = end + 1;
+        }
+        push(if trimmed.is_empty() && absolute {
+            "/".to_owned()
+        } else {
+            trimmed.to_owned()
+        });
+    }
+    out
+}
+
 /// Number of fields in [`FIELDS`].
-pub const FIELD_COUNT: usize = 62;
+pub const FIELD_COUNT: usize = 66;
 
 /// The field table of the `coding_agent` source. A field's position is its [`FieldId`] in
 /// [`schema()`] and its index in the plugin's exported field list.
@@ -363,8 +406,42 @@ pub const FIELDS: [FieldSpec; FIELD_COUNT] = [
     strings("cmd.dynamic_paths", "Targets of a write, delete, chmod, exec or upload that cannot be known statically (rm -rf \"$DIR\"), as written", |c, _| {
         cmd_list(c, |a| list(&a.dynamic_paths))
     }),
-    strings("cmd.behaviors", "What inline interpreter code does beyond files: exec_remote, exec_decoded, reverse_shell, socket, env_dump, decode", |c, _| {
+    strings("cmd.behaviors", "What inline interpreter code does beyond files: exec_remote, exec_decoded, reverse_shell, socket, env_dump, decode, and exec_downloaded (a file downloaded in the command is run or made executable)", |c, _| {
         cmd_list(c, |a| list(&a.behaviors))
+    }),
+    keyed("cmd.path_prefixes", "Every path of the effect named by the argument (read, write, delete, recursive_delete, recursive_read, chmod, exec, upload, modified; all without one) and all its ancestor directories: `intersects` then matches a path or anything below it", |c, arg| {
+        owned_list(c.effect_paths(arg).map(|p| with_ancestors(p.into_iter().map(String::as_str), true)))
+    }),
+    keyed("cmd.home_path_prefixes", "As cmd.path_prefixes, for the paths inside agent.home, relative to it (.ssh, .ssh/id_rsa; \"\" is the home itself)", |c, arg| {
+        owned_list(c.effect_paths(arg).map(|p| {
+            let rel = c.home_relative(p);
+            with_ancestors(rel.iter().map(String::as_str), false)
+        }))
+    }),
+    keyed("cmd.path_names", "Base names of the paths of the effect named by the argument (as cmd.path_prefixes): .env, id_rsa, pre-commit", |c, arg| {
+        owned_list(c.effect_paths(arg).map(|p| {
+            let mut names: Vec<String> = Vec::new();
+            for path in p {
+                let name = path.trim_end_matches('/').rsplit('/').next().unwrap_or("").to_owned();
+                if !name.is_empty() && !names.contains(&name) {
+                    names.push(name);
+                }
+            }
+            names
+        }))
+    }),
+    keyed("cmd.home_path_depths", "For each path of the effect named by the argument inside agent.home, how many directories deep it is: 0 for the home itself, 1 for ~/Documents or ~/.bashrc", |c, arg| {
+        owned_list(c.effect_paths(arg).map(|p| {
+            let mut depths: Vec<String> = Vec::new();
+            for rel in c.home_relative(p) {
+                let depth = if rel.is_empty() { 0 } else { rel.split('/').count() };
+                let depth = depth.to_string();
+                if !depths.contains(&depth) {
+                    depths.push(depth);
+                }
+            }
+            depths
+        }))
     }),
 ];
 

@@ -92,6 +92,8 @@ pub(crate) struct Analyzer<'a> {
     pub(crate) home: Option<&'a str>,
     /// Variables assigned so far.
     pub(crate) vars: HashMap<String, Value>,
+    /// Files written by downloaders (`curl -o`, `wget -O`), resolved.
+    pub(crate) downloads: Vec<String>,
     /// Output of the previous pipeline stage, when it is known statically (`printf 'x' |`).
     pub(crate) feed: Option<String>,
     pub(crate) out: Analysis,
@@ -128,6 +130,7 @@ impl<'a> Analyzer<'a> {
             home: home.filter(|h| absolute(h)),
             vars: HashMap::new(),
             feed: None,
+            downloads: Vec::new(),
             out: Analysis::default(),
             substs: 0,
             stopped: false,
@@ -381,6 +384,16 @@ impl<'a> Analyzer<'a> {
         };
         for list in lists.iter_mut() {
             push_unique(list, &path);
+        }
+    }
+
+    /// Flags what only the whole command shows: a file downloaded earlier in it that is then
+    /// run or made executable (`curl -o x URL && sh x`, `wget -O x URL; chmod +x x`).
+    pub(crate) fn finish(&mut self) {
+        let out = &mut self.out;
+        let run = out.exec_paths.iter().chain(&out.chmod_paths);
+        if run.into_iter().any(|p| self.downloads.contains(p)) {
+            push_unique(&mut out.behaviors, "exec_downloaded");
         }
     }
 

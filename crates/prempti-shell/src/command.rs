@@ -26,6 +26,11 @@ const STDIN_SENDERS: &[&str] = &[
     "nc", "ncat", "netcat", "socat", "telnet", "curl", "wget", "openssl", "ssh", "gh", "http", "xh",
 ];
 
+/// Programs that download files (their writes are downloads).
+const DOWNLOADERS: &[&str] = &[
+    "curl", "wget", "wget2", "http", "https", "xh", "aria2c", "fetch",
+];
+
 impl Analyzer<'_> {
     /// Maps one simple command: its words expanded as the shell would, assignments alone
     /// remembered for the rest of the command, prefix assignments (`X=1 cmd`) only for it.
@@ -111,6 +116,11 @@ impl Analyzer<'_> {
         for e in &found.list {
             let word = e.arg.and_then(|k| args.get(k));
             self.effect(e.access, &e.path, word, found.dir.as_deref());
+            if e.access == Access::Write && DOWNLOADERS.contains(&name) {
+                if let Some(path) = self.resolve(&e.path, found.dir.as_deref()) {
+                    self.downloads.push(path);
+                }
+            }
         }
     }
 

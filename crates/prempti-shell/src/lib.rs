@@ -86,5 +86,6 @@ pub struct Context<'a> {
 pub fn analyze_in(command: &str, context: &Context<'_>, limits: &Limits) -> Analysis {
     let mut analyzer = analyzer::Analyzer::new(limits, context.cwd, context.home, command.len());
     analyzer.script(command, 0, 0, false);
+    analyzer.finish();
     analyzer.out
 }

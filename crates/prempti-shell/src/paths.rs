@@ -4,7 +4,13 @@
 //! `~` and `$VAR` prefixes are kept as written, because the analyzer has no environment.
 
 /// Targets that are not files on disk and are left out of `write_paths` / `read_paths`.
-const PSEUDO_FILES: &[&str] = &["/dev/null", "/dev/stdin", "/dev/stdout", "/dev/stderr"];
+const PSEUDO_FILES: &[&str] = &[
+    "/dev/null",
+    "/dev/stdin",
+    "/dev/stdout",
+    "/dev/stderr",
+    "/dev/tty",
+];
 
 /// Resolves a redirection target, or `None` for pseudo files (`/dev/null`, `/dev/fd/N`, ...).
 pub(crate) fn resolve(target: &str, cwd: Option<&str>) -> Option<String> {

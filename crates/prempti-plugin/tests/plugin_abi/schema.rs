@@ -124,6 +124,10 @@ fn architecture_field_table_is_covered() {
         ("cmd.dynamic_programs", "string", true),
         ("cmd.dynamic_paths", "string", true),
         ("cmd.behaviors", "string", true),
+        ("cmd.path_prefixes", "string", true),
+        ("cmd.home_path_prefixes", "string", true),
+        ("cmd.path_names", "string", true),
+        ("cmd.home_path_depths", "string", true),
     ];
     let schema = schema();
     let got: Vec<(&str, &str, bool)> = schema

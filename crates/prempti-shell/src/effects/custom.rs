@@ -451,6 +451,21 @@ pub(super) fn git(p: &Parsed<'_>, e: &mut Effects) {
 /// `curl`: `-o FILE` written, `-d @FILE` / `--data-binary @FILE` / `-F name=@FILE` /
 /// `-T FILE` / `--json @FILE` uploaded, `-K FILE` read.
 pub(super) fn curl(p: &Parsed<'_>, e: &mut Effects) {
+    if p.has(&["-O"]) || p.longs.iter().any(|l| l.starts_with("remote-name")) {
+        for &k in &p.operands {
+            let url = p.words[k].text.as_str();
+            if let Some((_, rest)) = url.split_once("://") {
+                let path = rest.split(['?', '#']).next().unwrap_or("");
+                if let Some(name) = path
+                    .rsplit('/')
+                    .next()
+                    .filter(|n| !n.is_empty() && path.contains('/'))
+                {
+                    e.add(Access::Write, name, Some(k));
+                }
+            }
+        }
+    }
     for (file, k) in p.values_of(&[
         "-o",
         "--output",
@@ -583,5 +598,41 @@ pub(super) fn sort(p: &Parsed<'_>, e: &mut Effects) {
     }
     for (file, k) in p.values_of(&["-o", "--output"]) {
         e.add(Access::Write, file, Some(k));
+    }
+}
+
+/// `find ROOT... EXPR`: the roots (the words before the first expression word) are read
+/// recursively; `-delete`, or an `-exec`/`-execdir`/`-ok` of rm, shred or unlink, deletes
+/// what they hold (the roots count as recursively deleted).
+pub(super) fn find(p: &Parsed<'_>, e: &mut Effects) {
+    let words = p.words;
+    let first_expr = words
+        .iter()
+        .position(|w| w.text.starts_with('-') || matches!(w.text.as_str(), "(" | "!" | ")"))
+        .unwrap_or(words.len());
+    let roots: Vec<usize> = (0..first_expr)
+        .filter(|&k| !words[k].text.is_empty())
+        .collect();
+    let expr = &words[first_expr..];
+    let deletes = expr.iter().enumerate().any(|(i, w)| {
+        w.text == "-delete"
+            || (matches!(w.text.as_str(), "-exec" | "-execdir" | "-ok" | "-okdir")
+                && expr.get(i + 1).is_some_and(|cmd| {
+                    let name = cmd.text.rsplit('/').next().unwrap_or("");
+                    matches!(name, "rm" | "shred" | "unlink" | "srm" | "rmdir")
+                }))
+    });
+    let roots = if roots.is_empty() {
+        vec![usize::MAX]
+    } else {
+        roots
+    };
+    for k in roots {
+        let path = words.get(k).map_or(".", |w| w.text.as_str());
+        let arg = (k != usize::MAX).then_some(k);
+        e.add(Access::RecursiveRead, path, arg);
+        if deletes {
+            e.add(Access::RecursiveDelete, path, arg);
+        }
     }
 }

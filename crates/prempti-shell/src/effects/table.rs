@@ -652,6 +652,8 @@ const TABLE: &[Spec] = &[
         shape: Shape::Custom(custom::make),
         dir_options: &["-C", "--directory"],
     },
+    // find: its starting points are read recursively, or deleted with -delete or an -exec rm.
+    spec(&["find", "bfs", "gfind"], NONE, Shape::Custom(custom::find)),
     // Script runners: the first operand is run.
     spec(&[".", "source"], NONE, Shape::ExecFirst),
 ];
