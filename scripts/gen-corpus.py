@@ -489,7 +489,8 @@ def evade(cmd, rng, allow=None):
     if t == "ansi":
         return ansi_c(prog) + (" " + rest if rest else "")
     if t == "ifs":
-        return cmd.replace(" ", rng.choice(["${IFS}", "$IFS"]))
+        # A tilde is not expanded inside a word, so spell the home $HOME.
+        return cmd.replace(" ~", " $HOME").replace(" ", rng.choice(["${IFS}", "$IFS"]))
     if t == "brace":
         return "{" + ",".join(cmd.split(" ")) + "}"
     return cmd
