@@ -5,6 +5,7 @@
 #   make test      the whole test suite: unit, integration, end-to-end, rule fixtures, real agents
 #   make bench     engine microbenchmarks and end-to-end hook latency (see BENCHMARKS.md)
 #   make check     formatting, lints, tests and docs: what to run before pushing
+#   make corpus    regenerate the labelled corpus (rules/corpus) and print its per-class figures
 
 CARGO ?= cargo
 # The install directory: $PREMPTI_HOME when set and not empty, else ~/.prempti.
@@ -13,7 +14,7 @@ PREMPTI_HOME := $(HOME)/.prempti
 endif
 export PREMPTI_HOME
 
-.PHONY: all build release hook install uninstall test test-rust test-rules test-agents bench check fmt clippy doc clean
+.PHONY: all build release hook install uninstall test test-rust test-rules test-agents corpus corpus-figures bench check fmt clippy doc clean
 
 all: build
 
@@ -47,6 +48,15 @@ test-rules:
 
 test-agents:
 	./scripts/test-agents.sh
+
+# The labelled corpus of dangerous and ordinary calls (rules/corpus/README.md): regenerate it
+# from scripts/gen-corpus.py (deterministic), then measure the default rules against it.
+corpus:
+	python3 scripts/gen-corpus.py
+	$(MAKE) corpus-figures
+
+corpus-figures:
+	$(CARGO) run -q -p premptictl -- rules test rules/corpus --rules rules/default/coding_agents_rules.yaml --corpus
 
 bench:
 	./scripts/bench.sh

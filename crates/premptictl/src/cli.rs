@@ -437,6 +437,11 @@ pub struct RulesTestArgs {
     /// Print machine-readable JSON.
     #[arg(long)]
     pub json: bool,
+    /// Measure a labelled corpus (cases with `class:`/`kind:`): print the per-class figures,
+    /// count failures instead of listing them (list them with --verbose), and exit 0 unless
+    /// the rules or the fixtures fail to load.
+    #[arg(long)]
+    pub corpus: bool,
 }
 
 /// `rules explain`

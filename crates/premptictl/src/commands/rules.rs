@@ -172,22 +172,27 @@ fn test(ctx: &Context, args: &RulesTestArgs) -> Result<ExitStatus> {
         writeln!(out, "{}", serde_json::to_string(&report)?)?;
     } else {
         let s = Styles::new(ctx.color);
-        for f in &report.failures {
-            for reason in &f.reasons {
-                if f.file.is_empty() {
-                    writeln!(out, "{}FAIL{} {}", s.red, s.reset, reason)?;
-                } else {
-                    writeln!(
-                        out,
-                        "{}FAIL{} {}: {}: {}",
-                        s.red, s.reset, f.file, f.case, reason
-                    )?;
+        if !args.corpus || ctx.verbose > 0 {
+            for f in &report.failures {
+                for reason in &f.reasons {
+                    if f.file.is_empty() {
+                        writeln!(out, "{}FAIL{} {}", s.red, s.reset, reason)?;
+                    } else {
+                        writeln!(
+                            out,
+                            "{}FAIL{} {}: {}: {}",
+                            s.red, s.reset, f.file, f.case, reason
+                        )?;
+                    }
                 }
             }
         }
         writeln!(out, "{} passed, {} failed", report.passed, report.failed)?;
+        if let Some(figures) = &report.figures {
+            write!(out, "{}", figures.render())?;
+        }
     }
-    Ok(if report.failed == 0 {
+    Ok(if report.failed == 0 || args.corpus {
         ExitStatus::Success
     } else {
         ExitStatus::Failure

@@ -19,6 +19,12 @@
 //!
 //! `home` and `prempti_home` may also be given next to `cases:` as the file's default.
 //!
+//! A corpus case may also carry `class:` (its threat class or ordinary area) and `kind:`
+//! (`plain` or `evasion` for a dangerous call, `ordinary` or `lookalike` for an ordinary one).
+//! When any case has a class, the report carries per-class [`Figures`]: how many dangerous
+//! calls were caught (deny or ask), how many expected denials were denied, and how many
+//! ordinary calls were flagged.
+//!
 //! Files are found recursively under the fixture directory (`*.yaml`, `*.yml`, sorted by path).
 //! Cases in a directory named `benign` must additionally end in neither deny nor ask.
 //! After the cases, a coverage check requires every enabled deny/ask rule of each rules file
@@ -26,6 +32,7 @@
 //! it not matched; each uncovered rule counts as one failure.
 
 use std::collections::BTreeMap;
+use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context as _, Result};
@@ -58,6 +65,36 @@ pub struct Case {
     pub not_matched: Vec<String>,
     /// Whether the case is in a `benign` directory.
     pub benign: bool,
+    /// Corpus class (threat class or ordinary area), when given.
+    pub class: Option<String>,
+    /// Corpus kind, when given.
+    pub kind: Option<Kind>,
+}
+
+/// What sort of call a corpus case is (`kind:`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Kind {
+    /// A dangerous call in its usual spelling.
+    Plain,
+    /// A dangerous call spelled to evade a rule.
+    Evasion,
+    /// An ordinary development call.
+    Ordinary,
+    /// An ordinary call that looks like a dangerous one.
+    Lookalike,
+}
+
+impl Kind {
+    fn parse(s: &str) -> Option<Kind> {
+        match s {
+            "plain" => Some(Kind::Plain),
+            "evasion" => Some(Kind::Evasion),
+            "ordinary" => Some(Kind::Ordinary),
+            "lookalike" | "look-alike" => Some(Kind::Lookalike),
+            _ => None,
+        }
+    }
 }
 
 /// A failed case or coverage check.
@@ -91,6 +128,154 @@ pub struct Report {
     pub failures: Vec<Failure>,
     /// Fixture coverage per checked rule.
     pub coverage: BTreeMap<String, Coverage>,
+    /// Per-class figures, when any case has a `class`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub figures: Option<Figures>,
+}
+
+/// Counts over a set of corpus cases.
+///
+/// A case is dangerous when it expects deny or ask, ordinary otherwise. A case whose payload
+/// could not be evaluated counts as neither caught nor flagged.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Tally {
+    /// Cases.
+    pub cases: usize,
+    /// Cases that got exactly the expected verdict.
+    pub as_expected: usize,
+    /// Cases expecting deny or ask.
+    pub dangerous: usize,
+    /// Dangerous cases that got deny or ask.
+    pub caught: usize,
+    /// Cases expecting deny.
+    pub deny_expected: usize,
+    /// Cases expecting deny that got deny.
+    pub denied: usize,
+    /// Cases expecting neither deny nor ask.
+    pub ordinary: usize,
+    /// Ordinary cases that got deny or ask.
+    pub flagged: usize,
+}
+
+impl Tally {
+    /// Counts one case: its expected verdict and the verdict it got (`None`: not evaluated).
+    pub fn add(&mut self, expected: Decision, got: Option<Decision>) {
+        let voted = matches!(got, Some(Decision::Deny | Decision::Ask));
+        self.cases += 1;
+        if got == Some(expected) {
+            self.as_expected += 1;
+        }
+        if matches!(expected, Decision::Deny | Decision::Ask) {
+            self.dangerous += 1;
+            if voted {
+                self.caught += 1;
+            }
+            if expected == Decision::Deny {
+                self.deny_expected += 1;
+                if got == Some(Decision::Deny) {
+                    self.denied += 1;
+                }
+            }
+        } else {
+            self.ordinary += 1;
+            if voted {
+                self.flagged += 1;
+            }
+        }
+    }
+}
+
+/// Per-class corpus figures and totals.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Figures {
+    /// One tally per class, by class name.
+    pub classes: BTreeMap<String, Tally>,
+    /// Every case expecting deny or ask.
+    pub dangerous: Tally,
+    /// Cases of kind `evasion`.
+    pub evasions: Tally,
+    /// Every case expecting neither deny nor ask.
+    pub ordinary: Tally,
+    /// Cases of kind `lookalike`.
+    pub lookalikes: Tally,
+}
+
+impl Figures {
+    /// Computes the figures from each case's (class, kind, expected, got). Cases without a
+    /// class are counted in the totals only.
+    pub fn compute<'a>(
+        results: impl IntoIterator<Item = (Option<&'a str>, Option<Kind>, Decision, Option<Decision>)>,
+    ) -> Figures {
+        let mut f = Figures::default();
+        for (class, kind, expected, got) in results {
+            if let Some(class) = class {
+                f.classes
+                    .entry(class.to_owned())
+                    .or_default()
+                    .add(expected, got);
+            }
+            if matches!(expected, Decision::Deny | Decision::Ask) {
+                f.dangerous.add(expected, got);
+            } else {
+                f.ordinary.add(expected, got);
+            }
+            match kind {
+                Some(Kind::Evasion) => f.evasions.add(expected, got),
+                Some(Kind::Lookalike) => f.lookalikes.add(expected, got),
+                _ => {}
+            }
+        }
+        f
+    }
+
+    /// The table `rules test` prints: one row per class (dangerous classes first), then the
+    /// totals. Percentages are of the cases the column is about; `-` when there are none.
+    pub fn render(&self) -> String {
+        let pct = |n: usize, of: usize| {
+            if of == 0 {
+                "-".to_owned()
+            } else {
+                format!("{:.1}%", 100.0 * n as f64 / of as f64)
+            }
+        };
+        let mut out = String::new();
+        let width = self
+            .classes
+            .keys()
+            .map(String::len)
+            .chain([11])
+            .max()
+            .unwrap_or(11);
+        let _ = writeln!(
+            out,
+            "{:<width$}  {:>6}  {:>8}  {:>8}  {:>8}  {:>8}  {:>8}",
+            "class", "cases", "expected", "caught", "deny exp", "denied", "flagged"
+        );
+        let row = |out: &mut String, name: &str, t: &Tally| {
+            let _ = writeln!(
+                out,
+                "{:<width$}  {:>6}  {:>8}  {:>8}  {:>8}  {:>8}  {:>8}",
+                name,
+                t.cases,
+                pct(t.as_expected, t.cases),
+                pct(t.caught, t.dangerous),
+                t.deny_expected,
+                pct(t.denied, t.deny_expected),
+                pct(t.flagged, t.ordinary),
+            );
+        };
+        let mut classes: Vec<(&String, &Tally)> = self.classes.iter().collect();
+        classes.sort_by_key(|(name, t)| (t.dangerous == 0, name.as_str()));
+        for (name, t) in classes {
+            row(&mut out, name, t);
+        }
+        let _ = writeln!(out, "{}", "-".repeat(width + 60));
+        row(&mut out, "dangerous", &self.dangerous);
+        row(&mut out, "evasions", &self.evasions);
+        row(&mut out, "ordinary", &self.ordinary);
+        row(&mut out, "look-alikes", &self.lookalikes);
+        out
+    }
 }
 
 /// Minimum cases expecting a rule matched.
@@ -252,6 +437,22 @@ fn parse_case(
             home.as_deref()
                 .map(|h| format!("{}/.prempti", h.trim_end_matches('/')))
         });
+    let class = match c.get("class") {
+        None | Some(serde_json::Value::Null) => None,
+        Some(serde_json::Value::String(s)) if !s.is_empty() => Some(s.clone()),
+        Some(_) => bail!(at("has a `class` that is not a name")),
+    };
+    let kind = match c.get("kind") {
+        None | Some(serde_json::Value::Null) => None,
+        Some(v) => {
+            let name = v.as_str().unwrap_or_default();
+            Some(Kind::parse(name).ok_or_else(|| {
+                anyhow::anyhow!(at(&format!(
+                    "has an unknown kind `{name}` (plain, evasion, ordinary, lookalike)"
+                )))
+            })?)
+        }
+    };
     Ok(Case {
         file: path.to_path_buf(),
         name,
@@ -262,14 +463,22 @@ fn parse_case(
         matched: names("matched")?,
         not_matched: names("not_matched")?,
         benign,
+        class,
+        kind,
     })
 }
 
 /// Runs one case; returns the reasons it failed (empty when it passed).
 pub fn run_case(ruleset: &Ruleset, case: &Case) -> Vec<String> {
+    check_case(ruleset, case).1
+}
+
+/// Runs one case; returns the verdict it got (`None` when the payload could not be evaluated)
+/// and the reasons it failed (empty when it passed).
+fn check_case(ruleset: &Ruleset, case: &Case) -> (Option<Decision>, Vec<String>) {
     let outcome = match evaluate_payload_with(ruleset, case.agent, &case.event, &case.homes) {
         Ok(o) => o,
-        Err(e) => return vec![format!("{e:#}")],
+        Err(e) => return (None, vec![format!("{e:#}")]),
     };
     let names: Vec<&str> = outcome.matched.iter().map(|m| m.rule.as_str()).collect();
     let mut reasons = Vec::new();
@@ -301,14 +510,16 @@ pub fn run_case(ruleset: &Ruleset, case: &Case) -> Vec<String> {
             outcome.verdict, outcome.reason
         ));
     }
-    reasons
+    (Some(outcome.verdict), reasons)
 }
 
 /// Runs every case, then the coverage check for `checked_rules` (name → enabled deny/ask).
 pub fn run(ruleset: &Ruleset, cases: &[Case], checked_rules: &[String]) -> Report {
     let mut report = Report::default();
+    let mut got = Vec::with_capacity(cases.len());
     for case in cases {
-        let reasons = run_case(ruleset, case);
+        let (verdict, reasons) = check_case(ruleset, case);
+        got.push(verdict);
         if reasons.is_empty() {
             report.passed += 1;
         } else {
@@ -344,6 +555,14 @@ pub fn run(ruleset: &Ruleset, cases: &[Case], checked_rules: &[String]) -> Repor
             });
         }
         report.coverage.insert(rule.clone(), cov);
+    }
+    if cases.iter().any(|c| c.class.is_some()) {
+        report.figures = Some(Figures::compute(
+            cases
+                .iter()
+                .zip(&got)
+                .map(|(c, g)| (c.class.as_deref(), c.kind, c.verdict, *g)),
+        ));
     }
     report
 }
@@ -534,5 +753,122 @@ cases:
         assert!(err.to_string().contains("unknown verdict"), "{err}");
         let err = parse_file(Path::new("x.yaml"), "- a\n").expect_err("not a mapping");
         assert!(err.to_string().contains("cases"), "{err}");
+    }
+
+    #[test]
+    fn reads_class_and_kind() {
+        let text = r#"
+cases:
+  - agent: claude
+    class: destruction
+    kind: evasion
+    expect: {verdict: deny}
+    event: {tool_name: Bash, tool_input: {command: ls}}
+  - agent: claude
+    expect: {verdict: defer}
+    event: {tool_name: Bash, tool_input: {command: ls}}
+"#;
+        let cases = parse_file(Path::new("x.yaml"), text).expect("parses");
+        assert_eq!(cases[0].class.as_deref(), Some("destruction"));
+        assert_eq!(cases[0].kind, Some(Kind::Evasion));
+        assert_eq!(cases[1].class, None);
+        assert_eq!(cases[1].kind, None);
+        let err = parse_file(
+            Path::new("x.yaml"),
+            "cases:\n  - agent: codex\n    kind: sneaky\n    expect: {verdict: deny}\n    event: '{}'\n",
+        )
+        .expect_err("bad kind");
+        assert!(err.to_string().contains("unknown kind `sneaky`"), "{err}");
+    }
+
+    #[test]
+    fn figures_count_caught_denied_and_flagged() {
+        use Decision::{Ask, Defer, Deny};
+        let results = [
+            (Some("destruction"), Some(Kind::Plain), Deny, Some(Deny)),
+            (Some("destruction"), Some(Kind::Evasion), Deny, Some(Ask)),
+            (Some("destruction"), Some(Kind::Evasion), Deny, Some(Defer)),
+            (Some("destruction"), Some(Kind::Plain), Ask, Some(Deny)),
+            (Some("git"), Some(Kind::Ordinary), Defer, Some(Defer)),
+            (Some("git"), Some(Kind::Lookalike), Defer, Some(Ask)),
+            (Some("git"), Some(Kind::Ordinary), Defer, None),
+            (None, None, Deny, None),
+        ];
+        let f = Figures::compute(results);
+        let d = &f.classes["destruction"];
+        assert_eq!(
+            (d.cases, d.dangerous, d.caught, d.deny_expected, d.denied),
+            (4, 4, 3, 3, 1)
+        );
+        assert_eq!((d.as_expected, d.ordinary, d.flagged), (1, 0, 0));
+        let g = &f.classes["git"];
+        assert_eq!(
+            (g.cases, g.ordinary, g.flagged, g.as_expected),
+            (3, 3, 1, 1)
+        );
+        assert_eq!(
+            f.classes.len(),
+            2,
+            "a case without class is in the totals only"
+        );
+        assert_eq!((f.dangerous.cases, f.dangerous.caught), (5, 3));
+        assert_eq!(
+            (f.evasions.cases, f.evasions.caught, f.evasions.denied),
+            (2, 1, 0)
+        );
+        assert_eq!((f.ordinary.cases, f.ordinary.flagged), (3, 1));
+        assert_eq!((f.lookalikes.cases, f.lookalikes.flagged), (1, 1));
+
+        let table = f.render();
+        let lines: Vec<&str> = table.lines().collect();
+        assert!(lines[0].starts_with("class"), "{table}");
+        // Dangerous classes come first, then ordinary areas, then the totals.
+        assert!(lines[1].starts_with("destruction"), "{table}");
+        assert!(
+            lines[1].contains("75.0%") && lines[1].contains("33.3%"),
+            "{table}"
+        );
+        assert!(lines[2].starts_with("git"), "{table}");
+        assert!(lines[2].ends_with("33.3%"), "{table}");
+        assert!(table.contains("\nevasions "), "{table}");
+        assert!(table.contains("\nlook-alikes "), "{table}");
+    }
+
+    #[test]
+    fn figures_only_when_a_case_has_a_class() {
+        let rules = r#"
+- rule: Deny ls
+  desc: test
+  condition: tool.kind = shell and cmd.programs intersects (ls)
+  output: ls
+  priority: WARNING
+  source: coding_agent
+  tags: [coding_agent_deny]
+"#;
+        let ruleset = crate::rules_tools::engine()
+            .load(&[prempti_rules::RulesFile::new(
+                "t.yaml".to_owned(),
+                rules.to_owned(),
+            )])
+            .into_ruleset()
+            .expect("loads");
+        let plain = "cases:\n  - agent: claude\n    expect: {verdict: deny}\n    event: {tool_name: Bash, tool_input: {command: ls}}\n";
+        let cases = parse_file(Path::new("x.yaml"), plain).expect("parses");
+        let report = run(&ruleset, &cases, &[]);
+        assert!(report.figures.is_none());
+        let json = serde_json::to_value(&report).expect("serializes");
+        assert!(json.get("figures").is_none(), "{json}");
+
+        let corpus = format!(
+            "{plain}    class: destruction\n    kind: plain\n  - agent: codex\n    class: build\n    kind: lookalike\n    expect: {{verdict: defer}}\n    event: {{tool_name: Bash, tool_input: {{command: 'ls -la'}}}}\n"
+        );
+        let cases = parse_file(Path::new("x.yaml"), &corpus).expect("parses");
+        let report = run(&ruleset, &cases, &[]);
+        assert_eq!((report.passed, report.failed), (1, 1));
+        let f = report.figures.as_ref().expect("figures");
+        assert_eq!(f.classes["destruction"].denied, 1);
+        assert_eq!(f.lookalikes.flagged, 1);
+        let json = serde_json::to_value(&report).expect("serializes");
+        assert_eq!(json["figures"]["classes"]["build"]["flagged"], 1, "{json}");
     }
 }
