@@ -274,10 +274,13 @@ fn normalize(toks: Vec<Tok>, spec: &Spec, aliases: &Aliases) -> Vec<Tok> {
                         } else {
                             m
                         };
-                        if let Some(Tok::Ident(rest)) = toks.get(i + 4) {
-                            if rest.starts_with('.') {
-                                out.push(Tok::Ident(format!("{m}{rest}")));
-                                i += 5;
+                        let dot = if spec.dot_methods { "." } else { "->" };
+                        if let (Some(Tok::Op(d)), Some(Tok::Ident(rest))) =
+                            (toks.get(i + 4), toks.get(i + 5))
+                        {
+                            if d == dot {
+                                out.push(Tok::Ident(format!("{m}.{rest}")));
+                                i += 6;
                                 continue;
                             }
                         }
@@ -378,9 +381,15 @@ fn is_op(tok: Option<&Tok>, op: &str) -> bool {
     matches!(tok, Some(Tok::Op(o)) if o == op)
 }
 
+/// Compound assignments: the name no longer holds one static value.
+const COMPOUND: &[&str] = &[
+    "+=", ".=", "-=", "*=", "/=", "||=", "&&=", "??=", "//=", "x=", "|=", "&=",
+];
+
 /// Words ending a statement for calls without parentheses.
 const STMT_WORDS: &[&str] = &[
     "or", "and", "if", "unless", "while", "until", "then", "do", "for", "foreach", "rescue",
+    "with", "without", "given",
 ];
 
 /// Whether `s` is a URL with a scheme in [`URL_SCHEMES`].
@@ -475,8 +484,13 @@ impl Run<'_> {
                     if (self.spec.env_dump)(&self.t, i) {
                         self.behavior(Behavior::EnvDump);
                     }
-                    if is_op(self.t.get(i + 1), "=") {
-                        self.assign(&name, i + 2);
+                    match self.t.get(i + 1) {
+                        Some(Tok::Op(o)) if o == "=" => self.assign(&name, i + 2),
+                        Some(Tok::Op(o)) if COMPOUND.contains(&o.as_str()) => {
+                            self.assign(&name, i + 2);
+                            self.vars.insert(name.clone(), None);
+                        }
+                        _ => {}
                     }
                     if let Some(effect) = self.lookup(&name) {
                         self.call(i, &name, effect);
@@ -754,7 +768,13 @@ impl Run<'_> {
                         }
                     }
                 }
-                if !items.is_empty() {
+                let single =
+                    positional.len() == 1 && matches!(self.value(positional[0]), Val::Str(_));
+                if single {
+                    // One string: run through the shell as written.
+                    let cmd = items.concat();
+                    self.shell_str(&cmd);
+                } else if !items.is_empty() {
                     let cmd = join_argv(&items);
                     self.shell_str(&cmd);
                 }
