@@ -11,6 +11,8 @@ use super::{Behavior, Findings, StrKind, Tok, MAX_LIST};
 
 /// Most tokens any single look-around (argument scan, statement end, expression) visits.
 const SCAN: usize = 256;
+/// Most tokens scanned for the flags of an argument or assigned value.
+const FLAG_SCAN: usize = 64;
 /// Deepest nesting of expressions evaluated to a static string.
 const MAX_EVAL_DEPTH: u8 = 4;
 /// Most arguments of one call read.
@@ -217,6 +219,10 @@ struct Run<'a> {
     /// For a closing bracket, the index of its opener (or `usize::MAX`).
     open: Vec<usize>,
     spec: &'a Spec,
+    /// The effect table as a map.
+    table: HashMap<&'static str, Effect>,
+    /// The effect of each identifier token, looked up once.
+    effects: Vec<Option<Effect>>,
     aliases: Aliases,
     vars: HashMap<String, Option<String>>,
     taint: HashMap<String, u8>,
@@ -239,6 +245,8 @@ pub(super) fn run(toks: Vec<Tok>, spec: &Spec) -> Findings {
         close,
         open,
         spec,
+        table: spec.effects.iter().copied().collect(),
+        effects: Vec::new(),
         aliases,
         vars: HashMap::new(),
         taint: HashMap::new(),
@@ -250,6 +258,13 @@ pub(super) fn run(toks: Vec<Tok>, spec: &Spec) -> Findings {
         dup: false,
         pending_exec: false,
     };
+    r.effects =
+        r.t.iter()
+            .map(|tok| match tok {
+                Tok::Ident(name) => r.lookup(name),
+                _ => None,
+            })
+            .collect();
     r.pass();
     r.finish()
 }
@@ -442,8 +457,7 @@ fn join_argv(items: &[String]) -> String {
 impl Run<'_> {
     /// The effect of function `name`: exact, by method (`.m`), or from a star import.
     fn lookup(&self, name: &str) -> Option<Effect> {
-        let table = self.spec.effects;
-        let find = |n: &str| table.iter().find(|(k, _)| *k == n).map(|&(_, e)| e);
+        let find = |n: &str| self.table.get(n).copied();
         if let Some(e) = find(name) {
             return Some(e);
         }
@@ -492,7 +506,7 @@ impl Run<'_> {
                         }
                         _ => {}
                     }
-                    if let Some(effect) = self.lookup(&name) {
+                    if let Some(effect) = self.effects[i] {
                         self.call(i, &name, effect);
                     }
                 }
@@ -880,7 +894,7 @@ impl Run<'_> {
 
     /// Flags of a command's arguments: shells named, decoded or fetched content run.
     fn command_flags(&mut self, lo: usize, hi: usize) {
-        for j in lo..hi.min(lo + SCAN).min(self.t.len()) {
+        for j in lo..hi.min(lo + FLAG_SCAN).min(self.t.len()) {
             if let Tok::Str(s, _) = &self.t[j] {
                 if starts_shell(s) {
                     self.spawns_shell = true;
@@ -1087,21 +1101,23 @@ impl Run<'_> {
     /// Flags of `lo..hi`: remote fetches, decoding, URL literals, tainted names.
     fn flags(&self, lo: usize, hi: usize) -> u8 {
         let mut f = 0;
-        let hi = hi.min(lo + SCAN).min(self.t.len());
+        let hi = hi.min(lo + FLAG_SCAN).min(self.t.len());
         let strs = |names: &[&str]| {
             (lo..hi).any(|k| matches!(&self.t[k], Tok::Str(s, _) if names.contains(&s.as_str())))
         };
         for j in lo..hi {
             match &self.t[j] {
                 Tok::Ident(name) => {
-                    match self.lookup(name) {
+                    match self.effects[j] {
                         Some(Effect::Remote) => f |= REMOTE,
                         Some(Effect::Decode) => f |= DECODE,
                         Some(Effect::DecodeIf(names)) if strs(names) => f |= DECODE,
                         _ => {}
                     }
-                    let head = name.split(['.', '[']).next().unwrap_or(name);
-                    f |= self.taint.get(head).copied().unwrap_or(0);
+                    if !self.taint.is_empty() {
+                        let head = name.split(['.', '[']).next().unwrap_or(name);
+                        f |= self.taint.get(head).copied().unwrap_or(0);
+                    }
                 }
                 Tok::Str(s, _) if is_url(s) => f |= URL,
                 _ => {}
