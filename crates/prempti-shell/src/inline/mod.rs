@@ -426,15 +426,16 @@ impl<'a> Cursor<'a> {
                     .get(self.i + k)
                     .is_some_and(|&b| b.is_ascii_alphabetic() || b == b'_' || b == b'$')
             };
-            if dots && self.at(0) == b'.' && next_starts(1) {
-                self.i += 1;
-            } else if dots && self.at(0) == b'?' && self.at(1) == b'.' && next_starts(2) {
-                self.i += 2;
-            } else if self.at(0) == b':' && self.at(1) == b':' && next_starts(2) {
-                self.i += 2;
+            let step = if dots && self.at(0) == b'.' && next_starts(1) {
+                1
+            } else if (dots && self.at(0) == b'?' && self.at(1) == b'.' && next_starts(2))
+                || (self.at(0) == b':' && self.at(1) == b':' && next_starts(2))
+            {
+                2
             } else {
                 break;
-            }
+            };
+            self.i += step;
         }
         String::from_utf8_lossy(&self.s[start..self.i]).replace("?.", ".")
     }
@@ -461,11 +462,15 @@ impl<'a> Cursor<'a> {
             .find(|o| self.starts(o))
             .map(|o| (*o).to_owned())
             .unwrap_or_else(|| {
-                let len = utf8_len(self.s[self.i]);
-                String::from_utf8_lossy(&self.s[self.i..(self.i + len).min(self.s.len())])
-                    .into_owned()
+                let len = utf8_len(self.s[self.i]).min(self.s.len() - self.i);
+                String::from_utf8_lossy(&self.s[self.i..self.i + len]).into_owned()
             });
-        self.i += text.len().max(1);
+        let len = if ops.contains(&text.as_str()) {
+            text.len()
+        } else {
+            utf8_len(self.s[self.i]).min(self.s.len() - self.i)
+        };
+        self.i += len;
         match text.as_str() {
             "(" | "[" => self.depth += 1,
             ")" | "]" => self.depth = self.depth.saturating_sub(1),
@@ -477,11 +482,14 @@ impl<'a> Cursor<'a> {
     /// Pushes a statement end `;` for a newline outside brackets (Python, Ruby, AppleScript).
     pub(super) fn newline(&mut self) {
         self.i += 1;
-        if self.depth == 0 && !matches!(self.prev(), None | Some(Tok::Op(_))) {
-            self.toks.push(Tok::Op(";".into()));
-        } else if self.depth == 0
-            && matches!(self.prev(), Some(Tok::Op(o)) if matches!(o.as_str(), ")" | "]" | "}"))
-        {
+        // After a value or a closing bracket (not after `,`, `+` or an opening bracket, where
+        // the expression continues).
+        let ends = match self.prev() {
+            None => false,
+            Some(Tok::Op(o)) => matches!(o.as_str(), ")" | "]" | "}"),
+            Some(_) => true,
+        };
+        if self.depth == 0 && ends {
             self.toks.push(Tok::Op(";".into()));
         }
     }
