@@ -196,42 +196,62 @@ enum Val {
 /// One argument: an optional keyword and its token range.
 #[derive(Clone, Copy)]
 struct Arg {
+    /// Index of the keyword's name (`mode` in `mode='w'`), if any.
     key: Option<usize>,
+    /// First token of the value.
     lo: usize,
+    /// One past the last token of the value.
     hi: usize,
 }
 
 /// Which list of [`Findings`] a path goes to.
 #[derive(Clone, Copy)]
 enum List {
+    /// [`Findings::reads`].
     Reads,
+    /// [`Findings::writes`].
     Writes,
+    /// [`Findings::deletes`].
     Deletes,
+    /// [`Findings::recursive_deletes`].
     Rmrf,
+    /// [`Findings::chmods`].
     Chmods,
 }
 
 /// State of one analysis.
 struct Run<'a> {
+    /// The normalized tokens.
     t: Vec<Tok>,
     /// For an opening bracket, the index of its closer (or `t.len()`).
     close: Vec<usize>,
     /// For a closing bracket, the index of its opener (or `usize::MAX`).
     open: Vec<usize>,
+    /// The language's tables.
     spec: &'a Spec,
     /// The effect table as a map.
     table: HashMap<&'static str, Effect>,
     /// The effect of each identifier token, looked up once.
     effects: Vec<Option<Effect>>,
+    /// Import aliases (also used for star imports).
     aliases: Aliases,
+    /// Names assigned a static string once (`None`: assigned again or not static).
     vars: HashMap<String, Option<String>>,
+    /// Names holding fetched ([`REMOTE`]) or decoded ([`DECODE`]) content.
     taint: HashMap<String, u8>,
+    /// What was found so far.
     f: Findings,
+    /// Some remote fetch happened somewhere.
     remote_seen: bool,
+    /// Some decoding happened somewhere.
     decode_seen: bool,
+    /// A raw socket or connection was opened.
     raw_socket: bool,
+    /// A command run starts with a shell.
     spawns_shell: bool,
+    /// File descriptors were duplicated.
     dup: bool,
+    /// Code of unknown origin was executed (decided in [`Run::finish`]).
     pending_exec: bool,
 }
 

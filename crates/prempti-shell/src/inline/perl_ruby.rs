@@ -327,7 +327,9 @@ pub(super) fn tokenize_perl(code: &str) -> Vec<Tok> {
 /// Which family a quote-like literal is read for.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Lang {
+    /// Perl quote-like operators.
     Perl,
+    /// Ruby `%` literals.
     Ruby,
 }
 

@@ -6,16 +6,27 @@ use super::*;
 
 /// One expectation on [`Findings`]; the list variants compare the whole list.
 enum X {
+    /// Exactly these reads.
     R(&'static [&'static str]),
+    /// Exactly these writes.
     W(&'static [&'static str]),
+    /// Exactly these deletes.
     D(&'static [&'static str]),
+    /// Exactly these recursive deletes.
     Rr(&'static [&'static str]),
+    /// Exactly these mode changes.
     C(&'static [&'static str]),
+    /// Exactly these URLs.
     U(&'static [&'static str]),
+    /// Exactly these shell commands.
     S(&'static [&'static str]),
+    /// This behavior is present.
     Has(Behavior),
+    /// This behavior is absent.
     Not(Behavior),
+    /// No behavior at all.
     NoBehavior,
+    /// The dynamic flag.
     Dyn(bool),
 }
 use X::*;
@@ -274,6 +285,7 @@ fn check(lang: Lang, code: &str, expect: &[X]) -> Vec<String> {
     bad
 }
 
+/// Every row of [`CASES`].
 #[test]
 fn table() {
     assert!(CASES.len() >= 120, "{} cases", CASES.len());
@@ -287,6 +299,7 @@ fn table() {
     );
 }
 
+/// Interpreter names map to languages.
 #[test]
 fn languages() {
     let rows: &[(&str, Option<Lang>)] = &[
@@ -311,6 +324,7 @@ fn languages() {
     }
 }
 
+/// Which arguments hold inline code.
 #[test]
 fn code_arguments() {
     let rows: &[(Lang, &str, &[usize])] = &[
