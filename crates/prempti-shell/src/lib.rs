@@ -47,6 +47,7 @@ mod effects;
 mod expand;
 mod fallback;
 mod host;
+mod inline;
 mod interpreters;
 mod model;
 mod parse;
