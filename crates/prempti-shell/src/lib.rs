@@ -48,6 +48,7 @@ mod interpreters;
 mod model;
 mod parse;
 mod paths;
+mod powershell;
 mod redirect;
 mod urls;
 mod walk;
@@ -56,6 +57,7 @@ mod wrappers;
 
 pub use model::{Analysis, Limits, Program};
 pub use paths::normalize as normalize_path;
+pub use powershell::{PowerShellAnalysis, PsAccess, PsCommand, PsEffect};
 
 /// Analyzes `command` with default [`Limits`], resolving relative redirection targets against
 /// `cwd` when given.
@@ -68,4 +70,9 @@ pub fn analyze_with(command: &str, cwd: Option<&str>, limits: &Limits) -> Analys
     let mut analyzer = analyzer::Analyzer::new(limits, cwd, command.len());
     analyzer.script(command, 0, 0, false);
     analyzer.out
+}
+
+/// Analyzes a PowerShell command line (the shell tool of agents on Windows, `pwsh -c`).
+pub fn analyze_powershell(command: &str) -> PowerShellAnalysis {
+    powershell::analyze(command)
 }
