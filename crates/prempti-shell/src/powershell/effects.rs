@@ -72,6 +72,14 @@ pub(super) fn canonical_name(written: &str) -> String {
     base.strip_suffix(".exe").unwrap_or(base).to_owned()
 }
 
+/// The name of a native program: base name in lower case without `.exe` (no alias lookup:
+/// `cmd.exe` and `Start-Process` run programs, not PowerShell aliases).
+pub(super) fn native_name(written: &str) -> String {
+    let lower = written.to_lowercase();
+    let base = lower.rsplit(['\\', '/']).next().unwrap_or(&lower);
+    base.strip_suffix(".exe").unwrap_or(base).to_owned()
+}
+
 /// Whether a command word names a file to execute (a path or a script).
 fn is_script_path(written: &str) -> bool {
     let lower = written.to_ascii_lowercase();
@@ -313,10 +321,7 @@ impl Analyzer {
         upstream: &Info,
         depth: usize,
     ) {
-        let name = canonical_name(written);
-        if tables::cmdlet(&name).is_some() {
-            return;
-        }
+        let name = native_name(written);
         self.push_command(&name, args.clone());
         let mut info = Info::default();
         self.native(&name, &args, upstream, &mut info, depth);
@@ -500,7 +505,7 @@ impl Analyzer {
             let Some((first, args)) = words.split_first() else {
                 continue;
             };
-            let name = canonical_name(first);
+            let name = native_name(first);
             let switches: Vec<String> = args
                 .iter()
                 .filter(|a| a.starts_with('/'))

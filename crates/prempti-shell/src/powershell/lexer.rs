@@ -653,8 +653,14 @@ impl Lexer<'_> {
                 i = self.scan_double(i + 1, true, &mut text, &mut subs);
             } else if is_single_quote(c) {
                 i = scan_single(src, i, false, &mut text, self.flags);
+                if quoted && src.get(i) == Some(&'+') {
+                    break; // `'a'+'b'`: a concatenation, not one word
+                }
             } else if is_double_quote(c) {
                 i = self.scan_double(i, false, &mut text, &mut subs);
+                if quoted && src.get(i) == Some(&'+') {
+                    break;
+                }
             } else if c == '$' && src.get(i + 1) == Some(&'(') {
                 let (group, end) = self.group_at(i, 2, GroupKind::Sub, ')');
                 text.push_str(&group.raw);

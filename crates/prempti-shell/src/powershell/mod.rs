@@ -500,7 +500,12 @@ impl Analyzer {
                         },
                     ..
                 }] => {
-                    if text.starts_with('$') {
+                    if matches!(
+                        text.to_ascii_lowercase().as_str(),
+                        "$true" | "$false" | "$null"
+                    ) {
+                        out.push_str(&text.to_ascii_lowercase());
+                    } else if text.starts_with('$') {
                         match self.vars.get(&var_key(text)) {
                             Some(Var::Literal(lit)) => out.push_str(lit),
                             _ => return None,
