@@ -78,7 +78,7 @@ pub(super) enum Op {
     /// `=`
     Assign,
     /// `+=`, `-=`, ...
-    AssignOp,
+    Compound,
     /// `+`
     Plus,
     /// `>`, `>>`, `2>`, `*>`; `merge` for `2>&1` (no file)
@@ -399,7 +399,7 @@ impl Lexer<'_> {
                     i += 1;
                 }
                 '+' | '-' | '*' | '/' | '%' if next == Some('=') => {
-                    push(&mut toks, Kind::Op(Op::AssignOp));
+                    push(&mut toks, Kind::Op(Op::Compound));
                     i += 2;
                 }
                 '+' if next.is_none_or(|n| {

@@ -262,7 +262,7 @@ impl Analyzer {
                 ..
             }),
             Some(Tok {
-                kind: Kind::Op(op @ (Op::Assign | Op::AssignOp)),
+                kind: Kind::Op(op @ (Op::Assign | Op::Compound)),
                 ..
             }),
         ) = (toks.get(var_at), toks.get(var_at + 1))
@@ -270,7 +270,7 @@ impl Analyzer {
             if text.starts_with('$') {
                 let key = var_key(text);
                 let found = self.element(&toks[var_at + 2..], upstream, true, depth);
-                let value = if *op == Op::AssignOp || self.vars.contains_key(&key) {
+                let value = if *op == Op::Compound || self.vars.contains_key(&key) {
                     Var::Unknown
                 } else if let Some(lit) = &found.literal {
                     Var::Literal(lit.clone())
@@ -294,7 +294,7 @@ impl Analyzer {
             } => {
                 let lower = text.to_lowercase();
                 let is_keyword =
-                    KEYWORDS.contains(&lower.as_str()) && !(lower == "foreach" && !first);
+                    KEYWORDS.contains(&lower.as_str()) && (lower != "foreach" || first);
                 if is_keyword {
                     if matches!(lower.as_str(), "return" | "throw" | "exit") {
                         return self.element(&toks[1..], upstream, true, depth);
@@ -679,7 +679,7 @@ fn split_statements(toks: &[Tok]) -> Vec<&[Tok]> {
                 i > start
                     && !matches!(
                         toks[i - 1].kind,
-                        Kind::Op(Op::Pipe | Op::Assign | Op::AssignOp)
+                        Kind::Op(Op::Pipe | Op::Assign | Op::Compound)
                     )
             }
             _ => false,
