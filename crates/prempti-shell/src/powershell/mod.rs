@@ -397,6 +397,8 @@ impl Analyzer {
                     self.push_dynamic(text);
                     match self.vars.get(&var_key(text)) {
                         Some(Var::Literal(lit)) => Some(lit.clone()),
+                        // The one environment variable naming a shell by default.
+                        _ if text.eq_ignore_ascii_case("$env:comspec") => Some("cmd.exe".into()),
                         _ => None,
                     }
                 } else {

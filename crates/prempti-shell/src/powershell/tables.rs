@@ -196,6 +196,10 @@ pub(super) const ALIASES: &[(&str, &str)] = &[
     ("sal", "set-alias"),
     ("cls", "clear-host"),
     ("pwd", "get-location"),
+    ("sv", "set-variable"),
+    ("set", "set-variable"),
+    ("nv", "new-variable"),
+    ("gv", "get-variable"),
     ("gl", "get-location"),
 ];
 

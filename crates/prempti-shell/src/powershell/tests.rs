@@ -210,6 +210,10 @@ const CASES: &[Case] = &[
     case("(Remove-Item C:\\open -Recurse", &["parse_error", r"rdel:C:\open"]),
     case("Write-Output 'open", &["parse_error"]),
     case("git status )", &["parse_error", "cmds:git"]),
+    case(r"& $env:ComSpec /c del /s /q C:\cs", &["cmds:cmd,del", "dyn:$env:ComSpec", r"rdel:C:\cs"]),
+    case(r"Remove-Item -Path C:\p1,C:\p2 -Recurse", &[r"rdel:C:\p1", r"rdel:C:\p2"]),
+    case(r"Get-Content C:\a | Set-Content C:\b", &[r"read:C:\a", r"write:C:\b"]),
+    case("sv c 'x'; gv c", &["cmds:set-variable,get-variable"]),
 ];
 
 fn check(case: &Case) {
