@@ -335,6 +335,7 @@ impl Lexer<'_> {
             if toks.is_empty() {
                 glued = false;
             }
+            let start = i;
             let Some(&c) = src.get(i) else { break };
             let next = src.get(i + 1).copied();
             let after_primary = glued && toks.last().is_some_and(is_primary);
@@ -445,6 +446,10 @@ impl Lexer<'_> {
                     None => i = self.word(&mut toks, i, glued),
                 },
                 _ => i = self.word(&mut toks, i, glued),
+            }
+            // Every branch consumes input; this keeps the loop finite whatever the input.
+            if i <= start {
+                i = start + 1;
             }
         }
         toks
@@ -637,8 +642,9 @@ impl Lexer<'_> {
             let c = src[i];
             if c == '`' {
                 match src.get(i + 1) {
-                    Some('\n' | '\r') | None => break,
+                    Some('\n' | '\r') => break,
                     Some(&e) => text.push(unescape(e)),
+                    None => {}
                 }
                 i += 2;
             } else if c == '@'

@@ -214,6 +214,7 @@ const CASES: &[Case] = &[
     case(r"Remove-Item -Path C:\p1,C:\p2 -Recurse", &[r"rdel:C:\p1", r"rdel:C:\p2"]),
     case(r"Get-Content C:\a | Set-Content C:\b", &[r"read:C:\a", r"write:C:\b"]),
     case("sv c 'x'; gv c", &["cmds:set-variable,get-variable"]),
+    case("git status `", &["cmds:git", "noeffects"]),
 ];
 
 fn check(case: &Case) {
@@ -477,4 +478,83 @@ fn public_entry_point() {
             path: r"~\Documents".into()
         }]
     );
+}
+
+#[test]
+fn random_input_never_panics() {
+    const ALPHABET: &[&str] = &[
+        "(",
+        ")",
+        "$(",
+        "@(",
+        "{",
+        "}",
+        "@{",
+        "[",
+        "]",
+        "'",
+        "\"",
+        "`",
+        "\n",
+        "@'\n",
+        "\n'@",
+        "@\"\n",
+        "\n\"@",
+        "#",
+        "<#",
+        "#>",
+        ";",
+        "|",
+        "&",
+        ",",
+        "+",
+        "=",
+        ">",
+        "2>",
+        "*>&1",
+        " ",
+        "-",
+        "-r",
+        "-Path:",
+        ":",
+        "::",
+        ".",
+        "$x",
+        "$env:A",
+        "rm",
+        "iex",
+        "iwr",
+        "cmd",
+        "/c",
+        "powershell",
+        "-enc",
+        "AAAA",
+        "[IO.File]",
+        "::Delete",
+        ".DownloadString",
+        "New-Object",
+        "--%",
+        "é",
+        "\u{201C}",
+        "\u{2018}",
+        "x",
+        "C:\\y",
+        "%",
+        "-join",
+    ];
+    let mut seed: u64 = 0x9e37_79b9_7f4a_7c15;
+    let mut next = || {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        seed
+    };
+    for _ in 0..5000 {
+        let len = (next() % 60) as usize;
+        let text: String = (0..len)
+            .map(|_| ALPHABET[(next() % ALPHABET.len() as u64) as usize])
+            .collect();
+        let a = analyze(&text);
+        assert!(a.effects.len() <= MAX_ITEMS, "{text:?}");
+    }
 }
