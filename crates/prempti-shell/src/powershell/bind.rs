@@ -115,6 +115,12 @@ fn param_word(tok: &Tok) -> Option<&str> {
     }
 }
 
+/// Whether a word splats a variable (`@params`).
+fn is_splat(tok: &Tok) -> bool {
+    matches!(&tok.kind, Kind::Word { text, quoted: false, .. }
+        if text.strip_prefix('@').and_then(|r| r.chars().next()).is_some_and(|c| c.is_alphanumeric() || c == '_'))
+}
+
 /// Splits command-argument tokens into pieces.
 pub(super) fn pieces(toks: &[Tok]) -> Vec<Piece<'_>> {
     let mut out: Vec<Piece<'_>> = Vec::new();
@@ -146,6 +152,11 @@ pub(super) fn pieces(toks: &[Tok]) -> Vec<Piece<'_>> {
         }
         let end = chain_end(toks, i);
         let chain = &toks[i..end];
+        if is_splat(&toks[i]) {
+            // `@params`: splatted arguments are not known statically.
+            i = end;
+            continue;
+        }
         if std::mem::take(&mut comma) {
             if let Some(
                 Piece::Value(v)
