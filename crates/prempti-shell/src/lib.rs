@@ -52,6 +52,7 @@ mod interpreters;
 mod model;
 mod parse;
 mod paths;
+mod powershell;
 mod redirect;
 mod static_text;
 mod urls;
@@ -62,6 +63,7 @@ mod wrappers;
 pub use host::{normalize_host, url_host, MAX_HOST, MAX_INPUT};
 pub use model::{Analysis, Limits, Program};
 pub use paths::normalize as normalize_path;
+pub use powershell::{PowerShellAnalysis, PsAccess, PsCommand, PsEffect};
 
 /// Analyzes `command` with default [`Limits`], resolving relative redirection targets against
 /// `cwd` when given.
@@ -89,4 +91,9 @@ pub fn analyze_in(command: &str, context: &Context<'_>, limits: &Limits) -> Anal
     analyzer.script(command, 0, 0, false);
     analyzer.finish();
     analyzer.out
+}
+
+/// Analyzes a PowerShell command line (the shell tool of agents on Windows, `pwsh -c`).
+pub fn analyze_powershell(command: &str) -> PowerShellAnalysis {
+    powershell::analyze(command)
 }
