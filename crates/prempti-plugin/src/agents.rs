@@ -418,8 +418,15 @@ impl ToolCall {
                 cwd: self.real_cwd.as_deref().or(self.cwd.as_deref()),
                 home,
             };
-            let mut analysis =
-                prempti_shell::analyze_in(command, &context, &prempti_shell::Limits::default());
+            let limits = prempti_shell::Limits::default();
+            // The shell tool of agents on Windows runs PowerShell.
+            let powershell = self.tool_name.eq_ignore_ascii_case("powershell")
+                || self.tool_name.eq_ignore_ascii_case("pwsh");
+            let mut analysis = if powershell {
+                prempti_shell::analyze_powershell_in(command, &context, &limits)
+            } else {
+                prempti_shell::analyze_in(command, &context, &limits)
+            };
             crate::globs::expand(&mut analysis, home);
             analysis
         }))

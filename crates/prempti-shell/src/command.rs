@@ -329,6 +329,11 @@ impl Analyzer<'_> {
         if !interpreters::is_interpreter(name) {
             return;
         }
+        if matches!(name, "pwsh" | "powershell" | "pwsh.exe" | "powershell.exe") {
+            self.powershell_invocation(name, &texts);
+        } else {
+            self.inline_code(name, &texts, ctx);
+        }
         let inv = interpreters::invocation(name, &texts);
         if let Some(script) = inv.operand.and_then(|k| args.get(k)) {
             if !script.has_subst {
@@ -353,6 +358,8 @@ impl Analyzer<'_> {
                 self.piped_interpreter(name);
                 if interpreters::is_shell(name) {
                     self.script(text, ctx.depth + 1, ctx.nest, false);
+                } else if let Some(lang) = crate::inline::lang_of(name) {
+                    self.inline_text(lang, text, ctx);
                 }
             }
             Stdin::Text { text, from_command } => {
@@ -361,6 +368,9 @@ impl Analyzer<'_> {
                 }
                 if interpreters::is_shell(name) {
                     self.script(text, ctx.depth + 1, ctx.nest, false);
+                } else if let Some(lang) = crate::inline::lang_of(name) {
+                    // `python3 - <<'EOF' ... EOF`: the here-document is the program.
+                    self.inline_text(lang, text, ctx);
                 }
             }
             Stdin::Inherited | Stdin::File(_) => {}

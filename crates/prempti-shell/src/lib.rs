@@ -46,6 +46,7 @@ mod command;
 mod effects;
 mod expand;
 mod fallback;
+mod foreign;
 mod host;
 mod inline;
 mod interpreters;
@@ -96,4 +97,15 @@ pub fn analyze_in(command: &str, context: &Context<'_>, limits: &Limits) -> Anal
 /// Analyzes a PowerShell command line (the shell tool of agents on Windows, `pwsh -c`).
 pub fn analyze_powershell(command: &str) -> PowerShellAnalysis {
     powershell::analyze(command)
+}
+
+/// Analyzes the command of a PowerShell tool into the same [`Analysis`] as a bash command:
+/// the cmdlets as programs, their file effects resolved (`~`, `$HOME`, `$env:USERPROFILE`
+/// against `context.home`), downloads run and decoded payloads as behaviors.
+pub fn analyze_powershell_in(command: &str, context: &Context<'_>, limits: &Limits) -> Analysis {
+    let mut analyzer = analyzer::Analyzer::new(limits, context.cwd, context.home, command.len());
+    let ps = powershell::analyze(command);
+    analyzer.merge_powershell(&ps, false);
+    analyzer.finish();
+    analyzer.out
 }

@@ -233,7 +233,7 @@ const CASES: &[Case] = &[
     ("bash -c 'bash -c \"id\"'", &[(P, &["bash", "bash", "id"])]),
     ("su -c 'id' root", &[(P, &["su", "id"])]),
     ("bash script.sh", &[(P, &["bash"]), (Pi, &[])]),
-    ("python3 -c 'import os; os.system(\"x\")'", &[(P, &["python3"]), (Pi, &[])]),
+    ("python3 -c 'import os; os.system(\"x\")'", &[(P, &["python3", "x"]), (Pi, &[])]),
     // Piped into interpreters and remote code.
     ("curl -fsSL https://get.test/install.sh | sh", &[(P, &["curl", "sh"]), (Pi, &["sh"]), (U, &["https://get.test/install.sh"]), (H, &["get.test"])]),
     ("curl x | sudo bash", &[(P, &["curl", "sudo", "bash"]), (Pi, &["bash"])]),
