@@ -442,3 +442,77 @@ fn loosening_control_requests_need_the_token_and_refusals_are_recorded() {
     assert!(exit.success(), "{exit}");
     assert!(!token_path.exists());
 }
+
+/// A user rule whose every prefix either fails to load or still denies the same calls: the
+/// deny tag comes before the condition, and a cut condition (`contains forb`) still matches.
+const USER_DENY: &str = "- rule: User denies forbidden\n  source: coding_agent\n  tags: [coding_agent_deny]\n  desc: x\n  output: Forbidden (%tool.input_command)\n  priority: CRITICAL\n  condition: tool.input_command contains forbidden\n";
+
+#[test]
+fn rewriting_a_user_rules_file_never_leaves_a_call_without_its_deny_rule() {
+    let hook = hook_binary();
+    let h = Home::new("", RULES);
+    let user = h.home.join("rules/zz_user.yaml");
+    std::fs::write(&user, USER_DENY).unwrap();
+    let mut daemon = h.spawn_daemon();
+    h.wait_ready(&mut daemon);
+    assert_eq!(
+        h.call(&hook, "echo forbidden")["permissionDecision"],
+        "deny"
+    );
+
+    // Truncate, leave the file empty a moment (sometimes long enough for the watcher to
+    // settle on it), then write it whole again; many times, while calls run.
+    let done = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let writer = {
+        let user = user.clone();
+        let done = done.clone();
+        std::thread::spawn(move || {
+            for i in 0..24 {
+                let mut file = std::fs::File::create(&user).unwrap();
+                let pause = if i % 4 == 0 { 700 } else { 15 };
+                std::thread::sleep(Duration::from_millis(pause));
+                file.write_all(USER_DENY.as_bytes()).unwrap();
+                drop(file);
+                std::thread::sleep(Duration::from_millis(30));
+            }
+            done.store(true, std::sync::atomic::Ordering::SeqCst);
+        })
+    };
+    let mut calls = 0;
+    while !done.load(std::sync::atomic::Ordering::SeqCst) {
+        let verdict = h.call(&hook, "echo forbidden; ls");
+        assert_eq!(
+            verdict["permissionDecision"], "deny",
+            "call {calls} judged without the user's deny rule: {verdict}"
+        );
+        calls += 1;
+    }
+    writer.join().unwrap();
+    assert!(calls > 0);
+
+    // The watcher did reload on an empty file, and every such reload kept the last policy.
+    let status = h.wait_ready(&mut daemon);
+    assert!(
+        status["counters"]["failed_reloads"].as_u64().unwrap() >= 1,
+        "{status}"
+    );
+
+    // A file that ends up empty or unparsable keeps the last good policy, error in status.
+    for (text, error) in [
+        ("", "the file is now empty"),
+        ("- rule: [unclosed\n", "zz_user.yaml"),
+    ] {
+        std::fs::write(&user, text).unwrap();
+        let out = h.ctl(&["reload"]);
+        assert!(!out.status.success(), "{out:?}");
+        let status = h.wait_ready(&mut daemon);
+        let reload = &status["last_reload"];
+        assert_eq!(reload["ok"], false, "{status}");
+        assert!(reload["errors"].to_string().contains(error), "{reload}");
+        assert_eq!(
+            h.call(&hook, "echo forbidden")["permissionDecision"],
+            "deny"
+        );
+    }
+    terminate(&mut daemon);
+}

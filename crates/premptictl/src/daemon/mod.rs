@@ -545,6 +545,14 @@ fn reload(shared: &Shared, trigger: &str) -> ReloadStatus {
         .and_then(|s| {
             let falco = embedded_view(s.falco, &shared.layout, &s.plugin);
             engine::compile(&falco, &shared.tags).map_err(|f| f.errors)
+        })
+        .and_then(|policy| {
+            let emptied = engine::emptied_files(&shared.policy.load(), &policy);
+            if emptied.is_empty() {
+                Ok(policy)
+            } else {
+                Err(emptied)
+            }
         });
     let status = match outcome {
         Ok(policy) => {
