@@ -4,7 +4,7 @@
 #                  hook and start the service (systemd user unit, launchd agent, or detached)
 #   make test      the whole test suite: unit, integration, end-to-end, rule fixtures, real agents
 #   make bench     engine microbenchmarks and end-to-end hook latency (see BENCHMARKS.md)
-#   make check     formatting, lints, tests and docs: what to run before pushing
+#   make check     formatting, lints, tests, docs and the fuzz targets: what to run before pushing
 
 CARGO ?= cargo
 # The install directory: $PREMPTI_HOME when set and not empty, else ~/.prempti.
@@ -13,7 +13,7 @@ PREMPTI_HOME := $(HOME)/.prempti
 endif
 export PREMPTI_HOME
 
-.PHONY: all build release hook install uninstall test test-rust test-rules test-agents bench check fmt clippy doc clean
+.PHONY: all build release hook install uninstall test test-rust test-rules test-agents bench check fmt clippy doc fuzz-check clean
 
 all: build
 
@@ -51,7 +51,7 @@ test-agents:
 bench:
 	./scripts/bench.sh
 
-check: fmt clippy test-rust doc
+check: fmt clippy test-rust doc fuzz-check
 
 fmt:
 	$(CARGO) fmt --all -- --check
@@ -61,6 +61,10 @@ clippy:
 
 doc:
 	RUSTDOCFLAGS="-D warnings" $(CARGO) doc --workspace --no-deps
+
+# Every fuzz target in fuzz/ compiles (cargo check; offline, against a libfuzzer-sys stand-in).
+fuzz-check:
+	CARGO=$(CARGO) ./scripts/check-fuzz.sh
 
 clean:
 	$(CARGO) clean
