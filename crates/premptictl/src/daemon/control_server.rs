@@ -6,7 +6,7 @@
 //! token ([`ControlAuth`]): the agent runs as the same user as the daemon, so the peer's uid
 //! alone does not tell a person from an agent's tool call. Such a request without a valid
 //! token is refused here, before the event loop sees it, and reported to
-//! [`ControlAuth::on_refusal`] (a log line and an alert).
+//! the refusal sink given to [`ControlAuth::create`] (a log line and an alert).
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
