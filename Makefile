@@ -4,7 +4,7 @@
 #                  hook and start the service (systemd user unit, launchd agent, or detached)
 #   make test      the whole test suite: unit, integration, end-to-end, rule fixtures, real agents
 #   make bench     engine microbenchmarks and end-to-end hook latency (see BENCHMARKS.md)
-#   make check     formatting, lints, tests and docs: what to run before pushing
+#   make check     formatting, lints, tests, docs and the fuzz targets: what to run before pushing
 #   make corpus    regenerate the labelled corpus (rules/corpus) and print its per-class figures
 
 CARGO ?= cargo
@@ -14,7 +14,7 @@ PREMPTI_HOME := $(HOME)/.prempti
 endif
 export PREMPTI_HOME
 
-.PHONY: all build release hook install uninstall test test-rust test-rules test-agents corpus corpus-figures bench check fmt clippy doc clean
+.PHONY: all build release hook install uninstall test test-rust test-rules test-agents corpus corpus-figures bench check fmt clippy doc fuzz-check clean
 
 all: build
 
@@ -61,7 +61,7 @@ corpus-figures:
 bench:
 	./scripts/bench.sh
 
-check: fmt clippy test-rust doc
+check: fmt clippy test-rust doc fuzz-check
 
 fmt:
 	$(CARGO) fmt --all -- --check
@@ -71,6 +71,10 @@ clippy:
 
 doc:
 	RUSTDOCFLAGS="-D warnings" $(CARGO) doc --workspace --no-deps
+
+# Every fuzz target in fuzz/ compiles (cargo check; offline, against a libfuzzer-sys stand-in).
+fuzz-check:
+	CARGO=$(CARGO) ./scripts/check-fuzz.sh
 
 clean:
 	$(CARGO) clean

@@ -10,7 +10,7 @@ fuzz_target!(|data: &[u8]| {
     let a = analyze(&command, Some("/work/project"));
     assert!(a.programs.len() <= Limits::default().max_programs);
     // Tight limits exercise the cut-off paths.
-    let tight = Limits { max_bytes: 256, max_depth: 2, max_programs: 8 };
+    let tight = Limits { max_bytes: 256, max_depth: 2, max_programs: 8, ..Limits::default() };
     let b = analyze_with(&command, None, &tight);
     assert!(b.programs.len() <= tight.max_programs);
 });

@@ -5,7 +5,7 @@
 //! Every call must get exactly the reply its own audit record says (0 lost: each of the 3200
 //! calls has exactly one record and a reply; 0 misrouted: the reply and the record carry the
 //! call's own marker and the decision its kind gets in the record's mode). Deadlines are
-//! raised (broker 19 s, hook 20 s) so the machine's speed cannot turn calls into timeout
+//! raised to the most the hook accepts (broker 8 s, hook 9 s) so the machine's speed cannot turn calls into timeout
 //! denials, which would be counted as failures here.
 
 use std::collections::{BTreeSet, HashMap};

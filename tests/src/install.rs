@@ -102,10 +102,13 @@ impl InstallBuilder {
 
     /// Sets the broker's own deadline for a call (`init_config.request_deadline_ms`) and the
     /// hook's total deadline (`PREMPTI_TIMEOUT_MS`, one second more). Load tests raise both so
-    /// a slow machine does not turn into (correct, fail-closed) timeout denials.
+    /// a slow machine does not turn into (correct, fail-closed) timeout denials. The hook's
+    /// deadline is capped at what the hook accepts (`env::MAX_TIMEOUT_MS`, below the agents'
+    /// own hook timeout), and the broker's stays one second below it.
     pub fn deadlines_ms(mut self, broker: u64) -> Self {
-        self.broker_deadline_ms = Some(broker);
-        self.hook_timeout_ms = broker + 1000;
+        let hook = (broker + 1000).min(prempti_protocol::env::MAX_TIMEOUT_MS);
+        self.broker_deadline_ms = Some(hook - 1000);
+        self.hook_timeout_ms = hook;
         self
     }
 
@@ -199,14 +202,15 @@ pub struct HookOutput {
 
 impl Install {
     /// Defaults: the debug binaries, the shipped rules, deadlines of the configuration
-    /// (broker 4500 ms) and a hook deadline of 20 s.
+    /// (broker 4500 ms) and the largest hook deadline the hook accepts
+    /// (`env::MAX_TIMEOUT_MS`).
     pub fn builder() -> InstallBuilder {
         InstallBuilder {
             from: None,
             hook_from: None,
             user_rules: Vec::new(),
             broker_deadline_ms: None,
-            hook_timeout_ms: 20_000,
+            hook_timeout_ms: prempti_protocol::env::MAX_TIMEOUT_MS,
         }
     }
 

@@ -41,7 +41,8 @@ deny, ask or defer; the answer is printed in the agent's own format. Register th
 Environment:
   PREMPTI_HOME             install directory (default ~/.prempti)
   PREMPTI_SOCKET           service socket (default $PREMPTI_HOME/run/broker.sock)
-  PREMPTI_TIMEOUT_MS       deadline for the whole exchange with the service (default 5000, 50..600000)
+  PREMPTI_TIMEOUT_MS       deadline for the whole exchange with the service (default 5000,
+                           50..9000: below the 10 s agents are told to wait for the hook)
   PREMPTI_INPUT_MAX_BYTES  largest accepted stdin (default 8388608, 1024..15728640)
   PREMPTI_FAIL_OPEN        1: if the service fails, leave the call to the agent's own
                            permission settings instead of denying it (bad input is still denied)

@@ -23,7 +23,8 @@
 //!
 //! # Dependencies
 //!
-//! std, `prempti-protocol` and `serde_json` only: no async runtime, no threads. The
+//! std, `prempti-protocol`, `serde_json` and, on Unix, `libc` (for a connect bounded by the
+//! deadline) only: no async runtime, no threads. The
 //! integration test `tidy` checks the dependency closure with `cargo metadata`.
 #![deny(missing_docs)]
 

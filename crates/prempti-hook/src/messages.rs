@@ -23,6 +23,11 @@ pub fn broker_failure(err: &BrokerError, agent: Agent) -> String {
             format!("set PREMPTI_HOME to the Prempti install directory, {remove}")
         }
         BrokerError::Connect { .. } => format!("start it with `premptictl start`, {remove}"),
+        BrokerError::Unsafe { .. } => format!(
+            "make the socket's directory yours and private (`chmod 700` it), or unset \
+             PREMPTI_SOCKET / PREMPTI_HOME if they point somewhere shared, then run \
+             `premptictl restart`, {remove}"
+        ),
         BrokerError::Timeout { .. } | BrokerError::Closed { .. } | BrokerError::Send { .. } => {
             format!("check it with `premptictl status` and restart it with `premptictl restart`, {remove}")
         }

@@ -4,7 +4,7 @@
 //! |---|---|---|
 //! | `PREMPTI_HOME` | install directory (default `~/.prempti`) | |
 //! | `PREMPTI_SOCKET` | broker socket (default `$PREMPTI_HOME/run/broker.sock`) | |
-//! | `PREMPTI_TIMEOUT_MS` | total deadline of the broker exchange (default 5000) | 50 ..= 600000 |
+//! | `PREMPTI_TIMEOUT_MS` | total deadline of the broker exchange (default 5000) | 50 ..= 9000 (1 s below the agents' hook timeout) |
 //! | `PREMPTI_INPUT_MAX_BYTES` | largest accepted stdin (default 8 MiB) | 1 KiB ..= 15 MiB |
 //! | `PREMPTI_FAIL_OPEN` | `1`: broker failures give "no opinion" instead of deny | flag |
 //! | `PREMPTI_DEBUG` | `1`: diagnostics on stderr | flag |

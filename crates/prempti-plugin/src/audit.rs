@@ -6,6 +6,7 @@
 //! `write` of the complete line under a lock, `O_APPEND`) through a [`RotatingFile`], which
 //! rotates by size (`audit.jsonl.1`, `.2`, ... up to a cap).
 
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -20,6 +21,19 @@ use crate::verdict::{MatchedRule, Verdict};
 pub const AUDIT_VERSION: u32 = 1;
 /// Default cap on the payload kept in a record: 64 KiB.
 pub const DEFAULT_PAYLOAD_CAP: usize = 64 * 1024;
+/// Longest text field kept whole in a record (command, paths, URL, reason, rule outputs, ...):
+/// 8 KiB. A longer one keeps its first 8 KiB (cut at a character boundary), and
+/// [`AuditRecord::truncated`] gives the whole value's length and SHA-256.
+pub const FIELD_CAP: usize = 8 * 1024;
+
+/// What was cut from a field longer than [`FIELD_CAP`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Truncated {
+    /// Length of the whole value in bytes.
+    pub bytes: u64,
+    /// SHA-256 of the whole value (UTF-8), lowercase hex.
+    pub sha256: String,
+}
 
 /// Which rule engine evaluated the call.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -96,6 +110,27 @@ pub struct AuditRecord {
     /// `policy_decision` what the rules said.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub late: bool,
+    /// Fields cut to [`FIELD_CAP`], by name (`command`, `files[2]`, `matched[0].output`):
+    /// the whole value's length and hash.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub truncated: BTreeMap<String, Truncated>,
+}
+
+/// Cuts `value` to `cap` bytes (at a character boundary) and notes the whole in `cut`.
+fn cap_text(name: String, value: &mut String, cap: usize, cut: &mut BTreeMap<String, Truncated>) {
+    if value.len() <= cap {
+        return;
+    }
+    let whole = Truncated {
+        bytes: value.len() as u64,
+        sha256: crate::sha256::hex_digest(value.as_bytes()),
+    };
+    let mut end = cap;
+    while !value.is_char_boundary(end) {
+        end -= 1;
+    }
+    value.truncate(end);
+    cut.insert(name, whole);
 }
 
 /// `text` without the whitespace JSON allows between tokens, everything else byte for byte
@@ -166,7 +201,75 @@ impl AuditRecord {
             home: None,
             prempti_home: None,
             files: Vec::new(),
+            truncated: BTreeMap::new(),
         }
+    }
+
+    /// The text fields that [`AuditRecord::cap_fields`] bounds, by name.
+    fn text_fields(&mut self) -> Vec<(String, &mut String)> {
+        let mut fields: Vec<(String, &mut String)> = Vec::new();
+        for (name, value) in [
+            ("session_id", &mut self.session_id),
+            ("cwd", &mut self.cwd),
+            ("tool_name", &mut self.tool_name),
+            ("tool_kind", &mut self.tool_kind),
+            ("tool_use_id", &mut self.tool_use_id),
+            ("command", &mut self.command),
+            ("file_path", &mut self.file_path),
+            ("url", &mut self.url),
+            ("mcp_server", &mut self.mcp_server),
+            ("home", &mut self.home),
+            ("prempti_home", &mut self.prempti_home),
+        ] {
+            if let Some(value) = value {
+                fields.push((name.to_owned(), value));
+            }
+        }
+        fields.push(("reason".to_owned(), &mut self.reason));
+        for (i, file) in self.files.iter_mut().enumerate() {
+            fields.push((format!("files[{i}]"), file));
+        }
+        for (i, m) in self.matched.iter_mut().enumerate() {
+            fields.push((format!("matched[{i}].rule"), &mut m.rule));
+            fields.push((format!("matched[{i}].output"), &mut m.output));
+        }
+        fields
+    }
+
+    /// Whether some text field is longer than `cap`.
+    fn over_cap(&self, cap: usize) -> bool {
+        let long = |s: &Option<String>| s.as_ref().is_some_and(|s| s.len() > cap);
+        [
+            &self.session_id,
+            &self.cwd,
+            &self.tool_name,
+            &self.tool_kind,
+            &self.tool_use_id,
+            &self.command,
+            &self.file_path,
+            &self.url,
+            &self.mcp_server,
+            &self.home,
+            &self.prempti_home,
+        ]
+        .into_iter()
+        .any(long)
+            || self.reason.len() > cap
+            || self.files.iter().any(|f| f.len() > cap)
+            || self
+                .matched
+                .iter()
+                .any(|m| m.rule.len() > cap || m.output.len() > cap)
+    }
+
+    /// Cuts every text field longer than `cap` bytes to its first `cap` bytes and records the
+    /// whole value's length and SHA-256 in [`AuditRecord::truncated`].
+    pub fn cap_fields(&mut self, cap: usize) {
+        let mut cut = BTreeMap::new();
+        for (name, value) in self.text_fields() {
+            cap_text(name, value, cap, &mut cut);
+        }
+        self.truncated.extend(cut);
     }
 
     /// Copies the key fields of a call's first normalized event (session, cwd, tool, command,
@@ -266,9 +369,15 @@ impl AuditLog {
         self.payload_cap
     }
 
-    /// Appends one record as one whole line.
+    /// Appends one record as one whole line, its text fields cut to [`FIELD_CAP`].
     pub fn append(&self, record: &AuditRecord) -> Result<(), AuditError> {
-        let line = record.to_line()?;
+        let line = if record.over_cap(FIELD_CAP) {
+            let mut capped = record.clone();
+            capped.cap_fields(FIELD_CAP);
+            capped.to_line()?
+        } else {
+            record.to_line()?
+        };
         self.file.write_line(&line)?;
         Ok(())
     }
@@ -394,6 +503,43 @@ mod tests {
         assert_eq!(back.correlation_id, 12);
         assert_eq!(back.matched, r.matched);
         assert_eq!(back.payload.unwrap().get(), r.payload.unwrap().get());
+    }
+
+    #[test]
+    fn a_huge_command_keeps_a_prefix_its_length_and_hash() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("audit.jsonl");
+        let log = AuditLog::open(&path, RotationPolicy::default()).unwrap();
+        let mut r = record();
+        // 7 MiB, with a multi-byte character straddling the cut.
+        let command = format!("{}é{}", "a".repeat(FIELD_CAP - 1), "b".repeat(7 << 20));
+        r.command = Some(command.clone());
+        r.matched[0].output = format!("curl piped into sh ({command})");
+        r.set_payload(&format!("{{\"c\":\"{command}\"}}"), DEFAULT_PAYLOAD_CAP);
+        log.append(&r).unwrap();
+
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert_eq!(text.lines().count(), 1);
+        assert!(text.len() < 64 * 1024, "the line is {} bytes", text.len());
+        let back = AuditRecord::from_line(text.lines().next().unwrap()).unwrap();
+        let kept = back.command.unwrap();
+        assert_eq!(
+            kept,
+            "a".repeat(FIELD_CAP - 1),
+            "cut before the 2-byte character"
+        );
+        assert!(command.starts_with(&kept));
+        let whole = &back.truncated["command"];
+        assert_eq!(whole.bytes, command.len() as u64);
+        assert_eq!(whole.sha256, crate::sha256::hex_digest(command.as_bytes()));
+        assert!(back.truncated.contains_key("matched[0].output"));
+        assert!(back.payload.is_none() && back.payload_omitted);
+        // Short fields are untouched and the record lists nothing as cut.
+        let short = record();
+        assert!(!short.over_cap(FIELD_CAP));
+        assert!(!String::from_utf8(short.to_line().unwrap())
+            .unwrap()
+            .contains("truncated"));
     }
 
     #[test]

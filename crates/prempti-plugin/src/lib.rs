@@ -22,4 +22,5 @@ pub mod host;
 pub mod intake;
 pub mod realpath;
 pub mod rotate;
+pub mod sha256;
 pub mod verdict;

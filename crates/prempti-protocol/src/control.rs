@@ -12,6 +12,21 @@
 //! {"op":"reload"}
 //! {"op":"stop"}
 //! ```
+//!
+//! # Loosening needs a person
+//!
+//! A request that weakens enforcement ([`ControlRequest::loosens`]: `set_mode` to `monitor` or
+//! `passthrough`, `set_default_action` to `allow`, `stop`) must carry the daemon's control
+//! token, a random secret the daemon writes at each start into `run/control.token` (0600; the
+//! default rules deny the agent every way of reading it). `premptictl`, run by the user, reads
+//! it and sends it as a `token` key beside `op` ([`ControlEnvelope`]):
+//!
+//! ```json
+//! {"op":"set_mode","mode":"passthrough","token":"4f1c…"}
+//! ```
+//!
+//! Without a valid token such a request is refused (`ok: false`) and recorded. Requests that
+//! tighten or only read (`status`, `reload`, `guardrails`, `defer`) need no token.
 
 use serde::{Deserialize, Serialize};
 
@@ -37,6 +52,41 @@ pub enum ControlRequest {
     Reload,
     /// Shut the daemon down cleanly.
     Stop,
+}
+
+impl ControlRequest {
+    /// Whether the request weakens enforcement, and so needs the control token.
+    pub fn loosens(&self) -> bool {
+        match self {
+            ControlRequest::Status | ControlRequest::Reload => false,
+            ControlRequest::SetMode { mode } => *mode != Mode::Guardrails,
+            ControlRequest::SetDefaultAction { action } => *action == DefaultAction::Allow,
+            ControlRequest::Stop => true,
+        }
+    }
+
+    /// The request's `op` name.
+    pub fn op(&self) -> &'static str {
+        match self {
+            ControlRequest::Status => "status",
+            ControlRequest::SetMode { .. } => "set_mode",
+            ControlRequest::SetDefaultAction { .. } => "set_default_action",
+            ControlRequest::Reload => "reload",
+            ControlRequest::Stop => "stop",
+        }
+    }
+}
+
+/// A [`ControlRequest`] as sent on the wire: the request, plus the control token when it
+/// loosens enforcement.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ControlEnvelope {
+    /// The request.
+    #[serde(flatten)]
+    pub request: ControlRequest,
+    /// The daemon's control token (`run/control.token`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub token: Option<String>,
 }
 
 /// The daemon's answer to a [`ControlRequest`].
@@ -65,5 +115,53 @@ mod tests {
         assert_eq!(json, r#"{"op":"set_mode","mode":"monitor"}"#);
         let back: ControlRequest = serde_json::from_str(r#"{"op":"reload"}"#).unwrap();
         assert_eq!(back, ControlRequest::Reload);
+    }
+
+    #[test]
+    fn the_token_travels_beside_op() {
+        let envelope = ControlEnvelope {
+            request: ControlRequest::SetMode {
+                mode: Mode::Passthrough,
+            },
+            token: Some("abc".into()),
+        };
+        let json = serde_json::to_string(&envelope).unwrap();
+        assert_eq!(
+            json,
+            r#"{"op":"set_mode","mode":"passthrough","token":"abc"}"#
+        );
+        let back: ControlEnvelope = serde_json::from_str(&json).unwrap();
+        assert_eq!(back, envelope);
+        // A request without a token (an older client) still parses.
+        let bare: ControlEnvelope = serde_json::from_str(r#"{"op":"stop"}"#).unwrap();
+        assert_eq!((bare.request, bare.token), (ControlRequest::Stop, None));
+    }
+
+    #[test]
+    fn only_loosening_requests_need_the_token() {
+        let loose = [
+            ControlRequest::SetMode {
+                mode: Mode::Monitor,
+            },
+            ControlRequest::SetMode {
+                mode: Mode::Passthrough,
+            },
+            ControlRequest::SetDefaultAction {
+                action: DefaultAction::Allow,
+            },
+            ControlRequest::Stop,
+        ];
+        assert!(loose.iter().all(ControlRequest::loosens));
+        let tight = [
+            ControlRequest::Status,
+            ControlRequest::Reload,
+            ControlRequest::SetMode {
+                mode: Mode::Guardrails,
+            },
+            ControlRequest::SetDefaultAction {
+                action: DefaultAction::Defer,
+            },
+        ];
+        assert!(!tight.iter().any(ControlRequest::loosens));
     }
 }

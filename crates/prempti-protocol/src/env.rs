@@ -22,8 +22,15 @@ pub const PREMPTI_FALCO: &str = "PREMPTI_FALCO";
 pub const DEFAULT_TIMEOUT_MS: u64 = 5_000;
 /// Smallest accepted [`PREMPTI_TIMEOUT_MS`].
 pub const MIN_TIMEOUT_MS: u64 = 50;
-/// Largest accepted [`PREMPTI_TIMEOUT_MS`] (agents' own hook timeouts are at most 600 s).
-pub const MAX_TIMEOUT_MS: u64 = 600_000;
+/// Seconds an agent waits for the hook, as `premptictl hook add` writes it into each agent's
+/// settings: a little above the hook's default deadline, so the hook's fail-closed answer
+/// arrives before the agent's own timeout (which would fail open for most agents).
+pub const AGENT_HOOK_TIMEOUT_SECS: u64 = DEFAULT_TIMEOUT_MS.div_ceil(1000) + 5;
+/// Largest accepted [`PREMPTI_TIMEOUT_MS`]: one second below [`AGENT_HOOK_TIMEOUT_SECS`], so
+/// whatever the variable says, the hook answers (and denies on failure) before the agent gives
+/// up waiting for it.
+pub const MAX_TIMEOUT_MS: u64 = AGENT_HOOK_TIMEOUT_SECS * 1000 - 1000;
+const _: () = assert!(DEFAULT_TIMEOUT_MS <= MAX_TIMEOUT_MS);
 
 /// Default of [`PREMPTI_INPUT_MAX_BYTES`].
 pub const DEFAULT_INPUT_MAX_BYTES: u64 = 8 * 1024 * 1024;

@@ -27,6 +27,9 @@ impl fmt::Display for NoHomeError {
 
 impl std::error::Error for NoHomeError {}
 
+/// File name of the control token, next to the control socket in `run/`.
+pub const CONTROL_TOKEN_FILE: &str = "control.token";
+
 /// Resolves `$PREMPTI_HOME`, else `~/.prempti`, from the process environment.
 pub fn prempti_home() -> Result<PathBuf, NoHomeError> {
     prempti_home_from(std::env::var_os(env::PREMPTI_HOME), user_home())
@@ -124,6 +127,11 @@ impl Layout {
     /// `run/control.sock`
     pub fn control_socket(&self) -> PathBuf {
         self.run_dir().join("control.sock")
+    }
+    /// `run/control.token` (0600): the secret a person's `premptictl` sends with control
+    /// requests that weaken enforcement (see [`crate::control`]); new at every daemon start.
+    pub fn control_token(&self) -> PathBuf {
+        self.run_dir().join(CONTROL_TOKEN_FILE)
     }
     /// `log/`
     pub fn log_dir(&self) -> PathBuf {

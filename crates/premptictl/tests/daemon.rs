@@ -345,3 +345,174 @@ fn requests_the_broker_refuses_are_counted_in_status() {
     );
     assert!(terminate(&mut daemon).success());
 }
+
+/// One raw control exchange on `run/control.sock`, as any process of the user could make it.
+fn raw_control(home: &Path, request: serde_json::Value) -> serde_json::Value {
+    let mut stream =
+        std::os::unix::net::UnixStream::connect(home.join("run/control.sock")).unwrap();
+    prempti_protocol::frame::write_message(&mut stream, &request).unwrap();
+    prempti_protocol::frame::read_message(&mut stream, 4 * 1024 * 1024).unwrap()
+}
+
+#[test]
+fn loosening_control_requests_need_the_token_and_refusals_are_recorded() {
+    use std::os::unix::fs::PermissionsExt as _;
+
+    let h = Home::new("", RULES);
+    let mut daemon = h.spawn_daemon();
+    h.wait_ready(&mut daemon);
+    let token_path = h.home.join("run/control.token");
+    let meta = std::fs::metadata(&token_path).unwrap();
+    assert_eq!(meta.permissions().mode() & 0o777, 0o600);
+    let token = std::fs::read_to_string(&token_path).unwrap();
+    assert_eq!(token.trim().len(), 64, "{token:?}");
+
+    // Without a token, or with a wrong one, nothing that loosens enforcement is carried out.
+    for request in [
+        serde_json::json!({"op": "set_mode", "mode": "passthrough"}),
+        serde_json::json!({"op": "set_mode", "mode": "monitor", "token": "0".repeat(64)}),
+        serde_json::json!({"op": "set_default_action", "action": "allow"}),
+        serde_json::json!({"op": "stop", "token": ""}),
+    ] {
+        let answer = raw_control(&h.home, request.clone());
+        assert_eq!(answer["ok"], false, "{request} -> {answer}");
+        let message = answer["message"].as_str().unwrap();
+        assert!(
+            message.contains("weakens Prempti's enforcement")
+                && message.contains("run the premptictl command yourself"),
+            "{message}"
+        );
+    }
+    let status = h.wait_ready(&mut daemon);
+    assert_eq!(
+        (status["mode"].as_str(), status["default_action"].as_str()),
+        (Some("guardrails"), Some("defer")),
+        "{status}"
+    );
+    assert_eq!(
+        h.call(&hook_binary(), "rm -rf build")["permissionDecision"],
+        "deny",
+        "still enforcing after the refused requests"
+    );
+
+    // Every refusal is recorded: a log line and a Falco-format alert on the outputs.
+    let log = std::fs::read_to_string(h.home.join("log/daemon.log")).unwrap();
+    assert_eq!(
+        log.matches("Prempti refused a control request that weakens enforcement")
+            .count(),
+        4,
+        "{log}"
+    );
+    assert!(log.contains("op=set_mode mode=passthrough"), "{log}");
+    let alerts = std::fs::read_to_string(h.home.join("log/alerts.jsonl")).unwrap();
+    let refusals: Vec<serde_json::Value> = alerts
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+        .filter(|a| a["rule"] == "Prempti control request refused")
+        .collect();
+    assert_eq!(refusals.len(), 4, "{alerts}");
+    assert_eq!(refusals[0]["priority"], "Critical");
+    assert_eq!(refusals[0]["output_fields"]["control.op"], "set_mode");
+    assert_eq!(
+        refusals[0]["output_fields"]["control.refusal"],
+        "it carries no control token"
+    );
+
+    // Tightening needs no token.
+    let answer = raw_control(
+        &h.home,
+        serde_json::json!({"op": "set_default_action", "action": "defer"}),
+    );
+    assert_eq!(answer["ok"], true, "{answer}");
+    let answer = raw_control(
+        &h.home,
+        serde_json::json!({"op": "set_mode", "mode": "guardrails"}),
+    );
+    assert_eq!(answer["ok"], true, "{answer}");
+
+    // The user's premptictl sends the token with no extra step.
+    let out = h.ctl(&["mode", "passthrough"]);
+    assert!(out.status.success(), "{out:?}");
+    assert_eq!(h.wait_ready(&mut daemon)["mode"], "passthrough");
+    let out = h.ctl(&["mode", "guardrails"]);
+    assert!(out.status.success(), "{out:?}");
+
+    // The token lives as long as the daemon.
+    let exit = terminate(&mut daemon);
+    assert!(exit.success(), "{exit}");
+    assert!(!token_path.exists());
+}
+
+/// A user rule whose every prefix either fails to load or still denies the same calls: the
+/// deny tag comes before the condition, and a cut condition (`contains forb`) still matches.
+const USER_DENY: &str = "- rule: User denies forbidden\n  source: coding_agent\n  tags: [coding_agent_deny]\n  desc: x\n  output: Forbidden (%tool.input_command)\n  priority: CRITICAL\n  condition: tool.input_command contains forbidden\n";
+
+#[test]
+fn rewriting_a_user_rules_file_never_leaves_a_call_without_its_deny_rule() {
+    let hook = hook_binary();
+    let h = Home::new("", RULES);
+    let user = h.home.join("rules/zz_user.yaml");
+    std::fs::write(&user, USER_DENY).unwrap();
+    let mut daemon = h.spawn_daemon();
+    h.wait_ready(&mut daemon);
+    assert_eq!(
+        h.call(&hook, "echo forbidden")["permissionDecision"],
+        "deny"
+    );
+
+    // Truncate, leave the file empty a moment (sometimes long enough for the watcher to
+    // settle on it), then write it whole again; many times, while calls run.
+    let done = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let writer = {
+        let user = user.clone();
+        let done = done.clone();
+        std::thread::spawn(move || {
+            for i in 0..24 {
+                let mut file = std::fs::File::create(&user).unwrap();
+                let pause = if i % 4 == 0 { 700 } else { 15 };
+                std::thread::sleep(Duration::from_millis(pause));
+                file.write_all(USER_DENY.as_bytes()).unwrap();
+                drop(file);
+                std::thread::sleep(Duration::from_millis(30));
+            }
+            done.store(true, std::sync::atomic::Ordering::SeqCst);
+        })
+    };
+    let mut calls = 0;
+    while !done.load(std::sync::atomic::Ordering::SeqCst) {
+        let verdict = h.call(&hook, "echo forbidden; ls");
+        assert_eq!(
+            verdict["permissionDecision"], "deny",
+            "call {calls} judged without the user's deny rule: {verdict}"
+        );
+        calls += 1;
+    }
+    writer.join().unwrap();
+    assert!(calls > 0);
+
+    // The watcher did reload on an empty file, and every such reload kept the last policy.
+    let status = h.wait_ready(&mut daemon);
+    assert!(
+        status["counters"]["failed_reloads"].as_u64().unwrap() >= 1,
+        "{status}"
+    );
+
+    // A file that ends up empty or unparsable keeps the last good policy, error in status.
+    for (text, error) in [
+        ("", "the file is now empty"),
+        ("- rule: [unclosed\n", "zz_user.yaml"),
+    ] {
+        std::fs::write(&user, text).unwrap();
+        let out = h.ctl(&["reload"]);
+        assert!(!out.status.success(), "{out:?}");
+        let status = h.wait_ready(&mut daemon);
+        let reload = &status["last_reload"];
+        assert_eq!(reload["ok"], false, "{status}");
+        assert!(reload["errors"].to_string().contains(error), "{reload}");
+        assert_eq!(
+            h.call(&hook, "echo forbidden")["permissionDecision"],
+            "deny"
+        );
+    }
+    terminate(&mut daemon);
+}

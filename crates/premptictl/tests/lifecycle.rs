@@ -523,3 +523,32 @@ fn falco_engine_runs_when_a_falco_binary_is_available() {
     assert_success(&t.ctl(&["stop"]), "stop");
     assert_success(&t.ctl(&["uninstall"]), "uninstall");
 }
+
+#[test]
+fn a_failed_start_shows_this_start_s_errors_only() {
+    let t = Install::new();
+    t.install();
+    assert_success(&t.ctl(&["stop"]), "stop");
+    let user = t.prempti_home.join("rules/user/broken.yaml");
+    // The same error, on line 3 of the first file and on line 9 of the second.
+    let broken = |padding: usize| {
+        format!(
+            "{}- rule: Broken\n  desc: x\n  condition: tool.name in (a, b\n  output: x\n  priority: WARNING\n  source: coding_agent\n",
+            "# padding\n".repeat(padding)
+        )
+    };
+    std::fs::write(&user, broken(0)).unwrap();
+    let first = t.ctl(&["start"]);
+    assert!(!first.status.success(), "{}", text(&first));
+    assert!(text(&first).contains("broken.yaml:3:"), "{}", text(&first));
+
+    std::fs::write(&user, broken(6)).unwrap();
+    let second = t.ctl(&["start"]);
+    assert!(!second.status.success(), "{}", text(&second));
+    let shown = text(&second);
+    assert!(shown.contains("broken.yaml:9:"), "{shown}");
+    assert!(
+        !shown.contains("broken.yaml:3:"),
+        "an earlier start's errors are shown again: {shown}"
+    );
+}

@@ -340,3 +340,175 @@ fn debug_diagnostics_go_to_stderr_only() {
         "{outcome:?}"
     );
 }
+
+/// A listener whose backlog is full and that never accepts (what a daemon stopped with
+/// SIGSTOP looks like): the hook's connect must not block past its deadline.
+#[test]
+fn full_backlog_of_a_listener_that_never_accepts_hits_the_deadline() {
+    use std::os::fd::{FromRawFd, OwnedFd};
+    use std::process::{Command, Stdio};
+    use std::time::{Duration, Instant};
+
+    let install = Install::new();
+    let socket = install.socket();
+    let (listener, addr, len) = raw_listener(&socket);
+    // Fill the backlog with connections nobody accepts, until the kernel refuses more.
+    let mut pending = Vec::new();
+    loop {
+        // SAFETY: plain system calls; every result is checked.
+        let fd = unsafe { libc::socket(libc::AF_UNIX, libc::SOCK_STREAM | libc::SOCK_NONBLOCK, 0) };
+        assert!(fd >= 0);
+        // SAFETY: `fd` is fresh and owned from here on.
+        let owned = unsafe { OwnedFd::from_raw_fd(fd) };
+        // SAFETY: `addr` is an initialized sockaddr_un of `len` bytes.
+        let rc = unsafe { libc::connect(fd, std::ptr::addr_of!(addr).cast(), len) };
+        if rc != 0 {
+            let err = std::io::Error::last_os_error();
+            assert_eq!(err.raw_os_error(), Some(libc::EAGAIN), "{err}");
+            break;
+        }
+        pending.push(owned);
+        assert!(pending.len() < 10_000, "the backlog never filled");
+    }
+
+    let deadline_ms = 400u64;
+    let mut child = Command::new(crate::util::hook_bin())
+        .arg("claude")
+        .env_clear()
+        .env("HOME", install.dir.path().join("home"))
+        .env("PREMPTI_HOME", install.prempti_home())
+        .env("PREMPTI_TIMEOUT_MS", deadline_ms.to_string())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let started = Instant::now();
+    {
+        use std::io::Write;
+        let mut stdin = child.stdin.take().unwrap();
+        stdin.write_all(claude_payload().as_bytes()).unwrap();
+    }
+    // Only an upper bound, and a generous one: the deadline plus three seconds.
+    let limit = Duration::from_millis(deadline_ms) + Duration::from_secs(3);
+    while child.try_wait().unwrap().is_none() {
+        if started.elapsed() > limit {
+            let _ = child.kill();
+            panic!("prempti-hook still blocked {limit:?} after start");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let output = child.wait_with_output().unwrap();
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    let json: serde_json::Value = serde_json::from_str(stdout.trim()).unwrap();
+    let out = &json["hookSpecificOutput"];
+    assert_eq!(out["permissionDecision"], "deny", "{stdout}");
+    let reason = out["permissionDecisionReason"].as_str().unwrap();
+    assert!(
+        reason.contains(&format!("did not answer within {deadline_ms} ms")),
+        "{reason}"
+    );
+    drop(pending);
+    drop(listener);
+}
+
+/// A listening Unix socket at `path` with a backlog of 0, made with libc (std picks its own
+/// backlog), and its address.
+fn raw_listener(
+    path: &std::path::Path,
+) -> (std::os::fd::OwnedFd, libc::sockaddr_un, libc::socklen_t) {
+    use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+    use std::os::unix::ffi::OsStrExt;
+
+    // SAFETY: zeroed sockaddr_un is valid plain data.
+    let mut addr: libc::sockaddr_un = unsafe { std::mem::zeroed() };
+    addr.sun_family = libc::AF_UNIX as libc::sa_family_t;
+    let bytes = path.as_os_str().as_bytes();
+    assert!(bytes.len() < addr.sun_path.len());
+    for (d, s) in addr.sun_path.iter_mut().zip(bytes) {
+        *d = *s as libc::c_char;
+    }
+    let len = (addr.sun_path.as_ptr() as usize - std::ptr::addr_of!(addr) as usize
+        + bytes.len()
+        + 1) as libc::socklen_t;
+    // SAFETY: plain system calls; every result is checked.
+    let fd = unsafe { libc::socket(libc::AF_UNIX, libc::SOCK_STREAM, 0) };
+    assert!(fd >= 0);
+    // SAFETY: `fd` is fresh and owned from here on.
+    let owned = unsafe { OwnedFd::from_raw_fd(fd) };
+    // SAFETY: `addr` is an initialized sockaddr_un of `len` bytes.
+    let rc = unsafe { libc::bind(owned.as_raw_fd(), std::ptr::addr_of!(addr).cast(), len) };
+    assert_eq!(rc, 0, "{}", std::io::Error::last_os_error());
+    // SAFETY: `owned` is a bound socket.
+    let rc = unsafe { libc::listen(owned.as_raw_fd(), 0) };
+    assert_eq!(rc, 0, "{}", std::io::Error::last_os_error());
+    (owned, addr, len)
+}
+
+#[test]
+fn socket_in_a_directory_others_can_write_is_refused() {
+    use std::os::unix::fs::PermissionsExt;
+
+    for mode in [0o777, 0o770, 0o702] {
+        let install = Install::new();
+        let shared = install.dir.path().join("shared");
+        std::fs::create_dir(&shared).unwrap();
+        std::fs::set_permissions(&shared, std::fs::Permissions::from_mode(mode)).unwrap();
+        let socket = shared.join("broker.sock");
+        let broker = crate::util::Broker::start_at(&socket, Behaviour::Script);
+        let outcome = install
+            .hook("claude")
+            .env("PREMPTI_SOCKET", &socket.display().to_string())
+            .stdin(with_marker(&claude_payload(), Decision::Allow))
+            .run();
+        assert_claude_deny(
+            &outcome,
+            &[
+                "refuses Prempti's service socket",
+                "is writable by other users",
+                "`chmod 700`",
+                "`premptictl hook remove claude`",
+            ],
+        );
+        assert!(
+            broker.requests().is_empty(),
+            "mode {mode:o}: nothing was sent to a socket others could have planted"
+        );
+    }
+}
+
+#[test]
+fn socket_of_another_user_is_refused() {
+    let install = Install::new();
+    let broker = install.broker(Behaviour::Script);
+    // SAFETY: geteuid has no preconditions.
+    if unsafe { libc::geteuid() } != 0 {
+        // Only root can give a socket away; the directory case above runs everywhere.
+        eprintln!("skipped: changing a socket's owner needs root");
+        return;
+    }
+    std::os::unix::fs::chown(install.socket(), Some(65534), None).unwrap();
+    let outcome = install
+        .hook("claude")
+        .stdin(with_marker(&claude_payload(), Decision::Allow))
+        .run();
+    assert_claude_deny(
+        &outcome,
+        &[
+            "refuses Prempti's service socket",
+            "belongs to user id 65534",
+        ],
+    );
+    assert!(broker.requests().is_empty());
+}
+
+#[test]
+fn a_regular_file_in_place_of_the_socket_is_refused() {
+    let install = Install::new();
+    std::fs::write(install.socket(), b"").unwrap();
+    let outcome = run_claude(&install, "5000");
+    assert_claude_deny(
+        &outcome,
+        &["refuses Prempti's service socket", "not a socket"],
+    );
+}

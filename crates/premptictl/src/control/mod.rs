@@ -7,7 +7,7 @@ use std::io;
 use std::path::Path;
 use std::time::Duration;
 
-use prempti_protocol::control::{ControlRequest, ControlResponse};
+use prempti_protocol::control::{ControlEnvelope, ControlRequest, ControlResponse};
 use prempti_protocol::frame;
 use serde::{Deserialize, Serialize};
 
@@ -37,7 +37,9 @@ pub enum ControlError {
     },
 }
 
-/// Sends one request and waits up to `timeout` for the answer.
+/// Sends one request and waits up to `timeout` for the answer. A request that loosens
+/// enforcement carries the control token read from `control.token` beside `socket` (the
+/// person running premptictl can read it; the agent's tool calls are denied reading it).
 pub fn request(
     socket: &Path,
     req: &ControlRequest,
@@ -55,8 +57,24 @@ pub fn request(
     })?;
     let _ = stream.set_read_timeout(Some(timeout));
     let _ = stream.set_write_timeout(Some(timeout));
-    frame::write_message(&mut stream, req).map_err(|e| exchange_error(&shown, e))?;
+    let envelope = ControlEnvelope {
+        request: req.clone(),
+        token: if req.loosens() {
+            read_token(socket)
+        } else {
+            None
+        },
+    };
+    frame::write_message(&mut stream, &envelope).map_err(|e| exchange_error(&shown, e))?;
     frame::read_message(&mut stream, MAX_CONTROL_BYTES).map_err(|e| exchange_error(&shown, e))
+}
+
+/// The control token of the daemon listening on `socket`, when it can be read.
+fn read_token(socket: &Path) -> Option<String> {
+    let path = socket.with_file_name(prempti_protocol::paths::CONTROL_TOKEN_FILE);
+    let text = std::fs::read_to_string(path).ok()?;
+    let token = text.trim();
+    (!token.is_empty()).then(|| token.to_owned())
 }
 
 fn exchange_error(shown: &str, e: frame::FrameError) -> ControlError {

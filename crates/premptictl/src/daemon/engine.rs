@@ -120,6 +120,27 @@ pub fn compile(falco: &FalcoConfig, tags: &TagConfig) -> Result<Policy, CompileF
     })
 }
 
+/// Files that defined rules, macros or lists in `old` and define nothing in `new`: a rules
+/// file truncated or caught mid-write looks like this, so a reload that would load it keeps
+/// the previous policy instead. Deleting a file is how its rules are removed on purpose.
+pub fn emptied_files(old: &Policy, new: &Policy) -> Vec<String> {
+    let defines = |f: &RulesFileStatus| f.rules + f.macros + f.lists;
+    new.files
+        .iter()
+        .filter(|f| defines(f) == 0)
+        .filter_map(|f| {
+            let before = old.files.iter().find(|o| o.path == f.path)?;
+            (defines(before) > 0).then(|| {
+                format!(
+                    "{}: the file is now empty (it defined {} rules, {} macros, {} lists); the \
+                     previous rules stay in force. If this is on purpose, delete the file instead",
+                    f.path, before.rules, before.macros, before.lists
+                )
+            })
+        })
+        .collect()
+}
+
 /// The outcome of one call.
 #[derive(Debug)]
 pub struct Evaluation {

@@ -171,12 +171,22 @@ pub async fn run(layout: Layout, settings: Settings) -> Result<()> {
         );
     }
     let config = render(&layout)?;
+    // Falco writes the alerts of this engine; a refused control request is recorded in the
+    // daemon's log.
+    let auth = std::sync::Arc::new(control_server::ControlAuth::create(
+        &layout.control_token(),
+        Box::new(|request, why, pid| {
+            let (line, _) = control_server::refusal_record(request, why, pid, false, "");
+            tracing::warn!("{line}");
+        }),
+    )?);
     let control_listener = control_server::bind(&layout.control_socket())?;
     let (control_tx, mut control_rx) = mpsc::channel(64);
     let control_task = tokio::spawn(control_server::serve(
         control_listener,
         control_tx,
         layout.control_socket(),
+        std::sync::Arc::clone(&auth),
     ));
     let (watch_tx, mut watch_rx) = mpsc::channel::<()>(4);
     let _watch = if settings.prempti.watch_rules {
@@ -261,6 +271,7 @@ pub async fn run(layout: Layout, settings: Settings) -> Result<()> {
     };
     control_task.abort();
     let _ = std::fs::remove_file(layout.control_socket());
+    auth.remove();
     stop(&mut falco).await;
     result
 }

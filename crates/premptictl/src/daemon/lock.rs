@@ -130,9 +130,140 @@ fn try_lock(file: &File) -> Result<bool> {
     }
 }
 
+/// Checks that `pid`, read from the lock file of the installation at `home`, may be signalled:
+/// a real process id (not 0, which would signal our whole process group, not -1 / `u32::MAX`,
+/// which would signal every process we may signal, not init, not ourselves) of a
+/// `premptictl daemon` of this installation (its command line on Linux from
+/// `/proc/PID/cmdline`, with `PREMPTI_HOME` / `HOME` from `/proc/PID/environ` when readable;
+/// `ps -p` elsewhere). Returns the pid to signal, or why not.
+pub fn signalable_daemon(pid: u32, home: &Path) -> Result<libc::pid_t, String> {
+    let signed =
+        libc::pid_t::try_from(pid).map_err(|_| format!("pid {pid} is not a valid process id"))?;
+    if signed <= 1 {
+        return Err(format!("pid {pid} is not a daemon's process id"));
+    }
+    if pid == std::process::id() {
+        return Err(format!("pid {pid} is this premptictl itself"));
+    }
+    let argv = command_line(pid).ok_or_else(|| format!("no process {pid} is running"))?;
+    let is_ctl = argv.first().is_some_and(|arg0| {
+        Path::new(arg0)
+            .file_name()
+            .and_then(|n| n.to_str())
+            .is_some_and(|n| n.starts_with("premptictl"))
+    });
+    if !is_ctl || !argv.iter().skip(1).any(|a| a == "daemon") {
+        return Err(format!(
+            "process {pid} is not a `premptictl daemon` (it runs `{}`)",
+            argv.join(" ")
+        ));
+    }
+    if let Some(theirs) = daemon_home(pid) {
+        let same = match (theirs.canonicalize(), home.canonicalize()) {
+            (Ok(a), Ok(b)) => a == b,
+            _ => theirs == home,
+        };
+        if !same {
+            return Err(format!(
+                "process {pid} is the daemon of another installation ({})",
+                theirs.display()
+            ));
+        }
+    }
+    Ok(signed)
+}
+
+/// The arguments of process `pid`.
+#[cfg(target_os = "linux")]
+fn command_line(pid: u32) -> Option<Vec<String>> {
+    let raw = std::fs::read(format!("/proc/{pid}/cmdline")).ok()?;
+    Some(
+        raw.split(|b| *b == 0)
+            .filter(|a| !a.is_empty())
+            .map(|a| String::from_utf8_lossy(a).into_owned())
+            .collect(),
+    )
+}
+
+/// The arguments of process `pid` (split on spaces: enough to find the program and `daemon`).
+#[cfg(not(target_os = "linux"))]
+fn command_line(pid: u32) -> Option<Vec<String>> {
+    let out = std::process::Command::new("ps")
+        .args(["-p", &pid.to_string(), "-o", "command="])
+        .output()
+        .ok()?;
+    let text = String::from_utf8_lossy(&out.stdout);
+    let argv: Vec<String> = text.split_whitespace().map(str::to_owned).collect();
+    (out.status.success() && !argv.is_empty()).then_some(argv)
+}
+
+/// The installation process `pid` serves, from its environment, when it can be read.
+#[cfg(target_os = "linux")]
+fn daemon_home(pid: u32) -> Option<PathBuf> {
+    use std::os::unix::ffi::OsStrExt as _;
+    let raw = std::fs::read(format!("/proc/{pid}/environ")).ok()?;
+    let var = |name: &str| {
+        raw.split(|b| *b == 0)
+            .find_map(|kv| kv.strip_prefix(format!("{name}=").as_bytes()))
+            .filter(|v| !v.is_empty())
+            .map(|v| PathBuf::from(std::ffi::OsStr::from_bytes(v)))
+    };
+    var("PREMPTI_HOME").or_else(|| var("HOME").map(|h| h.join(".prempti")))
+}
+
+#[cfg(not(target_os = "linux"))]
+fn daemon_home(_pid: u32) -> Option<PathBuf> {
+    None
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn pids_that_are_not_a_daemon_of_this_installation_are_never_signalled() {
+        let home = tempfile::tempdir().unwrap();
+        for pid in [0, 1, u32::MAX, u32::MAX - 1, std::process::id()] {
+            assert!(signalable_daemon(pid, home.path()).is_err(), "{pid}");
+        }
+        // A live process that is not premptictl.
+        let mut other = std::process::Command::new("sleep")
+            .arg("30")
+            .spawn()
+            .unwrap();
+        let err = signalable_daemon(other.id(), home.path()).unwrap_err();
+        assert!(err.contains("is not a `premptictl daemon`"), "{err}");
+        let _ = other.kill();
+        let _ = other.wait();
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn a_premptictl_daemon_of_this_installation_is_signalled_and_of_another_is_not() {
+        let dir = tempfile::tempdir().unwrap();
+        let home = dir.path().join("prempti");
+        std::fs::create_dir(&home).unwrap();
+        // A process whose command line is `.../premptictl -c 'sleep 30; :' daemon`.
+        let fake = dir.path().join("premptictl");
+        std::os::unix::fs::symlink("/bin/sh", &fake).unwrap();
+        let spawn = |prempti_home: &Path| {
+            std::process::Command::new(&fake)
+                .args(["-c", "sleep 30; :", "daemon"])
+                .env("PREMPTI_HOME", prempti_home)
+                .spawn()
+                .unwrap()
+        };
+        let mut ours = spawn(&home);
+        let mut theirs = spawn(dir.path());
+        let ok = signalable_daemon(ours.id(), &home);
+        let err = signalable_daemon(theirs.id(), &home);
+        for child in [&mut ours, &mut theirs] {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+        assert_eq!(ok, Ok(ours.id() as libc::pid_t));
+        assert!(err.unwrap_err().contains("another installation"));
+    }
 
     #[test]
     fn second_lock_fails_with_the_holder_pid_and_release_frees_it() {

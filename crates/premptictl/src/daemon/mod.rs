@@ -10,7 +10,9 @@
 //!
 //! Either way the daemon serves the control socket (`run/control.sock`) for `status`, `mode`,
 //! `default-action`, `reload` and `stop`, holds the one-instance lock (`run/daemon.lock`), and
-//! logs to `log/daemon.log`.
+//! logs to `log/daemon.log`. Requests that loosen enforcement need the control token the
+//! daemon writes at start to `run/control.token` ([`control_server::ControlAuth`]); a refused
+//! one is logged and raised as an alert on the configured outputs.
 //!
 //! # Event loop
 //!
@@ -319,11 +321,24 @@ async fn run_embedded(layout: Layout, settings: Settings, policy: Policy) -> Res
         broker: Arc::clone(&broker),
     });
 
+    let recorder = Arc::clone(&shared);
+    let json_alerts = settings.falco.json_output;
+    let auth = Arc::new(control_server::ControlAuth::create(
+        &layout.control_token(),
+        Box::new(move |request, why, pid| {
+            let (line, alert) =
+                control_server::refusal_record(request, why, pid, json_alerts, &recorder.hostname);
+            tracing::warn!("{line}");
+            recorder.outputs.emit(&alert);
+            recorder.counters.alerts.fetch_add(1, Ordering::Relaxed);
+        }),
+    )?);
     let (control_tx, control_rx) = mpsc::channel::<ControlMessage>(64);
     let control_task = tokio::spawn(control_server::serve(
         control_listener,
         control_tx,
         layout.control_socket(),
+        Arc::clone(&auth),
     ));
     let (watch_tx, watch_rx) = mpsc::channel::<()>(4);
     let _watch = if settings.prempti.watch_rules {
@@ -347,6 +362,7 @@ async fn run_embedded(layout: Layout, settings: Settings, policy: Policy) -> Res
 
     control_task.abort();
     let _ = std::fs::remove_file(layout.control_socket());
+    auth.remove();
     broker.shutdown();
     tracing::info!(
         "broker stopped; {} calls answered",
@@ -529,6 +545,14 @@ fn reload(shared: &Shared, trigger: &str) -> ReloadStatus {
         .and_then(|s| {
             let falco = embedded_view(s.falco, &shared.layout, &s.plugin);
             engine::compile(&falco, &shared.tags).map_err(|f| f.errors)
+        })
+        .and_then(|policy| {
+            let emptied = engine::emptied_files(&shared.policy.load(), &policy);
+            if emptied.is_empty() {
+                Ok(policy)
+            } else {
+                Err(emptied)
+            }
         });
     let status = match outcome {
         Ok(policy) => {

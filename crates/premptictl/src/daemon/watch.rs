@@ -1,10 +1,16 @@
 //! Debounced watch of the rules directories (and `config/falco.yaml`): a burst of changes
 //! (an editor's save, a `git checkout`) becomes one reload request.
+//!
+//! A reload never starts on a file caught mid-write: after the burst, every changed file must
+//! be stable — size and modification time unchanged over [`SETTLE`] — and parse as YAML
+//! before the request is sent. A file that stays unparsable is reloaded anyway after
+//! [`MAX_SETTLE_ROUNDS`] rounds, so the error shows in `status` (the previous policy stays).
+//! The reload itself refuses a rules file that became empty (see `daemon::reload`).
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::sync::mpsc;
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use notify::{RecursiveMode, Watcher as _};
 use tokio::sync::mpsc::Sender;
@@ -46,21 +52,57 @@ fn relevant(path: &Path) -> bool {
     !name.starts_with('.') && (name.ends_with(".yaml") || name.ends_with(".yml"))
 }
 
-/// Starts watching `dirs`; after a change, waits until `debounce` passes without another one,
-/// then sends `()` on `tx`.
+/// How long a changed file's size and modification time must stay the same.
+pub const SETTLE: Duration = Duration::from_millis(100);
+/// Settle rounds after which a file that still does not parse is reloaded anyway (so its
+/// error reaches `status`).
+pub const MAX_SETTLE_ROUNDS: u32 = 20;
+
+/// Size and modification time of `path`; `None` when it is gone.
+fn stamp(path: &Path) -> Option<(u64, Option<SystemTime>)> {
+    let meta = std::fs::metadata(path).ok()?;
+    Some((meta.len(), meta.modified().ok()))
+}
+
+/// Whether `path` is gone or reads as YAML.
+fn parses(path: &Path) -> bool {
+    use saphyr::LoadableYamlNode as _;
+    match std::fs::read_to_string(path) {
+        Ok(text) => saphyr::YamlOwned::load_from_str(&text).is_ok(),
+        Err(e) => e.kind() == std::io::ErrorKind::NotFound,
+    }
+}
+
+/// Waits until every file of `paths` is stable (unchanged over `settle`) and parses, or
+/// `max_rounds` rounds passed. Returns whether they all settled.
+pub fn wait_settled(paths: &BTreeSet<PathBuf>, settle: Duration, max_rounds: u32) -> bool {
+    for _ in 0..max_rounds {
+        let before: Vec<_> = paths.iter().map(|p| stamp(p)).collect();
+        std::thread::sleep(settle);
+        let after: Vec<_> = paths.iter().map(|p| stamp(p)).collect();
+        if before == after && paths.iter().all(|p| parses(p)) {
+            return true;
+        }
+    }
+    false
+}
+
+/// Starts watching `dirs`; after a change, waits until `debounce` passes without another one
+/// and the changed files settle ([`wait_settled`]), then sends `()` on `tx`.
 pub fn start(
     dirs: &BTreeSet<PathBuf>,
     debounce: Duration,
     tx: Sender<()>,
 ) -> notify::Result<RulesWatch> {
-    let (raw_tx, raw_rx) = mpsc::channel::<()>();
+    let (raw_tx, raw_rx) = mpsc::channel::<Vec<PathBuf>>();
     let mut watcher = notify::recommended_watcher(move |event: notify::Result<notify::Event>| {
         if let Ok(event) = event {
             if event.kind.is_access() {
                 return;
             }
-            if event.paths.iter().any(|p| relevant(p)) {
-                let _ = raw_tx.send(());
+            let changed: Vec<PathBuf> = event.paths.into_iter().filter(|p| relevant(p)).collect();
+            if !changed.is_empty() {
+                let _ = raw_tx.send(changed);
             }
         }
     })?;
@@ -70,9 +112,26 @@ pub fn start(
     std::thread::Builder::new()
         .name("prempti-rules-watch".into())
         .spawn(move || {
-            while raw_rx.recv().is_ok() {
-                // Swallow the rest of the burst.
-                while raw_rx.recv_timeout(debounce).is_ok() {}
+            while let Ok(first) = raw_rx.recv() {
+                let mut changed: BTreeSet<PathBuf> = first.into_iter().collect();
+                loop {
+                    // Swallow the rest of the burst.
+                    while let Ok(more) = raw_rx.recv_timeout(debounce) {
+                        changed.extend(more);
+                    }
+                    if !wait_settled(&changed, SETTLE, MAX_SETTLE_ROUNDS) {
+                        tracing::warn!(
+                            "rules files still changing or unparsable after {} ms; reloading \
+                             anyway (the previous rules stay in force if they have errors)",
+                            SETTLE.as_millis() * u128::from(MAX_SETTLE_ROUNDS)
+                        );
+                    }
+                    // A change that arrived while settling starts another round.
+                    match raw_rx.try_recv() {
+                        Ok(more) => changed.extend(more),
+                        Err(_) => break,
+                    }
+                }
                 if tx.blocking_send(()).is_err() {
                     break;
                 }
@@ -93,6 +152,18 @@ mod tests {
         assert!(!relevant(Path::new("/r/.a.yaml.swp")));
         assert!(!relevant(Path::new("/r/.a.yaml")));
         assert!(!relevant(Path::new("/r/README.md")));
+    }
+
+    #[test]
+    fn settling_waits_for_a_file_that_parses() {
+        let dir = tempfile::tempdir().unwrap();
+        let good = dir.path().join("good.yaml");
+        std::fs::write(&good, "- list: a\n  items: [x]\n").unwrap();
+        let gone = dir.path().join("gone.yaml");
+        let paths: BTreeSet<PathBuf> = [good.clone(), gone].into_iter().collect();
+        assert!(wait_settled(&paths, Duration::from_millis(1), 3));
+        std::fs::write(&good, "- list: a\n  items: [x\n").unwrap();
+        assert!(!wait_settled(&paths, Duration::from_millis(1), 3));
     }
 
     #[test]

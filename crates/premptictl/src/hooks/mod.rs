@@ -45,9 +45,9 @@ use self::command::{PremptiCommand, ShellKind};
 
 /// Seconds an agent waits for the hook: a little above the hook's own default deadline
 /// (`PREMPTI_TIMEOUT_MS`, 5 s), so the hook's fail-closed answer arrives before the agent's
-/// timeout (which would fail open for most agents).
-pub(crate) const AGENT_TIMEOUT_SECS: u64 =
-    prempti_protocol::env::DEFAULT_TIMEOUT_MS.div_ceil(1000) + 5;
+/// timeout (which would fail open for most agents). The hook clamps `PREMPTI_TIMEOUT_MS` to
+/// one second below it (`prempti_protocol::env::MAX_TIMEOUT_MS`).
+pub(crate) const AGENT_TIMEOUT_SECS: u64 = prempti_protocol::env::AGENT_HOOK_TIMEOUT_SECS;
 
 /// Every agent's registration, in [`Agent::ALL`] order.
 pub(crate) static AGENTS: [&dyn AgentHooks; 5] = [

@@ -222,16 +222,17 @@ pub fn start(layout: &Layout, kind: ServiceKind) -> Result<StatusDoc> {
             wait_ready(layout, None)
         }
         ServiceKind::Detached => {
-            let mut child = spawn_detached(layout)?;
-            let status = wait_ready(layout, Some(&mut child));
+            let (mut child, offset) = spawn_detached(layout)?;
+            let status = wait_ready(layout, Some((&mut child, offset)));
             // The daemon outlives us; its parent becomes init once we exit.
             status
         }
     }
 }
 
-/// Starts `premptictl daemon` in a new session, detached from this terminal.
-fn spawn_detached(layout: &Layout) -> Result<std::process::Child> {
+/// Starts `premptictl daemon` in a new session, detached from this terminal. Returns the child
+/// and where this start's output begins in `log/daemon.stderr`.
+fn spawn_detached(layout: &Layout) -> Result<(std::process::Child, u64)> {
     let exe = if layout.ctl_binary().is_file() {
         layout.ctl_binary()
     } else {
@@ -245,6 +246,7 @@ fn spawn_detached(layout: &Layout) -> Result<std::process::Child> {
         .append(true)
         .open(stderr_log(layout))
         .with_context(|| format!("cannot open {}", stderr_log(layout).display()))?;
+    let offset = stderr.metadata().map(|m| m.len()).unwrap_or(0);
     let mut command = Command::new(&exe);
     command
         .arg("daemon")
@@ -267,9 +269,10 @@ fn spawn_detached(layout: &Layout) -> Result<std::process::Child> {
             });
         }
     }
-    command
+    let child = command
         .spawn()
-        .with_context(|| format!("cannot start {} daemon", exe.display()))
+        .with_context(|| format!("cannot start {} daemon", exe.display()))?;
+    Ok((child, offset))
 }
 
 /// `log/daemon.stderr`: what a detached or launchd daemon printed (startup errors).
@@ -296,17 +299,22 @@ fn rotate_stderr_log(layout: &Layout) {
     }
 }
 
-fn wait_ready(layout: &Layout, mut child: Option<&mut std::process::Child>) -> Result<StatusDoc> {
+/// Waits until the daemon answers; `child` is a detached daemon and where its output begins
+/// in `log/daemon.stderr`, so a failed start shows this start's errors only.
+fn wait_ready(
+    layout: &Layout,
+    mut child: Option<(&mut std::process::Child, u64)>,
+) -> Result<StatusDoc> {
     let deadline = Instant::now() + READY_TIMEOUT;
     loop {
         if let Some(status) = query(layout, Duration::from_secs(2)) {
             return Ok(status);
         }
-        if let Some(child) = child.as_deref_mut() {
+        if let Some((child, offset)) = child.as_mut() {
             if let Ok(Some(exit)) = child.try_wait() {
                 bail!(
                     "the daemon exited at start ({exit}):\n{}",
-                    tail(&stderr_log(layout), 20).unwrap_or_else(|| "(no output)".into())
+                    tail(&stderr_log(layout), *offset, 20).unwrap_or_else(|| "(no output)".into())
                 );
             }
         }
@@ -322,9 +330,20 @@ fn wait_ready(layout: &Layout, mut child: Option<&mut std::process::Child>) -> R
     }
 }
 
-/// The last `lines` lines of a file since its last "starting" mark.
-fn tail(path: &Path, lines: usize) -> Option<String> {
-    let text = std::fs::read_to_string(path).ok()?;
+/// The last `lines` lines of what was written to `path` from byte `offset` on.
+fn tail(path: &Path, offset: u64, lines: usize) -> Option<String> {
+    use std::io::{Read as _, Seek as _};
+    let mut file = std::fs::File::open(path).ok()?;
+    // A file shorter than `offset` was rotated or truncated since: all of it is new.
+    let from = if file.metadata().ok()?.len() >= offset {
+        offset
+    } else {
+        0
+    };
+    file.seek(std::io::SeekFrom::Start(from)).ok()?;
+    let mut bytes = Vec::new();
+    file.read_to_end(&mut bytes).ok()?;
+    let text = String::from_utf8_lossy(&bytes);
     let all: Vec<&str> = text.lines().collect();
     let start = all.len().saturating_sub(lines);
     let out = all[start..].join("\n");
@@ -356,12 +375,21 @@ pub fn stop(layout: &Layout, kind: ServiceKind) -> Result<bool> {
             Duration::from_secs(5),
         );
         if !wait_unlocked(layout, STOP_TIMEOUT) {
-            if let Some(pid) = lock::holder(&layout.run_dir()) {
-                // SAFETY: kill(2) on the pid recorded by the daemon holding our lock.
-                unsafe { libc::kill(pid as libc::pid_t, libc::SIGTERM) };
+            if let Some(recorded) = lock::holder(&layout.run_dir()) {
+                let pid = lock::signalable_daemon(recorded, &layout.home).map_err(|why| {
+                    anyhow::anyhow!(
+                        "the daemon did not stop when asked, and its lock file {} names pid \
+                         {recorded}, but {why}; no signal was sent. Stop the daemon by hand \
+                         (see {})",
+                        lock::lock_path(&layout.run_dir()).display(),
+                        layout.daemon_log().display()
+                    )
+                })?;
+                // SAFETY: kill(2) on a checked pid: a `premptictl daemon` of this installation.
+                unsafe { libc::kill(pid, libc::SIGTERM) };
                 if !wait_unlocked(layout, Duration::from_secs(5)) {
                     // SAFETY: as above.
-                    unsafe { libc::kill(pid as libc::pid_t, libc::SIGKILL) };
+                    unsafe { libc::kill(pid, libc::SIGKILL) };
                     wait_unlocked(layout, Duration::from_secs(5));
                 }
             }
@@ -415,6 +443,27 @@ pub fn disable(layout: &Layout, kind: ServiceKind) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_failed_start_shows_only_what_it_wrote() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("daemon.stderr");
+        std::fs::write(&path, "error: an old start's problem\n").unwrap();
+        let offset = std::fs::metadata(&path).unwrap().len();
+        assert_eq!(tail(&path, offset, 20), None, "nothing new yet");
+        let mut file = std::fs::OpenOptions::new()
+            .append(true)
+            .open(&path)
+            .unwrap();
+        std::io::Write::write_all(&mut file, b"error: this start's problem\n").unwrap();
+        assert_eq!(
+            tail(&path, offset, 20).as_deref(),
+            Some("error: this start's problem")
+        );
+        // Rotated since: the whole (new) file is this start's.
+        std::fs::write(&path, "error: fresh\n").unwrap();
+        assert_eq!(tail(&path, offset, 20).as_deref(), Some("error: fresh"));
+    }
 
     #[test]
     fn stderr_log_rotates_at_start_when_over_the_limit() {
