@@ -45,6 +45,7 @@ test-rust:
 
 test-rules:
 	$(CARGO) run -q -p premptictl -- rules test rules/tests --rules rules/default/coding_agents_rules.yaml
+	$(CARGO) run -q -p premptictl -- rules test rules/corpus --rules rules/default/coding_agents_rules.yaml --corpus
 
 test-agents:
 	./scripts/test-agents.sh

@@ -76,10 +76,7 @@ pub fn expand(analysis: &mut Analysis, home: Option<&str>) {
         .cloned()
         .collect();
     for pattern in patterns {
-        let Ok(compiled) = glob::Pattern::new(&pattern) else {
-            continue;
-        };
-        let mut matches = catalog_matches(&compiled, home);
+        let mut matches = catalog_matches(&pattern, home);
         matches.extend(fs_matches(&pattern));
         if matches.is_empty() {
             continue;
@@ -109,22 +106,44 @@ fn effect_lists(a: &mut Analysis) -> [&mut Vec<String>; 8] {
     ]
 }
 
-/// Catalog entries the pattern matches, and catalog directories a pattern names a file
-/// inside (`~/.ssh/*` matches `~/.ssh/id_rsa`).
-fn catalog_matches(pattern: &glob::Pattern, home: Option<&str>) -> Vec<String> {
+/// Catalog entries the pattern matches, and, where only the pattern's leading components
+/// match an entry (`~/.prempt?/bin/hook` against `~/.prempti`), the entry with the rest of
+/// the pattern appended.
+fn catalog_matches(pattern: &str, home: Option<&str>) -> Vec<String> {
     let options = glob::MatchOptions {
         case_sensitive: true,
         require_literal_separator: true,
         require_literal_leading_dot: false,
     };
-    SENSITIVE_CATALOG
+    let parts: Vec<&str> = pattern.split('/').collect();
+    let mut out = Vec::new();
+    let entries = SENSITIVE_CATALOG
         .iter()
         .filter_map(|entry| match entry.strip_prefix("~/") {
             Some(rest) => home.map(|h| format!("{}/{rest}", h.trim_end_matches('/'))),
             None => Some((*entry).to_owned()),
-        })
-        .filter(|path| pattern.matches_with(path, options))
-        .collect()
+        });
+    for entry in entries {
+        let depth = entry.split('/').count();
+        if depth > parts.len() {
+            continue;
+        }
+        let head = parts[..depth].join("/");
+        let tail = &parts[depth..];
+        let Ok(head) = glob::Pattern::new(&head) else {
+            continue;
+        };
+        let literal_tail = tail.iter().all(|p| !p.contains(['*', '?', '[']));
+        if head.matches_with(&entry, options) && literal_tail {
+            let mut path = entry;
+            for part in tail {
+                path.push('/');
+                path.push_str(part);
+            }
+            out.push(path);
+        }
+    }
+    out
 }
 
 /// What the pattern matches on this machine now (hidden files included, as with dotglob

@@ -68,6 +68,12 @@ impl Analyzer<'_> {
             }
         }
         let target = target?;
+        // The shell expands a redirection target like a word (`~/x`, `$HOME/x`, braces).
+        let target = self
+            .expand_words(vec![target])
+            .into_iter()
+            .next()
+            .unwrap_or_default();
         let dup = matches!(op, ">&" | "<&")
             && (target.text == "-" || target.text.bytes().all(|b| b.is_ascii_digit()));
         if dup || op.ends_with('-') {
