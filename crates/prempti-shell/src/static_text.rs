@@ -62,7 +62,7 @@ fn run(p: &Program, input: Option<String>) -> Option<String> {
         "printf" => printf(&args),
         "cat" if args.is_empty() => input,
         "base64" | "base32" if args.iter().any(|a| matches!(*a, "-d" | "--decode" | "-D")) => {
-            let text = input.or_else(|| None)?;
+            let text = input?;
             let compact: String = text.split_whitespace().collect();
             let bytes = base64::engine::general_purpose::STANDARD
                 .decode(compact.as_bytes())

@@ -138,7 +138,7 @@ pub(super) fn patch(p: &Parsed<'_>, e: &mut Effects) {
 fn tar_mode(p: &Parsed<'_>) -> Option<char> {
     // Old style: the first word is a bundle without a dash (`tar czf out.tgz dir`).
     let first = p.words.first().map(|w| w.text.as_str()).unwrap_or("");
-    let old = (!first.starts_with('-')).then_some(first).unwrap_or("");
+    let old = if first.starts_with('-') { "" } else { first };
     for c in old.chars().chain(p.shorts.chars()) {
         if matches!(c, 'c' | 'x' | 't' | 'r' | 'u' | 'A') {
             return Some(c);
