@@ -202,7 +202,7 @@ fn with_ancestors<'p>(paths: impl IntoIterator<Item = &'p str>, absolute: bool) 
 }
 
 /// Number of fields in [`FIELDS`].
-pub const FIELD_COUNT: usize = 66;
+pub const FIELD_COUNT: usize = 67;
 
 /// The field table of the `coding_agent` source. A field's position is its [`FieldId`] in
 /// [`schema()`] and its index in the plugin's exported field list.
@@ -428,6 +428,21 @@ pub const FIELDS: [FieldSpec; FIELD_COUNT] = [
                 }
             }
             names
+        }))
+    }),
+    keyed("cmd.path_extensions", "Extensions (after the last dot of the base name, lower case; .env gives env) of the paths of the effect named by the argument (as cmd.path_prefixes): pem, key, env", |c, arg| {
+        owned_list(c.effect_paths(arg).map(|p| {
+            let mut exts: Vec<String> = Vec::new();
+            for path in p {
+                let name = path.trim_end_matches('/').rsplit('/').next().unwrap_or("");
+                if let Some((_, ext)) = name.rsplit_once('.') {
+                    let ext = ext.to_ascii_lowercase();
+                    if !ext.is_empty() && !exts.contains(&ext) {
+                        exts.push(ext);
+                    }
+                }
+            }
+            exts
         }))
     }),
     keyed("cmd.home_path_depths", "For each path of the effect named by the argument inside agent.home, how many directories deep it is: 0 for the home itself, 1 for ~/Documents or ~/.bashrc", |c, arg| {

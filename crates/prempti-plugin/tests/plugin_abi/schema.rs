@@ -127,6 +127,7 @@ fn architecture_field_table_is_covered() {
         ("cmd.path_prefixes", "string", true),
         ("cmd.home_path_prefixes", "string", true),
         ("cmd.path_names", "string", true),
+        ("cmd.path_extensions", "string", true),
         ("cmd.home_path_depths", "string", true),
     ];
     let schema = schema();

@@ -584,8 +584,25 @@ pub(super) fn gh(p: &Parsed<'_>, e: &mut Effects) {
     }
 }
 
-/// `make [-C DIR] [-f FILE]`: the makefile is run.
+/// `aria2c -o FILE [-d DIR] URL`: the file is written (a download).
+pub(super) fn aria2c(p: &Parsed<'_>, e: &mut Effects) {
+    let dir = p.values_of(&["-d", "--dir"]).last().map(|(d, _)| d);
+    for (file, k) in p.values_of(&["-o", "--out"]) {
+        match dir {
+            Some(d) if !file.starts_with('/') => {
+                e.add(Access::Write, &format!("{d}/{file}"), Some(k))
+            }
+            _ => e.add(Access::Write, file, Some(k)),
+        }
+    }
+}
+
+/// `make [-C DIR] [-f FILE]`: the makefile is run; a `-C` directory is written (its
+/// targets build and clean there).
 pub(super) fn make(p: &Parsed<'_>, e: &mut Effects) {
+    if p.values_of(&["-C", "--directory"]).next().is_some() {
+        e.add(Access::Write, ".", None);
+    }
     for (file, k) in p.values_of(&["-f", "--file", "--makefile"]) {
         e.add(Access::Exec, file, Some(k));
     }

@@ -118,7 +118,22 @@ const TABLE: &[Spec] = &[
         Shape::Custom(custom::sort),
     ),
     spec(
-        &["od", "xxd", "base64", "strings", "fold", "split", "csplit"],
+        &["od"],
+        Syntax {
+            short_values: "AtjNwS",
+            long_values: &[
+                "address-radix",
+                "format",
+                "skip-bytes",
+                "read-bytes",
+                "width",
+                "strings",
+            ],
+        },
+        Shape::Read,
+    ),
+    spec(
+        &["xxd", "base64", "strings", "fold", "split", "csplit"],
         Syntax {
             short_values: "AtjNwcglsonabe",
             long_values: &[
@@ -241,6 +256,27 @@ const TABLE: &[Spec] = &[
             recursive: &[],
             in_place: &["-i", "--inplace"],
         },
+    ),
+    // Perl and Ruby one-liners: `-i` edits the files after the code in place.
+    spec(
+        &["perl", "ruby"],
+        Syntax {
+            short_values: "eEIMmrCxd",
+            long_values: &[],
+        },
+        Shape::PatternThenRead {
+            given_by: &["-e", "-E"],
+            recursive: &[],
+            in_place: &["-i"],
+        },
+    ),
+    spec(
+        &["aria2c"],
+        Syntax {
+            short_values: "odix",
+            long_values: &["out", "dir", "input-file"],
+        },
+        Shape::Custom(custom::aria2c),
     ),
     // Deleters.
     spec(
@@ -433,9 +469,9 @@ const TABLE: &[Spec] = &[
         Shape::Custom(custom::scp),
     ),
     spec(&["dd"], NONE, Shape::Custom(custom::dd)),
-    spec(
-        &["patch"],
-        Syntax {
+    Spec {
+        names: &["patch"],
+        syntax: Syntax {
             short_values: "iopdDrFzBVYg",
             long_values: &[
                 "input",
@@ -446,8 +482,9 @@ const TABLE: &[Spec] = &[
                 "backup-if-mismatch",
             ],
         },
-        Shape::Custom(custom::patch),
-    ),
+        shape: Shape::Custom(custom::patch),
+        dir_options: &["-d", "--directory"],
+    },
     // Archives.
     spec(
         &["tar", "gtar", "bsdtar"],
