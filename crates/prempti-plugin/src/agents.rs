@@ -220,6 +220,8 @@ pub struct ToolCall {
     pub real_prempti_home: Option<String>,
     #[serde(skip)]
     shell: ShellCache,
+    #[serde(skip)]
+    content_commands: ShellCache,
 }
 
 impl ToolCall {
@@ -259,6 +261,7 @@ impl ToolCall {
             prempti_home: None,
             real_prempti_home: None,
             shell: ShellCache::default(),
+            content_commands: ShellCache::default(),
         }
     }
 
@@ -343,6 +346,42 @@ impl ToolCall {
             }
         }
         Some(out)
+    }
+
+    /// The commands written in `tool.content` (instructions, command and skill files, scripts),
+    /// analyzed as shell code: prose around them is harmless to the analysis, and commands in
+    /// backticks, code blocks or on their own lines come out with their effects. Computed on
+    /// first use from the first [`CONTENT_COMMANDS_MAX`] bytes; `None` without content.
+    pub fn content_commands(&self) -> Option<&prempti_shell::Analysis> {
+        let content = self.content.as_deref()?;
+        Some(self.content_commands.0.get_or_init(|| {
+            let mut end = content.len().min(CONTENT_COMMANDS_MAX);
+            while !content.is_char_boundary(end) {
+                end -= 1;
+            }
+            let home = self.real_home.as_deref().or(self.home.as_deref());
+            let context = prempti_shell::Context {
+                cwd: self.real_cwd.as_deref().or(self.cwd.as_deref()),
+                home,
+            };
+            // Fenced code block markers are not commands.
+            let text = content[..end].replace("```", "\n");
+            prempti_shell::analyze_in(&text, &context, &prempti_shell::Limits::default())
+        }))
+    }
+
+    /// The risks of the commands in `tool.content` (`tool.content_risks`): the analysis'
+    /// behaviors plus `pipe_to_interpreter` and `upload`.
+    pub fn content_risks(&self) -> Option<Vec<String>> {
+        let a = self.content_commands()?;
+        let mut risks: Vec<String> = a.behaviors.clone();
+        if !a.piped_interpreters.is_empty() {
+            risks.push("pipe_to_interpreter".to_owned());
+        }
+        if !a.upload_paths.is_empty() {
+            risks.push("upload".to_owned());
+        }
+        Some(risks)
     }
 
     /// The paths of a shell command with effect `access` (`read`, `write`, `delete`,
@@ -432,6 +471,9 @@ impl ToolCall {
         }))
     }
 }
+
+/// Bytes of `tool.content` analyzed for commands.
+pub const CONTENT_COMMANDS_MAX: usize = 16 * 1024;
 
 /// Temporary directories: writes there are not outside the project's concern.
 const TEMP_DIRS: &[&str] = &[

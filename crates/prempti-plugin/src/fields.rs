@@ -202,7 +202,7 @@ fn with_ancestors<'p>(paths: impl IntoIterator<Item = &'p str>, absolute: bool) 
 }
 
 /// Number of fields in [`FIELDS`].
-pub const FIELD_COUNT: usize = 67;
+pub const FIELD_COUNT: usize = 71;
 
 /// The field table of the `coding_agent` source. A field's position is its [`FieldId`] in
 /// [`schema()`] and its index in the plugin's exported field list.
@@ -456,6 +456,36 @@ pub const FIELDS: [FieldSpec; FIELD_COUNT] = [
                 }
             }
             depths
+        }))
+    }),
+    strings("tool.content_programs", "Programs of the commands written in tool.content (backticks, code blocks, command lines of instruction, command and skill files), wrappers unwrapped", |c, _| {
+        match c.content_commands() {
+            Some(a) => {
+                let mut names: Vec<Cow<'_, str>> = Vec::new();
+                for p in &a.programs {
+                    if !names.iter().any(|n| n == &p.name) {
+                        names.push(Cow::Borrowed(p.name.as_str()));
+                    }
+                }
+                if names.is_empty() { Extracted::None } else { Extracted::List(names) }
+            }
+            None => Extracted::None,
+        }
+    }),
+    strings("tool.content_risks", "What the commands written in tool.content would do: pipe_to_interpreter, upload, exec_remote, exec_decoded, exec_downloaded, reverse_shell, env_dump", |c, _| {
+        owned_list(c.content_risks())
+    }),
+    strings("tool.content_hosts", "Hosts the commands written in tool.content contact", |c, _| {
+        match c.content_commands() {
+            Some(a) => list(&a.hosts),
+            None => Extracted::None,
+        }
+    }),
+    strings("tool.content_home_path_prefixes", "Files the commands written in tool.content read, write or send inside agent.home, relative to it, with their ancestors (as cmd.home_path_prefixes)", |c, _| {
+        owned_list(c.content_commands().map(|a| {
+            let paths: Vec<&String> = a.read_paths.iter().chain(&a.write_paths).chain(&a.upload_paths).chain(&a.delete_paths).collect();
+            let rel = c.home_relative(paths);
+            with_ancestors(rel.iter().map(String::as_str), false)
         }))
     }),
 ];

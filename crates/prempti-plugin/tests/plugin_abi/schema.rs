@@ -129,6 +129,10 @@ fn architecture_field_table_is_covered() {
         ("cmd.path_names", "string", true),
         ("cmd.path_extensions", "string", true),
         ("cmd.home_path_depths", "string", true),
+        ("tool.content_programs", "string", true),
+        ("tool.content_risks", "string", true),
+        ("tool.content_hosts", "string", true),
+        ("tool.content_home_path_prefixes", "string", true),
     ];
     let schema = schema();
     let got: Vec<(&str, &str, bool)> = schema
