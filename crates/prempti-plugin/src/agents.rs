@@ -385,7 +385,7 @@ impl ToolCall {
     }
 
     /// The paths of a shell command with effect `access` (`read`, `write`, `delete`,
-    /// `recursive_delete`, `recursive_read`, `chmod`, `exec`, `upload`, `modified` = write,
+    /// `recursive_delete`, `recursive_read`, `chmod`, `exec`, `upload`, `serve`, `modified` = write,
     /// delete and chmod); every effect path when `access` is `None`. `None` for calls that
     /// are not shell commands or an unknown access name.
     pub fn effect_paths(&self, access: Option<&str>) -> Option<Vec<&String>> {
@@ -398,6 +398,7 @@ impl ToolCall {
                 &a.chmod_paths,
                 &a.exec_paths,
                 &a.upload_paths,
+                &a.serve_paths,
             ],
             Some("read") => vec![&a.read_paths],
             Some("write") => vec![&a.write_paths],
@@ -407,6 +408,7 @@ impl ToolCall {
             Some("chmod") => vec![&a.chmod_paths],
             Some("exec") => vec![&a.exec_paths],
             Some("upload") => vec![&a.upload_paths],
+            Some("serve") => vec![&a.serve_paths],
             Some("modified") => vec![&a.write_paths, &a.delete_paths, &a.chmod_paths],
             Some(_) => return None,
         };

@@ -202,7 +202,7 @@ fn with_ancestors<'p>(paths: impl IntoIterator<Item = &'p str>, absolute: bool) 
 }
 
 /// Number of fields in [`FIELDS`].
-pub const FIELD_COUNT: usize = 71;
+pub const FIELD_COUNT: usize = 72;
 
 /// The field table of the `coding_agent` source. A field's position is its [`FieldId`] in
 /// [`schema()`] and its index in the plugin's exported field list.
@@ -457,6 +457,9 @@ pub const FIELDS: [FieldSpec; FIELD_COUNT] = [
             }
             depths
         }))
+    }),
+    strings("cmd.serve_paths", "Directories the command serves over the network (python -m http.server -d DIR, php -S -t DIR, http-server DIR, busybox httpd -h DIR), absolute", |c, _| {
+        cmd_list(c, |a| list(&a.serve_paths))
     }),
     strings("tool.content_programs", "Programs of the commands written in tool.content (backticks, code blocks, command lines of instruction, command and skill files), wrappers unwrapped", |c, _| {
         match c.content_commands() {

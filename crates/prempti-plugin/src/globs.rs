@@ -93,7 +93,7 @@ pub fn expand(analysis: &mut Analysis, home: Option<&str>) {
     }
 }
 
-fn effect_lists(a: &mut Analysis) -> [&mut Vec<String>; 8] {
+fn effect_lists(a: &mut Analysis) -> [&mut Vec<String>; 9] {
     [
         &mut a.read_paths,
         &mut a.write_paths,
@@ -103,6 +103,7 @@ fn effect_lists(a: &mut Analysis) -> [&mut Vec<String>; 8] {
         &mut a.chmod_paths,
         &mut a.exec_paths,
         &mut a.upload_paths,
+        &mut a.serve_paths,
     ]
 }
 

@@ -92,8 +92,10 @@ pub(crate) struct Analyzer<'a> {
     pub(crate) home: Option<&'a str>,
     /// Variables assigned so far.
     pub(crate) vars: HashMap<String, Value>,
-    /// Files written by downloaders (`curl -o`, `wget -O`), resolved.
+    /// Files written by downloaders (`curl -o`, `wget -O`, `git clone`), resolved.
     pub(crate) downloads: Vec<String>,
+    /// Files the current simple command's redirections write, resolved.
+    pub(crate) redirect_writes: Vec<String>,
     /// Output of the previous pipeline stage, when it is known statically (`printf 'x' |`).
     pub(crate) feed: Option<String>,
     pub(crate) out: Analysis,
@@ -131,6 +133,7 @@ impl<'a> Analyzer<'a> {
             vars: HashMap::new(),
             feed: None,
             downloads: Vec::new(),
+            redirect_writes: Vec::new(),
             out: Analysis::default(),
             substs: 0,
             stopped: false,
@@ -381,6 +384,7 @@ impl<'a> Analyzer<'a> {
             Access::Chmod => &mut [&mut out.chmod_paths],
             Access::Exec => &mut [&mut out.exec_paths],
             Access::Upload => &mut [&mut out.upload_paths],
+            Access::Serve => &mut [&mut out.serve_paths],
         };
         for list in lists.iter_mut() {
             push_unique(list, &path);
@@ -391,8 +395,16 @@ impl<'a> Analyzer<'a> {
     /// run or made executable (`curl -o x URL && sh x`, `wget -O x URL; chmod +x x`).
     pub(crate) fn finish(&mut self) {
         let out = &mut self.out;
+        let downloads = &self.downloads;
+        let downloaded = |p: &String| {
+            downloads.iter().any(|d| {
+                p == d
+                    || p.strip_prefix(d.as_str())
+                        .is_some_and(|r| r.starts_with('/'))
+            })
+        };
         let run = out.exec_paths.iter().chain(&out.chmod_paths);
-        if run.into_iter().any(|p| self.downloads.contains(p)) {
+        if run.into_iter().any(downloaded) {
             push_unique(&mut out.behaviors, "exec_downloaded");
         }
     }

@@ -28,7 +28,7 @@ const STDIN_SENDERS: &[&str] = &[
 
 /// Programs that download files (their writes are downloads).
 const DOWNLOADERS: &[&str] = &[
-    "curl", "wget", "wget2", "http", "https", "xh", "aria2c", "fetch",
+    "curl", "wget", "wget2", "http", "https", "xh", "aria2c", "fetch", "axel", "lftp", "git",
 ];
 
 impl Analyzer<'_> {
@@ -111,6 +111,11 @@ impl Analyzer<'_> {
                 let file = file.clone();
                 self.effect(Access::Upload, &file, None, None);
             }
+        }
+        if DOWNLOADERS.contains(&name) {
+            // `curl URL > x`: what a downloader's output is redirected to is a download too.
+            let written: Vec<String> = self.redirect_writes.clone();
+            self.downloads.extend(written);
         }
         let found = effects::of(name, args);
         for e in &found.list {
@@ -195,7 +200,25 @@ impl Analyzer<'_> {
                     let mut command: Vec<Word> = args.get(at..).unwrap_or_default().to_vec();
                     let extra = text.len() + 1;
                     if self.work(extra) == extra {
-                        command.extend(fallback::split_words(&text));
+                        let input = fallback::split_words(&text);
+                        match xargs_replace(&args[..at.min(args.len())]) {
+                            // `xargs -I{} rm -rf {}`: each input word takes the place of `{}`.
+                            Some(mark) => {
+                                let template = command.clone();
+                                command.clear();
+                                for item in input.iter().take(crate::expand::MAX_FIELDS) {
+                                    for word in &template {
+                                        if word.text.contains(&mark) {
+                                            let text = word.text.replace(&mark, &item.text);
+                                            command.push(Word::literal(text));
+                                        } else {
+                                            command.push(word.clone());
+                                        }
+                                    }
+                                }
+                            }
+                            None => command.extend(input),
+                        }
                     }
                     let Some(inner) = self.deeper(ctx) else {
                         return;
@@ -381,6 +404,34 @@ impl Analyzer<'_> {
     pub(crate) fn scan_args<A: AsRef<str>>(&mut self, name: &str, args: &[A]) {
         urls::scan(name, args, &mut self.out.urls, &mut self.out.hosts);
     }
+}
+
+/// The replacement string of `xargs -I R` / `-IR` / `-i` / `--replace[=R]`, if given.
+fn xargs_replace(options: &[Word]) -> Option<String> {
+    let mut iter = options.iter();
+    while let Some(w) = iter.next() {
+        let t = w.text.as_str();
+        if t == "-I" {
+            return iter.next().map(|w| w.text.clone());
+        }
+        if let Some(r) = t.strip_prefix("-I") {
+            return Some(r.to_owned());
+        }
+        if t == "-i" || t == "--replace" {
+            return Some("{}".to_owned());
+        }
+        if let Some(r) = t
+            .strip_prefix("--replace=")
+            .or_else(|| t.strip_prefix("-i"))
+        {
+            return Some(if r.is_empty() {
+                "{}".to_owned()
+            } else {
+                r.to_owned()
+            });
+        }
+    }
+    None
 }
 
 /// The code of `su [-l] -c CODE [user]` / `su --command=CODE`.

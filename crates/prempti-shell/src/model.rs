@@ -68,6 +68,9 @@ pub struct Analysis {
     /// Local files sent over the network (`curl -d @f`, `-F x=@f`, `-T f`, `wget
     /// --post-file`, `scp f host:`, `rsync f host:`, `nc host < f`, `gh gist create f`).
     pub upload_paths: Vec<String>,
+    /// Directories served over the network (`python -m http.server -d DIR`, `php -S -t DIR`,
+    /// `http-server DIR`, `busybox httpd -h DIR`): anyone who connects can read them.
+    pub serve_paths: Vec<String>,
     /// Paths with unquoted glob characters, resolved like the others but kept as patterns
     /// (`/etc/g?hadow`, `/home/u/.ssh/*`); each is also in the list of its effect.
     pub path_globs: Vec<String>,

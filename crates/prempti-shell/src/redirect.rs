@@ -116,6 +116,9 @@ impl Analyzer<'_> {
                     Some(&target),
                     None,
                 );
+                if let Some(path) = self.resolve(&target.text, None) {
+                    self.redirect_writes.push(path);
+                }
                 None
             }
         }

@@ -26,19 +26,21 @@ impl Analyzer<'_> {
             return None;
         }
         let programs = self.out.programs.get(before..)?;
-        let out = fold(programs, None)?;
+        let out = fold(programs, None, false)?;
         Some(out.trim_end_matches('\n').to_owned())
     }
 
     /// The output of the programs recorded from `before` on (one pipeline stage), given
-    /// their input.
+    /// their input. Listings count: the paths `find ROOT...` and `ls -d PATH...` print are
+    /// taken to be their operands (what `| xargs rm -rf` then acts on, or below it).
     pub(crate) fn stage_output(&self, before: usize, input: Option<String>) -> Option<String> {
-        fold(self.out.programs.get(before..)?, input)
+        fold(self.out.programs.get(before..)?, input, true)
     }
 }
 
-/// Runs `programs` as a pipeline on `input`, if each is one the analysis can evaluate.
-fn fold(programs: &[Program], mut input: Option<String>) -> Option<String> {
+/// Runs `programs` as a pipeline on `input`, if each is one the analysis can evaluate;
+/// `listings` lets `find` and `ls -d` stand for the paths they name.
+fn fold(programs: &[Program], mut input: Option<String>, listings: bool) -> Option<String> {
     if programs.is_empty() {
         return None;
     }
@@ -46,7 +48,10 @@ fn fold(programs: &[Program], mut input: Option<String>) -> Option<String> {
         if p.args.iter().any(|a| a.contains(['$', '`'])) {
             return None;
         }
-        let out = run(p, input.take())?;
+        let out = match (listings, p.name.as_str()) {
+            (true, "find" | "ls") => listing(p)?,
+            _ => run(p, input.take())?,
+        };
         if out.len() > MAX_OUTPUT {
             return None;
         }
@@ -84,6 +89,34 @@ fn run(p: &Program, input: Option<String>) -> Option<String> {
         ),
         _ => None,
     }
+}
+
+/// The paths a listing names: `find`'s starting points, `ls -d`'s operands.
+fn listing(p: &Program) -> Option<String> {
+    let operands: Vec<&String> = match p.name.as_str() {
+        "find" => p
+            .args
+            .iter()
+            .take_while(|a| !a.starts_with('-') && !matches!(a.as_str(), "(" | "!"))
+            .collect(),
+        _ if p
+            .args
+            .iter()
+            .any(|a| a.starts_with('-') && !a.starts_with("--") && a.contains('d')) =>
+        {
+            p.args.iter().filter(|a| !a.starts_with('-')).collect()
+        }
+        _ => return None,
+    };
+    if operands.is_empty() {
+        return (p.name == "find").then(|| ".\n".to_owned());
+    }
+    let mut out = String::new();
+    for o in operands {
+        out.push_str(o);
+        out.push('\n');
+    }
+    Some(out)
 }
 
 fn echo(args: &[&str]) -> String {
@@ -234,34 +267,51 @@ mod tests {
         }
     }
 
+    fn fold_t(programs: &[Program], input: Option<String>) -> Option<String> {
+        fold(programs, input, false)
+    }
+
+    #[test]
+    fn listings_feed_only_pipelines() {
+        let find = prog("find", &["/h/Documents", "-depth", "-print0"]);
+        assert_eq!(
+            fold(&[find.clone()], None, true).as_deref(),
+            Some("/h/Documents\n")
+        );
+        assert_eq!(fold(&[find], None, false), None);
+        let ls = prog("ls", &["-d", "/h/Pictures"]);
+        assert_eq!(fold(&[ls], None, true).as_deref(), Some("/h/Pictures\n"));
+        assert_eq!(fold(&[prog("ls", &["/h"])], None, true), None);
+    }
+
     #[test]
     fn printf_echo_and_decoders() {
         assert_eq!(
-            fold(&[prog("printf", &["\\x72\\x6d"])], None).as_deref(),
+            fold_t(&[prog("printf", &["\\x72\\x6d"])], None).as_deref(),
             Some("rm")
         );
         assert_eq!(
-            fold(&[prog("printf", &["%s-", "a", "b"])], None).as_deref(),
+            fold_t(&[prog("printf", &["%s-", "a", "b"])], None).as_deref(),
             Some("a-b-")
         );
         assert_eq!(
-            fold(&[prog("echo", &["-n", "a", "b"])], None).as_deref(),
+            fold_t(&[prog("echo", &["-n", "a", "b"])], None).as_deref(),
             Some("a b")
         );
-        let decoded = fold(
+        let decoded = fold_t(
             &[prog("echo", &["cm0gLXJmIH4="]), prog("base64", &["-d"])],
             None,
         );
         assert_eq!(decoded.as_deref(), Some("rm -rf ~"));
         assert_eq!(
-            fold(&[prog("xxd", &["-r", "-p"])], Some("726d".into())).as_deref(),
+            fold_t(&[prog("xxd", &["-r", "-p"])], Some("726d".into())).as_deref(),
             Some("rm")
         );
         assert_eq!(
-            fold(&[prog("rev", &[])], Some("fr- mr\n".into())).as_deref(),
+            fold_t(&[prog("rev", &[])], Some("fr- mr\n".into())).as_deref(),
             Some("rm -rf\n")
         );
-        assert_eq!(fold(&[prog("echo", &["$X"])], None), None);
-        assert_eq!(fold(&[prog("ls", &[])], None), None);
+        assert_eq!(fold_t(&[prog("echo", &["$X"])], None), None);
+        assert_eq!(fold_t(&[prog("ls", &[])], None), None);
     }
 }

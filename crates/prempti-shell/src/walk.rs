@@ -18,8 +18,14 @@ impl Analyzer<'_> {
         }
         let Some(ctx) = self.deeper(ctx) else { return };
         match node.kind() {
-            "command" => self.command(node, ctx, None),
-            "redirected_statement" => self.redirected(node, ctx),
+            "command" => {
+                self.redirect_writes.clear();
+                self.command(node, ctx, None)
+            }
+            "redirected_statement" => {
+                self.redirect_writes.clear();
+                self.redirected(node, ctx)
+            }
             "pipeline" => {
                 let mut first = true;
                 let mut feed: Option<String> = None;

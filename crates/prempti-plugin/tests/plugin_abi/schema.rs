@@ -129,6 +129,7 @@ fn architecture_field_table_is_covered() {
         ("cmd.path_names", "string", true),
         ("cmd.path_extensions", "string", true),
         ("cmd.home_path_depths", "string", true),
+        ("cmd.serve_paths", "string", true),
         ("tool.content_programs", "string", true),
         ("tool.content_risks", "string", true),
         ("tool.content_hosts", "string", true),

@@ -430,6 +430,25 @@ pub(super) fn git(p: &Parsed<'_>, e: &mut Effects) {
             }
         }
         "reset" if sub_parsed.longs.contains(&"hard") => e.add(Access::Write, ".", None),
+        "clone" => {
+            // `git clone URL [DIR]`: the directory is written (named after the URL without DIR).
+            let url = operand(0).map(|(t, _)| t.clone());
+            match (operand(1), url) {
+                (Some((dir, k)), _) => e.add(Access::Write, dir, Some(k)),
+                (None, Some(url)) => {
+                    let name = url
+                        .trim_end_matches('/')
+                        .rsplit(['/', ':'])
+                        .next()
+                        .unwrap_or("");
+                    let name = name.strip_suffix(".git").unwrap_or(name);
+                    if !name.is_empty() {
+                        e.add(Access::Write, name, None);
+                    }
+                }
+                _ => {}
+            }
+        }
         "apply" | "am" => e.add(Access::Write, ".", None),
         "mv" => {
             let n = sub_parsed.operands.len();
@@ -521,6 +540,30 @@ pub(super) fn curl(p: &Parsed<'_>, e: &mut Effects) {
 /// `wget`: `-O FILE` / `-P DIR` written, `--post-file` / `--body-file` uploaded, `-i FILE`
 /// read.
 pub(super) fn wget(p: &Parsed<'_>, e: &mut Effects) {
+    let named = p.values_of(&["-O", "--output-document"]).next().is_some();
+    if !named {
+        // Without -O the file is named after the URL's last path segment, in -P DIR.
+        let dir = p
+            .values_of(&["-P", "--directory-prefix"])
+            .last()
+            .map(|(d, _)| d);
+        for &k in &p.operands {
+            let url = p.words[k].text.as_str();
+            let Some((_, rest)) = url.split_once("://") else {
+                continue;
+            };
+            let path = rest.split(['?', '#']).next().unwrap_or("");
+            let name = match path.split_once('/') {
+                Some((_, tail)) => tail.rsplit('/').next().unwrap_or(""),
+                None => "",
+            };
+            let name = if name.is_empty() { "index.html" } else { name };
+            match dir {
+                Some(d) => e.add(Access::Write, &format!("{d}/{name}"), Some(k)),
+                None => e.add(Access::Write, name, Some(k)),
+            }
+        }
+    }
     for (file, k) in p.values_of(&[
         "-O",
         "--output-document",
@@ -651,5 +694,67 @@ pub(super) fn find(p: &Parsed<'_>, e: &mut Effects) {
         if deletes {
             e.add(Access::RecursiveDelete, path, arg);
         }
+    }
+}
+
+/// `python -m http.server [PORT] [-d DIR | --directory DIR]` (also `SimpleHTTPServer`):
+/// the directory (the working directory by default) is served.
+pub(super) fn python(p: &Parsed<'_>, e: &mut Effects) {
+    let words = p.words;
+    let Some(m) = words.iter().position(|w| w.text == "-m") else {
+        return;
+    };
+    let module = words.get(m + 1).map(|w| w.text.as_str());
+    if !matches!(
+        module,
+        Some("http.server" | "SimpleHTTPServer" | "RangeHTTPServer")
+    ) {
+        return;
+    }
+    let rest = &words[m + 2..];
+    let mut dir: Option<(String, usize)> = None;
+    let mut k = 0;
+    while k < rest.len() {
+        let t = rest[k].text.as_str();
+        if t == "-d" || t == "--directory" {
+            dir = rest.get(k + 1).map(|w| (w.text.clone(), m + 3 + k));
+            k += 2;
+            continue;
+        }
+        if let Some(d) = t.strip_prefix("--directory=") {
+            dir = Some((d.to_owned(), m + 2 + k));
+        }
+        if t == "-b" || t == "--bind" || t == "-p" || t == "--protocol" {
+            k += 2;
+            continue;
+        }
+        k += 1;
+    }
+    match dir {
+        Some((d, k)) => e.add(Access::Serve, &d, Some(k)),
+        None => e.add(Access::Serve, ".", None),
+    }
+}
+
+/// `php -S ADDR [-t DIR]`: the document root (the working directory by default) is served.
+pub(super) fn php(p: &Parsed<'_>, e: &mut Effects) {
+    if p.values_of(&["-S"]).next().is_none() {
+        return;
+    }
+    match p.values_of(&["-t"]).last() {
+        Some((d, k)) => e.add(Access::Serve, d, Some(k)),
+        None => e.add(Access::Serve, ".", None),
+    }
+}
+
+/// `http-server [DIR]`, `serve [DIR]`, `httpd -h DIR`: the directory is served.
+pub(super) fn static_server(p: &Parsed<'_>, e: &mut Effects) {
+    if let Some((d, k)) = p.values_of(&["-h"]).last() {
+        e.add(Access::Serve, d, Some(k));
+        return;
+    }
+    match p.operands.first() {
+        Some(&k) if !p.words[k].text.contains("://") => e.operand(p, k, Access::Serve),
+        _ => e.add(Access::Serve, ".", None),
     }
 }

@@ -33,6 +33,8 @@ pub(crate) enum Access {
     Exec,
     /// The file's content is sent over the network.
     Upload,
+    /// The directory is served over the network.
+    Serve,
 }
 
 /// One effect on a path, as written in the command.

@@ -691,6 +691,34 @@ const TABLE: &[Spec] = &[
     },
     // find: its starting points are read recursively, or deleted with -delete or an -exec rm.
     spec(&["find", "bfs", "gfind"], NONE, Shape::Custom(custom::find)),
+    // Servers of a directory.
+    spec(&["python"], NONE, Shape::Custom(custom::python)),
+    spec(
+        &["php"],
+        Syntax {
+            short_values: "Stcdfr",
+            long_values: &[],
+        },
+        Shape::Custom(custom::php),
+    ),
+    spec(
+        &[
+            "http-server",
+            "serve",
+            "live-server",
+            "httpd",
+            "static-server",
+            "servor",
+            "sirv",
+        ],
+        Syntax {
+            short_values: "apHhlcCdPeS",
+            long_values: &[
+                "port", "host", "address", "listen", "cors", "ssl-cert", "ssl-key", "config",
+            ],
+        },
+        Shape::Custom(custom::static_server),
+    ),
     // Script runners: the first operand is run.
     spec(&[".", "source"], NONE, Shape::ExecFirst),
 ];
@@ -699,6 +727,12 @@ const TABLE: &[Spec] = &[
 pub(crate) fn lookup(name: &str) -> Option<&'static Spec> {
     if let Some(spec) = TABLE.iter().find(|s| s.names.contains(&name)) {
         return Some(spec);
+    }
+    let versioned_python = name
+        .strip_prefix("python")
+        .is_some_and(|v| !v.is_empty() && v.bytes().all(|b| b.is_ascii_digit() || b == b'.'));
+    if versioned_python {
+        return TABLE.iter().find(|s| s.names.contains(&"python"));
     }
     let fs = name
         .strip_prefix("mkfs.")
