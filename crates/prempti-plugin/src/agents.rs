@@ -348,12 +348,17 @@ impl ToolCall {
         Some(out)
     }
 
-    /// The commands written in `tool.content` (instructions, command and skill files, scripts),
-    /// analyzed as shell code: prose around them is harmless to the analysis, and commands in
+    /// The commands written in `tool.content` (instructions, command and skill files, scripts;
+    /// for a shell command, the text it writes into files when that is known), analyzed as
+    /// shell code: prose around them is harmless to the analysis, and commands in
     /// backticks, code blocks or on their own lines come out with their effects. Computed on
     /// first use from the first [`CONTENT_COMMANDS_MAX`] bytes; `None` without content.
     pub fn content_commands(&self) -> Option<&prempti_shell::Analysis> {
-        let content = self.content.as_deref()?;
+        let content = match self.content.as_deref() {
+            Some(content) => content,
+            // A shell command's content is the text it writes into files, when known.
+            None => Some(self.shell_analysis()?.written_text.as_str()).filter(|t| !t.is_empty())?,
+        };
         Some(self.content_commands.0.get_or_init(|| {
             let mut end = content.len().min(CONTENT_COMMANDS_MAX);
             while !content.is_char_boundary(end) {

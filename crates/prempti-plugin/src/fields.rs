@@ -461,7 +461,7 @@ pub const FIELDS: [FieldSpec; FIELD_COUNT] = [
     strings("cmd.serve_paths", "Directories the command serves over the network (python -m http.server -d DIR, php -S -t DIR, http-server DIR, busybox httpd -h DIR), absolute", |c, _| {
         cmd_list(c, |a| list(&a.serve_paths))
     }),
-    strings("tool.content_programs", "Programs of the commands written in tool.content (backticks, code blocks, command lines of instruction, command and skill files), wrappers unwrapped", |c, _| {
+    strings("tool.content_programs", "Programs of the commands written in tool.content (backticks, code blocks, command lines of instruction, command and skill files) or, for a shell command, in the text it writes into files (echo/printf/heredoc/tee), wrappers unwrapped", |c, _| {
         match c.content_commands() {
             Some(a) => {
                 let mut names: Vec<Cow<'_, str>> = Vec::new();

@@ -26,6 +26,9 @@ const STDIN_SENDERS: &[&str] = &[
     "nc", "ncat", "netcat", "socat", "telnet", "curl", "wget", "openssl", "ssh", "gh", "http", "xh",
 ];
 
+/// Most bytes of written text kept per analysis.
+const MAX_WRITTEN_TEXT: usize = 16 * 1024;
+
 /// Programs that download files (their writes are downloads).
 const DOWNLOADERS: &[&str] = &[
     "curl", "wget", "wget2", "http", "https", "xh", "aria2c", "fetch", "axel", "lftp", "git",
@@ -63,7 +66,17 @@ impl Analyzer<'_> {
         for assignment in &assignments {
             self.remember(assignment);
         }
+        let literal_input = match &stdin {
+            Stdin::Fed(text) => Some(text.clone()),
+            Stdin::Text {
+                text,
+                from_command: false,
+            } => Some(text.clone()),
+            _ => None,
+        };
+        let before = self.out.programs.len();
         self.invocation(&words, stdin, ctx);
+        self.record_written_text(before, literal_input);
         for (name, old) in saved {
             match old {
                 Some(v) => {
@@ -73,6 +86,34 @@ impl Analyzer<'_> {
                     self.vars.remove(&name);
                 }
             }
+        }
+    }
+
+    /// Records the text a command writes into files when it is known (`echo x >> f`,
+    /// `printf ... > f`, `cat > f <<EOF`, `... | tee -a f`): rules judge what it says.
+    fn record_written_text(&mut self, before: usize, input: Option<String>) {
+        let tee = self
+            .out
+            .programs
+            .get(before..)
+            .is_some_and(|p| p.iter().any(|p| p.name == "tee"));
+        if self.redirect_writes.is_empty() && !tee {
+            return;
+        }
+        let Some(text) = self.stage_output(before, input) else {
+            return;
+        };
+        let room = MAX_WRITTEN_TEXT.saturating_sub(self.out.written_text.len());
+        let mut end = text.len().min(room);
+        while !text.is_char_boundary(end) {
+            end -= 1;
+        }
+        if end < text.len() {
+            self.out.limit_hit = true;
+        }
+        self.out.written_text.push_str(&text[..end]);
+        if !self.out.written_text.ends_with('\n') && end > 0 {
+            self.out.written_text.push('\n');
         }
     }
 

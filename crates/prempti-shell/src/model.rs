@@ -71,6 +71,9 @@ pub struct Analysis {
     /// Directories served over the network (`python -m http.server -d DIR`, `php -S -t DIR`,
     /// `http-server DIR`, `busybox httpd -h DIR`): anyone who connects can read them.
     pub serve_paths: Vec<String>,
+    /// Text the command writes into files when it is known statically (`echo x >> f`,
+    /// `printf`, `cat > f <<EOF`, `| tee -a f`), at most 16 KiB.
+    pub written_text: String,
     /// Paths with unquoted glob characters, resolved like the others but kept as patterns
     /// (`/etc/g?hadow`, `/home/u/.ssh/*`); each is also in the list of its effect.
     pub path_globs: Vec<String>,

@@ -126,11 +126,21 @@ impl Analyzer<'_> {
                 let last = stages.len().saturating_sub(1);
                 let mut stdin = stdin;
                 let mut extra = extra;
+                let writes = std::mem::take(&mut self.redirect_writes);
+                let mut feed: Option<String> = None;
                 for (k, stage) in stages.into_iter().enumerate() {
                     let piped = ctx.piped || k > 0;
+                    let before = self.out.programs.len();
+                    self.feed = feed.clone();
                     if k < last {
                         self.stmt(stage, ctx.piped(piped));
+                        self.feed = None;
+                        feed = match stage.kind() {
+                            "command" => self.stage_output(before, feed),
+                            _ => None,
+                        };
                     } else if stage.kind() == "command" {
+                        self.redirect_writes = writes.clone();
                         if let Some(inner) = self.deeper(ctx) {
                             let extra = std::mem::take(&mut extra);
                             self.command_with(
@@ -145,6 +155,7 @@ impl Analyzer<'_> {
                         let piped = piped || matches!(stdin, Some(Stdin::Pipe | Stdin::Command));
                         self.stmt(stage, ctx.piped(piped));
                     }
+                    self.feed = None;
                 }
                 if !extra.is_empty() {
                     self.simple(Vec::new(), extra, Stdin::Inherited, ctx);
