@@ -409,11 +409,27 @@ impl ToolCall {
                         .map(|r| format!("{}/{glob}", r.trim_end_matches('/')))
                         .collect()
                 };
-                for pattern in patterns {
-                    for m in crate::globs::catalog_matches(&pattern, home.as_deref()) {
+                // A glob that names nothing in particular (`*`, `**/*`) under the home or `/`
+                // is judged by how much it covers, as the directory itself is.
+                let last = glob.rsplit('/').next().unwrap_or("");
+                let catch_all = last.chars().all(|c| matches!(c, '*' | '?'));
+                for (pattern, root) in patterns
+                    .iter()
+                    .zip(roots.iter().map(Some).chain(std::iter::repeat(None)))
+                {
+                    let root = if absolute { None } else { root };
+                    let covers_home = root.is_some_and(|r| {
+                        r == "/" || home.as_deref().is_some_and(|h| relative_to(h, r).is_some())
+                    });
+                    for m in crate::globs::catalog_matches(pattern, home.as_deref()) {
                         push(&mut paths, m);
                     }
-                    push(&mut paths, prempti_shell::normalize_path(&pattern));
+                    if !(covers_home && catch_all) {
+                        for m in crate::globs::catalog_full_matches(pattern, home.as_deref()) {
+                            push(&mut paths, m);
+                        }
+                    }
+                    push(&mut paths, prempti_shell::normalize_path(pattern));
                 }
             }
         }

@@ -154,6 +154,23 @@ pub(crate) fn catalog_matches(pattern: &str, home: Option<&str>) -> Vec<String> 
     out
 }
 
+/// Catalog entries the whole pattern matches (`/home/u/**/id_*` names `~/.ssh/id_rsa`;
+/// `**` spans directories).
+pub(crate) fn catalog_full_matches(pattern: &str, home: Option<&str>) -> Vec<String> {
+    let options = glob::MatchOptions {
+        case_sensitive: true,
+        require_literal_separator: true,
+        require_literal_leading_dot: false,
+    };
+    let Ok(pattern) = glob::Pattern::new(pattern) else {
+        return Vec::new();
+    };
+    catalog(home)
+        .into_iter()
+        .filter(|entry| pattern.matches_with(entry, options))
+        .collect()
+}
+
 /// The catalog's entries, those relative to the home joined to `home` (left out without
 /// one).
 pub(crate) fn catalog(home: Option<&str>) -> Vec<String> {
