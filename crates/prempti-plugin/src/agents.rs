@@ -231,6 +231,10 @@ pub struct ToolCall {
     /// `/` is stored as `**/<glob>` (it matches at any depth).
     #[serde(default)]
     pub search_globs: Vec<String>,
+    /// `search_globs` are relative to the working directory, not to the searched paths
+    /// (Gemini `read_many_files`).
+    #[serde(default)]
+    pub globs_from_cwd: bool,
     /// Path-like arguments of an MCP call (`path`, `paths`, `source`, `destination`,
     /// `file_path`, ...), as sent.
     #[serde(default)]
@@ -293,6 +297,7 @@ impl ToolCall {
             base_dir: None,
             search_inputs: Vec::new(),
             search_globs: Vec::new(),
+            globs_from_cwd: false,
             mcp_path_args: Vec::new(),
             search_output: None,
             search_roots: Vec::new(),
@@ -368,15 +373,21 @@ impl ToolCall {
                     push(&mut roots, r);
                 }
             }
-            if self.search_inputs.is_empty() {
-                let cwd = self.real_cwd.clone().or(self.cwd.clone());
-                if let Some(r) = cwd
-                    .or(self.base_dir.clone())
-                    .and_then(|c| resolve(self, &c))
-                {
-                    push(&mut roots, r);
+            let cwd = self.real_cwd.clone().or(self.cwd.clone());
+            let cwd = cwd
+                .or(self.base_dir.clone())
+                .and_then(|c| resolve(self, &c));
+            let globs_from_cwd = self.globs_from_cwd && !self.search_globs.is_empty();
+            if self.search_inputs.is_empty() || globs_from_cwd {
+                if let Some(r) = &cwd {
+                    push(&mut roots, r.clone());
                 }
             }
+            let glob_roots: Vec<String> = if globs_from_cwd {
+                cwd.into_iter().collect()
+            } else {
+                roots.clone()
+            };
             let home = self.real_home.clone().or(self.home.clone());
             let catalog = crate::globs::catalog(home.as_deref());
             for root in &roots {
@@ -404,7 +415,7 @@ impl ToolCall {
                 let patterns: Vec<String> = if absolute {
                     resolve(self, &glob).into_iter().collect()
                 } else {
-                    roots
+                    glob_roots
                         .iter()
                         .map(|r| format!("{}/{glob}", r.trim_end_matches('/')))
                         .collect()
@@ -415,7 +426,7 @@ impl ToolCall {
                 let catch_all = last.chars().all(|c| matches!(c, '*' | '?'));
                 for (pattern, root) in patterns
                     .iter()
-                    .zip(roots.iter().map(Some).chain(std::iter::repeat(None)))
+                    .zip(glob_roots.iter().map(Some).chain(std::iter::repeat(None)))
                 {
                     let root = if absolute { None } else { root };
                     let covers_home = root.is_some_and(|r| {
@@ -1274,6 +1285,7 @@ fn normalize(agent: Agent, raw: Raw<'_>, ctx: &CallContext) -> Result<Vec<ToolCa
                     }
                 }
                 if !call.search_inputs.is_empty() || !call.search_globs.is_empty() {
+                    call.globs_from_cwd = true;
                     call.search_output = Some("content".to_owned());
                 }
             }
@@ -1664,5 +1676,114 @@ mod tests {
             (Some("my_srv".into()), Some("list_items".into()))
         );
         assert_eq!(split_mcp("MCP:fetch", &empty), (None, Some("fetch".into())));
+    }
+
+    fn ctx(pid: u64) -> CallContext {
+        CallContext {
+            correlation_id: 1,
+            agent_pid: pid,
+            os: Os::Linux,
+        }
+    }
+
+    fn call(agent: Agent, payload: &str, pid: u64, home: &str) -> ToolCall {
+        let mut calls = parse_call(agent, payload, &ctx(pid)).unwrap();
+        let mut call = calls.remove(0);
+        call.set_homes(Some(home), None);
+        call
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn proc_self_paths_are_resolved_for_the_agent_process() {
+        let tmp = tempfile::tempdir().unwrap();
+        let home = std::fs::canonicalize(tmp.path()).unwrap();
+        let home = home.to_str().unwrap().to_owned();
+        std::fs::create_dir(tmp.path().join("project")).unwrap();
+        let agent = crate::realpath::tests::FakeAgent::spawn(
+            &tmp.path().join("project"),
+            std::process::Stdio::null(),
+        );
+        let read = r#"{"cwd":"/nonexistent-cwd","tool_name":"Read","tool_input":{"file_path":"/proc/self/cwd/../.aws/credentials"}}"#;
+        let c = call(Agent::ClaudeCode, read, agent.pid(), &home);
+        assert_eq!(c.real_file_path, Some(format!("{home}/.aws/credentials")));
+        assert_eq!(c.home_file_path().as_deref(), Some(".aws/credentials"));
+        assert!(!c.has_unresolved_path());
+        // Without the agent's pid the same path is unresolved.
+        let c = call(Agent::ClaudeCode, read, 0, &home);
+        assert!(c.has_unresolved_path());
+        assert_eq!(c.home_file_path(), None);
+
+        // Shell effect paths: the analysis folds `..` lexically; the word as written is
+        // resolved and joins the list.
+        let bash = r#"{"cwd":"/nonexistent-cwd","tool_name":"Bash","tool_input":{"command":"cat '/proc/self/cwd/../.ssh/id_rsa' | base64"}}"#;
+        let c = call(Agent::ClaudeCode, bash, agent.pid(), &home);
+        let reads = &c.shell_analysis().unwrap().read_paths;
+        assert!(reads.contains(&format!("{home}/.ssh/id_rsa")), "{reads:?}");
+        assert!(c.home_relative(reads).contains(&".ssh/id_rsa".to_owned()));
+        assert!(!c.has_unresolved_path());
+        let c = call(Agent::ClaudeCode, bash, 0, &home);
+        assert!(c.has_unresolved_path());
+    }
+
+    #[test]
+    fn searches_reach_globs_catalog_paths_and_every_path() {
+        let home = "/nonexistent-home/dev";
+        let cwd = "/nonexistent-home/dev/projects/app";
+        let grep = format!(
+            r#"{{"cwd":"{cwd}","tool_name":"Grep","tool_input":{{"pattern":"x","path":"~/.ssh/id_rsa","output_mode":"content"}}}}"#
+        );
+        let c = call(Agent::ClaudeCode, &grep, 0, home);
+        assert_eq!(c.paths, [format!("{home}/.ssh/id_rsa")]);
+        assert_eq!(c.search_output.as_deref(), Some("content"));
+        // A directory that holds credentials reaches them.
+        let grep = format!(
+            r#"{{"cwd":"{cwd}","tool_name":"Grep","tool_input":{{"pattern":"x","path":"{home}/.aws"}}}}"#
+        );
+        let c = call(Agent::ClaudeCode, &grep, 0, home);
+        assert!(
+            c.paths.contains(&format!("{home}/.aws/credentials")),
+            "{:?}",
+            c.paths
+        );
+        assert_eq!(c.search_output.as_deref(), Some("names"));
+        // The home itself is judged by its coverage, not by what it holds ...
+        let glob = format!(
+            r#"{{"cwd":"{cwd}","tool_name":"Glob","tool_input":{{"pattern":"**/*.md","path":"{home}"}}}}"#
+        );
+        let c = call(Agent::ClaudeCode, &glob, 0, home);
+        assert_eq!(c.paths, [home.to_owned(), format!("{home}/**/*.md")]);
+        assert_eq!(c.home_search_roots(), [""]);
+        // ... unless a glob names a sensitive file in it.
+        let glob = glob.replace("**/*.md", "**/id_*");
+        let c = call(Agent::ClaudeCode, &glob, 0, home);
+        assert!(
+            c.paths.contains(&format!("{home}/.ssh/id_rsa")),
+            "{:?}",
+            c.paths
+        );
+        // read_many_files: each entry.
+        let many = format!(
+            r#"{{"cwd":"{cwd}","tool_name":"read_many_files","tool_input":{{"include":["src/a.rs","../../.netrc","*.md"]}}}}"#
+        );
+        let c = call(Agent::GeminiCli, &many, 0, home);
+        assert!(c.paths.contains(&format!("{cwd}/src/a.rs")));
+        assert!(c.paths.contains(&format!("{home}/.netrc")));
+        assert!(c.paths.contains(&format!("{cwd}/*.md")), "{:?}", c.paths);
+        assert_eq!(c.search_output.as_deref(), Some("content"));
+    }
+
+    #[test]
+    fn mcp_path_arguments_are_resolved() {
+        let home = "/nonexistent-home/dev";
+        let cwd = "/nonexistent-home/dev/projects/app";
+        let mv = format!(
+            r#"{{"cwd":"{cwd}","tool_name":"mcp__filesystem__move_file","tool_input":{{"source":"a.txt","destination":"~/.bashrc","url":"https://x"}}}}"#
+        );
+        let c = call(Agent::ClaudeCode, &mv, 0, home);
+        assert_eq!(c.paths, [format!("{cwd}/a.txt"), format!("{home}/.bashrc")]);
+        let outside: Vec<&String> = c.tool_outside_cwd_paths().unwrap();
+        assert_eq!(outside, [&format!("{home}/.bashrc")]);
+        assert_eq!(c.home_paths(), ["projects/app/a.txt", ".bashrc"]);
     }
 }

@@ -258,7 +258,7 @@ fn resolve(path: &Path, agent: Option<Option<u64>>) -> Walk {
 }
 
 #[cfg(all(test, unix))]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use std::os::unix::fs::symlink;
 
@@ -339,5 +339,121 @@ mod tests {
             Some("/nonexistent-prempti/b/c".to_owned())
         );
         assert_eq!(real_path("/../..", None), Some("/".to_owned()));
+    }
+
+    /// A real process standing in for the agent, in its own working directory; killed on
+    /// drop.
+    #[cfg(target_os = "linux")]
+    pub(crate) struct FakeAgent(pub std::process::Child);
+
+    #[cfg(target_os = "linux")]
+    impl FakeAgent {
+        pub(crate) fn spawn(cwd: &Path, stdout: std::process::Stdio) -> FakeAgent {
+            let child = std::process::Command::new("sleep")
+                .arg("30")
+                .current_dir(cwd)
+                .stdin(std::process::Stdio::null())
+                .stdout(stdout)
+                .spawn()
+                .expect("spawn sleep");
+            FakeAgent(child)
+        }
+
+        pub(crate) fn pid(&self) -> u64 {
+            u64::from(self.0.id())
+        }
+    }
+
+    #[cfg(target_os = "linux")]
+    impl Drop for FakeAgent {
+        fn drop(&mut self) {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn per_process_names_are_the_agents() {
+        let tmp = tempfile::tempdir().unwrap();
+        let base = canon(tmp.path());
+        std::fs::create_dir(tmp.path().join("work")).unwrap();
+        let agent = FakeAgent::spawn(&tmp.path().join("work"), std::process::Stdio::null());
+        let pid = Some(agent.pid());
+        // The test's own cwd is elsewhere: the answer is the agent's.
+        assert_ne!(
+            canon(&std::env::current_dir().unwrap()),
+            format!("{base}/work")
+        );
+        let real = |p: &str| agent_path(p, None, pid);
+        assert_eq!(
+            real("/proc/self/cwd/../.aws/credentials"),
+            AgentPath {
+                path: Some(format!("{base}/.aws/credentials")),
+                unresolved: false
+            }
+        );
+        assert_eq!(
+            real("/proc/thread-self/cwd/src/main.rs").path,
+            Some(format!("{base}/work/src/main.rs"))
+        );
+        // Relative to a working directory that goes through /proc/self.
+        assert_eq!(
+            agent_path("../x", Some("/proc/self/cwd"), pid).path,
+            Some(format!("{base}/x"))
+        );
+        // The agent's stdin is /dev/null.
+        for p in ["/dev/stdin", "/dev/fd/0", "/proc/self/fd/0"] {
+            assert_eq!(real(p).path.as_deref(), Some("/dev/null"), "{p}");
+        }
+        // Ordinary /proc entries of the agent.
+        assert_eq!(
+            real("/proc/self/environ").path,
+            Some(format!("/proc/{}/environ", agent.pid()))
+        );
+        // The broker's view is unchanged for real_path.
+        assert_ne!(
+            real_path("/proc/self/cwd", None),
+            Some(format!("{base}/work"))
+        );
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn per_process_names_that_cannot_be_resolved() {
+        let tmp = tempfile::tempdir().unwrap();
+        // A pipe is no file.
+        let agent = FakeAgent::spawn(tmp.path(), std::process::Stdio::piped());
+        let piped = agent_path("/dev/stdout", None, Some(agent.pid()));
+        assert!(piped.unresolved, "{piped:?}");
+        // The pipe to the child would otherwise stay open until the end of the test.
+        drop(agent);
+        // No pid: the literal form is kept and flagged.
+        assert_eq!(
+            agent_path("/proc/self/environ", None, None),
+            AgentPath {
+                path: Some("/proc/self/environ".to_owned()),
+                unresolved: true
+            }
+        );
+        assert_eq!(
+            agent_path("/proc/self/cwd/../x", None, Some(0)),
+            AgentPath {
+                path: Some("/proc/self/x".to_owned()),
+                unresolved: true
+            }
+        );
+        assert!(agent_path("/dev/fd/3", None, None).unresolved);
+        // Above Linux's largest pid_max: no such process.
+        assert!(agent_path("/proc/self/cwd/x", None, Some(4_194_305)).unresolved);
+        // Not per-process: resolved as before.
+        assert_eq!(
+            agent_path("/proc/cpuinfo", None, None),
+            AgentPath {
+                path: Some("/proc/cpuinfo".to_owned()),
+                unresolved: false
+            }
+        );
+        assert!(is_per_process("/dev/fd/3") && !is_per_process("/proc/selfish"));
     }
 }
