@@ -218,6 +218,42 @@ pub struct ToolCall {
     /// `prempti.home`: that directory, absolute and canonical.
     #[serde(default)]
     pub real_prempti_home: Option<String>,
+    /// Directory relative tool paths are resolved against when `cwd` is absent (Cursor's
+    /// first workspace root).
+    #[serde(default)]
+    pub base_dir: Option<String>,
+    /// Paths a search tool (or Gemini `read_many_files`) searches, as sent: its `path` /
+    /// `dir_path` / `paths` / non-glob `include` entries.
+    #[serde(default)]
+    pub search_inputs: Vec<String>,
+    /// Glob patterns restricting or naming what a search reaches (`glob`, Glob `pattern`,
+    /// `include`), relative to each searched path or absolute; a ripgrep-style glob without
+    /// `/` is stored as `**/<glob>` (it matches at any depth).
+    #[serde(default)]
+    pub search_globs: Vec<String>,
+    /// `search_globs` are relative to the working directory, not to the searched paths
+    /// (Gemini `read_many_files`).
+    #[serde(default)]
+    pub globs_from_cwd: bool,
+    /// Path-like arguments of an MCP call (`path`, `paths`, `source`, `destination`,
+    /// `file_path`, ...), as sent.
+    #[serde(default)]
+    pub mcp_path_args: Vec<String>,
+    /// `tool.search_output`: what a search prints: `content`, `names` or `count`.
+    #[serde(default)]
+    pub search_output: Option<String>,
+    /// `tool.search_roots`: the searched paths resolved like `real_file_path` (the working
+    /// directory when the tool names none).
+    #[serde(default)]
+    pub search_roots: Vec<String>,
+    /// `tool.paths`: every path the call names or can reach, resolved
+    /// ([`ToolCall::resolve_paths`]).
+    #[serde(default)]
+    pub paths: Vec<String>,
+    /// A tool path goes through a per-process name that could not be resolved for the agent
+    /// (see [`crate::realpath::agent_path`]); shell effect paths add theirs lazily.
+    #[serde(default)]
+    pub unresolved_path: bool,
     #[serde(skip)]
     shell: ShellCache,
     #[serde(skip)]
@@ -260,6 +296,15 @@ impl ToolCall {
             real_home: None,
             prempti_home: None,
             real_prempti_home: None,
+            base_dir: None,
+            search_inputs: Vec::new(),
+            search_globs: Vec::new(),
+            globs_from_cwd: false,
+            mcp_path_args: Vec::new(),
+            search_output: None,
+            search_roots: Vec::new(),
+            paths: Vec::new(),
+            unresolved_path: false,
             shell: ShellCache::default(),
             content_commands: ShellCache::default(),
         }
@@ -274,6 +319,189 @@ impl ToolCall {
         self.real_home = home.and_then(canonical);
         self.prempti_home = prempti_home.map(str::to_owned);
         self.real_prempti_home = prempti_home.and_then(canonical);
+        // `~` in tool paths names this home.
+        self.resolve_paths();
+    }
+
+    /// Resolves a path the tool names, for the agent's process, as `tool.real_file_path` is:
+    /// `~` and `~/x` name the agent's home (when known), a relative path is relative to the
+    /// working directory, per-process names (`/proc/self`, `/dev/fd/N`) are the agent's.
+    fn agent_path(&self, path: &str) -> crate::realpath::AgentPath {
+        let home = self.real_home.as_deref().or(self.home.as_deref());
+        let expanded;
+        let path = match (path.strip_prefix('~'), home) {
+            (Some(rest), Some(home)) if rest.is_empty() || rest.starts_with('/') => {
+                expanded = format!("{}{rest}", home.trim_end_matches('/'));
+                expanded.as_str()
+            }
+            _ => path,
+        };
+        let dir = self
+            .real_cwd
+            .as_deref()
+            .or(self.cwd.as_deref())
+            .or(self.base_dir.as_deref());
+        let pid = (self.agent_pid > 0).then_some(self.agent_pid);
+        crate::realpath::agent_path(path, dir, pid)
+    }
+
+    /// Computes the resolved paths from the raw ones: `real_file_path`, `real_search_path`,
+    /// `search_roots`, `paths` and `unresolved_path`. Idempotent; run again when the homes
+    /// become known.
+    pub fn resolve_paths(&mut self) {
+        let mut unresolved = false;
+        let mut resolve = |call: &ToolCall, p: &str| {
+            let r = call.agent_path(p);
+            unresolved |= r.unresolved;
+            r.path
+        };
+        let real_file_path = self.file_path.clone().and_then(|p| resolve(self, &p));
+        let real_search_path = self.search_path.clone().and_then(|p| resolve(self, &p));
+        let mut paths: Vec<String> = Vec::new();
+        let push = |paths: &mut Vec<String>, p: String| {
+            if !paths.contains(&p) {
+                paths.push(p);
+            }
+        };
+        if let Some(p) = &real_file_path {
+            push(&mut paths, p.clone());
+        }
+        // Searches: every searched path, each glob under each of them, and the catalog's
+        // sensitive paths the globs can match or a searched directory holds.
+        let mut roots: Vec<String> = Vec::new();
+        let searching = !self.search_inputs.is_empty() || !self.search_globs.is_empty();
+        if searching {
+            for input in self.search_inputs.clone() {
+                if let Some(r) = resolve(self, &input) {
+                    push(&mut roots, r);
+                }
+            }
+            let cwd = self.real_cwd.clone().or(self.cwd.clone());
+            let cwd = cwd
+                .or(self.base_dir.clone())
+                .and_then(|c| resolve(self, &c));
+            let globs_from_cwd = self.globs_from_cwd && !self.search_globs.is_empty();
+            if self.search_inputs.is_empty() || globs_from_cwd {
+                if let Some(r) = &cwd {
+                    push(&mut roots, r.clone());
+                }
+            }
+            let glob_roots: Vec<String> = if globs_from_cwd {
+                cwd.into_iter().collect()
+            } else {
+                roots.clone()
+            };
+            let home = self.real_home.clone().or(self.home.clone());
+            let catalog = crate::globs::catalog(home.as_deref());
+            for root in &roots {
+                push(&mut paths, root.clone());
+            }
+            if self.search_globs.is_empty() {
+                // A directory is searched with everything below it; the home, `/` and the
+                // directories above the home are judged by how much they cover instead.
+                for root in &roots {
+                    let covers_home = home
+                        .as_deref()
+                        .is_some_and(|h| relative_to(h, root).is_some());
+                    if root == "/" || covers_home {
+                        continue;
+                    }
+                    for entry in &catalog {
+                        if entry != root && relative_to(entry, root).is_some() {
+                            push(&mut paths, entry.clone());
+                        }
+                    }
+                }
+            }
+            for glob in self.search_globs.clone() {
+                let absolute = glob.starts_with('/') || glob.starts_with('~');
+                let patterns: Vec<String> = if absolute {
+                    resolve(self, &glob).into_iter().collect()
+                } else {
+                    glob_roots
+                        .iter()
+                        .map(|r| format!("{}/{glob}", r.trim_end_matches('/')))
+                        .collect()
+                };
+                // A glob that names nothing in particular (`*`, `**/*`) under the home or `/`
+                // is judged by how much it covers, as the directory itself is.
+                let last = glob.rsplit('/').next().unwrap_or("");
+                let catch_all = last.chars().all(|c| matches!(c, '*' | '?'));
+                for (pattern, root) in patterns
+                    .iter()
+                    .zip(glob_roots.iter().map(Some).chain(std::iter::repeat(None)))
+                {
+                    let root = if absolute { None } else { root };
+                    let covers_home = root.is_some_and(|r| {
+                        r == "/" || home.as_deref().is_some_and(|h| relative_to(h, r).is_some())
+                    });
+                    for m in crate::globs::catalog_matches(pattern, home.as_deref()) {
+                        push(&mut paths, m);
+                    }
+                    if !(covers_home && catch_all) {
+                        for m in crate::globs::catalog_full_matches(pattern, home.as_deref()) {
+                            push(&mut paths, m);
+                        }
+                    }
+                    push(&mut paths, prempti_shell::normalize_path(pattern));
+                }
+            }
+        }
+        for arg in self.mcp_path_args.clone() {
+            if let Some(r) = resolve(self, &arg) {
+                push(&mut paths, r);
+            }
+        }
+        self.real_file_path = real_file_path;
+        self.real_search_path = real_search_path;
+        self.search_roots = roots;
+        self.paths = paths;
+        self.unresolved_path = unresolved;
+    }
+
+    /// `tool.unresolved_path`: a path the call names (its file, what it searches, an MCP path
+    /// argument, a shell command's `/proc/self/...` effect path) goes through a per-process
+    /// name that could not be resolved for the agent's process.
+    pub fn has_unresolved_path(&self) -> bool {
+        self.unresolved_path || self.shell_cache().is_some_and(|(_, u)| *u)
+    }
+
+    /// `tool.paths` relative to `agent.home` (see [`ToolCall::home_relative`]).
+    pub fn home_paths(&self) -> Vec<String> {
+        self.home_relative(&self.paths)
+    }
+
+    /// `tool.home_search_roots`: `search_roots` inside the home, relative to it (`""` for
+    /// the home itself).
+    pub fn home_search_roots(&self) -> Vec<String> {
+        let Some(home) = self.real_home.as_deref() else {
+            return Vec::new();
+        };
+        let mut out: Vec<String> = Vec::new();
+        for root in &self.search_roots {
+            if let Some(rel) = relative_to(root, home) {
+                if !out.contains(&rel) {
+                    out.push(rel);
+                }
+            }
+        }
+        out
+    }
+
+    /// `tool.outside_cwd_paths`: `tool.paths` outside the working directory and the
+    /// temporary directories, as `cmd.outside_cwd_paths`.
+    pub fn tool_outside_cwd_paths(&self) -> Option<Vec<&String>> {
+        self.outside_cwd(self.paths.iter().collect())
+    }
+
+    /// `tool.paths_in_prempti_home`: some path of `tool.paths` is `prempti.home` or inside
+    /// it; `None` when there are no paths or no `prempti.home`.
+    pub fn paths_in_prempti_home(&self) -> Option<bool> {
+        let install = self.real_prempti_home.as_deref()?;
+        if self.paths.is_empty() {
+            return None;
+        }
+        Some(self.paths.iter().any(|p| relative_to(p, install).is_some()))
     }
 
     /// `tool.home_file_path`: `real_file_path` relative to `agent.home`, components joined
@@ -359,7 +587,7 @@ impl ToolCall {
             // A shell command's content is the text it writes into files, when known.
             None => Some(self.shell_analysis()?.written_text.as_str()).filter(|t| !t.is_empty())?,
         };
-        Some(self.content_commands.0.get_or_init(|| {
+        let (analysis, _) = self.content_commands.0.get_or_init(|| {
             let mut end = content.len().min(CONTENT_COMMANDS_MAX);
             while !content.is_char_boundary(end) {
                 end -= 1;
@@ -371,8 +599,11 @@ impl ToolCall {
             };
             // Fenced code block markers are not commands.
             let text = content[..end].replace("```", "\n");
-            prempti_shell::analyze_in(&text, &context, &prempti_shell::Limits::default())
-        }))
+            let analysis =
+                prempti_shell::analyze_in(&text, &context, &prempti_shell::Limits::default());
+            (analysis, false)
+        });
+        Some(analysis)
     }
 
     /// The risks of the commands in `tool.content` (`tool.content_risks`): the analysis'
@@ -430,7 +661,11 @@ impl ToolCall {
     /// the temporary directories (`/tmp`, `/var/tmp`, macOS per-user temporaries, the home's
     /// `AppData/Local/Temp` and `.cache`).
     pub fn outside_cwd_paths(&self) -> Option<Vec<&String>> {
-        let modified = self.modified_paths()?;
+        self.outside_cwd(self.modified_paths()?)
+    }
+
+    /// The absolute `paths` outside the working directory and the temporary directories.
+    fn outside_cwd<'p>(&self, modified: Vec<&'p String>) -> Option<Vec<&'p String>> {
         let cwd = self.real_cwd.as_deref().or(self.cwd.as_deref())?;
         let homes: Vec<&str> = [self.real_home.as_deref(), self.home.as_deref()]
             .into_iter()
@@ -457,6 +692,11 @@ impl ToolCall {
     /// The shell analysis of `tool.input_command` (computed on first use, then cached), or
     /// `None` for calls that are not shell commands.
     pub fn shell_analysis(&self) -> Option<&prempti_shell::Analysis> {
+        self.shell_cache().map(|(a, _)| a)
+    }
+
+    /// The shell analysis and whether one of its `/proc/self` paths could not be resolved.
+    fn shell_cache(&self) -> Option<&(prempti_shell::Analysis, bool)> {
         let command = self.input_command.as_deref()?;
         Some(self.shell.0.get_or_init(|| {
             let home = self.real_home.as_deref().or(self.home.as_deref());
@@ -474,8 +714,62 @@ impl ToolCall {
                 prempti_shell::analyze_in(command, &context, &limits)
             };
             crate::globs::expand(&mut analysis, home);
-            analysis
+            let unresolved = self.resolve_per_process(&mut analysis, command);
+            (analysis, unresolved)
         }))
+    }
+
+    /// Adds to each effect list the agent's view of its `/proc/self/...` and
+    /// `/proc/thread-self/...` paths (the originals stay). The analysis folds `..` lexically,
+    /// which is wrong through `/proc/self/cwd`, so each such path is resolved from the word
+    /// it was written as when one is found in the command. Returns whether one of them
+    /// could not be resolved.
+    fn resolve_per_process(&self, analysis: &mut prempti_shell::Analysis, command: &str) -> bool {
+        const PREFIXES: &[&str] = &["/proc/self", "/proc/thread-self"];
+        let is_proc_self = |p: &str| {
+            PREFIXES.iter().any(|pre| {
+                p.strip_prefix(pre)
+                    .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
+            })
+        };
+        let mut words: Vec<String> = Vec::new();
+        let texts = std::iter::once(command).chain(
+            analysis
+                .programs
+                .iter()
+                .flat_map(|p| p.args.iter().map(String::as_str)),
+        );
+        for text in texts {
+            for pre in PREFIXES {
+                for (at, _) in text.match_indices(pre) {
+                    let word: String = text[at..]
+                        .chars()
+                        .take_while(|c| !c.is_whitespace() && !"'\"`;|&<>()".contains(*c))
+                        .collect();
+                    if !words.contains(&word) {
+                        words.push(word);
+                    }
+                }
+            }
+        }
+        let mut unresolved = false;
+        for list in crate::globs::effect_lists(analysis) {
+            let entries: Vec<String> = list.iter().filter(|p| is_proc_self(p)).cloned().collect();
+            for entry in entries {
+                let written = words
+                    .iter()
+                    .find(|w| prempti_shell::normalize_path(w) == entry)
+                    .unwrap_or(&entry);
+                let r = self.agent_path(written);
+                unresolved |= r.unresolved;
+                if let (false, Some(p)) = (r.unresolved, r.path) {
+                    if !list.contains(&p) {
+                        list.push(p);
+                    }
+                }
+            }
+        }
+        unresolved
     }
 }
 
@@ -551,9 +845,10 @@ fn normalize_relative(path: &str) -> String {
     rooted.trim_start_matches('/').to_owned()
 }
 
-/// Lazily computed shell analysis; never part of equality or of the encoded event.
+/// Lazily computed shell analysis (and whether a per-process path in it could not be
+/// resolved); never part of equality or of the encoded event.
 #[derive(Clone, Default)]
-struct ShellCache(std::sync::OnceLock<prempti_shell::Analysis>);
+struct ShellCache(std::sync::OnceLock<(prempti_shell::Analysis, bool)>);
 
 impl PartialEq for ShellCache {
     fn eq(&self, _other: &Self) -> bool {
@@ -1030,6 +1325,21 @@ fn normalize(agent: Agent, raw: Raw<'_>, ctx: &CallContext) -> Result<Vec<ToolCa
             if call.file_path.is_none() {
                 // read_many_files: a glob list, no single file.
                 call.pattern = include_pattern(args);
+                // Each entry is a file, a directory read whole, or a glob from the cwd.
+                for entry in str_list(args.get("paths"))
+                    .into_iter()
+                    .chain(str_list(args.get("include")))
+                {
+                    if is_glob(&entry) {
+                        call.search_globs.push(entry);
+                    } else {
+                        call.search_inputs.push(entry);
+                    }
+                }
+                if !call.search_inputs.is_empty() || !call.search_globs.is_empty() {
+                    call.globs_from_cwd = true;
+                    call.search_output = Some("content".to_owned());
+                }
             }
         }
         Shape::Write => {
@@ -1053,6 +1363,32 @@ fn normalize(agent: Agent, raw: Raw<'_>, ctx: &CallContext) -> Result<Vec<ToolCa
             call.pattern = first_str(args, &["pattern", "query", "regex"]);
             call.search_path =
                 first_str(args, &["path", "dir_path", "directory", "target_directory"]);
+            call.search_inputs.extend(call.search_path.clone());
+            call.search_inputs.extend(str_list(args.get("paths")));
+            let names_only =
+                call.tool_name.eq_ignore_ascii_case("glob") || call.tool_name == "file_search";
+            if names_only {
+                // Glob tools: the pattern is a path glob under the searched directory.
+                call.search_globs
+                    .extend(first_str(args, &["pattern", "glob_pattern"]));
+            }
+            for key in ["glob", "include", "include_pattern", "glob_pattern"] {
+                for glob in str_list(args.get(key)) {
+                    if names_only && key == "glob_pattern" {
+                        continue;
+                    }
+                    // ripgrep-style: a glob without `/` matches a name at any depth.
+                    let glob = if glob.contains('/') {
+                        glob
+                    } else {
+                        format!("**/{glob}")
+                    };
+                    if !call.search_globs.contains(&glob) {
+                        call.search_globs.push(glob);
+                    }
+                }
+            }
+            call.search_output = Some(search_output(agent, &call.tool_name, names_only, args));
         }
         Shape::Fetch => {
             call.url = get_str(args, "url")
@@ -1066,6 +1402,7 @@ fn normalize(agent: Agent, raw: Raw<'_>, ctx: &CallContext) -> Result<Vec<ToolCa
             let (server, tool) = split_mcp(&call.tool_name, raw.obj);
             call.mcp_server = server;
             call.mcp_tool = tool;
+            call.mcp_path_args = mcp_path_args(args);
         }
         Shape::Patch => {
             let Some(text) = first_str(args, &["command", "patch", "input"]) else {
@@ -1097,17 +1434,80 @@ fn normalize(agent: Agent, raw: Raw<'_>, ctx: &CallContext) -> Result<Vec<ToolCa
 
 /// Fills the derived fields.
 fn finish(mut call: ToolCall, base: Option<&str>) -> ToolCall {
-    let dir = call.real_cwd.clone();
-    let dir = dir.as_deref().or(base);
-    call.real_file_path = call
-        .file_path
-        .as_deref()
-        .and_then(|p| crate::realpath::real_path(p, dir));
-    call.real_search_path = call
-        .search_path
-        .as_deref()
-        .and_then(|p| crate::realpath::real_path(p, dir));
+    call.base_dir = base.map(str::to_owned);
+    call.resolve_paths();
     call
+}
+
+/// The strings of a string or an array of strings.
+fn str_list(value: Option<&Value>) -> Vec<String> {
+    match value {
+        Some(Value::String(s)) if !s.is_empty() => vec![s.clone()],
+        Some(Value::Array(items)) => items
+            .iter()
+            .filter_map(Value::as_str)
+            .filter(|s| !s.is_empty())
+            .map(str::to_owned)
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// Whether a path has glob characters.
+fn is_glob(path: &str) -> bool {
+    path.contains(['*', '?', '[', '{'])
+}
+
+/// `tool.search_output`: `content` when the search prints what it finds in files, `names`
+/// when it lists file names, `count` for counts. Claude Code's `Grep` defaults to file
+/// names; Gemini's, Cursor's and Copilot's grep tools print matching lines.
+fn search_output(agent: Agent, tool: &str, names_only: bool, args: &Map<String, Value>) -> String {
+    let mode = get_str(args, "output_mode").or_else(|| get_str(args, "outputMode"));
+    let out = match mode.as_deref() {
+        Some("content") => "content",
+        Some("files_with_matches") | Some("files") => "names",
+        Some("count") => "count",
+        _ if names_only || tool == "codebase_search" => "names",
+        _ if agent == Agent::ClaudeCode && tool == "Grep" => "names",
+        _ => "content",
+    };
+    out.to_owned()
+}
+
+/// Argument keys of MCP tools that name local files or directories.
+const MCP_PATH_KEYS: &[&str] = &[
+    "path",
+    "paths",
+    "file_path",
+    "filePath",
+    "filepath",
+    "file_paths",
+    "filename",
+    "absolute_path",
+    "target_file",
+    "source",
+    "destination",
+    "src",
+    "dest",
+    "dst",
+    "dir",
+    "dir_path",
+    "directory",
+];
+
+/// The path-like arguments of an MCP call: string values (or string lists) of
+/// [`MCP_PATH_KEYS`], at the top level, that are not URLs.
+fn mcp_path_args(args: &Map<String, Value>) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for key in MCP_PATH_KEYS {
+        for value in str_list(args.get(*key)) {
+            if value.contains("://") || value.contains('\n') || out.contains(&value) {
+                continue;
+            }
+            out.push(value);
+        }
+    }
+    out
 }
 
 /// The command of a shell tool: a string, or an argv array (older Codex `shell`), which is
@@ -1328,5 +1728,114 @@ mod tests {
             (Some("my_srv".into()), Some("list_items".into()))
         );
         assert_eq!(split_mcp("MCP:fetch", &empty), (None, Some("fetch".into())));
+    }
+
+    fn ctx(pid: u64) -> CallContext {
+        CallContext {
+            correlation_id: 1,
+            agent_pid: pid,
+            os: Os::Linux,
+        }
+    }
+
+    fn call(agent: Agent, payload: &str, pid: u64, home: &str) -> ToolCall {
+        let mut calls = parse_call(agent, payload, &ctx(pid)).unwrap();
+        let mut call = calls.remove(0);
+        call.set_homes(Some(home), None);
+        call
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn proc_self_paths_are_resolved_for_the_agent_process() {
+        let tmp = tempfile::tempdir().unwrap();
+        let home = std::fs::canonicalize(tmp.path()).unwrap();
+        let home = home.to_str().unwrap().to_owned();
+        std::fs::create_dir(tmp.path().join("project")).unwrap();
+        let agent = crate::realpath::tests::FakeAgent::spawn(
+            &tmp.path().join("project"),
+            std::process::Stdio::null(),
+        );
+        let read = r#"{"cwd":"/nonexistent-cwd","tool_name":"Read","tool_input":{"file_path":"/proc/self/cwd/../.aws/credentials"}}"#;
+        let c = call(Agent::ClaudeCode, read, agent.pid(), &home);
+        assert_eq!(c.real_file_path, Some(format!("{home}/.aws/credentials")));
+        assert_eq!(c.home_file_path().as_deref(), Some(".aws/credentials"));
+        assert!(!c.has_unresolved_path());
+        // Without the agent's pid the same path is unresolved.
+        let c = call(Agent::ClaudeCode, read, 0, &home);
+        assert!(c.has_unresolved_path());
+        assert_eq!(c.home_file_path(), None);
+
+        // Shell effect paths: the analysis folds `..` lexically; the word as written is
+        // resolved and joins the list.
+        let bash = r#"{"cwd":"/nonexistent-cwd","tool_name":"Bash","tool_input":{"command":"cat '/proc/self/cwd/../.ssh/id_rsa' | base64"}}"#;
+        let c = call(Agent::ClaudeCode, bash, agent.pid(), &home);
+        let reads = &c.shell_analysis().unwrap().read_paths;
+        assert!(reads.contains(&format!("{home}/.ssh/id_rsa")), "{reads:?}");
+        assert!(c.home_relative(reads).contains(&".ssh/id_rsa".to_owned()));
+        assert!(!c.has_unresolved_path());
+        let c = call(Agent::ClaudeCode, bash, 0, &home);
+        assert!(c.has_unresolved_path());
+    }
+
+    #[test]
+    fn searches_reach_globs_catalog_paths_and_every_path() {
+        let home = "/nonexistent-home/dev";
+        let cwd = "/nonexistent-home/dev/projects/app";
+        let grep = format!(
+            r#"{{"cwd":"{cwd}","tool_name":"Grep","tool_input":{{"pattern":"x","path":"~/.ssh/id_rsa","output_mode":"content"}}}}"#
+        );
+        let c = call(Agent::ClaudeCode, &grep, 0, home);
+        assert_eq!(c.paths, [format!("{home}/.ssh/id_rsa")]);
+        assert_eq!(c.search_output.as_deref(), Some("content"));
+        // A directory that holds credentials reaches them.
+        let grep = format!(
+            r#"{{"cwd":"{cwd}","tool_name":"Grep","tool_input":{{"pattern":"x","path":"{home}/.aws"}}}}"#
+        );
+        let c = call(Agent::ClaudeCode, &grep, 0, home);
+        assert!(
+            c.paths.contains(&format!("{home}/.aws/credentials")),
+            "{:?}",
+            c.paths
+        );
+        assert_eq!(c.search_output.as_deref(), Some("names"));
+        // The home itself is judged by its coverage, not by what it holds ...
+        let glob = format!(
+            r#"{{"cwd":"{cwd}","tool_name":"Glob","tool_input":{{"pattern":"**/*.md","path":"{home}"}}}}"#
+        );
+        let c = call(Agent::ClaudeCode, &glob, 0, home);
+        assert_eq!(c.paths, [home.to_owned(), format!("{home}/**/*.md")]);
+        assert_eq!(c.home_search_roots(), [""]);
+        // ... unless a glob names a sensitive file in it.
+        let glob = glob.replace("**/*.md", "**/id_*");
+        let c = call(Agent::ClaudeCode, &glob, 0, home);
+        assert!(
+            c.paths.contains(&format!("{home}/.ssh/id_rsa")),
+            "{:?}",
+            c.paths
+        );
+        // read_many_files: each entry.
+        let many = format!(
+            r#"{{"cwd":"{cwd}","tool_name":"read_many_files","tool_input":{{"include":["src/a.rs","../../.netrc","*.md"]}}}}"#
+        );
+        let c = call(Agent::GeminiCli, &many, 0, home);
+        assert!(c.paths.contains(&format!("{cwd}/src/a.rs")));
+        assert!(c.paths.contains(&format!("{home}/.netrc")));
+        assert!(c.paths.contains(&format!("{cwd}/*.md")), "{:?}", c.paths);
+        assert_eq!(c.search_output.as_deref(), Some("content"));
+    }
+
+    #[test]
+    fn mcp_path_arguments_are_resolved() {
+        let home = "/nonexistent-home/dev";
+        let cwd = "/nonexistent-home/dev/projects/app";
+        let mv = format!(
+            r#"{{"cwd":"{cwd}","tool_name":"mcp__filesystem__move_file","tool_input":{{"source":"a.txt","destination":"~/.bashrc","url":"https://x"}}}}"#
+        );
+        let c = call(Agent::ClaudeCode, &mv, 0, home);
+        assert_eq!(c.paths, [format!("{cwd}/a.txt"), format!("{home}/.bashrc")]);
+        let outside: Vec<&String> = c.tool_outside_cwd_paths().unwrap();
+        assert_eq!(outside, [&format!("{home}/.bashrc")]);
+        assert_eq!(c.home_paths(), ["projects/app/a.txt", ".bashrc"]);
     }
 }

@@ -202,7 +202,7 @@ fn with_ancestors<'p>(paths: impl IntoIterator<Item = &'p str>, absolute: bool) 
 }
 
 /// Number of fields in [`FIELDS`].
-pub const FIELD_COUNT: usize = 72;
+pub const FIELD_COUNT: usize = 82;
 
 /// The field table of the `coding_agent` source. A field's position is its [`FieldId`] in
 /// [`schema()`] and its index in the plugin's exported field list.
@@ -490,6 +490,47 @@ pub const FIELDS: [FieldSpec; FIELD_COUNT] = [
             let rel = c.home_relative(paths);
             with_ancestors(rel.iter().map(String::as_str), false)
         }))
+    }),
+    scalar("tool.unresolved_path", FieldType::Bool, "A path the call names (its file, what it searches, an MCP path argument, a shell command's /proc/self/... path) goes through /proc/self, /proc/thread-self, /dev/fd or /dev/stdin and could not be resolved for the agent's process (no pid, not Linux, not readable, no such entry)", |c, _| {
+        Extracted::Bool(c.has_unresolved_path())
+    }),
+    strings("tool.paths", "Every path the call names or can reach, resolved like tool.real_file_path: the file of a file tool; the searched paths of a search (and Gemini read_many_files), their globs joined to them, the sensitive paths those globs can match or a searched directory holds; the path arguments of an MCP call", |c, _| {
+        list(&c.paths)
+    }),
+    strings("tool.path_prefixes", "tool.paths and all their ancestor directories: `intersects` matches a path or anything below it", |c, _| {
+        owned_list(Some(with_ancestors(c.paths.iter().map(String::as_str), true)))
+    }),
+    strings("tool.home_path_prefixes", "tool.paths inside agent.home, relative to it, and their ancestors (.ssh, .ssh/id_rsa; \"\" is the home itself)", |c, _| {
+        let rel = c.home_paths();
+        owned_list(Some(with_ancestors(rel.iter().map(String::as_str), false)))
+    }),
+    strings("tool.path_names", "Base names of tool.paths (.env, id_rsa)", |c, _| {
+        let mut names: Vec<String> = Vec::new();
+        for path in &c.paths {
+            let name = path.trim_end_matches('/').rsplit('/').next().unwrap_or("").to_owned();
+            if !name.is_empty() && !names.contains(&name) {
+                names.push(name);
+            }
+        }
+        owned_list(Some(names))
+    }),
+    strings("tool.outside_cwd_paths", "tool.paths outside agent.real_cwd and outside temporary directories (/tmp, ~/.cache, ...)", |c, _| {
+        ref_list(c.tool_outside_cwd_paths())
+    }),
+    strings("tool.search_roots", "Paths a search tool (or Gemini read_many_files) searches, resolved like tool.real_file_path; the working directory when it names none", |c, _| {
+        list(&c.search_roots)
+    }),
+    strings("tool.home_search_roots", "tool.search_roots inside agent.home, relative to it (\"\" is the home itself)", |c, _| {
+        owned_list(Some(c.home_search_roots()))
+    }),
+    string("tool.search_output", "What a search prints: content (matching lines or whole files), names (file names) or count", |c, _| {
+        s(&c.search_output)
+    }),
+    scalar("tool.paths_in_prempti_home", FieldType::Bool, "Some path of tool.paths is prempti.home or inside it; no value when there are none or prempti.home is unknown", |c, _| {
+        match c.paths_in_prempti_home() {
+            Some(b) => Extracted::Bool(b),
+            None => Extracted::None,
+        }
     }),
 ];
 

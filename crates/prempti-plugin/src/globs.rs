@@ -40,6 +40,20 @@ pub const SENSITIVE_CATALOG: &[&str] = &[
     "~/.ssh/config",
     "~/.aws/credentials",
     "~/.aws/config",
+    "~/.aws/sso/cache",
+    "~/.pgpass",
+    "~/.vault-token",
+    "~/.cargo/credentials.toml",
+    "~/.password-store",
+    "~/.config/op",
+    "~/.local/share/keyrings",
+    "~/.claude/.credentials.json",
+    "~/.codex/auth.json",
+    "~/.gemini/oauth_creds.json",
+    "~/.config/gcloud/application_default_credentials.json",
+    "/etc/ssl/private",
+    "/run/secrets",
+    "/root/.aws",
     "~/.netrc",
     "~/.git-credentials",
     "~/.gitconfig",
@@ -93,7 +107,7 @@ pub fn expand(analysis: &mut Analysis, home: Option<&str>) {
     }
 }
 
-fn effect_lists(a: &mut Analysis) -> [&mut Vec<String>; 9] {
+pub(crate) fn effect_lists(a: &mut Analysis) -> [&mut Vec<String>; 9] {
     [
         &mut a.read_paths,
         &mut a.write_paths,
@@ -110,7 +124,7 @@ fn effect_lists(a: &mut Analysis) -> [&mut Vec<String>; 9] {
 /// Catalog entries the pattern matches, and, where only the pattern's leading components
 /// match an entry (`~/.prempt?/bin/hook` against `~/.prempti`), the entry with the rest of
 /// the pattern appended.
-fn catalog_matches(pattern: &str, home: Option<&str>) -> Vec<String> {
+pub(crate) fn catalog_matches(pattern: &str, home: Option<&str>) -> Vec<String> {
     let options = glob::MatchOptions {
         case_sensitive: true,
         require_literal_separator: true,
@@ -118,13 +132,7 @@ fn catalog_matches(pattern: &str, home: Option<&str>) -> Vec<String> {
     };
     let parts: Vec<&str> = pattern.split('/').collect();
     let mut out = Vec::new();
-    let entries = SENSITIVE_CATALOG
-        .iter()
-        .filter_map(|entry| match entry.strip_prefix("~/") {
-            Some(rest) => home.map(|h| format!("{}/{rest}", h.trim_end_matches('/'))),
-            None => Some((*entry).to_owned()),
-        });
-    for entry in entries {
+    for entry in catalog(home) {
         let depth = entry.split('/').count();
         if depth > parts.len() {
             continue;
@@ -145,6 +153,35 @@ fn catalog_matches(pattern: &str, home: Option<&str>) -> Vec<String> {
         }
     }
     out
+}
+
+/// Catalog entries the whole pattern matches (`/home/u/**/id_*` names `~/.ssh/id_rsa`;
+/// `**` spans directories).
+pub(crate) fn catalog_full_matches(pattern: &str, home: Option<&str>) -> Vec<String> {
+    let options = glob::MatchOptions {
+        case_sensitive: true,
+        require_literal_separator: true,
+        require_literal_leading_dot: false,
+    };
+    let Ok(pattern) = glob::Pattern::new(pattern) else {
+        return Vec::new();
+    };
+    catalog(home)
+        .into_iter()
+        .filter(|entry| pattern.matches_with(entry, options))
+        .collect()
+}
+
+/// The catalog's entries, those relative to the home joined to `home` (left out without
+/// one).
+pub(crate) fn catalog(home: Option<&str>) -> Vec<String> {
+    SENSITIVE_CATALOG
+        .iter()
+        .filter_map(|entry| match entry.strip_prefix("~/") {
+            Some(rest) => home.map(|h| format!("{}/{rest}", h.trim_end_matches('/'))),
+            None => Some((*entry).to_owned()),
+        })
+        .collect()
 }
 
 /// What the pattern matches on this machine now (hidden files included, as with dotglob

@@ -13,6 +13,16 @@
 //!
 //! A dangling symlink is followed too: writing through it creates its target. Loops are cut
 //! after [`MAX_LINKS`] link expansions, and the path is then reported as unresolvable.
+//!
+//! Paths the agent names are resolved for the agent's process ([`agent_path`]): the
+//! per-process names `/proc/self`, `/proc/thread-self`, `/dev/fd`, `/dev/stdin`,
+//! `/dev/stdout` and `/dev/stderr` mean the process that opens them, which is the agent (or
+//! a program it runs), not the broker. `/proc/self` and `/proc/thread-self` are replaced by
+//! `/proc/<agent pid>` (the `/dev` names lead there through their links), so
+//! `/proc/self/cwd/../.aws/credentials` becomes the file next to the agent's working
+//! directory. When that is not possible (no pid, not Linux, the pid's entries cannot be
+//! read, or the path names no existing entry below `/proc`) the path is *unresolved*: its
+//! lexical form is reported with a flag, and rules treat it as unknown.
 
 use std::collections::VecDeque;
 use std::ffi::OsString;
@@ -39,7 +49,83 @@ pub fn real_path(path: &str, cwd: Option<&str>) -> Option<String> {
         }
         cwd.join(path)
     };
-    resolve(&joined).map(|p| p.to_string_lossy().into_owned())
+    match resolve(&joined, None) {
+        Walk::Real(p) => Some(p.to_string_lossy().into_owned()),
+        Walk::Failed | Walk::Unresolved => None,
+    }
+}
+
+/// A path resolved for the agent's process ([`agent_path`]).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct AgentPath {
+    /// The canonical path; when `unresolved`, the lexical form of the path (joined to the
+    /// working directory, `.` and `..` folded without following links) so that rules on the
+    /// literal name (`/proc/self/environ`) still see it. `None` as for [`real_path`].
+    pub path: Option<String>,
+    /// The path goes through a per-process name (`/proc/self`, `/dev/fd/N`, ...) that could
+    /// not be resolved for the agent's process.
+    pub unresolved: bool,
+}
+
+/// Resolves `path` as [`real_path`] does, but for the agent's process `pid` (`None` or `0`
+/// when unknown): see the module documentation.
+pub fn agent_path(path: &str, cwd: Option<&str>, pid: Option<u64>) -> AgentPath {
+    if path.is_empty() {
+        return AgentPath::default();
+    }
+    let p = Path::new(path);
+    let joined = if p.is_absolute() {
+        p.to_path_buf()
+    } else {
+        let Some(cwd) = cwd.map(Path::new).filter(|c| c.is_absolute()) else {
+            return AgentPath::default();
+        };
+        cwd.join(p)
+    };
+    let pid = pid.filter(|&p| p > 0 && cfg!(target_os = "linux"));
+    match resolve(&joined, Some(pid)) {
+        Walk::Real(p) => AgentPath {
+            path: Some(p.to_string_lossy().into_owned()),
+            unresolved: false,
+        },
+        Walk::Failed => AgentPath::default(),
+        Walk::Unresolved => AgentPath {
+            path: Some(lexical(&joined).to_string_lossy().into_owned()),
+            unresolved: true,
+        },
+    }
+}
+
+/// Whether `path` starts with a per-process name ([`agent_path`] resolves it for the agent).
+pub fn is_per_process(path: &str) -> bool {
+    [
+        "/proc/self",
+        "/proc/thread-self",
+        "/dev/fd",
+        "/dev/stdin",
+        "/dev/stdout",
+        "/dev/stderr",
+    ]
+    .iter()
+    .any(|p| {
+        path.strip_prefix(p)
+            .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
+    })
+}
+
+/// `path` with `.` and `..` folded lexically (never above the root).
+fn lexical(path: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for component in path.components() {
+        match component {
+            Component::ParentDir => {
+                out.pop();
+            }
+            Component::CurDir => {}
+            other => out.push(other.as_os_str()),
+        }
+    }
+    out
 }
 
 /// One step of the walk: a component still to be applied.
@@ -74,7 +160,19 @@ fn steps_of(path: &Path) -> Vec<Step> {
     steps
 }
 
-fn resolve(path: &Path) -> Option<PathBuf> {
+/// The outcome of a walk.
+enum Walk {
+    /// The canonical path.
+    Real(PathBuf),
+    /// No answer (empty result, symlink loop, unreadable link).
+    Failed,
+    /// A per-process name that cannot be resolved for the agent.
+    Unresolved,
+}
+
+/// Walks `path`. `agent` is `None` for the broker's own view, or `Some(pid)` to resolve
+/// per-process names for the agent (`Some(None)`: its pid is unknown or unusable).
+fn resolve(path: &Path, agent: Option<Option<u64>>) -> Walk {
     let mut queue: VecDeque<Step> = steps_of(path).into();
     let mut resolved = PathBuf::new();
     // Components appended after the first one that does not exist.
@@ -92,19 +190,49 @@ fn resolve(path: &Path) -> Option<PathBuf> {
                     resolved.pop();
                 }
             }
-            Step::Name(name) => {
+            Step::Name(mut name) => {
                 if !pending.is_empty() {
                     pending.push(name);
                     continue;
+                }
+                let in_proc = resolved.starts_with("/proc");
+                if let Some(pid) = agent {
+                    if resolved == Path::new("/proc") && (name == "self" || name == "thread-self") {
+                        match pid {
+                            Some(pid) => name = OsString::from(pid.to_string()),
+                            None => return Walk::Unresolved,
+                        }
+                    } else if resolved == Path::new("/dev") {
+                        let fd = match name.to_str() {
+                            Some("fd") => Some(""),
+                            Some("stdin") => Some("/0"),
+                            Some("stdout") => Some("/1"),
+                            Some("stderr") => Some("/2"),
+                            _ => None,
+                        };
+                        if let Some(fd) = fd {
+                            // What the links of Linux's /dev lead to, on every platform.
+                            let mut expanded = steps_of(Path::new(&format!("/proc/self/fd{fd}")));
+                            while let Some(s) = expanded.pop() {
+                                queue.push_front(s);
+                            }
+                            continue;
+                        }
+                    }
                 }
                 let candidate = resolved.join(&name);
                 match std::fs::symlink_metadata(&candidate) {
                     Ok(meta) if meta.file_type().is_symlink() => {
                         links += 1;
                         if links > MAX_LINKS {
-                            return None;
+                            return Walk::Failed;
                         }
-                        let target = std::fs::read_link(&candidate).ok()?;
+                        let target = match std::fs::read_link(&candidate) {
+                            Ok(t) => t,
+                            // A process's links the broker may not read.
+                            Err(_) if agent.is_some() && in_proc => return Walk::Unresolved,
+                            Err(_) => return Walk::Failed,
+                        };
                         let mut expanded: Vec<Step> = steps_of(&target);
                         // Relative targets continue from the link's directory (`resolved`).
                         while let Some(s) = expanded.pop() {
@@ -112,6 +240,9 @@ fn resolve(path: &Path) -> Option<PathBuf> {
                         }
                     }
                     Ok(_) => resolved = candidate,
+                    // Nothing can be created below /proc: a name there that does not exist
+                    // (a pipe's `pipe:[123]`, an exited process) is not a file.
+                    Err(_) if agent.is_some() && in_proc => return Walk::Unresolved,
                     Err(_) => pending.push(name),
                 }
             }
@@ -121,13 +252,13 @@ fn resolve(path: &Path) -> Option<PathBuf> {
         resolved.push(name);
     }
     if resolved.as_os_str().is_empty() {
-        return None;
+        return Walk::Failed;
     }
-    Some(resolved)
+    Walk::Real(resolved)
 }
 
 #[cfg(all(test, unix))]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use std::os::unix::fs::symlink;
 
@@ -208,5 +339,121 @@ mod tests {
             Some("/nonexistent-prempti/b/c".to_owned())
         );
         assert_eq!(real_path("/../..", None), Some("/".to_owned()));
+    }
+
+    /// A real process standing in for the agent, in its own working directory; killed on
+    /// drop.
+    #[cfg(target_os = "linux")]
+    pub(crate) struct FakeAgent(pub std::process::Child);
+
+    #[cfg(target_os = "linux")]
+    impl FakeAgent {
+        pub(crate) fn spawn(cwd: &Path, stdout: std::process::Stdio) -> FakeAgent {
+            let child = std::process::Command::new("sleep")
+                .arg("30")
+                .current_dir(cwd)
+                .stdin(std::process::Stdio::null())
+                .stdout(stdout)
+                .spawn()
+                .expect("spawn sleep");
+            FakeAgent(child)
+        }
+
+        pub(crate) fn pid(&self) -> u64 {
+            u64::from(self.0.id())
+        }
+    }
+
+    #[cfg(target_os = "linux")]
+    impl Drop for FakeAgent {
+        fn drop(&mut self) {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn per_process_names_are_the_agents() {
+        let tmp = tempfile::tempdir().unwrap();
+        let base = canon(tmp.path());
+        std::fs::create_dir(tmp.path().join("work")).unwrap();
+        let agent = FakeAgent::spawn(&tmp.path().join("work"), std::process::Stdio::null());
+        let pid = Some(agent.pid());
+        // The test's own cwd is elsewhere: the answer is the agent's.
+        assert_ne!(
+            canon(&std::env::current_dir().unwrap()),
+            format!("{base}/work")
+        );
+        let real = |p: &str| agent_path(p, None, pid);
+        assert_eq!(
+            real("/proc/self/cwd/../.aws/credentials"),
+            AgentPath {
+                path: Some(format!("{base}/.aws/credentials")),
+                unresolved: false
+            }
+        );
+        assert_eq!(
+            real("/proc/thread-self/cwd/src/main.rs").path,
+            Some(format!("{base}/work/src/main.rs"))
+        );
+        // Relative to a working directory that goes through /proc/self.
+        assert_eq!(
+            agent_path("../x", Some("/proc/self/cwd"), pid).path,
+            Some(format!("{base}/x"))
+        );
+        // The agent's stdin is /dev/null.
+        for p in ["/dev/stdin", "/dev/fd/0", "/proc/self/fd/0"] {
+            assert_eq!(real(p).path.as_deref(), Some("/dev/null"), "{p}");
+        }
+        // Ordinary /proc entries of the agent.
+        assert_eq!(
+            real("/proc/self/environ").path,
+            Some(format!("/proc/{}/environ", agent.pid()))
+        );
+        // The broker's view is unchanged for real_path.
+        assert_ne!(
+            real_path("/proc/self/cwd", None),
+            Some(format!("{base}/work"))
+        );
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn per_process_names_that_cannot_be_resolved() {
+        let tmp = tempfile::tempdir().unwrap();
+        // A pipe is no file.
+        let agent = FakeAgent::spawn(tmp.path(), std::process::Stdio::piped());
+        let piped = agent_path("/dev/stdout", None, Some(agent.pid()));
+        assert!(piped.unresolved, "{piped:?}");
+        // The pipe to the child would otherwise stay open until the end of the test.
+        drop(agent);
+        // No pid: the literal form is kept and flagged.
+        assert_eq!(
+            agent_path("/proc/self/environ", None, None),
+            AgentPath {
+                path: Some("/proc/self/environ".to_owned()),
+                unresolved: true
+            }
+        );
+        assert_eq!(
+            agent_path("/proc/self/cwd/../x", None, Some(0)),
+            AgentPath {
+                path: Some("/proc/self/x".to_owned()),
+                unresolved: true
+            }
+        );
+        assert!(agent_path("/dev/fd/3", None, None).unresolved);
+        // Above Linux's largest pid_max: no such process.
+        assert!(agent_path("/proc/self/cwd/x", None, Some(4_194_305)).unresolved);
+        // Not per-process: resolved as before.
+        assert_eq!(
+            agent_path("/proc/cpuinfo", None, None),
+            AgentPath {
+                path: Some("/proc/cpuinfo".to_owned()),
+                unresolved: false
+            }
+        );
+        assert!(is_per_process("/dev/fd/3") && !is_per_process("/proc/selfish"));
     }
 }

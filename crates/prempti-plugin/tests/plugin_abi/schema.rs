@@ -134,6 +134,16 @@ fn architecture_field_table_is_covered() {
         ("tool.content_risks", "string", true),
         ("tool.content_hosts", "string", true),
         ("tool.content_home_path_prefixes", "string", true),
+        ("tool.unresolved_path", "bool", false),
+        ("tool.paths", "string", true),
+        ("tool.path_prefixes", "string", true),
+        ("tool.home_path_prefixes", "string", true),
+        ("tool.path_names", "string", true),
+        ("tool.outside_cwd_paths", "string", true),
+        ("tool.search_roots", "string", true),
+        ("tool.home_search_roots", "string", true),
+        ("tool.search_output", "string", false),
+        ("tool.paths_in_prempti_home", "bool", false),
     ];
     let schema = schema();
     let got: Vec<(&str, &str, bool)> = schema
