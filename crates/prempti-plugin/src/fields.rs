@@ -202,7 +202,7 @@ fn with_ancestors<'p>(paths: impl IntoIterator<Item = &'p str>, absolute: bool) 
 }
 
 /// Number of fields in [`FIELDS`].
-pub const FIELD_COUNT: usize = 82;
+pub const FIELD_COUNT: usize = 83;
 
 /// The field table of the `coding_agent` source. A field's position is its [`FieldId`] in
 /// [`schema()`] and its index in the plugin's exported field list.
@@ -529,6 +529,15 @@ pub const FIELDS: [FieldSpec; FIELD_COUNT] = [
     scalar("tool.paths_in_prempti_home", FieldType::Bool, "Some path of tool.paths is prempti.home or inside it; no value when there are none or prempti.home is unknown", |c, _| {
         match c.paths_in_prempti_home() {
             Some(b) => Extracted::Bool(b),
+            None => Extracted::None,
+        }
+    }),
+    scalar("cmd.signals_prempti", FieldType::Bool, "The command signals Prempti's own processes (the daemon, its Falco) by name, pattern (pkill -f, pgrep | xargs kill, ps | grep | xargs kill) or pid, or every process of the user (kill -1)", |c, _| {
+        match c.shell_analysis() {
+            Some(a) => {
+                let own = crate::signals::own_pids();
+                Extracted::Bool(crate::signals::signals_prempti(a, c.real_prempti_home.as_deref(), &own))
+            }
             None => Extracted::None,
         }
     }),

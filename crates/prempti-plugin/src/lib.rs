@@ -23,4 +23,5 @@ pub mod intake;
 pub mod realpath;
 pub mod rotate;
 pub mod sha256;
+pub mod signals;
 pub mod verdict;

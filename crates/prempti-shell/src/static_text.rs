@@ -276,7 +276,7 @@ mod tests {
     fn listings_feed_only_pipelines() {
         let find = prog("find", &["/h/Documents", "-depth", "-print0"]);
         assert_eq!(
-            fold(&[find.clone()], None, true).as_deref(),
+            fold(std::slice::from_ref(&find), None, true).as_deref(),
             Some("/h/Documents\n")
         );
         assert_eq!(fold(&[find], None, false), None);

@@ -144,6 +144,7 @@ fn architecture_field_table_is_covered() {
         ("tool.home_search_roots", "string", true),
         ("tool.search_output", "string", false),
         ("tool.paths_in_prempti_home", "bool", false),
+        ("cmd.signals_prempti", "bool", false),
     ];
     let schema = schema();
     let got: Vec<(&str, &str, bool)> = schema
