@@ -297,6 +297,28 @@ fn install_run_reload_stop_uninstall() {
     assert_eq!(t.bash_call("curl https://example.com").decision, "ask");
     // Installs default to defer: the agent's own permission flow decides harmless calls.
     assert_eq!(t.bash_call("ls").decision, "defer");
+
+    // The health check's call is marked in the audit log and left out of the views.
+    let audit_text = std::fs::read_to_string(t.prempti_home.join("log/audit.jsonl")).unwrap();
+    let records: Vec<serde_json::Value> = audit_text
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let marked: Vec<_> = records.iter().filter(|r| r["health"] == true).collect();
+    assert_eq!(marked.len(), 1, "{audit_text}");
+    assert_eq!(marked[0]["tool_name"], "Read");
+    assert_eq!(
+        records.iter().filter(|r| r.get("health").is_none()).count(),
+        3,
+        "the agent's calls carry no mark: {audit_text}"
+    );
+    let listed = t.ctl(&["audit", "--json"]);
+    assert_success(&listed, "audit");
+    let listed = String::from_utf8_lossy(&listed.stdout).into_owned();
+    assert_eq!(listed.lines().count(), 3, "{listed}");
+    assert!(!listed.contains("prempti-health"), "{listed}");
+    let all = t.ctl(&["audit", "--json", "--include-health"]);
+    assert_eq!(String::from_utf8_lossy(&all.stdout).lines().count(), 4);
     assert_success(&t.ctl(&["default-action", "allow"]), "default-action");
     assert_eq!(t.bash_call("ls").decision, "allow");
 

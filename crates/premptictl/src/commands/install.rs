@@ -28,7 +28,7 @@ pub(crate) fn install(ctx: &Context, args: &InstallArgs) -> Result<ExitStatus> {
     };
     let report = crate::install::install(&ctx.layout, &options)?;
     for line in &report.lines {
-        println!("{line}");
+        outln!("{line}")?;
     }
     Ok(ExitStatus::Success)
 }
@@ -36,7 +36,7 @@ pub(crate) fn install(ctx: &Context, args: &InstallArgs) -> Result<ExitStatus> {
 pub(crate) fn uninstall(ctx: &Context, args: &UninstallArgs) -> Result<ExitStatus> {
     let report = crate::install::uninstall(&ctx.layout, args.keep_user_rules)?;
     for line in &report.lines {
-        println!("{line}");
+        outln!("{line}")?;
     }
     Ok(if report.problems == 0 {
         ExitStatus::Success

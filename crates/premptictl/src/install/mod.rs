@@ -107,6 +107,8 @@ pub fn install(layout: &Layout, options: &InstallOptions) -> Result<Report> {
     if home.exists() && !home.is_dir() {
         bail!("{} exists and is not a directory", home.display());
     }
+    // What was there before: nothing (a first install), or an installation of some version.
+    let previous = looks_installed(layout).then(|| binary_version(&layout.ctl_binary()));
 
     // Directories.
     for dir in [
@@ -163,24 +165,38 @@ pub fn install(layout: &Layout, options: &InstallOptions) -> Result<Report> {
     report.lines.push(format!(
         "binaries in {}{}",
         layout.bin_dir().display(),
-        if binaries_changed {
-            " (updated)"
-        } else {
-            " (unchanged)"
+        match (&previous, binaries_changed) {
+            (None, _) => "",
+            (Some(_), true) => " (replaced)",
+            (Some(_), false) => " (unchanged)",
         }
     ));
 
     // Rules.
     let rules_changed = install_rules(&source, layout)?;
-    report.lines.push(format!(
-        "rules in {} (default{}, user rules kept)",
-        layout.rules_dir().display(),
-        if rules_changed {
-            " updated"
-        } else {
-            " unchanged"
-        }
-    ));
+    let counted = count_default_rules(layout);
+    let user_files = crate::rules_tools::yaml_files_in(&layout.user_rules_dir())
+        .map(|f| f.len())
+        .unwrap_or(0);
+    report.lines.push(match &previous {
+        None => format!(
+            "rules in {}: {}; put yours in {}",
+            layout.rules_dir().display(),
+            counted,
+            layout.user_rules_dir().display()
+        ),
+        Some(_) => format!(
+            "rules in {}: {} {}, user rules kept ({})",
+            layout.rules_dir().display(),
+            counted,
+            if rules_changed {
+                "(updated)"
+            } else {
+                "(unchanged)"
+            },
+            crate::output::count(user_files, "file")
+        ),
+    });
 
     // Configuration.
     let fresh = install_config(&source, layout, options)?;
@@ -201,6 +217,11 @@ pub fn install(layout: &Layout, options: &InstallOptions) -> Result<Report> {
     });
     if service != prempti.service {
         set_prempti_key(layout, "service", service.as_str())?;
+    }
+    if service == ServiceKind::Detached {
+        report
+            .lines
+            .push(format!("note: {}", crate::service::DETACHED_NOTE));
     }
 
     // Hook.
@@ -252,7 +273,55 @@ pub fn install(layout: &Layout, options: &InstallOptions) -> Result<Report> {
             service.as_str()
         ));
     }
+
+    // The headline: what happened, first.
+    let new_version = binary_version(&layout.ctl_binary())
+        .unwrap_or_else(|| env!("CARGO_PKG_VERSION").to_owned());
+    let where_ = home.display();
+    let changed = binaries_changed || rules_changed || unit_changed || fresh;
+    let headline = match previous {
+        None => format!("Prempti {new_version} installed in {where_}"),
+        Some(Some(old)) if old != new_version => {
+            format!("Prempti upgraded from {old} to {new_version} in {where_}")
+        }
+        Some(None) => format!("Prempti upgraded to {new_version} in {where_}"),
+        Some(_) if changed => format!("Prempti {new_version} reinstalled in {where_}"),
+        Some(_) => {
+            format!("Prempti {new_version} is already installed in {where_}; nothing changed")
+        }
+    };
+    report.lines.insert(0, headline);
     Ok(report)
+}
+
+/// The version a `premptictl` binary reports (`version --json`), if it runs.
+fn binary_version(binary: &Path) -> Option<String> {
+    if !binary.is_file() {
+        return None;
+    }
+    let out = std::process::Command::new(binary)
+        .args(["version", "--json"])
+        .stdin(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .output()
+        .ok()?;
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).ok()?;
+    v["version"].as_str().map(str::to_owned)
+}
+
+/// "N default rules", counted by loading the installed default rules (enabled rules only).
+fn count_default_rules(layout: &Layout) -> String {
+    let loaded = crate::rules_tools::yaml_files_in(&layout.default_rules_dir())
+        .and_then(|files| crate::rules_tools::load_ruleset(&files));
+    match loaded {
+        Ok(ruleset) => crate::output::count(
+            ruleset.rules().iter().filter(|r| r.enabled).count(),
+            "default rule",
+        ),
+        Err(_) => {
+            "default rules that do not load (`premptictl rules validate` shows why)".to_owned()
+        }
+    }
 }
 
 /// Copies a binary unless source and target are the same file or already identical.
