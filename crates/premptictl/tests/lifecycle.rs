@@ -574,3 +574,85 @@ fn a_failed_start_shows_this_start_s_errors_only() {
         "an earlier start's errors are shown again: {shown}"
     );
 }
+
+#[test]
+fn install_messages_say_what_happened() {
+    let t = Install::new();
+    let out_text = |o: &Output| String::from_utf8_lossy(&o.stdout).into_owned();
+
+    // A first install.
+    let first = t.install_with(&["--no-start", "--no-hook"]);
+    assert_success(&first, "install");
+    let first = out_text(&first);
+    let version = env!("CARGO_PKG_VERSION");
+    assert!(
+        first.starts_with(&format!("Prempti {version} installed in ")),
+        "{first}"
+    );
+    assert!(
+        !first.contains("updated") && !first.contains("kept"),
+        "{first}"
+    );
+    // The test's rules file has two rules: counted by loading it, singular/plural right.
+    assert!(
+        first.contains(": 2 default rules; put yours in "),
+        "{first}"
+    );
+    // No service manager (detached): one line says nothing restarts it, and what to run.
+    let note: Vec<&str> = first
+        .lines()
+        .filter(|l| l.contains("nothing restarts"))
+        .collect();
+    assert_eq!(note.len(), 1, "{first}");
+    assert!(note[0].contains("`premptictl start`"), "{first}");
+
+    // Again, with nothing new: says so.
+    let again = out_text(&t.install_with(&["--no-start", "--no-hook"]));
+    assert!(
+        again.starts_with(&format!(
+            "Prempti {version} is already installed in {}; nothing changed",
+            t.prempti_home.display()
+        )),
+        "{again}"
+    );
+    assert!(
+        again.contains("2 default rules (unchanged), user rules kept (0 files)"),
+        "{again}"
+    );
+
+    // An upgrade from an older version: the installed premptictl reports 0.0.1.
+    let old = t.prempti_home.join("bin/premptictl");
+    std::fs::remove_file(&old).unwrap();
+    std::fs::write(
+        &old,
+        "#!/bin/sh\necho '{\"version\":\"0.0.1\",\"protocol\":1}'\n",
+    )
+    .unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&old, std::fs::Permissions::from_mode(0o755)).unwrap();
+    std::fs::write(
+        t.source.join("rules/default/test_rules.yaml"),
+        RULES.replace("- rule: Ask before curl", "- rule: Ask before curl now"),
+    )
+    .unwrap();
+    std::fs::write(t.prempti_home.join("rules/user/50-mine.yaml"), "[]\n").unwrap();
+    let upgrade = out_text(&t.install_with(&["--no-start", "--no-hook"]));
+    assert!(
+        upgrade.starts_with(&format!("Prempti upgraded from 0.0.1 to {version} in ")),
+        "{upgrade}"
+    );
+    assert!(upgrade.contains("(replaced)"), "{upgrade}");
+    assert!(
+        upgrade.contains("2 default rules (updated), user rules kept (1 file)"),
+        "{upgrade}"
+    );
+
+    // status says whether anything restarts the service.
+    let status = t.ctl(&["status"]);
+    let text = out_text(&status);
+    assert!(text.contains("nothing restarts"), "{text}");
+    let status = t.ctl(&["status", "--json"]);
+    let v: serde_json::Value = serde_json::from_slice(&status.stdout).unwrap();
+    assert_eq!(v["service"]["manager"], "detached", "{v}");
+    assert_eq!(v["service"]["restarts"], false, "{v}");
+}
