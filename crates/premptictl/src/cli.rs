@@ -54,7 +54,8 @@ pub enum Command {
     /// Install Prempti under the install directory, register the Claude Code hook and start
     /// the service. Running it again upgrades in place and changes nothing else.
     Install(InstallArgs),
-    /// Stop the service, unregister every hook and remove the installation.
+    /// Stop the service, unregister every hook and remove the installation. Your user rules
+    /// and audit log are deleted only when you confirm (on a terminal) or pass `--yes`.
     Uninstall(UninstallArgs),
     /// Start the service.
     Start,
@@ -158,9 +159,13 @@ pub struct InstallArgs {
 /// `uninstall`
 #[derive(Debug, Args)]
 pub struct UninstallArgs {
-    /// Keep `rules/user/` (everything else is removed).
+    /// Keep `rules/user/` without asking.
     #[arg(long)]
     pub keep_user_rules: bool,
+    /// Delete the user rules and the audit log without asking (unless `--keep-user-rules`).
+    /// Without it, uninstall asks on a terminal and keeps them otherwise.
+    #[arg(long, short)]
+    pub yes: bool,
 }
 
 /// `health`

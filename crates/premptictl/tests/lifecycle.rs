@@ -463,7 +463,7 @@ fn install_run_reload_stop_uninstall() {
     assert_eq!(t.ctl(&["status"]).status.code(), Some(1));
 
     // Uninstall: settings restored byte for byte, user rules kept on request.
-    let out = t.ctl(&["uninstall", "--keep-user-rules"]);
+    let out = t.ctl(&["uninstall", "--keep-user-rules", "--yes"]);
     assert_success(&out, "uninstall");
     assert_eq!(
         std::fs::read_to_string(t.user_home.join(".claude/settings.json")).unwrap(),
@@ -484,7 +484,7 @@ fn uninstall_removes_everything_and_restores_a_missing_settings_file() {
     std::fs::remove_file(t.user_home.join(".claude/settings.json")).unwrap();
     t.install();
     assert!(t.user_home.join(".claude/settings.json").is_file());
-    let out = t.ctl(&["uninstall"]);
+    let out = t.ctl(&["uninstall", "--yes"]);
     assert_success(&out, "uninstall");
     assert!(!t.prempti_home.exists(), "{}", text(&out));
     assert!(
@@ -543,7 +543,7 @@ fn falco_engine_runs_when_a_falco_binary_is_available() {
         "{verdict:?}"
     );
     assert_success(&t.ctl(&["stop"]), "stop");
-    assert_success(&t.ctl(&["uninstall"]), "uninstall");
+    assert_success(&t.ctl(&["uninstall", "--yes"]), "uninstall");
 }
 
 #[test]
@@ -655,4 +655,63 @@ fn install_messages_say_what_happened() {
     let v: serde_json::Value = serde_json::from_slice(&status.stdout).unwrap();
     assert_eq!(v["service"]["manager"], "detached", "{v}");
     assert_eq!(v["service"]["restarts"], false, "{v}");
+}
+
+#[test]
+fn uninstall_keeps_user_data_unless_told_and_removes_its_backups() {
+    let t = Install::new();
+    assert_success(&t.install_with(&["--no-start"]), "install");
+    let settings = t.user_home.join(".claude/settings.json");
+    let backup = t.user_home.join(".claude/settings.json.prempti-backup");
+    assert!(backup.is_file(), "install keeps a backup");
+    // The user changes the settings after the install: the backup is no longer restored as is.
+    let mut changed: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&settings).unwrap()).unwrap();
+    changed["theme"] = "dark".into();
+    std::fs::write(&settings, changed.to_string()).unwrap();
+    std::fs::write(t.prempti_home.join("rules/user/50-mine.yaml"), "[]\n").unwrap();
+    std::fs::write(
+        t.prempti_home.join("log/audit.jsonl"),
+        "{\"decision\":\"allow\"}\n{\"decision\":\"deny\"}\n",
+    )
+    .unwrap();
+
+    // Not on a terminal, without --yes: the user's rules and audit log stay, and it says so.
+    let out = t.ctl(&["uninstall"]);
+    assert_success(&out, "uninstall");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stdout.starts_with("removing: "), "{}", text(&out));
+    let keeping = stdout.lines().find(|l| l.starts_with("keeping: ")).unwrap();
+    assert!(keeping.contains("rules/user"), "{keeping}");
+    assert!(keeping.contains("log/audit.jsonl"), "{keeping}");
+    assert!(
+        stderr.contains("keeping your 1 user rules file in")
+            && stderr.contains("keeping the audit log (2 recorded calls in"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("--yes deletes it"), "{stderr}");
+    assert!(t.prempti_home.join("rules/user/50-mine.yaml").is_file());
+    assert!(t.prempti_home.join("log/audit.jsonl").is_file());
+    assert!(!t.prempti_home.join("bin").exists());
+    assert!(!t.prempti_home.join("rules/default").exists());
+    assert!(!t.prempti_home.join("config").exists());
+    // Its own backup is gone, and named.
+    assert!(!backup.exists(), "{}", text(&out));
+    assert!(stdout.contains("settings.json.prempti-backup"), "{stdout}");
+    let kept_settings: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&settings).unwrap()).unwrap();
+    assert_eq!(kept_settings["theme"], "dark");
+    assert!(!kept_settings.to_string().contains("prempti-hook"));
+
+    // --yes deletes them.
+    assert_success(&t.install_with(&["--no-start", "--no-hook"]), "install");
+    let out = t.ctl(&["uninstall", "--yes"]);
+    assert_success(&out, "uninstall");
+    assert!(!t.prempti_home.exists(), "{}", text(&out));
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("keeping: nothing"),
+        "{}",
+        text(&out)
+    );
 }

@@ -457,8 +457,64 @@ fn set_prempti_key(layout: &Layout, key: &str, value: &str) -> Result<()> {
     Ok(())
 }
 
-/// Reverses [`install`]. Goes on after a failed step and counts it in the report.
-pub fn uninstall(layout: &Layout, keep_user_rules: bool) -> Result<Report> {
+/// What the user keeps on uninstall.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Keep {
+    /// Keep `rules/user/`.
+    pub user_rules: bool,
+    /// Keep the audit log (`log/audit.jsonl` and its rotations).
+    pub audit_log: bool,
+}
+
+/// The user's own data in an installation: rules files in `rules/user/` and audit log files
+/// that are not empty.
+#[derive(Debug, Clone, Default)]
+pub struct UserData {
+    /// `rules/user/*.yaml`.
+    pub user_rules: Vec<PathBuf>,
+    /// `log/audit.jsonl` and its rotations, when not empty.
+    pub audit_files: Vec<PathBuf>,
+    /// Calls recorded in them (lines).
+    pub audit_calls: usize,
+}
+
+/// Finds the user's data in `layout`.
+pub fn user_data(layout: &Layout) -> UserData {
+    let user_rules =
+        crate::rules_tools::yaml_files_in(&layout.user_rules_dir()).unwrap_or_default();
+    let audit = layout.audit_log();
+    let prefix = audit
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let mut audit_files: Vec<PathBuf> = std::fs::read_dir(layout.log_dir())
+        .map(|entries| {
+            entries
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|p| {
+                    p.file_name()
+                        .is_some_and(|n| n.to_string_lossy().starts_with(prefix.as_str()))
+                        && std::fs::metadata(p).is_ok_and(|m| m.is_file() && m.len() > 0)
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    audit_files.sort();
+    let audit_calls = audit_files
+        .iter()
+        .filter_map(|p| std::fs::read(p).ok())
+        .map(|b| b.iter().filter(|c| **c == b'\n').count())
+        .sum();
+    UserData {
+        user_rules,
+        audit_files,
+        audit_calls,
+    }
+}
+
+/// Reverses [`install`], keeping what `keep` says. Goes on after a failed step and counts it in
+/// the report. The report starts with what is removed and what is kept.
+pub fn uninstall(layout: &Layout, keep: Keep) -> Result<Report> {
     let mut report = Report::default();
     let home = &layout.home;
     if !looks_installed(layout) {
@@ -475,6 +531,37 @@ pub fn uninstall(layout: &Layout, keep_user_rules: bool) -> Result<Report> {
             );
         }
     }
+    let data = user_data(layout);
+    let mut kept: Vec<PathBuf> = Vec::new();
+    if keep.user_rules && layout.user_rules_dir().is_dir() {
+        kept.push(layout.user_rules_dir());
+    }
+    if keep.audit_log {
+        kept.extend(data.audit_files.iter().cloned());
+    }
+    report.lines.push(format!(
+        "removing: the service, every agent's Prempti hook (settings restored) and their \
+         {} backups, and {} ({})",
+        crate::hooks::file::BACKUP_SUFFIX,
+        home.display(),
+        if kept.is_empty() {
+            "everything in it"
+        } else {
+            "all but what is kept"
+        }
+    ));
+    if kept.is_empty() {
+        report.lines.push("keeping: nothing".to_owned());
+    } else {
+        report.lines.push(format!(
+            "keeping: {}",
+            kept.iter()
+                .map(|p| p.display().to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
+    }
+
     let service = PremptiConfig::load(&layout.prempti_config(), home)
         .map(|c| c.service)
         .unwrap_or_default();
@@ -499,11 +586,25 @@ pub fn uninstall(layout: &Layout, keep_user_rules: bool) -> Result<Report> {
         step(
             format!("removing the {} hook", agent.display_name()),
             crate::hooks::remove(layout, agent).map(|c| {
-                if c.changed {
+                let mut line = if c.changed {
                     format!("{} hook removed", agent.display_name())
                 } else {
                     format!("{} hook: none registered", agent.display_name())
+                };
+                // Prempti's own backups of the settings: not needed once the hook is gone.
+                for settings in &c.files {
+                    let backup = crate::hooks::file::backup_path(settings);
+                    if backup.is_file() {
+                        match std::fs::remove_file(&backup) {
+                            Ok(()) => line.push_str(&format!("; removed {}", backup.display())),
+                            Err(e) => line.push_str(&format!(
+                                "; could not remove {} ({e}): delete it by hand",
+                                backup.display()
+                            )),
+                        }
+                    }
                 }
+                line
             }),
         );
     }
@@ -514,7 +615,13 @@ pub fn uninstall(layout: &Layout, keep_user_rules: bool) -> Result<Report> {
     );
     step(
         "removing the installation".into(),
-        remove_tree(layout, keep_user_rules),
+        remove_except(home, &kept).map(|()| {
+            if kept.is_empty() {
+                format!("removed {}", home.display())
+            } else {
+                format!("removed {} except what is kept", home.display())
+            }
+        }),
     );
     Ok(report)
 }
@@ -523,34 +630,26 @@ fn looks_installed(layout: &Layout) -> bool {
     layout.ctl_binary().exists() || layout.prempti_config().exists()
 }
 
-fn remove_tree(layout: &Layout, keep_user_rules: bool) -> Result<String> {
-    let home = &layout.home;
-    if !keep_user_rules {
-        std::fs::remove_dir_all(home)
-            .with_context(|| format!("cannot remove {}", home.display()))?;
-        return Ok(format!("removed {}", home.display()));
+/// Removes `dir` and everything in it except the paths in `keep` (and the directories
+/// leading to them).
+fn remove_except(dir: &Path, keep: &[PathBuf]) -> Result<()> {
+    if keep.is_empty() {
+        return std::fs::remove_dir_all(dir)
+            .with_context(|| format!("cannot remove {}", dir.display()));
     }
-    let keep_rules = layout.rules_dir();
-    for entry in
-        std::fs::read_dir(home).with_context(|| format!("cannot list {}", home.display()))?
-    {
+    for entry in std::fs::read_dir(dir).with_context(|| format!("cannot list {}", dir.display()))? {
         let path = entry?.path();
-        if path == keep_rules {
+        if keep.contains(&path) {
             continue;
         }
-        remove_path(&path)?;
-    }
-    for entry in std::fs::read_dir(&keep_rules)? {
-        let path = entry?.path();
-        if path != layout.user_rules_dir() {
+        let is_dir = std::fs::symlink_metadata(&path).is_ok_and(|m| m.is_dir());
+        if is_dir && keep.iter().any(|k| k.starts_with(&path)) {
+            remove_except(&path, keep)?;
+        } else {
             remove_path(&path)?;
         }
     }
-    Ok(format!(
-        "removed {} except {}",
-        home.display(),
-        layout.user_rules_dir().display()
-    ))
+    Ok(())
 }
 
 fn remove_path(path: &Path) -> Result<()> {
