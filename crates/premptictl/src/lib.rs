@@ -4,7 +4,7 @@
 //! parsed arguments to one module per command under `commands/`. Tests drive [`run`]
 //! in-process or spawn the built binary.
 //!
-//! Standard output is written only through [`outln!`] or an explicit `Write` on
+//! Standard output is written only through `outln!` or an explicit `Write` on
 //! `std::io::stdout()` whose errors are propagated, never with `println!` (which panics when the
 //! reader has gone, as with `premptictl status | head -1`); [`run`] turns a broken pipe into a
 //! quiet exit 0. `clippy::print_stdout` is denied so a `println!` cannot slip back in.
