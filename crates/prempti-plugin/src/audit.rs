@@ -110,6 +110,10 @@ pub struct AuditRecord {
     /// `policy_decision` what the rules said.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub late: bool,
+    /// Set for `premptictl health`'s synthetic call (see [`AuditRecord::is_health_check`]);
+    /// `logs`, `audit` and `audit stats` leave such calls out unless `--include-health`.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub health: bool,
     /// Fields cut to [`FIELD_CAP`], by name (`command`, `files[2]`, `matched[0].output`):
     /// the whole value's length and hash.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
@@ -198,6 +202,7 @@ impl AuditRecord {
             payload: None,
             payload_omitted: false,
             late: false,
+            health: false,
             home: None,
             prempti_home: None,
             files: Vec::new(),
@@ -291,6 +296,26 @@ impl AuditRecord {
         self.file_path = call.file_path.clone();
         self.url = call.url.clone();
         self.mcp_server = call.mcp_server.clone();
+    }
+
+    /// Whether this is `premptictl health`'s synthetic call: a Claude Code `Read` in session
+    /// [`prempti_protocol::HEALTH_SESSION_ID`] with a `tool_use_id` starting with
+    /// [`prempti_protocol::HEALTH_TOOL_USE_PREFIX`], of [`prempti_protocol::HEALTH_FILE_NAME`]
+    /// directly in the installation the hook reported. Call it after [`AuditRecord::describe`]
+    /// and once `prempti_home` is set.
+    pub fn is_health_check(&self) -> bool {
+        let (Some(home), Some(file)) = (&self.prempti_home, &self.file_path) else {
+            return false;
+        };
+        self.agent == Agent::ClaudeCode
+            && self.session_id.as_deref() == Some(prempti_protocol::HEALTH_SESSION_ID)
+            && self.tool_name.as_deref() == Some("Read")
+            && self
+                .tool_use_id
+                .as_deref()
+                .is_some_and(|id| id.starts_with(prempti_protocol::HEALTH_TOOL_USE_PREFIX))
+            && std::path::Path::new(file)
+                == std::path::Path::new(home).join(prempti_protocol::HEALTH_FILE_NAME)
     }
 
     /// Stores `payload` (the agent's stdin) if it is at most `cap` bytes, else sets

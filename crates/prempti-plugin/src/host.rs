@@ -57,6 +57,7 @@ pub fn settle(
         }
         record.home = call.request.home.clone();
         record.prempti_home = call.request.prempti_home.clone();
+        record.health = record.is_health_check();
         record.set_payload(&call.request.payload, audit.payload_cap());
         audit.append(&record).err()
     });

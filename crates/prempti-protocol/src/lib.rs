@@ -35,6 +35,16 @@ pub mod frame;
 mod message;
 pub mod paths;
 
+/// `premptictl health`'s synthetic call: a Claude Code `Read` of [`HEALTH_FILE_NAME`] in the
+/// Prempti installation, in session [`HEALTH_SESSION_ID`], with a `tool_use_id` starting with
+/// [`HEALTH_TOOL_USE_PREFIX`]. The audit log marks such calls (`"health":true`) so the views can
+/// leave them out.
+pub const HEALTH_SESSION_ID: &str = "prempti-health";
+/// The (nonexistent) file the health check reads, in the install directory.
+pub const HEALTH_FILE_NAME: &str = "prempti-health-check.txt";
+/// The prefix of the health check's `tool_use_id` (followed by premptictl's pid).
+pub const HEALTH_TOOL_USE_PREFIX: &str = "prempti-health-";
+
 pub use message::{
     Agent, Decision, DefaultAction, HookRequest, HookResponse, Mode, ParseNameError,
     ResponseMismatch, PROTOCOL_VERSION,

@@ -54,7 +54,8 @@ pub enum Command {
     /// Install Prempti under the install directory, register the Claude Code hook and start
     /// the service. Running it again upgrades in place and changes nothing else.
     Install(InstallArgs),
-    /// Stop the service, unregister every hook and remove the installation.
+    /// Stop the service, unregister every hook and remove the installation. Your user rules
+    /// and audit log are deleted only when you confirm (on a terminal) or pass `--yes`.
     Uninstall(UninstallArgs),
     /// Start the service.
     Start,
@@ -158,9 +159,13 @@ pub struct InstallArgs {
 /// `uninstall`
 #[derive(Debug, Args)]
 pub struct UninstallArgs {
-    /// Keep `rules/user/` (everything else is removed).
+    /// Keep `rules/user/` without asking.
     #[arg(long)]
     pub keep_user_rules: bool,
+    /// Delete the user rules and the audit log without asking (unless `--keep-user-rules`).
+    /// Without it, uninstall asks on a terminal and keeps them otherwise.
+    #[arg(long, short)]
+    pub yes: bool,
 }
 
 /// `health`
@@ -330,6 +335,9 @@ pub struct LogsArgs {
     /// Print the raw audit lines.
     #[arg(long)]
     pub json: bool,
+    /// Also show `premptictl health`'s synthetic calls.
+    #[arg(long)]
+    pub include_health: bool,
 }
 
 /// `audit`
@@ -369,6 +377,9 @@ pub struct AuditFilter {
     /// Audit file to read (default: the installation's log/audit.jsonl and its rotations).
     #[arg(long, value_name = "FILE")]
     pub file: Option<PathBuf>,
+    /// Also count `premptictl health`'s synthetic calls (left out by default).
+    #[arg(long)]
+    pub include_health: bool,
     /// Print machine-readable JSON.
     #[arg(long)]
     pub json: bool,
@@ -377,29 +388,39 @@ pub struct AuditFilter {
 /// `rules ...`
 #[derive(Debug, Subcommand)]
 pub enum RulesCommand {
-    /// Check rules files as Falco would load them, in the given order.
+    /// Check rules files as the daemon would load them: after the installed default rules and
+    /// the user rules named before them (`--standalone`: the files alone, in the given order).
     Validate(RulesValidateArgs),
     /// Evaluate one hook payload against rules files.
     Eval(RulesEvalArgs),
     /// Run rule fixtures (`rules/tests/` by default) and print `N passed, N failed`.
     Test(RulesTestArgs),
-    /// Show, for each rule, whether it matched an event and which part of the condition decided.
+    /// Explain the verdict for one event: the verdict, the rules that decided it, the rules
+    /// that matched and which checks made them match (`--all`: every rule, with the values seen).
     Explain(RulesExplainArgs),
-    /// Re-evaluate recorded calls against candidate rules and list verdicts that would change.
+    /// Re-evaluate recorded calls against the installed rules plus candidate rules files and
+    /// list verdicts that would change (`--standalone`: the candidates alone).
     Replay(RulesReplayArgs),
 }
 
 /// `rules validate`
 #[derive(Debug, Args)]
 pub struct RulesValidateArgs {
-    /// Rules files, loaded in this order into one namespace.
+    /// Rules files. A file named like a default rules file takes its place; any other is
+    /// checked as a user rules file, loaded after the default rules among the installed user
+    /// files by name, and before the seen rules (the installation's, else the repository's
+    /// `rules/`).
     #[arg(required = true, value_name = "FILE")]
     pub files: Vec<PathBuf>,
+    /// Check the files alone, loaded in the given order into one namespace, without the
+    /// installed rules.
+    #[arg(long)]
+    pub standalone: bool,
     /// Print machine-readable JSON.
     #[arg(long)]
     pub json: bool,
-    /// Print exactly what `falco -V` prints: `falco` for its text, `falco-json` for its JSON
-    /// (`json_output: true`).
+    /// Print exactly what `falco -V FILE...` prints for the files alone (implies
+    /// `--standalone`): `falco` for its text, `falco-json` for its JSON (`json_output: true`).
     #[arg(long, value_name = "FORMAT", value_parser = ["falco", "falco-json"], conflicts_with = "json")]
     pub format: Option<String>,
 }
@@ -460,9 +481,13 @@ pub struct RulesExplainArgs {
     /// Which agent sent the payload.
     #[arg(long, value_enum, default_value_t = SingleAgentArg::Claude)]
     pub agent: SingleAgentArg,
-    /// Only rules that matched.
-    #[arg(long)]
+    /// Only rules that matched (in `--json`; the text lists only those unless `--all`).
+    #[arg(long, conflicts_with = "all")]
     pub matched_only: bool,
+    /// Every rule, not only those that matched, each with the checks that decided it and the
+    /// field values it saw.
+    #[arg(long)]
+    pub all: bool,
     /// Print machine-readable JSON.
     #[arg(long)]
     pub json: bool,
@@ -471,9 +496,15 @@ pub struct RulesExplainArgs {
 /// `rules replay`
 #[derive(Debug, Args)]
 pub struct RulesReplayArgs {
-    /// Candidate rules files, in load order (repeatable).
+    /// Candidate rules files (repeatable), placed among the installed rules as `rules validate`
+    /// places them: a file named like a default rules file replaces it, any other is a user
+    /// rules file.
     #[arg(long = "rules", required = true, value_name = "FILE")]
     pub rules: Vec<PathBuf>,
+    /// Replay against the candidate files alone, in the given order, without the installed
+    /// rules.
+    #[arg(long)]
+    pub standalone: bool,
     /// Audit log to replay (default: the installation's log/audit.jsonl).
     #[arg(long, value_name = "FILE")]
     pub audit: Option<PathBuf>,

@@ -3,7 +3,23 @@
 //! The binary is glue: [`run`] parses the command line with clap ([`cli`]) and hands the
 //! parsed arguments to one module per command under `commands/`. Tests drive [`run`]
 //! in-process or spawn the built binary.
-#![allow(clippy::print_stdout, clippy::print_stderr)]
+//!
+//! Standard output is written only through `outln!` or an explicit `Write` on
+//! `std::io::stdout()` whose errors are propagated, never with `println!` (which panics when the
+//! reader has gone, as with `premptictl status | head -1`); [`run`] turns a broken pipe into a
+//! quiet exit 0. `clippy::print_stdout` is denied so a `println!` cannot slip back in.
+#![deny(clippy::print_stdout)]
+#![allow(clippy::print_stderr)]
+
+/// `writeln!` to standard output, returning the `io::Result` instead of panicking like
+/// `println!`: call sites propagate it with `?`, and [`run`] maps a broken pipe (the reader
+/// closed stdout) to a quiet success.
+macro_rules! outln {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        writeln!(std::io::stdout().lock(), $($arg)*)
+    }};
+}
 
 mod audit_view;
 pub mod cli;

@@ -442,3 +442,58 @@ fn logs_follow_shows_appended_lines_across_rotation() {
     child.wait().unwrap();
     reader.join().unwrap();
 }
+
+/// A call of `premptictl health`: marked `"health":true`, or (written before the mark existed)
+/// recognized by its session and file.
+fn health_record(time: &str, marked: bool) -> String {
+    let mut v = json!({
+        "v": 1, "time": time, "correlation_id": 9, "engine": "embedded", "agent": "claude_code",
+        "session_id": "prempti-health", "cwd": "/p", "tool_name": "Read", "tool_kind": "read",
+        "tool_use_id": "prempti-health-42", "command": null,
+        "file_path": "/p/prempti-health-check.txt", "url": null, "mcp_server": null,
+        "mode": "guardrails", "decision": "defer", "policy_decision": "defer", "reason": "",
+        "matched": [], "latency_us": 10
+    });
+    if marked {
+        v["health"] = json!(true);
+    }
+    v.to_string()
+}
+
+#[test]
+fn health_calls_are_left_out_unless_asked_for() {
+    let env = Env::new();
+    // Replace the torn tail with whole lines: two health calls after the newest real call.
+    let mut text = fs::read_to_string(env.audit_log()).unwrap();
+    text.truncate(text.rfind('\n').unwrap() + 1);
+    text.push_str(&health_record("2026-11-21T10:00:00Z", true));
+    text.push('\n');
+    text.push_str(&health_record("2026-11-21T10:01:00Z", false));
+    text.push('\n');
+    fs::write(env.audit_log(), text).unwrap();
+
+    let is_health = |v: &Value| v["session_id"] == "prempti-health";
+    let logs = json_lines(&env.stdout(&["logs", "--json"]));
+    assert_eq!(logs.len(), 6, "{logs:?}");
+    assert!(!logs.iter().any(is_health), "{logs:?}");
+    let logs = json_lines(&env.stdout(&["logs", "--json", "--include-health"]));
+    assert_eq!(logs.iter().filter(|v| is_health(v)).count(), 2);
+    let pretty = env.stdout(&["logs", "--tail", "1"]);
+    assert!(pretty.contains("gemini_cli"), "{pretty}");
+
+    let audit = json_lines(&env.stdout(&["audit", "--json"]));
+    assert_eq!(audit.len(), 6);
+    assert!(!audit.iter().any(is_health));
+    let audit = json_lines(&env.stdout(&["audit", "--json", "--include-health"]));
+    assert_eq!(audit.len(), 8);
+
+    let stats: Value = serde_json::from_str(&env.stdout(&["audit", "stats", "--json"])).unwrap();
+    assert_eq!(stats["calls"], 6);
+    assert_eq!(stats["defer"], 1);
+    assert_eq!(stats["sessions"].as_array().unwrap().len(), 3);
+    let stats: Value =
+        serde_json::from_str(&env.stdout(&["audit", "stats", "--json", "--include-health"]))
+            .unwrap();
+    assert_eq!(stats["calls"], 8);
+    assert_eq!(stats["defer"], 3);
+}

@@ -297,6 +297,28 @@ fn install_run_reload_stop_uninstall() {
     assert_eq!(t.bash_call("curl https://example.com").decision, "ask");
     // Installs default to defer: the agent's own permission flow decides harmless calls.
     assert_eq!(t.bash_call("ls").decision, "defer");
+
+    // The health check's call is marked in the audit log and left out of the views.
+    let audit_text = std::fs::read_to_string(t.prempti_home.join("log/audit.jsonl")).unwrap();
+    let records: Vec<serde_json::Value> = audit_text
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let marked: Vec<_> = records.iter().filter(|r| r["health"] == true).collect();
+    assert_eq!(marked.len(), 1, "{audit_text}");
+    assert_eq!(marked[0]["tool_name"], "Read");
+    assert_eq!(
+        records.iter().filter(|r| r.get("health").is_none()).count(),
+        3,
+        "the agent's calls carry no mark: {audit_text}"
+    );
+    let listed = t.ctl(&["audit", "--json"]);
+    assert_success(&listed, "audit");
+    let listed = String::from_utf8_lossy(&listed.stdout).into_owned();
+    assert_eq!(listed.lines().count(), 3, "{listed}");
+    assert!(!listed.contains("prempti-health"), "{listed}");
+    let all = t.ctl(&["audit", "--json", "--include-health"]);
+    assert_eq!(String::from_utf8_lossy(&all.stdout).lines().count(), 4);
     assert_success(&t.ctl(&["default-action", "allow"]), "default-action");
     assert_eq!(t.bash_call("ls").decision, "allow");
 
@@ -441,7 +463,7 @@ fn install_run_reload_stop_uninstall() {
     assert_eq!(t.ctl(&["status"]).status.code(), Some(1));
 
     // Uninstall: settings restored byte for byte, user rules kept on request.
-    let out = t.ctl(&["uninstall", "--keep-user-rules"]);
+    let out = t.ctl(&["uninstall", "--keep-user-rules", "--yes"]);
     assert_success(&out, "uninstall");
     assert_eq!(
         std::fs::read_to_string(t.user_home.join(".claude/settings.json")).unwrap(),
@@ -462,7 +484,7 @@ fn uninstall_removes_everything_and_restores_a_missing_settings_file() {
     std::fs::remove_file(t.user_home.join(".claude/settings.json")).unwrap();
     t.install();
     assert!(t.user_home.join(".claude/settings.json").is_file());
-    let out = t.ctl(&["uninstall"]);
+    let out = t.ctl(&["uninstall", "--yes"]);
     assert_success(&out, "uninstall");
     assert!(!t.prempti_home.exists(), "{}", text(&out));
     assert!(
@@ -521,7 +543,7 @@ fn falco_engine_runs_when_a_falco_binary_is_available() {
         "{verdict:?}"
     );
     assert_success(&t.ctl(&["stop"]), "stop");
-    assert_success(&t.ctl(&["uninstall"]), "uninstall");
+    assert_success(&t.ctl(&["uninstall", "--yes"]), "uninstall");
 }
 
 #[test]
@@ -550,5 +572,146 @@ fn a_failed_start_shows_this_start_s_errors_only() {
     assert!(
         !shown.contains("broken.yaml:3:"),
         "an earlier start's errors are shown again: {shown}"
+    );
+}
+
+#[test]
+fn install_messages_say_what_happened() {
+    let t = Install::new();
+    let out_text = |o: &Output| String::from_utf8_lossy(&o.stdout).into_owned();
+
+    // A first install.
+    let first = t.install_with(&["--no-start", "--no-hook"]);
+    assert_success(&first, "install");
+    let first = out_text(&first);
+    let version = env!("CARGO_PKG_VERSION");
+    assert!(
+        first.starts_with(&format!("Prempti {version} installed in ")),
+        "{first}"
+    );
+    assert!(
+        !first.contains("updated") && !first.contains("kept"),
+        "{first}"
+    );
+    // The test's rules file has two rules: counted by loading it, singular/plural right.
+    assert!(
+        first.contains(": 2 default rules; put yours in "),
+        "{first}"
+    );
+    // No service manager (detached): one line says nothing restarts it, and what to run.
+    let note: Vec<&str> = first
+        .lines()
+        .filter(|l| l.contains("nothing restarts"))
+        .collect();
+    assert_eq!(note.len(), 1, "{first}");
+    assert!(note[0].contains("`premptictl start`"), "{first}");
+
+    // Again, with nothing new: says so.
+    let again = out_text(&t.install_with(&["--no-start", "--no-hook"]));
+    assert!(
+        again.starts_with(&format!(
+            "Prempti {version} is already installed in {}; nothing changed",
+            t.prempti_home.display()
+        )),
+        "{again}"
+    );
+    assert!(
+        again.contains("2 default rules (unchanged), user rules kept (0 files)"),
+        "{again}"
+    );
+
+    // An upgrade from an older version: the installed premptictl reports 0.0.1.
+    let old = t.prempti_home.join("bin/premptictl");
+    std::fs::remove_file(&old).unwrap();
+    std::fs::write(
+        &old,
+        "#!/bin/sh\necho '{\"version\":\"0.0.1\",\"protocol\":1}'\n",
+    )
+    .unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&old, std::fs::Permissions::from_mode(0o755)).unwrap();
+    std::fs::write(
+        t.source.join("rules/default/test_rules.yaml"),
+        RULES.replace("- rule: Ask before curl", "- rule: Ask before curl now"),
+    )
+    .unwrap();
+    std::fs::write(t.prempti_home.join("rules/user/50-mine.yaml"), "[]\n").unwrap();
+    let upgrade = out_text(&t.install_with(&["--no-start", "--no-hook"]));
+    assert!(
+        upgrade.starts_with(&format!("Prempti upgraded from 0.0.1 to {version} in ")),
+        "{upgrade}"
+    );
+    assert!(upgrade.contains("(replaced)"), "{upgrade}");
+    assert!(
+        upgrade.contains("2 default rules (updated), user rules kept (1 file)"),
+        "{upgrade}"
+    );
+
+    // status says whether anything restarts the service.
+    let status = t.ctl(&["status"]);
+    let text = out_text(&status);
+    assert!(text.contains("nothing restarts"), "{text}");
+    let status = t.ctl(&["status", "--json"]);
+    let v: serde_json::Value = serde_json::from_slice(&status.stdout).unwrap();
+    assert_eq!(v["service"]["manager"], "detached", "{v}");
+    assert_eq!(v["service"]["restarts"], false, "{v}");
+}
+
+#[test]
+fn uninstall_keeps_user_data_unless_told_and_removes_its_backups() {
+    let t = Install::new();
+    assert_success(&t.install_with(&["--no-start"]), "install");
+    let settings = t.user_home.join(".claude/settings.json");
+    let backup = t.user_home.join(".claude/settings.json.prempti-backup");
+    assert!(backup.is_file(), "install keeps a backup");
+    // The user changes the settings after the install: the backup is no longer restored as is.
+    let mut changed: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&settings).unwrap()).unwrap();
+    changed["theme"] = "dark".into();
+    std::fs::write(&settings, changed.to_string()).unwrap();
+    std::fs::write(t.prempti_home.join("rules/user/50-mine.yaml"), "[]\n").unwrap();
+    std::fs::write(
+        t.prempti_home.join("log/audit.jsonl"),
+        "{\"decision\":\"allow\"}\n{\"decision\":\"deny\"}\n",
+    )
+    .unwrap();
+
+    // Not on a terminal, without --yes: the user's rules and audit log stay, and it says so.
+    let out = t.ctl(&["uninstall"]);
+    assert_success(&out, "uninstall");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stdout.starts_with("removing: "), "{}", text(&out));
+    let keeping = stdout.lines().find(|l| l.starts_with("keeping: ")).unwrap();
+    assert!(keeping.contains("rules/user"), "{keeping}");
+    assert!(keeping.contains("log/audit.jsonl"), "{keeping}");
+    assert!(
+        stderr.contains("keeping your 1 user rules file in")
+            && stderr.contains("keeping the audit log (2 recorded calls in"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("--yes deletes it"), "{stderr}");
+    assert!(t.prempti_home.join("rules/user/50-mine.yaml").is_file());
+    assert!(t.prempti_home.join("log/audit.jsonl").is_file());
+    assert!(!t.prempti_home.join("bin").exists());
+    assert!(!t.prempti_home.join("rules/default").exists());
+    assert!(!t.prempti_home.join("config").exists());
+    // Its own backup is gone, and named.
+    assert!(!backup.exists(), "{}", text(&out));
+    assert!(stdout.contains("settings.json.prempti-backup"), "{stdout}");
+    let kept_settings: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&settings).unwrap()).unwrap();
+    assert_eq!(kept_settings["theme"], "dark");
+    assert!(!kept_settings.to_string().contains("prempti-hook"));
+
+    // --yes deletes them.
+    assert_success(&t.install_with(&["--no-start", "--no-hook"]), "install");
+    let out = t.ctl(&["uninstall", "--yes"]);
+    assert_success(&out, "uninstall");
+    assert!(!t.prempti_home.exists(), "{}", text(&out));
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("keeping: nothing"),
+        "{}",
+        text(&out)
     );
 }

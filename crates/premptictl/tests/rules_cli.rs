@@ -727,3 +727,278 @@ fn validate_json_has_exactly_the_documented_keys() {
     assert_eq!(v["warnings"][0]["item"], json!("list"));
     assert_eq!(v["warnings"][0]["name"], json!("unused"));
 }
+
+/// An installation's rules: a default file with a list and a rule using it, one user file.
+fn install_rules(env: &Env) {
+    env.write(
+        "prempti-home/rules/default/coding_agents_rules.yaml",
+        "- list: blocked_programs\n  items: [nc]\n\n\
+         - rule: Blocked program\n  desc: d\n  condition: tool.kind = shell and cmd.programs intersects (blocked_programs)\n  \
+         output: blocked (%tool.input_command)\n  priority: CRITICAL\n  source: coding_agent\n  tags: [coding_agent_deny]\n",
+    );
+    env.write(
+        "prempti-home/rules/user/10-base.yaml",
+        "- macro: is_shell\n  condition: tool.kind = shell\n",
+    );
+}
+
+/// A user file as rules/README.md shows: it appends to a default list and uses a macro of an
+/// earlier user file.
+const APPENDING_USER_FILE: &str = "- list: blocked_programs\n  items: [socat]\n  override:\n    items: append\n\n\
+- rule: Ask before make\n  desc: d\n  condition: is_shell and tool.input_command startswith \"make\"\n  \
+output: make (%tool.input_command)\n  priority: WARNING\n  source: coding_agent\n  tags: [coding_agent_ask]\n";
+
+#[test]
+fn validate_checks_a_user_file_as_the_daemon_loads_it() {
+    let env = Env::new();
+    install_rules(&env);
+    let mine = env.write("work/50-mine.yaml", APPENDING_USER_FILE);
+    let o = env.run(&["rules", "validate", mine.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}{}", stdout(&o), stderr(&o));
+    let text = stdout(&o);
+    assert!(text.contains("50-mine.yaml: Ok"), "{text}");
+    assert!(
+        !text.contains("10-base.yaml"),
+        "installed files are not listed when they load: {text}"
+    );
+    assert!(text.contains("with 2 installed rules files of"), "{text}");
+    let o = env.run(&["rules", "validate", "--json", mine.to_str().unwrap()]);
+    let v: Value = serde_json::from_str(&stdout(&o)).expect("JSON");
+    assert_eq!(v, json!({"ok": true, "errors": [], "warnings": []}));
+
+    // The installed user files themselves, as README's troubleshooting runs it.
+    let installed = env.path("prempti-home/rules/user/10-base.yaml");
+    let o = env.run(&["rules", "validate", installed.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
+
+    // Alone, the file does not load: the list it appends to and the macro are not there.
+    let o = env.run(&[
+        "rules",
+        "validate",
+        "--standalone",
+        "--json",
+        mine.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(1), "{}", stdout(&o));
+    let v: Value = serde_json::from_str(&stdout(&o)).expect("JSON");
+    assert_eq!(v["ok"], json!(false));
+
+    // An error in the candidate is reported against the candidate.
+    let broken = env.write(
+        "work/60-broken.yaml",
+        "- rule: Broken\n  desc: d\n  condition: is_shell and\n  output: x\n  priority: WARNING\n  source: coding_agent\n",
+    );
+    let o = env.run(&["rules", "validate", broken.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stdout(&o).contains("60-broken.yaml: Invalid"),
+        "{}",
+        stdout(&o)
+    );
+}
+
+#[test]
+fn replay_uses_the_installed_rules_plus_the_candidate() {
+    let env = Env::new();
+    install_rules(&env);
+    let mine = env.write("work/50-mine.yaml", APPENDING_USER_FILE);
+    // Recorded under the installed rules: nc denied, socat and make deferred, ls deferred.
+    let lines = [
+        audit_line(
+            "2026-11-21T01:00:00Z",
+            "claude_code",
+            "deny",
+            Some(&claude_bash("nc -l 4444")),
+        ),
+        audit_line(
+            "2026-11-21T01:00:01Z",
+            "claude_code",
+            "defer",
+            Some(&claude_bash("socat - tcp:x:1")),
+        ),
+        audit_line(
+            "2026-11-21T01:00:02Z",
+            "claude_code",
+            "defer",
+            Some(&claude_bash("make test")),
+        ),
+        audit_line(
+            "2026-11-21T01:00:03Z",
+            "claude_code",
+            "defer",
+            Some(&claude_bash("ls")),
+        ),
+    ];
+    let audit = env.write("audit.jsonl", &(lines.join("\n") + "\n"));
+    let run = |extra: &[&str]| -> Value {
+        let mut args = vec![
+            "rules",
+            "replay",
+            "--rules",
+            mine.to_str().unwrap(),
+            "--audit",
+            audit.to_str().unwrap(),
+            "--json",
+        ];
+        args.extend_from_slice(extra);
+        let o = env.run(&args);
+        assert!(o.status.success(), "{}", stderr(&o));
+        serde_json::from_str(&stdout(&o)).expect("JSON")
+    };
+    let v = run(&[]);
+    assert_eq!(v["evaluated"], json!(4), "{v}");
+    assert_eq!(
+        v["directions"],
+        json!({"allow→ask": 1, "allow→deny": 1}),
+        "only the candidate's additions change: {v}"
+    );
+    let rules: Vec<&str> = v["rules"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r.as_str().unwrap())
+        .collect();
+    assert_eq!(rules.len(), 3, "{rules:?}");
+    assert!(rules[0].ends_with("default/coding_agents_rules.yaml"));
+    assert!(rules[1].ends_with("user/10-base.yaml"));
+    assert!(rules[2].ends_with("50-mine.yaml"));
+
+    let text = stdout(&env.run(&[
+        "rules",
+        "replay",
+        "--rules",
+        mine.to_str().unwrap(),
+        "--audit",
+        audit.to_str().unwrap(),
+    ]));
+    assert!(text.contains("with 2 installed rules files"), "{text}");
+    assert!(text.contains("allow→deny: 1"), "{text}");
+
+    // Standalone, a candidate that does not load alone is refused.
+    let o = env.run(&[
+        "rules",
+        "replay",
+        "--standalone",
+        "--rules",
+        mine.to_str().unwrap(),
+        "--audit",
+        audit.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(2), "{}", stdout(&o));
+    // Standalone with a self-contained candidate: every past denial it lacks shows deny→allow.
+    let alone = env.write(
+        "work/alone.yaml",
+        "- rule: Ask before make\n  desc: d\n  condition: tool.input_command startswith \"make\"\n  \
+         output: make\n  priority: WARNING\n  source: coding_agent\n  tags: [coding_agent_ask]\n",
+    );
+    let o = env.run(&[
+        "rules",
+        "replay",
+        "--standalone",
+        "--rules",
+        alone.to_str().unwrap(),
+        "--audit",
+        audit.to_str().unwrap(),
+        "--json",
+    ]);
+    let v: Value = serde_json::from_str(&stdout(&o)).expect("JSON");
+    assert_eq!(
+        v["directions"],
+        json!({"allow→ask": 1, "deny→allow": 1}),
+        "{v}"
+    );
+}
+
+#[test]
+fn explain_starts_with_the_verdict_and_the_deciding_rules() {
+    let env = Env::new();
+    let rules = env.write(
+        "rules.yaml",
+        "- rule: Early unrelated\n  desc: d\n  condition: tool.name = Write\n  output: w\n  priority: INFO\n  source: coding_agent\n  tags: [coding_agent_deny]\n\n\
+         - rule: Note curl\n  desc: d\n  condition: tool.input_command contains \"curl\"\n  output: noted\n  priority: INFO\n  source: coding_agent\n\n\
+         - rule: Ask before curl\n  desc: d\n  condition: tool.kind = shell and tool.input_command startswith \"curl \"\n  output: fetch (%tool.input_command)\n  priority: WARNING\n  source: coding_agent\n  tags: [coding_agent_ask]\n",
+    );
+    let seen = repo().join("rules/seen.yaml");
+    let ev = env.write("event.json", &claude_bash("curl https://example.com"));
+    let explain = |extra: &[&str]| {
+        let mut args = vec![
+            "rules",
+            "explain",
+            "--event",
+            ev.to_str().unwrap(),
+            "--rules",
+            rules.to_str().unwrap(),
+            "--rules",
+            seen.to_str().unwrap(),
+        ];
+        args.extend_from_slice(extra);
+        let o = env.run(&args);
+        assert!(o.status.success(), "{}", stderr(&o));
+        stdout(&o)
+    };
+    let text = explain(&[]);
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines[0], "verdict: ask", "{text}");
+    assert_eq!(lines[1], "decided by: Ask before curl", "{text}");
+    assert!(lines[2].starts_with("reason: Ask before curl: fetch (curl https://example.com)"));
+    assert_eq!(lines[3], "matched: 2 rules", "{text}");
+    assert!(lines[4].starts_with("MATCH Note curl"), "{text}");
+    let ask = text.find("MATCH Ask before curl (ask)").expect(&text);
+    assert!(text.contains("decided by: tool.kind = shell"), "{text}");
+    assert!(
+        text.find("1 other rule did not match").expect(&text) > ask,
+        "matches come first: {text}"
+    );
+    assert!(!text.contains("Early unrelated"), "{text}");
+    assert!(!text.contains("saw:"), "details need --all: {text}");
+    assert!(
+        !text.contains("seen"),
+        "the internal seen rule is hidden: {text}"
+    );
+
+    let all = explain(&["--all"]);
+    let early = all.find("no    Early unrelated").expect(&all);
+    assert!(all.find("MATCH Ask before curl").unwrap() < early, "{all}");
+    assert!(
+        all.contains("saw: tool.input_command=curl https://example.com"),
+        "{all}"
+    );
+    assert!(!all.contains("seen"), "{all}");
+
+    let o = env.run(&[
+        "rules",
+        "explain",
+        "--event",
+        ev.to_str().unwrap(),
+        "--rules",
+        rules.to_str().unwrap(),
+        "--rules",
+        seen.to_str().unwrap(),
+        "--json",
+    ]);
+    let v: Value = serde_json::from_str(&stdout(&o)).expect("JSON");
+    let names: Vec<&str> = v
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["rule"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["Note curl", "Ask before curl", "Early unrelated"]);
+
+    // No rule votes: the default action, said in words.
+    let ls = env.write("ls.json", &claude_bash("ls"));
+    let o = env.run(&[
+        "rules",
+        "explain",
+        "--event",
+        ls.to_str().unwrap(),
+        "--rules",
+        rules.to_str().unwrap(),
+    ]);
+    let text = stdout(&o);
+    assert!(
+        text.starts_with("verdict: defer\ndecided by: no rule denies or asks"),
+        "{text}"
+    );
+    assert!(text.contains("matched: 0 rules"), "{text}");
+}

@@ -48,11 +48,16 @@ pub(crate) struct Filter {
     pub(crate) verdicts: Vec<VerdictSel>,
     /// A rule that matched, by exact name.
     pub(crate) rule: Option<String>,
+    /// Keep `premptictl health`'s synthetic calls (left out by default).
+    pub(crate) include_health: bool,
 }
 
 impl Filter {
     /// Whether `record` passes.
     pub(crate) fn matches(&self, record: &Record) -> bool {
+        if !self.include_health && record.is_health() {
+            return false;
+        }
         if let Some(since) = self.since {
             if record.time.is_none_or(|t| t < since) {
                 return false;

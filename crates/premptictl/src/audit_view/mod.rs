@@ -71,6 +71,8 @@ pub(crate) struct Entry {
     pub(crate) matched: Option<Vec<MatchedRule>>,
     /// Latency in microseconds.
     pub(crate) latency_us: Option<u64>,
+    /// `premptictl health`'s synthetic call.
+    pub(crate) health: Option<bool>,
 }
 
 /// A parsed line with its raw text.
@@ -114,6 +116,20 @@ impl Record {
     pub(crate) fn would(&self) -> Option<&str> {
         let policy = self.entry.policy_decision.as_deref()?;
         (matches!(policy, "deny" | "ask") && policy != self.decision()).then_some(policy)
+    }
+
+    /// Whether this is `premptictl health`'s synthetic call: marked `"health":true`, or, in
+    /// records written before the mark existed, a call in the health check's session reading
+    /// its file.
+    pub(crate) fn is_health(&self) -> bool {
+        self.entry.health.unwrap_or_else(|| {
+            self.entry.session_id.as_deref() == Some(prempti_protocol::HEALTH_SESSION_ID)
+                && self.entry.file_path.as_deref().is_some_and(|p| {
+                    std::path::Path::new(p)
+                        .file_name()
+                        .is_some_and(|n| n == prempti_protocol::HEALTH_FILE_NAME)
+                })
+        })
     }
 
     /// The matched rules (empty when none or absent).

@@ -39,6 +39,7 @@ fn build_filter(args: &AuditFilter) -> Result<Filter> {
             .into_iter()
             .collect(),
         rule: args.rule.clone(),
+        include_health: args.include_health,
     })
 }
 

@@ -40,16 +40,16 @@ pub(crate) fn mode(ctx: &Context, args: &ModeArgs) -> Result<ExitStatus> {
     let Some(mode) = args.mode.map(Mode::from) else {
         let (mode, _, running) = current(ctx)?;
         if args.json {
-            println!("{}", serde_json::json!({"mode": mode, "running": running}));
+            outln!("{}", serde_json::json!({"mode": mode, "running": running}))?;
         } else {
-            println!(
+            outln!(
                 "{mode}{}",
                 if running {
                     ""
                 } else {
                     " (saved; the daemon is not running)"
                 }
-            );
+            )?;
         }
         return Ok(ExitStatus::Success);
     };
@@ -63,19 +63,19 @@ pub(crate) fn default_action(ctx: &Context, args: &DefaultActionArgs) -> Result<
     let Some(action) = args.action.map(DefaultAction::from) else {
         let (_, action, running) = current(ctx)?;
         if args.json {
-            println!(
+            outln!(
                 "{}",
                 serde_json::json!({"default_action": action, "running": running})
-            );
+            )?;
         } else {
-            println!(
+            outln!(
                 "{action}{}",
                 if running {
                     ""
                 } else {
                     " (saved; the daemon is not running)"
                 }
-            );
+            )?;
         }
         return Ok(ExitStatus::Success);
     };
@@ -99,12 +99,12 @@ fn set(
     match send(ctx, &request) {
         Ok(response) => {
             if json {
-                println!(
+                outln!(
                     "{}",
                     serde_json::json!({"ok": response.ok, "message": response.message, "running": true, "data": response.data})
-                );
+                )?;
             } else {
-                println!("{}", response.message);
+                outln!("{}", response.message)?;
             }
             Ok(if response.ok {
                 ExitStatus::Success
@@ -123,12 +123,12 @@ fn set(
             offline(&path)?;
             let message = "saved; it takes effect when the daemon starts (`premptictl start`)";
             if json {
-                println!(
+                outln!(
                     "{}",
                     serde_json::json!({"ok": true, "message": message, "running": false})
-                );
+                )?;
             } else {
-                println!("{message}");
+                outln!("{message}")?;
             }
             Ok(ExitStatus::Success)
         }
@@ -140,22 +140,22 @@ pub(crate) fn reload(ctx: &Context, args: &JsonArgs) -> Result<ExitStatus> {
     let response = send(ctx, &ControlRequest::Reload)?;
     let status: Option<ReloadStatus> = serde_json::from_value(response.data.clone()).ok();
     if args.json {
-        println!(
+        outln!(
             "{}",
             serde_json::json!({"ok": response.ok, "message": response.message, "reload": response.data})
-        );
+        )?;
     } else {
         let s = Styles::new(ctx.color);
         if response.ok {
-            println!("{}{}{}", s.green, response.message, s.reset);
+            outln!("{}{}{}", s.green, response.message, s.reset)?;
         } else {
-            println!("{}{}{}", s.red, response.message, s.reset);
+            outln!("{}{}{}", s.red, response.message, s.reset)?;
         }
         for line in status
             .iter()
             .flat_map(|st| st.errors.iter().chain(&st.warnings))
         {
-            println!("  {line}");
+            outln!("  {line}")?;
         }
     }
     Ok(if response.ok {

@@ -23,6 +23,7 @@ pub(crate) fn logs(ctx: &Context, args: &LogsArgs) -> Result<ExitStatus> {
             .filter(|s| !s.trim().is_empty())
             .map(|s| VerdictSel::parse(s))
             .collect::<Result<_>>()?,
+        include_health: args.include_health,
         ..Filter::default()
     };
     let path = ctx.layout.audit_log();

@@ -1,5 +1,7 @@
 //! Small commands: `completions` and `version`.
 
+use std::io::Write as _;
+
 use anyhow::Result;
 use clap::CommandFactory;
 
@@ -9,7 +11,13 @@ use crate::exit::ExitStatus;
 /// Prints shell completions for `premptictl`.
 pub(crate) fn completions(args: &CompletionsArgs) -> Result<ExitStatus> {
     let mut cmd = Cli::command();
-    clap_complete::generate(args.shell, &mut cmd, "premptictl", &mut std::io::stdout());
+    // clap_complete panics when its writer fails: generate into memory, then write (a closed
+    // stdout is then an error `run` maps to a quiet exit).
+    let mut script = Vec::new();
+    clap_complete::generate(args.shell, &mut cmd, "premptictl", &mut script);
+    let mut out = std::io::stdout().lock();
+    out.write_all(&script)?;
+    out.flush()?;
     Ok(ExitStatus::Success)
 }
 
@@ -18,12 +26,12 @@ pub(crate) fn version(args: &JsonArgs) -> Result<ExitStatus> {
     let version = env!("CARGO_PKG_VERSION");
     let protocol = prempti_protocol::PROTOCOL_VERSION;
     if args.json {
-        println!(
+        outln!(
             "{}",
             serde_json::json!({ "version": version, "protocol": protocol })
-        );
+        )?;
     } else {
-        println!("premptictl {version} (hook protocol {protocol})");
+        outln!("premptictl {version} (hook protocol {protocol})")?;
     }
     Ok(ExitStatus::Success)
 }

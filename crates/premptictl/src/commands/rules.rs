@@ -20,7 +20,7 @@ use crate::cli::{
 };
 use crate::exit::ExitStatus;
 use crate::output::Styles;
-use crate::rules_tools::{self, fixtures, replay};
+use crate::rules_tools::{self, fixtures, replay, InDaemonOrder};
 
 pub(crate) fn run(ctx: &Context, cmd: &RulesCommand) -> Result<ExitStatus> {
     match cmd {
@@ -40,8 +40,35 @@ fn homes(ctx: &Context, user_home: Option<&str>) -> rules_tools::Homes {
     }
 }
 
+/// The files to load for candidate rules files: alone, or placed among the installed ones.
+fn placed(ctx: &Context, candidates: &[PathBuf], standalone: bool) -> Result<InDaemonOrder> {
+    if standalone {
+        Ok(InDaemonOrder {
+            files: candidates.to_vec(),
+            ..InDaemonOrder::default()
+        })
+    } else {
+        rules_tools::in_daemon_order(&ctx.layout, candidates)
+    }
+}
+
+/// One line saying which installed files the candidates were loaded with, if any.
+fn placement_note(order: &InDaemonOrder, flag_effect: &str) -> Option<String> {
+    let dir = order.rules_dir.as_ref()?;
+    if order.installed.is_empty() {
+        return None;
+    }
+    Some(format!(
+        "(with {} of {} in the daemon's order: default rules, user rules by name, seen rules; \
+         --standalone {flag_effect})",
+        crate::output::count(order.installed.len(), "installed rules file"),
+        dir.display()
+    ))
+}
+
 fn validate(ctx: &Context, args: &RulesValidateArgs) -> Result<ExitStatus> {
-    let files = rules_tools::read_rules_files(&args.files)?;
+    let order = placed(ctx, &args.files, args.standalone || args.format.is_some())?;
+    let files = rules_tools::read_rules_files(&order.files)?;
     let result = rules_tools::engine().load(&files);
     let mut out = std::io::stdout().lock();
     if let Some(format) = args.format.as_deref() {
@@ -59,33 +86,61 @@ fn validate(ctx: &Context, args: &RulesValidateArgs) -> Result<ExitStatus> {
             ExitStatus::Failure
         });
     }
+    // Each diagnostic once, under the file it points into. The candidates' diagnostics, and
+    // errors anywhere (with the candidates, the daemon would refuse the rules); the installed
+    // files' warnings are not the candidates' business.
+    let mut diagnostics: Vec<(&str, &prempti_rules::Diagnostic)> = Vec::new();
+    for file in &result.files {
+        for d in file.errors.iter().chain(&file.warnings) {
+            let name = d.primary.as_ref().map_or(file.name.as_str(), |p| &*p.file);
+            let relevant =
+                !order.is_installed(name) || d.severity() == prempti_rules::Severity::Error;
+            if relevant && !diagnostics.iter().any(|(_, x)| *x == d) {
+                diagnostics.push((name, d));
+            }
+        }
+    }
     if args.json {
-        writeln!(out, "{}", result.render_json())?;
+        writeln!(
+            out,
+            "{}",
+            prempti_rules::render_json(diagnostics.iter().map(|(_, d)| *d), &result.sources)
+        )?;
     } else {
         let s = Styles::new(ctx.color);
         for file in &result.files {
-            let (status, color) = if !file.errors.is_empty() {
+            let own: Vec<&prempti_rules::Diagnostic> = diagnostics
+                .iter()
+                .filter(|(name, _)| *name == file.name)
+                .map(|(_, d)| *d)
+                .collect();
+            if order.is_installed(&file.name) && own.is_empty() {
+                continue;
+            }
+            let errors = own
+                .iter()
+                .filter(|d| d.severity() == prempti_rules::Severity::Error)
+                .count();
+            let (status, color) = if errors > 0 {
                 ("Invalid", s.red)
-            } else if !file.warnings.is_empty() {
+            } else if !own.is_empty() {
                 ("Ok, with warnings", s.yellow)
             } else {
                 ("Ok", s.green)
             };
             writeln!(out, "{}: {color}{status}{}", file.name, s.reset)?;
-            for d in file.errors.iter().chain(&file.warnings) {
+            for d in own {
                 write!(out, "{}", prempti_rules::render_full(d, &result.sources))?;
             }
         }
-        // Diagnostics not tied to one file (e.g. unmet plugin requirements).
-        let listed: usize = result
-            .files
-            .iter()
-            .map(|f| f.errors.len() + f.warnings.len())
-            .sum();
-        if result.diagnostics().count() > listed {
-            for d in result.diagnostics().skip(listed) {
+        // Diagnostics pointing into no loaded file (e.g. unmet plugin requirements).
+        for (name, d) in &diagnostics {
+            if !result.files.iter().any(|f| f.name == *name) {
                 write!(out, "{}", prempti_rules::render_full(d, &result.sources))?;
             }
+        }
+        if let Some(note) = placement_note(&order, "checks the files alone") {
+            writeln!(out, "{}{note}{}", s.dim, s.reset)?;
         }
     }
     Ok(if result.ok() {
@@ -209,7 +264,28 @@ fn explain(ctx: &Context, args: &RulesExplainArgs) -> Result<ExitStatus> {
     let payload = rules_tools::read_event(&args.event)?;
     let agent: Agent = args.agent.into();
     let homes = homes(ctx, args.user_home.as_deref());
+    let outcome = rules_tools::evaluate_payload_with(&ruleset, agent, &payload, &homes)?;
     let per_call = rules_tools::explain_payload_with(&ruleset, agent, &payload, &homes)?;
+    // Internal rules (the Falco host's "seen" marker) never vote: not part of an explanation.
+    let tags = prempti_plugin::verdict::TagConfig::default();
+    let internal: Vec<String> = ruleset
+        .rules()
+        .into_iter()
+        .filter(|r| r.tags.iter().any(|t| tags.seen.contains(t)))
+        .map(|r| r.name)
+        .collect();
+    // Per call: matched rules first, then the others, each group in evaluation order.
+    let per_call: Vec<Vec<&prempti_rules::RuleExplanation>> = per_call
+        .iter()
+        .map(|rules| {
+            let visible = rules.iter().filter(|r| !internal.contains(&r.rule));
+            let (mut matched, unmatched): (Vec<_>, Vec<_>) = visible.partition(|r| r.matched);
+            if !args.matched_only {
+                matched.extend(unmatched);
+            }
+            matched
+        })
+        .collect();
     let mut out = std::io::stdout().lock();
     if args.json {
         let calls: Vec<serde_json::Value> = per_call
@@ -218,7 +294,6 @@ fn explain(ctx: &Context, args: &RulesExplainArgs) -> Result<ExitStatus> {
                 serde_json::Value::Array(
                     rules
                         .iter()
-                        .filter(|r| r.matched || !args.matched_only)
                         .map(|r| {
                             let fields: serde_json::Map<String, serde_json::Value> =
                                 r.fields.iter().map(|(k, v)| (k.clone(), serde_json::Value::String(v.clone()))).collect();
@@ -237,6 +312,38 @@ fn explain(ctx: &Context, args: &RulesExplainArgs) -> Result<ExitStatus> {
         return Ok(ExitStatus::Success);
     }
     let s = Styles::new(ctx.color);
+    // The verdict and the rules that decided it.
+    let vote = |m: &rules_tools::MatchInfo| {
+        tags.vote(&prempti_plugin::verdict::MatchedRule {
+            rule: m.rule.clone(),
+            priority: m.priority.clone(),
+            tags: m.tags.clone(),
+            output: m.output.clone(),
+        })
+    };
+    writeln!(
+        out,
+        "verdict: {}{}{}",
+        verdict_color(&s, outcome.verdict),
+        outcome.verdict,
+        s.reset
+    )?;
+    let deciding: Vec<&str> = outcome
+        .matched
+        .iter()
+        .filter(|m| vote(m) == Some(outcome.verdict))
+        .map(|m| m.rule.as_str())
+        .collect();
+    if deciding.is_empty() {
+        writeln!(
+            out,
+            "decided by: no rule denies or asks, so the default action applies (defer: the \
+             agent's own permission flow decides)"
+        )?;
+    } else {
+        writeln!(out, "decided by: {}", deciding.join(", "))?;
+        writeln!(out, "reason: {}", outcome.reason)?;
+    }
     for (i, rules) in per_call.iter().enumerate() {
         if per_call.len() > 1 {
             writeln!(
@@ -248,27 +355,48 @@ fn explain(ctx: &Context, args: &RulesExplainArgs) -> Result<ExitStatus> {
                 s.reset
             )?;
         }
-        for r in rules.iter().filter(|r| r.matched || !args.matched_only) {
+        let matched = rules.iter().filter(|r| r.matched).count();
+        let shown = rules.iter().filter(|r| r.matched || args.all);
+        writeln!(out, "matched: {}", crate::output::count(matched, "rule"))?;
+        for r in shown {
             let (mark, color) = if r.matched {
                 ("MATCH", s.red)
             } else {
                 ("no   ", s.dim)
             };
-            writeln!(out, "{color}{mark}{} {}", s.reset, r.rule)?;
+            let role = outcome
+                .matched
+                .iter()
+                .find(|m| m.rule == r.rule)
+                .and_then(&vote)
+                .map_or(String::new(), |v| format!(" ({v})"));
+            writeln!(out, "{color}{mark}{} {}{role}", s.reset, r.rule)?;
             if !r.deciding.is_empty() {
                 writeln!(out, "      decided by: {}", r.deciding.join(" ; "))?;
             }
-            if !r.fields.is_empty() {
+            if args.all && !r.fields.is_empty() {
                 let seen: Vec<String> = r.fields.iter().map(|(k, v)| format!("{k}={v}")).collect();
                 writeln!(out, "      saw: {}", seen.join(" "))?;
             }
+        }
+        let unmatched = rules.len() - matched;
+        if !args.all && unmatched > 0 {
+            writeln!(
+                out,
+                "{}{} did not match (--all lists each, with the checks that decided it and the \
+                 values it saw){}",
+                s.dim,
+                crate::output::count(unmatched, "other rule"),
+                s.reset
+            )?;
         }
     }
     Ok(ExitStatus::Success)
 }
 
 fn replay_cmd(ctx: &Context, args: &RulesReplayArgs) -> Result<ExitStatus> {
-    let ruleset = rules_tools::load_ruleset(&args.rules)?;
+    let order = placed(ctx, &args.rules, args.standalone)?;
+    let ruleset = rules_tools::load_ruleset(&order.files)?;
     let path = args.audit.clone().unwrap_or_else(|| ctx.layout.audit_log());
     let file = std::fs::File::open(&path).with_context(|| {
         format!(
@@ -276,14 +404,22 @@ fn replay_cmd(ctx: &Context, args: &RulesReplayArgs) -> Result<ExitStatus> {
             path.display()
         )
     })?;
-    let report = replay::replay(&ruleset, std::io::BufReader::new(file))
+    let mut report = replay::replay(&ruleset, std::io::BufReader::new(file))
         .with_context(|| format!("cannot read audit log {}", path.display()))?;
+    report.rules = order
+        .files
+        .iter()
+        .map(|p| p.display().to_string())
+        .collect();
     let mut out = std::io::stdout().lock();
     if args.json {
         writeln!(out, "{}", serde_json::to_string(&report)?)?;
         return Ok(ExitStatus::Success);
     }
     let s = Styles::new(ctx.color);
+    if let Some(note) = placement_note(&order, "replays the candidates alone") {
+        writeln!(out, "{}replaying the candidates {note}{}", s.dim, s.reset)?;
+    }
     for c in &report.changes {
         writeln!(
             out,

@@ -24,10 +24,15 @@ pub(crate) fn start(ctx: &Context) -> Result<ExitStatus> {
     let kind = service_kind(ctx)?;
     let status = service::start(&ctx.layout, kind)?;
     let s = Styles::new(ctx.color);
-    println!(
+    outln!(
         "{}Prempti is running{} (pid {}, engine {}, mode {}, default action {})",
-        s.green, s.reset, status.pid, status.engine, status.mode, status.default_action
-    );
+        s.green,
+        s.reset,
+        status.pid,
+        status.engine,
+        status.mode,
+        status.default_action
+    )?;
     Ok(ExitStatus::Success)
 }
 
@@ -35,14 +40,14 @@ pub(crate) fn stop(ctx: &Context) -> Result<ExitStatus> {
     let kind = service_kind(ctx)?;
     let was_running = service::stop(&ctx.layout, kind)?;
     if was_running {
-        println!("Prempti stopped.");
+        outln!("Prempti stopped.")?;
     } else {
-        println!("Prempti was not running.");
+        outln!("Prempti was not running.")?;
     }
-    println!(
+    outln!(
         "Registered hooks now deny every tool call (Prempti fails closed): `premptictl start` to resume, \
          or `premptictl hook remove` to unregister them."
-    );
+    )?;
     Ok(ExitStatus::Success)
 }
 
@@ -50,23 +55,25 @@ pub(crate) fn restart(ctx: &Context) -> Result<ExitStatus> {
     let kind = service_kind(ctx)?;
     service::stop(&ctx.layout, kind)?;
     let status = service::start(&ctx.layout, kind)?;
-    println!(
+    outln!(
         "Prempti restarted (pid {}, engine {}, mode {})",
-        status.pid, status.engine, status.mode
-    );
+        status.pid,
+        status.engine,
+        status.mode
+    )?;
     Ok(ExitStatus::Success)
 }
 
 pub(crate) fn enable(ctx: &Context) -> Result<ExitStatus> {
     let kind = service_kind(ctx)?;
     service::enable(&ctx.layout, kind)?;
-    println!("Prempti will start at login ({}).", kind.as_str());
+    outln!("Prempti will start at login ({}).", kind.as_str())?;
     Ok(ExitStatus::Success)
 }
 
 pub(crate) fn disable(ctx: &Context) -> Result<ExitStatus> {
     let kind = service_kind(ctx)?;
     service::disable(&ctx.layout, kind)?;
-    println!("Prempti will not start at login; `premptictl start` starts it now.");
+    outln!("Prempti will not start at login; `premptictl start` starts it now.")?;
     Ok(ExitStatus::Success)
 }

@@ -3,7 +3,9 @@
 //! `status` asks the daemon for its status document on the control socket. `health` sends a
 //! synthetic, harmless Claude Code call (a `Read` of a file that does not exist, in the install
 //! directory) through the installed `bin/prempti-hook claude` and the running daemon, exactly
-//! as an agent would, and reports what came back: allow, ask or defer is healthy; a deny
+//! as an agent would, and reports what came back. The daemon marks that call `"health":true`
+//! in the audit log, and `logs`/`audit` leave it out unless `--include-health`. `health` then
+//! reports what came back: allow, ask or defer is healthy; a deny
 //! (from a rule or from the hook failing closed), a timeout or an unreachable daemon is not.
 
 use std::io::Write as _;
@@ -25,115 +27,157 @@ pub(crate) fn status(ctx: &Context, args: &JsonArgs) -> Result<ExitStatus> {
     let Some(doc) = status else {
         let pid = crate::daemon::lock::holder(&ctx.layout.run_dir());
         let installed = ctx.layout.hook_binary().exists();
+        let supervision = super::service::service_kind(ctx)
+            .ok()
+            .filter(|_| installed)
+            .map(|kind| crate::service::supervision(&ctx.layout, kind));
         if args.json {
-            println!(
+            outln!(
                 "{}",
-                serde_json::json!({"running": false, "installed": installed, "home": ctx.layout.home, "unresponsive_pid": pid})
-            );
+                serde_json::json!({"running": false, "installed": installed, "home": ctx.layout.home, "unresponsive_pid": pid, "service": supervision})
+            )?;
         } else if !installed {
-            println!(
+            outln!(
                 "Prempti: {}not installed{} in {}; run `make install` from the source tree, or \
                  `premptictl install`",
                 s.yellow,
                 s.reset,
                 ctx.layout.home.display()
-            );
+            )?;
         } else if let Some(pid) = pid {
-            println!(
+            outln!(
                 "Prempti: {}not answering{} (pid {pid} holds the lock but the control socket does not answer); \
                  see {} and try `premptictl restart`",
                 s.red,
                 s.reset,
                 ctx.layout.daemon_log().display()
-            );
+            )?;
         } else {
-            println!(
+            outln!(
                 "Prempti: {}not running{} ({}); hooks deny every call until `premptictl start`",
                 s.red,
                 s.reset,
                 ctx.layout.home.display()
-            );
+            )?;
+        }
+        if let Some(sup) = supervision.filter(|_| !args.json) {
+            outln!("  service:         {}", sup.note)?;
         }
         return Ok(ExitStatus::Failure);
     };
+    let supervision = super::service::service_kind(ctx)
+        .ok()
+        .map(|kind| crate::service::supervision(&ctx.layout, kind));
     if args.json {
         let mut value = serde_json::to_value(&doc)?;
         if let Some(obj) = value.as_object_mut() {
             obj.insert("running".into(), true.into());
+            if let Some(sup) = &supervision {
+                obj.insert("service".into(), serde_json::to_value(sup)?);
+            }
         }
-        println!("{}", serde_json::to_string_pretty(&value)?);
+        outln!("{}", serde_json::to_string_pretty(&value)?)?;
         return Ok(ExitStatus::Success);
     }
-    print_status(&doc, &s);
+    print_status(&doc, &s)?;
+    if let Some(sup) = &supervision {
+        let color = if sup.restarts { "" } else { s.yellow };
+        outln!("  service:         {color}{}{}", sup.note, s.reset)?;
+    }
     Ok(ExitStatus::Success)
 }
 
-fn print_status(doc: &StatusDoc, s: &Styles) {
-    println!(
+fn print_status(doc: &StatusDoc, s: &Styles) -> std::io::Result<()> {
+    outln!(
         "Prempti: {}running{} (pid {}, up {}, version {})",
         s.green,
         s.reset,
         doc.pid,
         human_duration(doc.uptime_secs),
         doc.version
-    );
+    )?;
     let engine = match doc.falco_pid {
         Some(pid) => format!("{} (falco pid {pid})", doc.engine),
         None => doc.engine.clone(),
     };
-    println!("  engine:          {engine}");
-    println!("  mode:            {}", doc.mode);
-    println!("  default action:  {}", doc.default_action);
-    println!("  home:            {}", doc.home);
+    outln!("  engine:          {engine}")?;
+    outln!("  mode:            {}", doc.mode)?;
+    outln!("  default action:  {}", doc.default_action)?;
+    outln!("  home:            {}", doc.home)?;
     if doc.engine == "embedded" {
-        println!(
+        outln!(
             "  rules:           {} from {} (loaded {})",
             crate::output::count(doc.rules.rules, "rule"),
             crate::output::count(doc.rules.files.len(), "file"),
             doc.rules.loaded_at
-        );
+        )?;
         for file in &doc.rules.files {
-            println!(
+            outln!(
                 "    {}{}{}  {} rules, {} macros, {} lists",
-                s.dim, file.path, s.reset, file.rules, file.macros, file.lists
-            );
+                s.dim,
+                file.path,
+                s.reset,
+                file.rules,
+                file.macros,
+                file.lists
+            )?;
         }
         for warning in &doc.rules.warnings {
-            println!("    {}{warning}{}", s.yellow, s.reset);
+            outln!("    {}{warning}{}", s.yellow, s.reset)?;
         }
     }
     match &doc.last_reload {
-        None => println!("  last reload:     none since start"),
-        Some(r) if r.ok => println!(
+        None => outln!("  last reload:     none since start")?,
+        Some(r) if r.ok => outln!(
             "  last reload:     {}ok{} at {} ({})",
-            s.green, s.reset, r.at, r.trigger
-        ),
+            s.green,
+            s.reset,
+            r.at,
+            r.trigger
+        )?,
         Some(r) => {
-            println!(
+            outln!(
                 "  last reload:     {}failed{} at {} ({}); the previous rules stay in force",
-                s.red, s.reset, r.at, r.trigger
-            );
+                s.red,
+                s.reset,
+                r.at,
+                r.trigger
+            )?;
             for e in &r.errors {
-                println!("    {}{e}{}", s.red, s.reset);
+                outln!("    {}{e}{}", s.red, s.reset)?;
             }
         }
     }
     let c = &doc.counters;
-    println!(
+    outln!(
         "  calls:           {} ({}deny {}{}, {}ask {}{}, allow {}, defer {}, evaluation errors {})",
-        c.calls, s.red, c.deny, s.reset, s.yellow, c.ask, s.reset, c.allow, c.defer, c.errors
-    );
-    println!("  alerts:          {}", c.alerts);
+        c.calls,
+        s.red,
+        c.deny,
+        s.reset,
+        s.yellow,
+        c.ask,
+        s.reset,
+        c.allow,
+        c.defer,
+        c.errors
+    )?;
+    outln!("  alerts:          {}", c.alerts)?;
     if let Some(b) = &doc.broker {
-        println!(
+        outln!(
             "  broker:          {} connections; refused: {} other-user peers, {} bad requests, \
              {} overloaded, {} past the deadline",
-            b.connections, b.rejected_peers, b.bad_requests, b.overloaded, b.deadline_expired
-        );
+            b.connections,
+            b.rejected_peers,
+            b.bad_requests,
+            b.overloaded,
+            b.deadline_expired
+        )?;
     }
     for w in &doc.config_warnings {
-        println!("  {}{w}{}", s.yellow, s.reset);
+        outln!("  {}{w}{}", s.yellow, s.reset)?;
     }
+    Ok(())
 }
 
 fn human_duration(secs: u64) -> String {
@@ -159,7 +203,7 @@ struct Health {
 pub(crate) fn health(ctx: &Context, args: &HealthArgs) -> Result<ExitStatus> {
     let health = check(ctx, Duration::from_millis(args.timeout_ms.max(1)))?;
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&health)?);
+        outln!("{}", serde_json::to_string_pretty(&health)?)?;
     } else {
         let s = Styles::new(ctx.color);
         let (color, word) = if health.healthy {
@@ -173,7 +217,7 @@ pub(crate) fn health(ctx: &Context, args: &HealthArgs) -> Result<ExitStatus> {
             "error" => "the synthetic call failed".to_owned(),
             verdict => format!("the synthetic call got {verdict}"),
         };
-        println!(
+        outln!(
             "Prempti is {color}{word}{}: {outcome} ({} ms){}",
             s.reset,
             health.latency_ms,
@@ -182,7 +226,7 @@ pub(crate) fn health(ctx: &Context, args: &HealthArgs) -> Result<ExitStatus> {
             } else {
                 format!("\n  {}", health.reason)
             }
-        );
+        )?;
     }
     Ok(if health.healthy {
         ExitStatus::Success
@@ -198,14 +242,14 @@ fn check(ctx: &Context, timeout: Duration) -> Result<Health> {
     }
     let daemon = crate::service::query(&ctx.layout, Duration::from_secs(2));
     let payload = serde_json::json!({
-        "session_id": "prempti-health",
+        "session_id": prempti_protocol::HEALTH_SESSION_ID,
         "transcript_path": "",
         "cwd": ctx.layout.home,
         "permission_mode": "default",
         "hook_event_name": "PreToolUse",
         "tool_name": "Read",
-        "tool_input": {"file_path": ctx.layout.home.join("prempti-health-check.txt")},
-        "tool_use_id": format!("prempti-health-{}", std::process::id()),
+        "tool_input": {"file_path": ctx.layout.home.join(prempti_protocol::HEALTH_FILE_NAME)},
+        "tool_use_id": format!("{}{}", prempti_protocol::HEALTH_TOOL_USE_PREFIX, std::process::id()),
     });
     let started = Instant::now();
     let mut child = Command::new(&hook)

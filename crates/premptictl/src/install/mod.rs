@@ -107,6 +107,8 @@ pub fn install(layout: &Layout, options: &InstallOptions) -> Result<Report> {
     if home.exists() && !home.is_dir() {
         bail!("{} exists and is not a directory", home.display());
     }
+    // What was there before: nothing (a first install), or an installation of some version.
+    let previous = looks_installed(layout).then(|| binary_version(&layout.ctl_binary()));
 
     // Directories.
     for dir in [
@@ -163,24 +165,38 @@ pub fn install(layout: &Layout, options: &InstallOptions) -> Result<Report> {
     report.lines.push(format!(
         "binaries in {}{}",
         layout.bin_dir().display(),
-        if binaries_changed {
-            " (updated)"
-        } else {
-            " (unchanged)"
+        match (&previous, binaries_changed) {
+            (None, _) => "",
+            (Some(_), true) => " (replaced)",
+            (Some(_), false) => " (unchanged)",
         }
     ));
 
     // Rules.
     let rules_changed = install_rules(&source, layout)?;
-    report.lines.push(format!(
-        "rules in {} (default{}, user rules kept)",
-        layout.rules_dir().display(),
-        if rules_changed {
-            " updated"
-        } else {
-            " unchanged"
-        }
-    ));
+    let counted = count_default_rules(layout);
+    let user_files = crate::rules_tools::yaml_files_in(&layout.user_rules_dir())
+        .map(|f| f.len())
+        .unwrap_or(0);
+    report.lines.push(match &previous {
+        None => format!(
+            "rules in {}: {}; put yours in {}",
+            layout.rules_dir().display(),
+            counted,
+            layout.user_rules_dir().display()
+        ),
+        Some(_) => format!(
+            "rules in {}: {} {}, user rules kept ({})",
+            layout.rules_dir().display(),
+            counted,
+            if rules_changed {
+                "(updated)"
+            } else {
+                "(unchanged)"
+            },
+            crate::output::count(user_files, "file")
+        ),
+    });
 
     // Configuration.
     let fresh = install_config(&source, layout, options)?;
@@ -201,6 +217,11 @@ pub fn install(layout: &Layout, options: &InstallOptions) -> Result<Report> {
     });
     if service != prempti.service {
         set_prempti_key(layout, "service", service.as_str())?;
+    }
+    if service == ServiceKind::Detached {
+        report
+            .lines
+            .push(format!("note: {}", crate::service::DETACHED_NOTE));
     }
 
     // Hook.
@@ -252,7 +273,55 @@ pub fn install(layout: &Layout, options: &InstallOptions) -> Result<Report> {
             service.as_str()
         ));
     }
+
+    // The headline: what happened, first.
+    let new_version = binary_version(&layout.ctl_binary())
+        .unwrap_or_else(|| env!("CARGO_PKG_VERSION").to_owned());
+    let where_ = home.display();
+    let changed = binaries_changed || rules_changed || unit_changed || fresh;
+    let headline = match previous {
+        None => format!("Prempti {new_version} installed in {where_}"),
+        Some(Some(old)) if old != new_version => {
+            format!("Prempti upgraded from {old} to {new_version} in {where_}")
+        }
+        Some(None) => format!("Prempti upgraded to {new_version} in {where_}"),
+        Some(_) if changed => format!("Prempti {new_version} reinstalled in {where_}"),
+        Some(_) => {
+            format!("Prempti {new_version} is already installed in {where_}; nothing changed")
+        }
+    };
+    report.lines.insert(0, headline);
     Ok(report)
+}
+
+/// The version a `premptictl` binary reports (`version --json`), if it runs.
+fn binary_version(binary: &Path) -> Option<String> {
+    if !binary.is_file() {
+        return None;
+    }
+    let out = std::process::Command::new(binary)
+        .args(["version", "--json"])
+        .stdin(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .output()
+        .ok()?;
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).ok()?;
+    v["version"].as_str().map(str::to_owned)
+}
+
+/// "N default rules", counted by loading the installed default rules (enabled rules only).
+fn count_default_rules(layout: &Layout) -> String {
+    let loaded = crate::rules_tools::yaml_files_in(&layout.default_rules_dir())
+        .and_then(|files| crate::rules_tools::load_ruleset(&files));
+    match loaded {
+        Ok(ruleset) => crate::output::count(
+            ruleset.rules().iter().filter(|r| r.enabled).count(),
+            "default rule",
+        ),
+        Err(_) => {
+            "default rules that do not load (`premptictl rules validate` shows why)".to_owned()
+        }
+    }
 }
 
 /// Copies a binary unless source and target are the same file or already identical.
@@ -388,8 +457,64 @@ fn set_prempti_key(layout: &Layout, key: &str, value: &str) -> Result<()> {
     Ok(())
 }
 
-/// Reverses [`install`]. Goes on after a failed step and counts it in the report.
-pub fn uninstall(layout: &Layout, keep_user_rules: bool) -> Result<Report> {
+/// What the user keeps on uninstall.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Keep {
+    /// Keep `rules/user/`.
+    pub user_rules: bool,
+    /// Keep the audit log (`log/audit.jsonl` and its rotations).
+    pub audit_log: bool,
+}
+
+/// The user's own data in an installation: rules files in `rules/user/` and audit log files
+/// that are not empty.
+#[derive(Debug, Clone, Default)]
+pub struct UserData {
+    /// `rules/user/*.yaml`.
+    pub user_rules: Vec<PathBuf>,
+    /// `log/audit.jsonl` and its rotations, when not empty.
+    pub audit_files: Vec<PathBuf>,
+    /// Calls recorded in them (lines).
+    pub audit_calls: usize,
+}
+
+/// Finds the user's data in `layout`.
+pub fn user_data(layout: &Layout) -> UserData {
+    let user_rules =
+        crate::rules_tools::yaml_files_in(&layout.user_rules_dir()).unwrap_or_default();
+    let audit = layout.audit_log();
+    let prefix = audit
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let mut audit_files: Vec<PathBuf> = std::fs::read_dir(layout.log_dir())
+        .map(|entries| {
+            entries
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|p| {
+                    p.file_name()
+                        .is_some_and(|n| n.to_string_lossy().starts_with(prefix.as_str()))
+                        && std::fs::metadata(p).is_ok_and(|m| m.is_file() && m.len() > 0)
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    audit_files.sort();
+    let audit_calls = audit_files
+        .iter()
+        .filter_map(|p| std::fs::read(p).ok())
+        .map(|b| b.iter().filter(|c| **c == b'\n').count())
+        .sum();
+    UserData {
+        user_rules,
+        audit_files,
+        audit_calls,
+    }
+}
+
+/// Reverses [`install`], keeping what `keep` says. Goes on after a failed step and counts it in
+/// the report. The report starts with what is removed and what is kept.
+pub fn uninstall(layout: &Layout, keep: Keep) -> Result<Report> {
     let mut report = Report::default();
     let home = &layout.home;
     if !looks_installed(layout) {
@@ -406,6 +531,37 @@ pub fn uninstall(layout: &Layout, keep_user_rules: bool) -> Result<Report> {
             );
         }
     }
+    let data = user_data(layout);
+    let mut kept: Vec<PathBuf> = Vec::new();
+    if keep.user_rules && layout.user_rules_dir().is_dir() {
+        kept.push(layout.user_rules_dir());
+    }
+    if keep.audit_log {
+        kept.extend(data.audit_files.iter().cloned());
+    }
+    report.lines.push(format!(
+        "removing: the service, every agent's Prempti hook (settings restored) and their \
+         {} backups, and {} ({})",
+        crate::hooks::file::BACKUP_SUFFIX,
+        home.display(),
+        if kept.is_empty() {
+            "everything in it"
+        } else {
+            "all but what is kept"
+        }
+    ));
+    if kept.is_empty() {
+        report.lines.push("keeping: nothing".to_owned());
+    } else {
+        report.lines.push(format!(
+            "keeping: {}",
+            kept.iter()
+                .map(|p| p.display().to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
+    }
+
     let service = PremptiConfig::load(&layout.prempti_config(), home)
         .map(|c| c.service)
         .unwrap_or_default();
@@ -430,11 +586,25 @@ pub fn uninstall(layout: &Layout, keep_user_rules: bool) -> Result<Report> {
         step(
             format!("removing the {} hook", agent.display_name()),
             crate::hooks::remove(layout, agent).map(|c| {
-                if c.changed {
+                let mut line = if c.changed {
                     format!("{} hook removed", agent.display_name())
                 } else {
                     format!("{} hook: none registered", agent.display_name())
+                };
+                // Prempti's own backups of the settings: not needed once the hook is gone.
+                for settings in &c.files {
+                    let backup = crate::hooks::file::backup_path(settings);
+                    if backup.is_file() {
+                        match std::fs::remove_file(&backup) {
+                            Ok(()) => line.push_str(&format!("; removed {}", backup.display())),
+                            Err(e) => line.push_str(&format!(
+                                "; could not remove {} ({e}): delete it by hand",
+                                backup.display()
+                            )),
+                        }
+                    }
                 }
+                line
             }),
         );
     }
@@ -445,7 +615,13 @@ pub fn uninstall(layout: &Layout, keep_user_rules: bool) -> Result<Report> {
     );
     step(
         "removing the installation".into(),
-        remove_tree(layout, keep_user_rules),
+        remove_except(home, &kept).map(|()| {
+            if kept.is_empty() {
+                format!("removed {}", home.display())
+            } else {
+                format!("removed {} except what is kept", home.display())
+            }
+        }),
     );
     Ok(report)
 }
@@ -454,34 +630,26 @@ fn looks_installed(layout: &Layout) -> bool {
     layout.ctl_binary().exists() || layout.prempti_config().exists()
 }
 
-fn remove_tree(layout: &Layout, keep_user_rules: bool) -> Result<String> {
-    let home = &layout.home;
-    if !keep_user_rules {
-        std::fs::remove_dir_all(home)
-            .with_context(|| format!("cannot remove {}", home.display()))?;
-        return Ok(format!("removed {}", home.display()));
+/// Removes `dir` and everything in it except the paths in `keep` (and the directories
+/// leading to them).
+fn remove_except(dir: &Path, keep: &[PathBuf]) -> Result<()> {
+    if keep.is_empty() {
+        return std::fs::remove_dir_all(dir)
+            .with_context(|| format!("cannot remove {}", dir.display()));
     }
-    let keep_rules = layout.rules_dir();
-    for entry in
-        std::fs::read_dir(home).with_context(|| format!("cannot list {}", home.display()))?
-    {
+    for entry in std::fs::read_dir(dir).with_context(|| format!("cannot list {}", dir.display()))? {
         let path = entry?.path();
-        if path == keep_rules {
+        if keep.contains(&path) {
             continue;
         }
-        remove_path(&path)?;
-    }
-    for entry in std::fs::read_dir(&keep_rules)? {
-        let path = entry?.path();
-        if path != layout.user_rules_dir() {
+        let is_dir = std::fs::symlink_metadata(&path).is_ok_and(|m| m.is_dir());
+        if is_dir && keep.iter().any(|k| k.starts_with(&path)) {
+            remove_except(&path, keep)?;
+        } else {
             remove_path(&path)?;
         }
     }
-    Ok(format!(
-        "removed {} except {}",
-        home.display(),
-        layout.user_rules_dir().display()
-    ))
+    Ok(())
 }
 
 fn remove_path(path: &Path) -> Result<()> {

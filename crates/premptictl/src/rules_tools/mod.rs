@@ -119,6 +119,105 @@ pub fn default_rules_files(layout: &prempti_protocol::paths::Layout) -> Result<V
     Ok(files)
 }
 
+/// Candidate rules files placed among the installed ones, as the daemon would load them.
+#[derive(Debug, Clone, Default)]
+pub struct InDaemonOrder {
+    /// Every file to load, in order: default rules, user rules (sorted by file name), seen rules.
+    pub files: Vec<PathBuf>,
+    /// The installed files loaded around the candidates (a subset of `files`).
+    pub installed: Vec<PathBuf>,
+    /// The `rules/` directory they come from (`None` when neither an installation nor a
+    /// repository has rules: then `files` are the candidates alone).
+    pub rules_dir: Option<PathBuf>,
+}
+
+impl InDaemonOrder {
+    /// Whether `path` is one of the installed files rather than a candidate.
+    pub fn is_installed(&self, name: &str) -> bool {
+        self.installed
+            .iter()
+            .any(|p| p.display().to_string() == name)
+    }
+}
+
+/// Places `candidates` among the installation's rules files (else the repository's, found from
+/// the current directory) the way the daemon would load them if they were installed: a
+/// candidate that is, or is named like, a default rules file takes that file's place; every
+/// other candidate is a user rules file, loaded after the default rules among the installed
+/// user files by file name (replacing an installed user file of the same name); the seen rules
+/// come last. So a user file appending to a default list, or using a default macro, is checked
+/// in the namespace it will live in.
+pub fn in_daemon_order(
+    layout: &prempti_protocol::paths::Layout,
+    candidates: &[PathBuf],
+) -> Result<InDaemonOrder> {
+    let (rules_dir, default_dir, user_dir, seen) = if layout.default_rules_dir().is_dir() {
+        (
+            layout.rules_dir(),
+            layout.default_rules_dir(),
+            layout.user_rules_dir(),
+            layout.seen_rules_file(),
+        )
+    } else if let Some(rules) = repository_rules_dir() {
+        (
+            rules.clone(),
+            rules.join("default"),
+            rules.join("user"),
+            rules.join("seen.yaml"),
+        )
+    } else {
+        return Ok(InDaemonOrder {
+            files: candidates.to_vec(),
+            ..InDaemonOrder::default()
+        });
+    };
+    let canonical = |p: &Path| std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf());
+    let same_name = |a: &Path, b: &Path| a.file_name().is_some() && a.file_name() == b.file_name();
+    let mut defaults: Vec<(PathBuf, bool)> = yaml_files_in(&default_dir)?
+        .into_iter()
+        .map(|p| (p, true))
+        .collect();
+    let mut users: Vec<(PathBuf, bool)> = if user_dir.is_dir() {
+        yaml_files_in(&user_dir)?
+            .into_iter()
+            .map(|p| (p, true))
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let mut seen = seen.is_file().then(|| (seen.clone(), true));
+    for candidate in candidates {
+        let c = canonical(candidate);
+        if let Some(slot) = defaults
+            .iter_mut()
+            .find(|(d, _)| canonical(d) == c || same_name(d, candidate))
+        {
+            *slot = (candidate.clone(), false);
+            continue;
+        }
+        if let Some(slot) = seen.as_mut().filter(|(s, _)| canonical(s) == c) {
+            *slot = (candidate.clone(), false);
+            continue;
+        }
+        users.retain(|(u, installed)| {
+            !(*installed && (canonical(u) == c || same_name(u, candidate)))
+        });
+        users.push((candidate.clone(), false));
+    }
+    // The daemon reads rules/user/ sorted by name; candidates go where their name puts them.
+    users.sort_by_key(|(p, _)| p.file_name().map(|n| n.as_encoded_bytes().to_vec()));
+    let all: Vec<(PathBuf, bool)> = defaults.into_iter().chain(users).chain(seen).collect();
+    Ok(InDaemonOrder {
+        files: all.iter().map(|(p, _)| p.clone()).collect(),
+        installed: all
+            .iter()
+            .filter(|(_, installed)| *installed)
+            .map(|(p, _)| p.clone())
+            .collect(),
+        rules_dir: Some(rules_dir),
+    })
+}
+
 /// The fixture directory used when none is given: the installation's `rules/tests`, else the
 /// repository's.
 pub fn default_tests_dir(layout: &prempti_protocol::paths::Layout) -> Result<PathBuf> {

@@ -52,6 +52,9 @@ pub struct ReplayReport {
     pub changes: Vec<Change>,
     /// Count of changes per direction, e.g. `allow→deny`.
     pub directions: BTreeMap<String, usize>,
+    /// The rules files replayed against, in load order (set by the caller).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub rules: Vec<String>,
 }
 
 /// The fields of an audit record replay needs.

@@ -137,6 +137,62 @@ pub fn install_unit(layout: &Layout, kind: ServiceKind) -> Result<bool> {
     Ok(changed)
 }
 
+/// What, if anything, restarts the service of an installation.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Supervision {
+    /// `systemd`, `launchd` or `detached`.
+    pub manager: &'static str,
+    /// Whether something restarts the daemon after a crash or a reboot.
+    pub restarts: bool,
+    /// One line for people.
+    pub note: String,
+}
+
+/// The one line an installation without a service manager gets: nothing restarts the daemon.
+pub const DETACHED_NOTE: &str = "no service manager (no systemd user session): nothing restarts \
+     Prempti after a reboot or a crash, and hooks then deny every call; run `premptictl start` \
+     (e.g. from your shell profile)";
+
+/// What restarts the service of `layout`, managed by `kind`.
+pub fn supervision(layout: &Layout, kind: ServiceKind) -> Supervision {
+    match kind {
+        ServiceKind::Systemd => {
+            let unit = format!("{}.service", unit_name(layout));
+            let enabled = Command::new("systemctl")
+                .args(["--user", "is-enabled", &unit])
+                .stdin(Stdio::null())
+                .stderr(Stdio::null())
+                .output()
+                .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "enabled");
+            Supervision {
+                manager: "systemd",
+                restarts: true,
+                note: if enabled {
+                    format!("systemd user unit {unit}: restarted after a crash, started at login")
+                } else {
+                    format!(
+                        "systemd user unit {unit}: restarted after a crash, not started at login \
+                         (`premptictl enable`)"
+                    )
+                },
+            }
+        }
+        ServiceKind::Launchd => Supervision {
+            manager: "launchd",
+            restarts: true,
+            note: format!(
+                "launchd agent {}: restarted after a crash, started at login",
+                launchd_label(layout)
+            ),
+        },
+        ServiceKind::Detached => Supervision {
+            manager: "detached",
+            restarts: false,
+            note: DETACHED_NOTE.to_owned(),
+        },
+    }
+}
+
 /// Removes the unit / plist (after the service is stopped).
 pub fn remove_unit(layout: &Layout, kind: ServiceKind) -> Result<()> {
     let Some(path) = unit_path(layout, kind)? else {
