@@ -2,6 +2,7 @@
 //! every supported agent (tests/fixtures/transcripts/home, in each agent's format, with `@HOME@`
 //! standing for the temporary HOME) and judges them with the small rules file next to them.
 
+use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -307,4 +308,68 @@ fn no_transcripts_is_not_an_error() {
     let text = String::from_utf8(out.stdout).expect("utf-8");
     assert!(text.contains("Scanned 0 transcripts"), "{text}");
     assert!(text.contains("No tool calls found."), "{text}");
+}
+
+#[test]
+fn transcripts_written_by_the_real_clis() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let home = dir.path().join("home");
+    let home_text = home.to_str().expect("utf-8 temp path").to_owned();
+    copy_tree(&fixtures().join("captured/home"), &home, &home_text);
+    std::fs::create_dir_all(home.join("project")).expect("mkdir project");
+    let out = Command::new(env!("CARGO_BIN_EXE_premptictl"))
+        .args(["scan", "--json", "--rules", &rules()])
+        .env("HOME", &home)
+        .env("PREMPTI_HOME", dir.path().join("prempti"))
+        .env_remove("CLAUDE_CONFIG_DIR")
+        .env_remove("CODEX_HOME")
+        .env_remove("COPILOT_HOME")
+        .output()
+        .expect("run");
+    assert!(out.status.success());
+    let v: Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(v["lines"]["lines"], 67, "{v:#}");
+    assert_eq!(v["lines"]["damaged"], 0);
+    assert_eq!(v["lines"]["unknown"], 0);
+    assert_eq!(count(&v, "calls"), 4);
+    assert_eq!(count(&v, "deny"), 4);
+    let calls = v["calls_list"].as_array().expect("calls");
+    let by_agent =
+        |agent: &str| -> Vec<&Value> { calls.iter().filter(|c| c["agent"] == agent).collect() };
+    let claude = by_agent("claude_code");
+    assert_eq!(claude.len(), 1);
+    assert_eq!(
+        claude[0]["session_id"],
+        "097cb9b7-53b3-42b9-8e32-4b57dc683540"
+    );
+    assert_eq!(claude[0]["cwd"], format!("{home_text}/project"));
+    assert_eq!(claude[0]["tool_name"], "Bash");
+    assert_eq!(
+        claude[0]["command"],
+        format!("cat {home_text}/.ssh/id_rsa > /dev/null && touch {home_text}/markers/deny")
+    );
+    let codex = by_agent("codex");
+    assert_eq!(codex.len(), 2);
+    let names: BTreeSet<&str> = codex
+        .iter()
+        .map(|c| c["tool_name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, BTreeSet::from(["Bash", "apply_patch"]));
+    let patch = codex
+        .iter()
+        .find(|c| c["tool_name"] == "apply_patch")
+        .unwrap();
+    assert_eq!(
+        patch["file_path"],
+        format!("{home_text}/.ssh/authorized_keys")
+    );
+    assert_eq!(patch["session_id"], "01a252c3-38b4-7020-abfe-b612dc4f2780");
+    let gemini = by_agent("gemini_cli");
+    assert_eq!(gemini.len(), 1);
+    assert_eq!(
+        gemini[0]["session_id"],
+        "a85f4500-63c7-4741-ac5c-51282bee7864"
+    );
+    assert_eq!(gemini[0]["cwd"], format!("{home_text}/project"));
+    assert_eq!(gemini[0]["tool_name"], "run_shell_command");
 }

@@ -35,6 +35,15 @@ const OTHER_TYPES: &[&str] = &[
     "custom-title",
     "tag",
     "result",
+    // Bookkeeping of Claude Code 2.1.329 (seen in captured transcripts).
+    "queue-operation",
+    "atis-latch",
+    "api-request-shape",
+    "api-request-blob",
+    "api-request",
+    "last-prompt",
+    "tools-used",
+    "cost-state",
 ];
 
 /// The transcripts under `~/.claude` (`root`).

@@ -111,7 +111,8 @@ pub fn read(
                 st.turn_id = str_of(&payload, "turn_id").or(st.turn_id.take());
                 Kind::Known
             }
-            "event_msg" | "compacted" => Kind::Known,
+            // `world_state` and `token_usage_record`: Codex 0.169.0 bookkeeping.
+            "event_msg" | "compacted" | "world_state" | "token_usage_record" => Kind::Known,
             "response_item" => match to_hook(&payload) {
                 Item::Call(tool_name, tool_input, id) => {
                     sink(Call {

@@ -320,7 +320,7 @@ impl<'o> Accumulator<'o> {
         if !(flagged || changed || self.opts.keep_calls) {
             return;
         }
-        let mut record = record_of(&call, &outcome);
+        let mut record = record_of(&call, &outcome, &self.tags);
         record.rank = (verdict_rank(verdict), top_priority);
         if let Some(b) = before {
             record.baseline = Some(b);
@@ -426,7 +426,7 @@ fn capped(name: &str, s: Option<&String>, truncated: &mut Vec<String>) -> Option
     Some(s[..end].to_owned())
 }
 
-fn record_of(call: &Call, outcome: &EvalOutcome) -> CallRecord {
+fn record_of(call: &Call, outcome: &EvalOutcome, tags: &TagConfig) -> CallRecord {
     let mut truncated = Vec::new();
     let first = outcome.calls.first();
     let files: Vec<String> = if outcome.calls.len() > 1 {
@@ -463,7 +463,13 @@ fn record_of(call: &Call, outcome: &EvalOutcome) -> CallRecord {
         mcp_server: first.and_then(|c| c.mcp_server.clone()),
         verdict: outcome.verdict,
         reason,
-        rules: outcome.matched.iter().map(|m| m.rule.clone()).collect(),
+        // The Falco host's catch-all "seen" rule is not a verdict; the audit log leaves it out.
+        rules: outcome
+            .matched
+            .iter()
+            .filter(|m| !m.tags.iter().any(|t| tags.seen.contains(t)))
+            .map(|m| m.rule.clone())
+            .collect(),
         baseline: None,
         truncated,
         rank: (0, 0),
