@@ -11,8 +11,7 @@ LINES="${SCAN_BENCH_LINES:-100000}"
 BIN="${PREMPTICTL:-}"
 if [ -z "$BIN" ]; then
     cargo build --release -q -p premptictl
-    BIN="$PWD/target/${CARGO_BUILD_PROFILE_DIR:-release}/premptictl"
-    [ -n "${CARGO_TARGET_DIR:-}" ] && BIN="$CARGO_TARGET_DIR/release/premptictl"
+    BIN="${CARGO_TARGET_DIR:-$PWD/target}/release/premptictl"
 fi
 
 work="$(mktemp -d)"

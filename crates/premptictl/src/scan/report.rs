@@ -7,7 +7,7 @@
 //! set); the payload itself (file contents, patch bodies) is never reported.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use prempti_plugin::agents::Agent;
 use prempti_plugin::verdict::TagConfig;
@@ -439,6 +439,24 @@ fn record_of(call: &Call, outcome: &EvalOutcome, tags: &TagConfig) -> CallRecord
         Vec::new()
     };
     let reason = capped("reason", Some(&outcome.reason), &mut truncated).unwrap_or_default();
+    // Rules voting deny first, then ask, then the rest, each group in evaluation order; the
+    // Falco host's catch-all "seen" rule is not a verdict and is left out, as in the audit log.
+    let vote = |m: &rules_tools::MatchInfo| {
+        if m.tags.iter().any(|t| tags.deny.contains(t)) {
+            0
+        } else if m.tags.iter().any(|t| tags.ask.contains(t)) {
+            1
+        } else {
+            2
+        }
+    };
+    let mut matched: Vec<&rules_tools::MatchInfo> = outcome
+        .matched
+        .iter()
+        .filter(|m| !m.tags.iter().any(|t| tags.seen.contains(t)))
+        .collect();
+    matched.sort_by_key(|m| vote(m));
+    let rules = matched.into_iter().map(|m| m.rule.clone()).collect();
     CallRecord {
         agent: call.agent.field_name().to_owned(),
         session_id: call.session_id.clone(),
@@ -463,19 +481,13 @@ fn record_of(call: &Call, outcome: &EvalOutcome, tags: &TagConfig) -> CallRecord
         mcp_server: first.and_then(|c| c.mcp_server.clone()),
         verdict: outcome.verdict,
         reason,
-        // The Falco host's catch-all "seen" rule is not a verdict; the audit log leaves it out.
-        rules: outcome
-            .matched
-            .iter()
-            .filter(|m| !m.tags.iter().any(|t| tags.seen.contains(t)))
-            .map(|m| m.rule.clone())
-            .collect(),
+        rules,
         baseline: None,
         truncated,
         rank: (0, 0),
     }
 }
 
-fn display_path(p: &PathBuf) -> String {
+fn display_path(p: &Path) -> String {
     p.to_string_lossy().into_owned()
 }
