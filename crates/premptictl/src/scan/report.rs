@@ -165,31 +165,72 @@ pub struct Report {
 
 /// Scans every transcript of `opts.agents` under `roots`, evaluating each call against
 /// `ruleset`; with `baseline`, also against it, reporting the changes.
+///
+/// Files are shared out to one worker per available core (at most [`MAX_WORKERS`]); each file's
+/// results are merged in file order, so the report does not depend on the number of workers.
 pub fn scan(
     roots: &Roots,
     ruleset: &Ruleset,
     baseline: Option<&Ruleset>,
     opts: &Options,
 ) -> Report {
-    let mut acc = Accumulator::new(opts, baseline.is_some());
+    let mut files: Vec<(Agent, std::path::PathBuf)> = Vec::new();
+    let mut skipped = 0u64;
     for &agent in &opts.agents {
         for path in roots.transcripts(agent) {
-            if let Some(since) = opts.since {
-                if modified_before(&path, since) {
-                    acc.report.transcripts_skipped += 1;
-                    continue;
-                }
-            }
-            acc.report.transcripts += 1;
-            let mut sink = |call: Call| acc.call(call, ruleset, baseline);
-            match super::read_transcript(agent, &path, opts.limits, &mut sink) {
-                Ok(counts) => acc.report.lines.add(&counts),
-                Err(_) => acc.report.transcripts_unreadable += 1,
+            match opts.since {
+                Some(since) if modified_before(&path, since) => skipped += 1,
+                _ => files.push((agent, path)),
             }
         }
     }
-    acc.finish()
+    let workers = std::thread::available_parallelism()
+        .map_or(1, usize::from)
+        .clamp(1, MAX_WORKERS)
+        .min(files.len().max(1));
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let mut per_file: Vec<Option<Accumulator<'_>>> = Vec::new();
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..workers)
+            .map(|_| {
+                scope.spawn(|| {
+                    let mut done = Vec::new();
+                    loop {
+                        let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        let Some((agent, path)) = files.get(i) else {
+                            break;
+                        };
+                        let mut acc = Accumulator::new(opts, baseline.is_some());
+                        acc.report.transcripts = 1;
+                        let mut sink = |call: Call| acc.call(call, ruleset, baseline);
+                        match super::read_transcript(*agent, path, opts.limits, &mut sink) {
+                            Ok(counts) => acc.report.lines.add(&counts),
+                            Err(_) => acc.report.transcripts_unreadable += 1,
+                        }
+                        done.push((i, acc));
+                    }
+                    done
+                })
+            })
+            .collect();
+        per_file.resize_with(files.len(), || None);
+        for handle in handles {
+            // A worker that panicked loses its files' results; the others are still reported.
+            for (i, acc) in handle.join().unwrap_or_default() {
+                per_file[i] = Some(acc);
+            }
+        }
+    });
+    let mut total = Accumulator::new(opts, baseline.is_some());
+    total.report.transcripts_skipped = skipped;
+    for acc in per_file.into_iter().flatten() {
+        total.merge(acc);
+    }
+    total.finish()
 }
+
+/// The most worker threads a scan uses.
+pub const MAX_WORKERS: usize = 4;
 
 /// Evaluates calls from any source (tests and benchmarks feed them directly).
 pub fn scan_calls(
@@ -346,6 +387,55 @@ impl<'o> Accumulator<'o> {
         }
         if let Some(list) = self.report.calls_list.as_mut() {
             list.push(record);
+        }
+    }
+
+    /// Adds the results of a later file.
+    fn merge(&mut self, other: Accumulator<'_>) {
+        let (r, o) = (&mut self.report, other.report);
+        r.transcripts += o.transcripts;
+        r.transcripts_unreadable += o.transcripts_unreadable;
+        r.lines.add(&o.lines);
+        r.calls_found += o.calls_found;
+        r.calls += o.calls;
+        r.unevaluable += o.unevaluable;
+        r.deny += o.deny;
+        r.ask += o.ask;
+        r.examples.extend(o.examples);
+        if r.examples.len() >= self.opts.examples * 4 {
+            sort_examples(&mut r.examples);
+            r.examples.truncate(self.opts.examples);
+        }
+        if let (Some(list), Some(more)) = (r.calls_list.as_mut(), o.calls_list) {
+            list.extend(more);
+        }
+        if let (Some(changes), Some(more)) = (r.changes.as_mut(), o.changes) {
+            changes.extend(more);
+        }
+        if let (Some(directions), Some(more)) = (r.directions.as_mut(), o.directions) {
+            for (k, n) in more {
+                *directions.entry(k).or_default() += n;
+            }
+        }
+        for (key, g) in other.groups {
+            let mine = self.groups.entry(key).or_insert_with(|| Group {
+                agent: g.agent.clone(),
+                project: g.project.clone(),
+                ..Group::default()
+            });
+            mine.calls += g.calls;
+            mine.deny += g.deny;
+            mine.ask += g.ask;
+            mine.session_ids.extend(g.session_ids);
+        }
+        for (name, c) in other.rules {
+            self.rules
+                .entry(name)
+                .or_insert_with(|| RuleCount {
+                    calls: 0,
+                    ..c.clone()
+                })
+                .calls += c.calls;
         }
     }
 
