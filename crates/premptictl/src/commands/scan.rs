@@ -52,12 +52,19 @@ pub(crate) fn scan(ctx: &Context, args: &ScanArgs) -> Result<ExitStatus> {
         Some(h) if !h.as_os_str().is_empty() => h.clone(),
         _ => anyhow::bail!("no home directory: set HOME or pass --user-home DIR"),
     };
-    let project = args.project.as_ref().map(|p| {
-        std::fs::canonicalize(p)
-            .unwrap_or_else(|_| p.clone())
-            .to_string_lossy()
-            .into_owned()
-    });
+    // The directory as given (made absolute) and its canonical form: transcripts record the
+    // working directory as the agent saw it, symbolic links included.
+    let mut project: Vec<String> = Vec::new();
+    if let Some(p) = &args.project {
+        let absolute = std::path::absolute(p).unwrap_or_else(|_| p.clone());
+        project.push(absolute.to_string_lossy().into_owned());
+        if let Ok(canonical) = std::fs::canonicalize(p) {
+            let canonical = canonical.to_string_lossy().into_owned();
+            if !project.contains(&canonical) {
+                project.push(canonical);
+            }
+        }
+    }
     let agents = match args.agent {
         ScanAgentArg::Claude => vec![prempti_plugin::agents::Agent::ClaudeCode],
         ScanAgentArg::Codex => vec![prempti_plugin::agents::Agent::Codex],

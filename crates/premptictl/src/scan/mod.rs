@@ -420,6 +420,77 @@ mod tests {
     }
 
     #[test]
+    fn transcripts_are_found_where_each_agent_keeps_them() {
+        let dir = tempfile::tempdir().unwrap();
+        let home = dir.path();
+        let touch = |rel: &str| {
+            let p = home.join(rel);
+            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+            std::fs::write(p, "").unwrap();
+        };
+        for rel in [
+            ".claude/projects/-p/s1.jsonl",
+            ".claude/projects/-p/s1/subagents/agent-1.jsonl",
+            ".claude/projects/-p/notes.txt",
+            ".codex/sessions/2026/11/21/rollout-2026-11-21T00-00-00-x.jsonl",
+            ".codex/sessions/rollout-old.jsonl",
+            ".codex/sessions/2026/11/21/other.jsonl",
+            ".gemini/tmp/proj/chats/session-a.jsonl",
+            ".gemini/tmp/proj/chats/session-b.json",
+            ".gemini/tmp/proj/chats/parent-id/sub.jsonl",
+            ".gemini/tmp/proj/logs.json",
+            ".copilot/session-state/s2/events.jsonl",
+            ".copilot/session-state/s3.jsonl",
+            ".copilot/session-state/s2/plan.md",
+        ] {
+            touch(rel);
+        }
+        let roots = Roots::new(home, |_| None);
+        let found = |agent| -> Vec<String> {
+            roots
+                .transcripts(agent)
+                .iter()
+                .map(|p| p.strip_prefix(home).unwrap().display().to_string())
+                .collect()
+        };
+        assert_eq!(
+            found(Agent::ClaudeCode),
+            // Paths sort component by component: `s1` before `s1.jsonl`.
+            [
+                ".claude/projects/-p/s1/subagents/agent-1.jsonl",
+                ".claude/projects/-p/s1.jsonl"
+            ]
+        );
+        assert_eq!(
+            found(Agent::Codex),
+            [
+                ".codex/sessions/2026/11/21/rollout-2026-11-21T00-00-00-x.jsonl",
+                ".codex/sessions/rollout-old.jsonl"
+            ]
+        );
+        assert_eq!(
+            found(Agent::GeminiCli),
+            [
+                ".gemini/tmp/proj/chats/parent-id/sub.jsonl",
+                ".gemini/tmp/proj/chats/session-a.jsonl",
+                ".gemini/tmp/proj/chats/session-b.json"
+            ]
+        );
+        assert_eq!(
+            found(Agent::Copilot),
+            [
+                ".copilot/session-state/s2/events.jsonl",
+                ".copilot/session-state/s3.jsonl"
+            ]
+        );
+        assert!(found(Agent::Cursor).is_empty());
+        let moved = Roots::new(home, |v| {
+            (v == "CODEX_HOME").then(|| "/elsewhere".to_owned())
+        });
+        assert_eq!(moved.codex, PathBuf::from("/elsewhere"));
+    }
+
+    #[test]
     fn payloads_have_each_agents_hook_shape() {
         let call = Call {
             agent: Agent::Copilot,

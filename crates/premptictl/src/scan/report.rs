@@ -25,8 +25,9 @@ pub struct Options {
     pub agents: Vec<Agent>,
     /// Only calls at or after this time (transcripts not modified since are not opened).
     pub since: Option<jiff::Timestamp>,
-    /// Only calls whose working directory is this directory or below it.
-    pub project: Option<String>,
+    /// Only calls whose working directory is one of these directories or below it (the
+    /// directory as given, made absolute, and its canonical form); empty: every call.
+    pub project: Vec<String>,
     /// Reading bounds.
     pub limits: Limits,
     /// The homes a hook on this machine would report.
@@ -293,10 +294,14 @@ impl<'o> Accumulator<'o> {
                 return;
             }
         }
-        if let Some(project) = &self.opts.project {
-            if !in_project(call.cwd.as_deref(), project) {
-                return;
-            }
+        if !self.opts.project.is_empty()
+            && !self
+                .opts
+                .project
+                .iter()
+                .any(|p| in_project(call.cwd.as_deref(), p))
+        {
+            return;
         }
         let payload = call.payload();
         let homes = &self.opts.homes;
