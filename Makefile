@@ -29,6 +29,7 @@ hook:
 
 install: release hook
 	./target/release/premptictl install --from target/release --hook-from target/hook --source .
+	@echo "See what your agents already did on this machine, judged by your rules: $(PREMPTI_HOME)/bin/premptictl scan --since 30d"
 
 uninstall:
 	./target/release/premptictl uninstall

@@ -7,7 +7,9 @@
 #   2. end-to-end hook latency: release premptictl + `hook`-profile prempti-hook installed in
 #      a temporary PREMPTI_HOME, real daemon with the default rules, p50/p90/p99 for 1 and 64
 #      concurrent clients side by side with /bin/true, and the daemon's RSS idle and under load
-#      (tests/src/bin/latency.rs).
+#      (tests/src/bin/latency.rs);
+#   3. `premptictl scan` throughput over 100,000 synthetic transcript lines of four agents
+#      (scripts/bench-scan.sh; SCAN_BENCH_LINES changes the size).
 #
 # Environment: BENCH_SKIP_CRITERION=1 runs only the end-to-end part; BENCH_CRITERION_ARGS are
 # passed to the criterion benchmarks (default: 1 s warm-up, 3 s measurement per benchmark, so
@@ -43,3 +45,6 @@ cargo build --release -p prempti-e2e --bin latency
     --hook-dir target/hook \
     --rounds-1 "${LATENCY_ROUNDS_1:-1000}" \
     --rounds-64 "${LATENCY_ROUNDS_64:-32}"
+
+echo
+PREMPTICTL="$PWD/target/release/premptictl" ./scripts/bench-scan.sh

@@ -87,6 +87,9 @@ pub enum Command {
     /// Validate, evaluate, test, explain and replay rules.
     #[command(subcommand)]
     Rules(RulesCommand),
+    /// Judge what your agents already did: read their transcripts on this machine and evaluate
+    /// every recorded tool call against the rules. Reads only; writes nothing.
+    Scan(ScanArgs),
     /// Run the service in the foreground (used by systemd, launchd and `start`).
     Daemon(DaemonArgs),
     /// Print shell completions.
@@ -511,6 +514,67 @@ pub struct RulesReplayArgs {
     /// Print machine-readable JSON.
     #[arg(long)]
     pub json: bool,
+}
+
+/// `scan`
+#[derive(Debug, Args)]
+#[command(
+    after_help = "Transcripts read (under HOME): Claude Code ~/.claude/projects/*/*.jsonl, \
+Codex ~/.codex/sessions/YYYY/MM/DD/rollout-*.jsonl, Gemini CLI ~/.gemini/tmp/*/chats/*.jsonl, \
+Copilot CLI ~/.copilot/session-state/*/events.jsonl (CLAUDE_CONFIG_DIR, CODEX_HOME and \
+COPILOT_HOME are honoured). Lines that are damaged, unknown or longer than the limit are counted \
+and skipped.\n\nExit status: 0 the scan ran (whatever it found), 2 the rules do not load, \
+64 a usage error."
+)]
+pub struct ScanArgs {
+    /// Which agent's transcripts to read.
+    #[arg(long, value_enum, default_value_t = ScanAgentArg::All)]
+    pub agent: ScanAgentArg,
+    /// Only calls at or after this time (RFC 3339, or a duration ago such as `12h`, `30d`).
+    #[arg(long, value_name = "WHEN")]
+    pub since: Option<String>,
+    /// Only calls made in this directory or below it.
+    #[arg(long, value_name = "DIR")]
+    pub project: Option<PathBuf>,
+    /// Rules files, in load order (repeatable; default: the installed default, user and seen
+    /// rules). With --diff, the candidate rules.
+    #[arg(long = "rules", value_name = "FILE")]
+    pub rules: Vec<PathBuf>,
+    /// Compare: list the calls whose verdict the --rules candidate would change against the
+    /// baseline (the installed rules, or --baseline).
+    #[arg(long, requires = "rules")]
+    pub diff: bool,
+    /// Baseline rules files for --diff (repeatable; default: the installed rules).
+    #[arg(long = "baseline", value_name = "FILE", requires = "diff")]
+    pub baseline: Vec<PathBuf>,
+    /// How many of the worst calls to show.
+    #[arg(long, default_value_t = 10, value_name = "N")]
+    pub examples: usize,
+    /// Longest transcript line read, in bytes; longer lines are skipped and counted.
+    #[arg(long, default_value_t = crate::scan::DEFAULT_MAX_LINE_BYTES, value_name = "BYTES")]
+    pub max_line_bytes: usize,
+    /// The home directory whose agents' transcripts are read (also what the hook would report
+    /// as the agent's home).
+    #[arg(long, env = "HOME", value_name = "DIR")]
+    pub user_home: Option<PathBuf>,
+    /// Print the summary and every evaluated call as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// The agents `scan` reads transcripts of (Cursor keeps none it could read).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ScanAgentArg {
+    /// Claude Code.
+    Claude,
+    /// Codex CLI.
+    Codex,
+    /// Gemini CLI.
+    Gemini,
+    /// GitHub Copilot CLI.
+    Copilot,
+    /// Every agent above.
+    All,
 }
 
 /// `daemon`

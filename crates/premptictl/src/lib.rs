@@ -32,6 +32,7 @@ pub mod hooks;
 pub mod install;
 pub mod output;
 pub mod rules_tools;
+pub mod scan;
 pub mod service;
 
 use std::ffi::OsString;

@@ -8,6 +8,7 @@ mod install;
 mod logs;
 mod misc;
 mod rules;
+mod scan;
 mod service;
 mod status;
 
@@ -61,6 +62,7 @@ pub(crate) fn dispatch(cli: Cli) -> Result<ExitStatus> {
         Command::Logs(args) => logs::logs(&ctx, &args),
         Command::Audit(args) => audit::audit(&ctx, &args),
         Command::Rules(cmd) => rules::run(&ctx, &cmd),
+        Command::Scan(args) => scan::scan(&ctx, &args),
         Command::Daemon(args) => daemon::daemon(&ctx, &args),
         Command::Completions(args) => misc::completions(&args),
         Command::Version(args) => misc::version(&args),
