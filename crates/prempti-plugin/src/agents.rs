@@ -258,6 +258,10 @@ pub struct ToolCall {
     shell: ShellCache,
     #[serde(skip)]
     content_commands: ShellCache,
+    /// Lists derived from the shell analysis per effect (`cmd.path_prefixes[read]`, ...),
+    /// computed once per call however many rules ask.
+    #[serde(skip)]
+    pub(crate) derived: DerivedCache,
 }
 
 impl ToolCall {
@@ -307,6 +311,7 @@ impl ToolCall {
             unresolved_path: false,
             shell: ShellCache::default(),
             content_commands: ShellCache::default(),
+            derived: DerivedCache::default(),
         }
     }
 
@@ -843,6 +848,64 @@ fn home_shorthand(target: &str) -> Option<&str> {
 fn normalize_relative(path: &str) -> String {
     let rooted = prempti_shell::normalize_path(&format!("/{path}"));
     rooted.trim_start_matches('/').to_owned()
+}
+
+/// Effect names a keyed field takes, in slot order (`None` or empty is slot 0).
+pub(crate) const EFFECT_ACCESSES: &[&str] = &[
+    "",
+    "read",
+    "write",
+    "delete",
+    "recursive_delete",
+    "recursive_read",
+    "chmod",
+    "exec",
+    "upload",
+    "modified",
+    "serve",
+];
+/// Keyed fields whose values are cached per effect.
+pub(crate) const DERIVED_FIELDS: usize = 5;
+const DERIVED_SLOTS: usize = DERIVED_FIELDS * 11;
+
+/// Once-computed derived lists of one call (see [`ToolCall::derived`]); never part of
+/// equality or of the encoded event.
+pub(crate) struct DerivedCache(
+    pub(crate) [std::sync::OnceLock<Option<Vec<String>>>; DERIVED_SLOTS],
+);
+
+impl DerivedCache {
+    /// The slot of derived field `field` (0-based among the cached fields) for `access`, or
+    /// `None` for an access name that is not an effect.
+    pub(crate) fn slot(field: usize, access: Option<&str>) -> Option<usize> {
+        let access = access.unwrap_or("");
+        let k = EFFECT_ACCESSES.iter().position(|a| *a == access)?;
+        (field < DERIVED_FIELDS).then_some(field * EFFECT_ACCESSES.len() + k)
+    }
+}
+
+impl Default for DerivedCache {
+    fn default() -> Self {
+        DerivedCache(std::array::from_fn(|_| std::sync::OnceLock::new()))
+    }
+}
+
+impl Clone for DerivedCache {
+    fn clone(&self) -> Self {
+        DerivedCache::default()
+    }
+}
+
+impl PartialEq for DerivedCache {
+    fn eq(&self, _other: &Self) -> bool {
+        true
+    }
+}
+
+impl fmt::Debug for DerivedCache {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("DerivedCache")
+    }
 }
 
 /// Lazily computed shell analysis (and whether a per-process path in it could not be

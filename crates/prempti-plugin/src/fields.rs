@@ -151,6 +151,23 @@ fn owned_list<'a>(items: Option<Vec<String>>) -> Extracted<'a> {
     }
 }
 
+/// A keyed derived list (`cmd.path_prefixes[read]`, ...) computed once per call and
+/// effect: `field` numbers the cached fields (see `DerivedCache`).
+fn derived<'a>(
+    c: &'a ToolCall,
+    field: usize,
+    arg: Option<&str>,
+    compute: impl FnOnce() -> Option<Vec<String>>,
+) -> Extracted<'a> {
+    let Some(slot) = crate::agents::DerivedCache::slot(field, arg) else {
+        return owned_list(compute());
+    };
+    match c.derived.0[slot].get_or_init(|| compute().filter(|v| !v.is_empty())) {
+        Some(items) => list(items),
+        None => Extracted::None,
+    }
+}
+
 fn ref_list<'a>(items: Option<Vec<&'a String>>) -> Extracted<'a> {
     match items {
         Some(items) => list(items),
@@ -202,7 +219,7 @@ fn with_ancestors<'p>(paths: impl IntoIterator<Item = &'p str>, absolute: bool) 
 }
 
 /// Number of fields in [`FIELDS`].
-pub const FIELD_COUNT: usize = 83;
+pub const FIELD_COUNT: usize = 85;
 
 /// The field table of the `coding_agent` source. A field's position is its [`FieldId`] in
 /// [`schema()`] and its index in the plugin's exported field list.
@@ -410,16 +427,18 @@ pub const FIELDS: [FieldSpec; FIELD_COUNT] = [
         cmd_list(c, |a| list(&a.behaviors))
     }),
     keyed("cmd.path_prefixes", "Every path of the effect named by the argument (read, write, delete, recursive_delete, recursive_read, chmod, exec, upload, modified; all without one) and all its ancestor directories: `intersects` then matches a path or anything below it", |c, arg| {
-        owned_list(c.effect_paths(arg).map(|p| with_ancestors(p.into_iter().map(String::as_str), true)))
+        derived(c, 0, arg, || c.effect_paths(arg).map(|p| with_ancestors(p.into_iter().map(String::as_str), true)))
+
     }),
     keyed("cmd.home_path_prefixes", "As cmd.path_prefixes, for the paths inside agent.home, relative to it (.ssh, .ssh/id_rsa; \"\" is the home itself)", |c, arg| {
-        owned_list(c.effect_paths(arg).map(|p| {
+        derived(c, 1, arg, || c.effect_paths(arg).map(|p| {
             let rel = c.home_relative(p);
             with_ancestors(rel.iter().map(String::as_str), false)
         }))
+
     }),
     keyed("cmd.path_names", "Base names of the paths of the effect named by the argument (as cmd.path_prefixes): .env, id_rsa, pre-commit", |c, arg| {
-        owned_list(c.effect_paths(arg).map(|p| {
+        derived(c, 2, arg, || c.effect_paths(arg).map(|p| {
             let mut names: Vec<String> = Vec::new();
             for path in p {
                 let name = path.trim_end_matches('/').rsplit('/').next().unwrap_or("").to_owned();
@@ -429,9 +448,10 @@ pub const FIELDS: [FieldSpec; FIELD_COUNT] = [
             }
             names
         }))
+
     }),
     keyed("cmd.path_extensions", "Extensions (after the last dot of the base name, lower case; .env gives env) of the paths of the effect named by the argument (as cmd.path_prefixes): pem, key, env", |c, arg| {
-        owned_list(c.effect_paths(arg).map(|p| {
+        derived(c, 3, arg, || c.effect_paths(arg).map(|p| {
             let mut exts: Vec<String> = Vec::new();
             for path in p {
                 let name = path.trim_end_matches('/').rsplit('/').next().unwrap_or("");
@@ -444,9 +464,10 @@ pub const FIELDS: [FieldSpec; FIELD_COUNT] = [
             }
             exts
         }))
+
     }),
     keyed("cmd.home_path_depths", "For each path of the effect named by the argument inside agent.home, how many directories deep it is: 0 for the home itself, 1 for ~/Documents or ~/.bashrc", |c, arg| {
-        owned_list(c.effect_paths(arg).map(|p| {
+        derived(c, 4, arg, || c.effect_paths(arg).map(|p| {
             let mut depths: Vec<String> = Vec::new();
             for rel in c.home_relative(p) {
                 let depth = if rel.is_empty() { 0 } else { rel.split('/').count() };
@@ -457,6 +478,7 @@ pub const FIELDS: [FieldSpec; FIELD_COUNT] = [
             }
             depths
         }))
+
     }),
     strings("cmd.serve_paths", "Directories the command serves over the network (python -m http.server -d DIR, php -S -t DIR, http-server DIR, busybox httpd -h DIR), absolute", |c, _| {
         cmd_list(c, |a| list(&a.serve_paths))
@@ -539,6 +561,27 @@ pub const FIELDS: [FieldSpec; FIELD_COUNT] = [
                 Extracted::Bool(crate::signals::signals_prempti(a, c.real_prempti_home.as_deref(), &own))
             }
             None => Extracted::None,
+        }
+    }),
+    strings("cmd.arg_names", "Base names of every argument of every program (text after the last /): id_rsa for ~/.ssh/id_rsa; Falco 0.44 matches no transformer on a list, so this stands for basename(cmd.args)", |c, _| {
+        cmd_list(c, |a| {
+            let mut names: Vec<Cow<'_, str>> = Vec::new();
+            for arg in a.programs.iter().flat_map(|p| p.args.iter()) {
+                let trimmed = arg.trim_end_matches('/');
+                let name = trimmed.rsplit('/').next().unwrap_or(trimmed);
+                if !name.is_empty() && !names.iter().any(|n| n == name) {
+                    names.push(Cow::Borrowed(name));
+                }
+            }
+            if names.is_empty() { Extracted::None } else { Extracted::List(names) }
+        })
+    }),
+    scalar("cmd.modifies_prempti_home", FieldType::Bool, "Some path the command writes, deletes or changes the mode of is prempti.home or below it; no value when prempti.home is unknown", |c, _| {
+        match (c.modified_paths(), c.real_prempti_home.as_deref()) {
+            (Some(paths), Some(home)) => Extracted::Bool(paths.iter().any(|p| {
+                p.as_str() == home || p.strip_prefix(home).is_some_and(|r| r.starts_with('/'))
+            })),
+            _ => Extracted::None,
         }
     }),
 ];

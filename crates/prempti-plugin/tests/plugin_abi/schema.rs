@@ -145,6 +145,8 @@ fn architecture_field_table_is_covered() {
         ("tool.search_output", "string", false),
         ("tool.paths_in_prempti_home", "bool", false),
         ("cmd.signals_prempti", "bool", false),
+        ("cmd.arg_names", "string", true),
+        ("cmd.modifies_prempti_home", "bool", false),
     ];
     let schema = schema();
     let got: Vec<(&str, &str, bool)> = schema
