@@ -88,6 +88,12 @@ pub(crate) struct Analyzer<'a> {
     pub(crate) cwd: Option<String>,
     /// Directories `pushd` left.
     pub(crate) dir_stack: Vec<Option<String>>,
+    /// The command changed to a directory the analysis cannot know (`cd "$D"`, `cd -`):
+    /// relative targets are then dynamic, not relative to the starting directory.
+    pub(crate) cwd_unknown: bool,
+    /// Working directories to restore after a wrapper ran its command elsewhere
+    /// (`env -C DIR cmd`).
+    pub(crate) cwd_overrides: Vec<Option<String>>,
     /// The user's home (`~`, `$HOME`).
     pub(crate) home: Option<&'a str>,
     /// Variables assigned so far.
@@ -127,6 +133,8 @@ impl<'a> Analyzer<'a> {
             limits,
             cwd: cwd.filter(|c| absolute(c)).map(paths::normalize),
             dir_stack: Vec::new(),
+            cwd_unknown: false,
+            cwd_overrides: Vec::new(),
             home: home.filter(|h| absolute(h)),
             vars: HashMap::new(),
             feed: None,
@@ -352,7 +360,14 @@ impl<'a> Analyzer<'a> {
                     .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
             })
             && !raw[1..].contains(['$', '`']);
-        let dynamic = !home_shorthand && (word.is_some_and(|w| w.dynamic) || raw.contains('`'));
+        // `find -exec rm {} ;`, `xargs -I{} rm {}`: the files are only known when it runs.
+        let placeholder = raw.contains("{}");
+        // Relative to a directory the command changed to without the analysis knowing it.
+        let lost = self.cwd_unknown
+            && dir.is_none_or(|d| !d.starts_with('/'))
+            && !raw.starts_with(['/', '~', '$']);
+        let dynamic = !home_shorthand
+            && (word.is_some_and(|w| w.dynamic) || raw.contains('`') || placeholder || lost);
         if dynamic {
             if access != Access::Read && access != Access::RecursiveRead {
                 push_unique(&mut self.out.dynamic_paths, raw);

@@ -136,17 +136,23 @@ fn expansion_end(text: &str, start: usize) -> usize {
     start + 1 + len
 }
 
-/// `~` or `~/...` at the start of the word.
+/// `~` or `~/...` at the start of the word, or right after the `=` of an argument that
+/// looks like an assignment (`dd of=~/x`: bash expands it there too).
 fn tilde(word: Word, home: Option<&str>) -> Word {
     let Some(home) = home else { return word };
-    let starts = word.text.starts_with('~') && word.is_active(0);
-    let rest_ok = matches!(word.text.as_bytes().get(1), None | Some(b'/'));
+    let at = match word.text.split_once('=') {
+        Some((name, _)) if crate::wrappers::is_assignment(&word.text) => name.len() + 1,
+        _ => 0,
+    };
+    let starts = word.text[at..].starts_with('~') && word.is_active(at);
+    let rest_ok = matches!(word.text.as_bytes().get(at + 1), None | Some(b'/'));
     if !starts || !rest_ok {
         return word;
     }
     let mut b = Builder::default();
+    b.push(&word, 0..at);
     b.word.text.push_str(home);
-    b.push(&word, 1..word.text.len());
+    b.push(&word, at + 1..word.text.len());
     b.finish(&word)
 }
 

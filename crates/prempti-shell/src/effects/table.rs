@@ -70,7 +70,6 @@ const TABLE: &[Spec] = &[
             "gpg2",
             "age",
             "join",
-            "xclip",
             "xsel",
             "pbcopy",
             "wl-copy",
@@ -118,9 +117,9 @@ const TABLE: &[Spec] = &[
         Shape::Custom(custom::sort),
     ),
     spec(
-        &["od", "xxd", "base64", "strings", "fold", "split", "csplit"],
+        &["xxd", "base64", "strings", "fold", "split", "csplit"],
         Syntax {
-            short_values: "AtjNwcglsonabe",
+            short_values: "tjNwcglsonabe",
             long_values: &[
                 "address-radix",
                 "format",
@@ -134,6 +133,21 @@ const TABLE: &[Spec] = &[
         },
         Shape::Read,
     ),
+    spec(
+        &["od"],
+        Syntax {
+            short_values: "AjNSt",
+            long_values: &[
+                "address-radix",
+                "format",
+                "skip-bytes",
+                "read-bytes",
+                "strings",
+            ],
+        },
+        Shape::Read,
+    ),
+    spec(&["xclip"], NONE, Shape::Custom(custom::xclip)),
     spec(
         &["head", "tail"],
         Syntax {
@@ -296,7 +310,7 @@ const TABLE: &[Spec] = &[
             short_values: "cuUiTSs",
             long_values: &["cmd"],
         },
-        Shape::ReadWrite,
+        Shape::Custom(custom::editor),
     ),
     spec(
         &["wipefs"],
@@ -321,21 +335,38 @@ const TABLE: &[Spec] = &[
             "hdparm",
         ],
         Syntax {
-            short_values: "tLbcCEgGIjJlmNoOrTUOL",
+            short_values: "tLbcCEgGIjJmNoOrTUOL",
             long_values: &["type", "label", "offset", "types"],
         },
         Shape::Custom(custom::disk_tool),
     ),
     // Mode, owner and attribute changes.
     spec(
-        &[
-            "chmod", "chown", "chgrp", "chattr", "setfacl", "chflags", "xattr",
-        ],
+        &["chown", "chgrp", "chflags"],
         Syntax {
-            short_values: "mMxX",
+            short_values: "",
             long_values: &["from"],
         },
         Shape::Chmod,
+    ),
+    // `chmod -x f`, `chattr -i f`: a mode that starts with a dash is not an option.
+    spec(&["chmod"], NONE, Shape::Custom(custom::chmod)),
+    spec(
+        &["chattr"],
+        Syntax {
+            short_values: "pv",
+            long_values: &[],
+        },
+        Shape::Custom(custom::chattr),
+    ),
+    // No mode operand: every operand changes.
+    spec(
+        &["setfacl", "xattr"],
+        Syntax {
+            short_values: "mMxXwd",
+            long_values: &["modify", "remove", "set", "set-file", "modify-file"],
+        },
+        Shape::Custom(custom::acl),
     ),
     // Copies and moves.
     spec(
@@ -506,9 +537,6 @@ const TABLE: &[Spec] = &[
             "xz",
             "unxz",
             "lzma",
-            "zstd",
-            "unzstd",
-            "lz4",
             "compress",
             "uncompress",
             "pigz",
@@ -518,6 +546,15 @@ const TABLE: &[Spec] = &[
             long_values: &["suffix", "threads"],
         },
         Shape::Custom(custom::compress),
+    ),
+    // These keep their input unless told (`--rm`).
+    spec(
+        &["zstd", "unzstd", "lz4"],
+        Syntax {
+            short_values: "oT",
+            long_values: &["output", "threads"],
+        },
+        Shape::Custom(custom::compress_keeping),
     ),
     // Version control.
     Spec {
@@ -638,7 +675,7 @@ const TABLE: &[Spec] = &[
         &["gh"],
         Syntax {
             short_values: "Rdfp",
-            long_values: &["repo", "desc", "description", "filename", "public"],
+            long_values: &["repo", "desc", "description", "filename"],
         },
         Shape::Custom(custom::gh),
     ),
@@ -654,6 +691,26 @@ const TABLE: &[Spec] = &[
     },
     // find: its starting points are read recursively, or deleted with -delete or an -exec rm.
     spec(&["find", "bfs", "gfind"], NONE, Shape::Custom(custom::find)),
+    // `perl -pi -e CODE FILE...`: with inline code the operands are files read (written
+    // with `-i`); the code itself is analyzed as Perl elsewhere.
+    spec(
+        &["perl"],
+        Syntax {
+            short_values: "eEIlmMxC",
+            long_values: &[],
+        },
+        Shape::Custom(custom::perl),
+    ),
+    // ssh: the identity and config files are read (the remote command is analyzed by the
+    // analyzer, see `remote`).
+    spec(
+        &["ssh"],
+        Syntax {
+            short_values: "BbcDEeFIiJLlmOoPpQRSWw",
+            long_values: &[],
+        },
+        Shape::Custom(custom::ssh),
+    ),
     // Script runners: the first operand is run.
     spec(&[".", "source"], NONE, Shape::ExecFirst),
 ];
