@@ -55,10 +55,11 @@ struct Builder {
 impl Builder {
     fn push(&mut self, from: &Word, range: std::ops::Range<usize>) {
         let base = self.word.text.len();
-        for &k in &from.active {
-            if range.contains(&k) {
-                self.word.active.push(k - range.start + base);
-            }
+        // `active` is sorted: only the offsets inside `range` are visited, so rebuilding a
+        // word piece by piece stays linear in its length.
+        let first = from.active.partition_point(|&k| k < range.start);
+        for &k in from.active[first..].iter().take_while(|&&k| k < range.end) {
+            self.word.active.push(k - range.start + base);
         }
         self.word.text.push_str(&from.text[range]);
     }
