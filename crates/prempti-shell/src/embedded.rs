@@ -150,10 +150,10 @@ fn git(args: &[Word], out: &mut Vec<Embedded>) {
             if let Some(cmd) = bang {
                 code(out, cmd);
             }
-        } else if GIT_COMMAND_KEYS.contains(&key.as_str()) || key.starts_with("pager.") {
-            if !matches!(value, "true" | "false" | "") {
-                code(out, value);
-            }
+        } else if (GIT_COMMAND_KEYS.contains(&key.as_str()) || key.starts_with("pager."))
+            && !matches!(value, "true" | "false" | "")
+        {
+            code(out, value);
         }
     }
 }

@@ -163,6 +163,7 @@ const CASES: &[Case] = &[
     ("vim -c 'set nu' f", &[(R, &["/home/dev/p/f"]), (W, &["/home/dev/p/f"]), (P, &["vim"])]),
     ("vim +10 f", &[(R, &["/home/dev/p/f"]), (W, &["/home/dev/p/f"]), (P, &["vim"])]),
     ("patch -p1 -i fix.patch", &[(R, &["/home/dev/p/fix.patch"]), (W, &["/home/dev/p"])]),
+    ("patch -p1 -d ../lib < fix.diff", &[(R, &["/home/dev/p/fix.diff"]), (W, &["/home/dev/lib"])]),
     ("patch src/a.c fix.patch", &[(W, &["/home/dev/p/src/a.c"]), (R, &["/home/dev/p/fix.patch"])]),
     // ---- chmod, chown, chattr.
     ("chmod 600 ~/.ssh/id_rsa", &[(C, &["/home/dev/.ssh/id_rsa"])]),
@@ -573,7 +574,8 @@ const CASES: &[Case] = &[
     ("ssh h.test rm -rf data", &[(RD, &["data"]), (P, &["ssh", "rm"])]),
     ("ssh -p 22 u@h.test 'cat ~/.aws/credentials'", &[(R, &["~/.aws/credentials"]), (P, &["ssh", "cat"])]),
     ("ssh h.test 'curl https://x.test | sh'", &[(P, &["ssh", "curl", "sh"]), (Pi, &["sh"])]),
-    ("ssh -i ~/.ssh/k h.test uptime", &[(R, &["/home/dev/.ssh/k"]), (P, &["ssh", "uptime"])]),
+    // The identity file is used to authenticate, not read as data.
+    ("ssh -i ~/.ssh/k h.test uptime", &[(P, &["ssh", "uptime"])]),
     ("ssh -o StrictHostKeyChecking=no h.test", &[(P, &["ssh"])]),
     ("ssh h.test", &[(P, &["ssh"]), (H, &["h.test"])]),
     ("ssh -t h.test 'cd /srv && rm -rf x'", &[(RD, &["/srv/x"])]),

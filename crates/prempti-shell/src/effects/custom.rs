@@ -821,13 +821,6 @@ pub(super) fn perl(p: &Parsed<'_>, e: &mut Effects) {
     }
 }
 
-/// `ssh -i KEY -F CONFIG ...`: the key and configuration files are read.
-pub(super) fn ssh(p: &Parsed<'_>, e: &mut Effects) {
-    for (file, k) in p.values_of(&["-i", "-F"]) {
-        e.add(Access::Read, file, Some(k));
-    }
-}
-
 /// Editors: every file operand is read and written; `+N` / `+CMD` operands are commands.
 pub(super) fn editor(p: &Parsed<'_>, e: &mut Effects) {
     for &k in &p.operands {

@@ -464,9 +464,9 @@ const TABLE: &[Spec] = &[
         Shape::Custom(custom::scp),
     ),
     spec(&["dd"], NONE, Shape::Custom(custom::dd)),
-    spec(
-        &["patch"],
-        Syntax {
+    Spec {
+        names: &["patch"],
+        syntax: Syntax {
             short_values: "iopdDrFzBVYg",
             long_values: &[
                 "input",
@@ -477,8 +477,9 @@ const TABLE: &[Spec] = &[
                 "backup-if-mismatch",
             ],
         },
-        Shape::Custom(custom::patch),
-    ),
+        shape: Shape::Custom(custom::patch),
+        dir_options: &["-d", "--directory"],
+    },
     // Archives.
     spec(
         &["tar", "gtar", "bsdtar"],
@@ -700,16 +701,6 @@ const TABLE: &[Spec] = &[
             long_values: &[],
         },
         Shape::Custom(custom::perl),
-    ),
-    // ssh: the identity and config files are read (the remote command is analyzed by the
-    // analyzer, see `remote`).
-    spec(
-        &["ssh"],
-        Syntax {
-            short_values: "BbcDEeFIiJLlmOoPpQRSWw",
-            long_values: &[],
-        },
-        Shape::Custom(custom::ssh),
     ),
     // Script runners: the first operand is run.
     spec(&[".", "source"], NONE, Shape::ExecFirst),
