@@ -1,5 +1,6 @@
-//! Analysis cost per command over a corpus of realistic agent commands, side by side with a
-//! trivial baseline (`str::split_whitespace`) over the same corpus; and the worst case:
+//! Analysis cost per command over a corpus of realistic agent commands (through `analyze_in`
+//! with a working directory and a home, as the plugin calls it, and through `analyze`), side
+//! by side with a trivial baseline (`str::split_whitespace`) over the same corpus; and the worst case:
 //! hostile commands of the largest size analyzed, nested wrappers, long pipelines, repeated
 //! unfinished constructs and single unclosed ones followed by many words.
 
@@ -42,6 +43,24 @@ const CORPUS: &[&str] = &[
 fn bench(c: &mut Criterion) {
     let mut group = c.benchmark_group("corpus");
     group.throughput(Throughput::Elements(CORPUS.len() as u64));
+    // The path the plugin takes: a working directory and a home, so `~`, `$HOME`, variables,
+    // braces, `cd`, static text, embedded and remote commands are all resolved.
+    let context = prempti_shell::Context {
+        cwd: Some("/home/dev/project"),
+        home: Some("/home/dev"),
+    };
+    let limits = prempti_shell::Limits::default();
+    group.bench_function("analyze_in", |b| {
+        b.iter(|| {
+            for command in CORPUS {
+                black_box(prempti_shell::analyze_in(
+                    black_box(command),
+                    &context,
+                    &limits,
+                ));
+            }
+        })
+    });
     group.bench_function("analyze", |b| {
         b.iter(|| {
             for command in CORPUS {

@@ -29,6 +29,12 @@ const ARG_BYTES_PER_INPUT_BYTE: usize = 4;
 /// `eval`, `watch` and `env -S` hand text that is already part of the input to the analysis
 /// once more.
 const WORK_PER_INPUT_BYTE: usize = 2;
+/// Bytes variable values and brace expansion may add to the words, per byte of input:
+/// `x=<4 KiB>; rm $x$x$x...` or `{a,b}{a,b}...` would otherwise grow with the square of the
+/// input.
+const EXPAND_PER_INPUT_BYTE: usize = 8;
+/// Most entries of one effect list (`delete_paths`, ...); more set `limit_hit`.
+pub(crate) const MAX_LIST: usize = 1024;
 /// Either budget for any input, however short.
 const BUDGET_MIN: usize = 16 * 1024;
 /// Bytes parsed directly, over all the pieces of code of one analysis: beyond them each
@@ -88,6 +94,12 @@ pub(crate) struct Analyzer<'a> {
     pub(crate) cwd: Option<String>,
     /// Directories `pushd` left.
     pub(crate) dir_stack: Vec<Option<String>>,
+    /// The command changed to a directory the analysis cannot know (`cd "$D"`, `cd -`):
+    /// relative targets are then dynamic, not relative to the starting directory.
+    pub(crate) cwd_unknown: bool,
+    /// Working directories to restore after a wrapper ran its command elsewhere
+    /// (`env -C DIR cmd`).
+    pub(crate) cwd_overrides: Vec<Option<String>>,
     /// The user's home (`~`, `$HOME`).
     pub(crate) home: Option<&'a str>,
     /// Variables assigned so far.
@@ -108,6 +120,8 @@ pub(crate) struct Analyzer<'a> {
     arg_bytes_left: usize,
     /// Bytes that may still be re-processed (see [`WORK_PER_INPUT_BYTE`]).
     work_left: usize,
+    /// Bytes expansions may still add (see [`EXPAND_PER_INPUT_BYTE`]).
+    expand_left: usize,
     /// Bytes parsed so far (see [`DIRECT_PARSE_BYTES`]).
     parsed: usize,
     /// When parsing must end, set by the first parse on a worker thread.
@@ -129,6 +143,8 @@ impl<'a> Analyzer<'a> {
             limits,
             cwd: cwd.filter(|c| absolute(c)).map(paths::normalize),
             dir_stack: Vec::new(),
+            cwd_unknown: false,
+            cwd_overrides: Vec::new(),
             home: home.filter(|h| absolute(h)),
             vars: HashMap::new(),
             feed: None,
@@ -139,6 +155,7 @@ impl<'a> Analyzer<'a> {
             stopped: false,
             arg_bytes_left: budget(ARG_BYTES_PER_INPUT_BYTE),
             work_left: budget(WORK_PER_INPUT_BYTE),
+            expand_left: budget(EXPAND_PER_INPUT_BYTE).max(64 * 1024),
             parsed: 0,
             parse_deadline: None,
         }
@@ -319,13 +336,59 @@ impl<'a> Analyzer<'a> {
     }
 
     /// Applies the shell's expansions to the words of a command (see `expand`).
-    pub(crate) fn expand_words(&self, words: Vec<Word>) -> Vec<Word> {
-        let lookup = |name: &str| self.lookup(name);
+    /// What values and brace alternatives add draws on the expansion budget; once it runs
+    /// out, variables stay as written (dynamic) and words stay unexpanded (`limit_hit`).
+    pub(crate) fn expand_words(&mut self, words: Vec<Word>) -> Vec<Word> {
+        let left = std::cell::Cell::new(self.expand_left);
+        let short = std::cell::Cell::new(false);
+        let lookup = |name: &str| match self.lookup(name) {
+            Value::Known(v) if v.len() <= left.get() => {
+                left.set(left.get() - v.len());
+                Value::Known(v)
+            }
+            Value::Known(_) => {
+                short.set(true);
+                Value::Unknown
+            }
+            unknown => unknown,
+        };
         let mut out = Vec::with_capacity(words.len());
         for word in words {
-            out.extend(crate::expand::expand(word, &lookup, self.home));
+            if word.active.is_empty() {
+                out.push(word);
+                continue;
+            }
+            let fallback = word.clone();
+            let expanded = crate::expand::expand(word, &lookup, self.home);
+            let size: usize = expanded.iter().map(|w| w.text.len()).sum();
+            let added = size.saturating_sub(fallback.text.len());
+            if added <= left.get() {
+                left.set(left.get() - added);
+                out.extend(expanded);
+            } else {
+                short.set(true);
+                out.push(Word {
+                    dynamic: true,
+                    ..fallback
+                });
+            }
+        }
+        self.expand_left = left.get();
+        if short.get() {
+            self.out.limit_hit = true;
         }
         out
+    }
+
+    /// Takes `bytes` from the expansion budget (a variable's value pushed into a word);
+    /// false (and `limit_hit`) when it has run out.
+    pub(crate) fn expansion_budget(&mut self, bytes: usize) -> bool {
+        if bytes > self.expand_left {
+            self.out.limit_hit = true;
+            return false;
+        }
+        self.expand_left -= bytes;
+        true
     }
 
     /// Resolves a path as written against `dir` (itself resolved against the working
@@ -355,10 +418,21 @@ impl<'a> Analyzer<'a> {
                     .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
             })
             && !raw[1..].contains(['$', '`']);
-        let dynamic = !home_shorthand && (word.is_some_and(|w| w.dynamic) || raw.contains('`'));
+        // `find -exec rm {} ;`, `xargs -I{} rm {}`: the files are only known when it runs.
+        let placeholder = raw.contains("{}");
+        // Relative to a directory the command changed to without the analysis knowing it.
+        let lost = self.cwd_unknown
+            && dir.is_none_or(|d| !d.starts_with('/'))
+            && !raw.starts_with(['/', '~', '$']);
+        let dynamic = !home_shorthand
+            && (word.is_some_and(|w| w.dynamic) || raw.contains('`') || placeholder || lost);
         if dynamic {
             if access != Access::Read && access != Access::RecursiveRead {
-                push_unique(&mut self.out.dynamic_paths, raw);
+                if self.out.dynamic_paths.len() < MAX_LIST {
+                    push_unique(&mut self.out.dynamic_paths, raw);
+                } else {
+                    self.out.limit_hit = true;
+                }
             }
             return;
         }
@@ -369,7 +443,7 @@ impl<'a> Analyzer<'a> {
         let Some(path) = self.resolve(raw, dir) else {
             return;
         };
-        if word.is_some_and(Word::is_glob) {
+        if word.is_some_and(Word::is_glob) && self.out.path_globs.len() < MAX_LIST {
             push_unique(&mut self.out.path_globs, &path);
         }
         let out = &mut self.out;
@@ -386,9 +460,15 @@ impl<'a> Analyzer<'a> {
             Access::Upload => &mut [&mut out.upload_paths],
             Access::Serve => &mut [&mut out.serve_paths],
         };
+        let mut full = false;
         for list in lists.iter_mut() {
-            push_unique(list, &path);
+            if list.len() < MAX_LIST {
+                push_unique(list, &path);
+            } else {
+                full = true;
+            }
         }
+        self.out.limit_hit |= full;
     }
 
     /// Flags what only the whole command shows: a file downloaded earlier in it that is then

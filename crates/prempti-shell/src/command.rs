@@ -178,6 +178,7 @@ impl Analyzer<'_> {
         match name {
             "popd" => {
                 if let Some(dir) = self.dir_stack.pop() {
+                    self.cwd_unknown = dir.is_none() && (self.cwd.is_some() || self.cwd_unknown);
                     self.cwd = dir;
                 }
                 return;
@@ -185,11 +186,17 @@ impl Analyzer<'_> {
             "pushd" => self.dir_stack.push(self.cwd.clone()),
             _ => {}
         }
+        let known_before = self.cwd.is_some();
         self.cwd = match operand {
             None => self.home.map(str::to_owned),
             Some(w) if w.dynamic || w.text == "-" => None,
             Some(w) => self.resolve(&w.text, None).filter(|p| p.starts_with('/')),
         };
+        // Lost only when it was known: without a starting directory relative paths stay
+        // relative, as before any `cd`.
+        if known_before || self.cwd_unknown {
+            self.cwd_unknown = self.cwd.is_none();
+        }
     }
 
     /// Records the program `words` run, then the programs it wraps. Wrappers that run one
@@ -199,6 +206,18 @@ impl Analyzer<'_> {
     /// bounded. A wrapper's own options are scanned for URLs and hosts, the wrapped command's
     /// arguments when it is recorded in turn: every word is scanned once.
     fn invocation(&mut self, words: &[Word], stdin: Stdin, ctx: Ctx<'_>) {
+        let overrides = self.cwd_overrides.len();
+        self.invocation_steps(words, stdin, ctx);
+        // `env -C DIR cmd` moved only its command.
+        while self.cwd_overrides.len() > overrides {
+            if let Some(cwd) = self.cwd_overrides.pop() {
+                self.cwd = cwd;
+            }
+        }
+    }
+
+    /// The body of [`Self::invocation`].
+    fn invocation_steps(&mut self, words: &[Word], stdin: Stdin, ctx: Ctx<'_>) {
         let mut stdin = stdin;
         let mut start = 0;
         let mut package = false;
@@ -220,10 +239,19 @@ impl Analyzer<'_> {
             let Some(unwrapped) = wrappers::unwrap(&name, args) else {
                 self.scan_args(&name, args);
                 self.code_sources(&name, args, &stdin, ctx);
+                self.embedded(&name, args, ctx);
                 return;
             };
             for assignment in &unwrapped.env {
                 self.env(assignment);
+            }
+            if let Some(dir) = wrapper_dir(
+                &name,
+                &args[..unwrapped.command_at.unwrap_or(0).min(args.len())],
+            ) {
+                let resolved = self.resolve(&dir, None).filter(|d| d.starts_with('/'));
+                self.cwd_overrides.push(self.cwd.clone());
+                self.cwd = resolved;
             }
             if name == "xargs" {
                 // Literal input becomes arguments: `xargs rm -rf <<< /srv`.
@@ -238,28 +266,14 @@ impl Analyzer<'_> {
                 stdin = Stdin::Inherited;
                 if let (Some(text), Some(at)) = (literal, unwrapped.command_at) {
                     self.scan_args(&name, &args[..at.min(args.len())]);
+                    if let Some(marker) = xargs_replace(&args[..at.min(args.len())]) {
+                        self.xargs_replace(args.get(at..).unwrap_or_default(), &marker, &text, ctx);
+                        return;
+                    }
                     let mut command: Vec<Word> = args.get(at..).unwrap_or_default().to_vec();
                     let extra = text.len() + 1;
                     if self.work(extra) == extra {
-                        let input = fallback::split_words(&text);
-                        match xargs_replace(&args[..at.min(args.len())]) {
-                            // `xargs -I{} rm -rf {}`: each input word takes the place of `{}`.
-                            Some(mark) => {
-                                let template = command.clone();
-                                command.clear();
-                                for item in input.iter().take(crate::expand::MAX_FIELDS) {
-                                    for word in &template {
-                                        if word.text.contains(&mark) {
-                                            let text = word.text.replace(&mark, &item.text);
-                                            command.push(Word::literal(text));
-                                        } else {
-                                            command.push(word.clone());
-                                        }
-                                    }
-                                }
-                            }
-                            None => command.extend(input),
-                        }
+                        command.extend(fallback::split_words(&text));
                     }
                     let Some(inner) = self.deeper(ctx) else {
                         return;
@@ -399,8 +413,12 @@ impl Analyzer<'_> {
             self.inline_code(name, &texts, ctx);
         }
         let inv = interpreters::invocation(name, &texts);
+        let powershell = matches!(name, "pwsh" | "powershell" | "pwsh.exe" | "powershell.exe");
         if let Some(script) = inv.operand.and_then(|k| args.get(k)) {
-            if !script.has_subst {
+            // `python3 -` reads its code from standard input; PowerShell's own options
+            // (`-EncodedCommand B64`) are read by the PowerShell analysis.
+            let stdin_operand = matches!(script.text.as_str(), "-" | "/dev/stdin" | "/dev/fd/0");
+            if !script.has_subst && !stdin_operand && !powershell {
                 self.effect(Access::Exec, &script.text, Some(script), None);
             }
         }
@@ -447,34 +465,6 @@ impl Analyzer<'_> {
     }
 }
 
-/// The replacement string of `xargs -I R` / `-IR` / `-i` / `--replace[=R]`, if given.
-fn xargs_replace(options: &[Word]) -> Option<String> {
-    let mut iter = options.iter();
-    while let Some(w) = iter.next() {
-        let t = w.text.as_str();
-        if t == "-I" {
-            return iter.next().map(|w| w.text.clone());
-        }
-        if let Some(r) = t.strip_prefix("-I") {
-            return Some(r.to_owned());
-        }
-        if t == "-i" || t == "--replace" {
-            return Some("{}".to_owned());
-        }
-        if let Some(r) = t
-            .strip_prefix("--replace=")
-            .or_else(|| t.strip_prefix("-i"))
-        {
-            return Some(if r.is_empty() {
-                "{}".to_owned()
-            } else {
-                r.to_owned()
-            });
-        }
-    }
-    None
-}
-
 /// The code of `su [-l] -c CODE [user]` / `su --command=CODE`.
 fn su_command(args: &[Word]) -> Option<Word> {
     let mut iter = args.iter();
@@ -490,4 +480,121 @@ fn su_command(args: &[Word]) -> Option<Word> {
         }
     }
     None
+}
+
+/// The directory a wrapper runs its command in: `env -C DIR`, `env --chdir=DIR`,
+/// `sudo -D DIR` / `--chdir=DIR`.
+fn wrapper_dir(name: &str, options: &[Word]) -> Option<String> {
+    let short = match name {
+        "env" => "-C",
+        "sudo" => "-D",
+        _ => return None,
+    };
+    let mut dir = None;
+    let mut iter = options.iter();
+    while let Some(w) = iter.next() {
+        let text = w.text.as_str();
+        if text == short || text == "--chdir" {
+            dir = iter.next().map(|d| d.text.clone());
+        } else if let Some(d) = text.strip_prefix("--chdir=") {
+            dir = Some(d.to_owned());
+        } else if let Some(d) = text.strip_prefix(short).filter(|d| !d.is_empty()) {
+            dir = Some(d.to_owned());
+        }
+    }
+    dir
+}
+
+/// xargs' replace string: `-I R`, `-IR`, `-i` / `--replace` (`{}`), `--replace=R`.
+fn xargs_replace(options: &[Word]) -> Option<String> {
+    let mut marker = None;
+    let mut iter = options.iter();
+    while let Some(w) = iter.next() {
+        let text = w.text.as_str();
+        if text == "-I" {
+            marker = iter.next().map(|m| m.text.clone());
+        } else if text == "-i" || text == "--replace" {
+            marker = Some("{}".to_owned());
+        } else if let Some(m) = text
+            .strip_prefix("--replace=")
+            .or_else(|| text.strip_prefix("-i"))
+        {
+            marker = Some(if m.is_empty() {
+                "{}".to_owned()
+            } else {
+                m.to_owned()
+            });
+        } else if let Some(m) = text.strip_prefix("-I").filter(|m| !m.is_empty()) {
+            marker = Some(m.to_owned());
+        }
+    }
+    marker
+}
+
+/// Most input lines `xargs -I` commands are analyzed for.
+const XARGS_LINES: usize = 16;
+
+impl Analyzer<'_> {
+    /// `xargs -I R CMD ... R ... <<< 'line'`: CMD once per input line, R replaced by it.
+    fn xargs_replace(&mut self, command: &[Word], marker: &str, input: &str, ctx: Ctx<'_>) {
+        let Some(inner) = self.deeper(ctx) else {
+            return;
+        };
+        for line in input
+            .lines()
+            .filter(|l| !l.trim().is_empty())
+            .take(XARGS_LINES)
+        {
+            let line = line.trim();
+            let size: usize = command.iter().map(|w| w.text.len() + line.len()).sum();
+            if self.work(size) < size {
+                return;
+            }
+            let words: Vec<Word> = command
+                .iter()
+                .map(|w| {
+                    if w.text.contains(marker) {
+                        Word::literal(w.text.replace(marker, line))
+                    } else {
+                        w.clone()
+                    }
+                })
+                .collect();
+            self.invocation(&words, Stdin::Inherited, inner);
+        }
+    }
+
+    /// Commands in the arguments of a program that is not a wrapper (`tar -I`, `git -c
+    /// alias.x='!cmd'`, `awk 'BEGIN{system(...)}'`, sqlite3 `.shell`, `vim -c '!cmd'`,
+    /// `ssh host cmd`), analyzed like `bash -c` one level deeper.
+    fn embedded(&mut self, name: &str, args: &[Word], ctx: Ctx<'_>) {
+        for found in crate::embedded::find(name, args) {
+            match found {
+                crate::embedded::Embedded::Code { text, piped } => {
+                    self.script(&text, ctx.depth + 1, ctx.nest, piped);
+                }
+                crate::embedded::Embedded::Remote(text) => self.remote(&text, ctx),
+            }
+        }
+    }
+
+    /// The command `ssh host CMD` runs on the other machine: its programs and effects are
+    /// recorded like local ones, but nothing local applies — no working directory (relative
+    /// paths stay relative), no home (`~` stays as written), none of the variables assigned
+    /// so far.
+    fn remote(&mut self, text: &str, ctx: Ctx<'_>) {
+        let cwd = self.cwd.take();
+        let dir_stack = std::mem::take(&mut self.dir_stack);
+        let cwd_unknown = std::mem::replace(&mut self.cwd_unknown, false);
+        let home = self.home.take();
+        let vars = std::mem::take(&mut self.vars);
+        let downloads = std::mem::take(&mut self.downloads);
+        self.script(text, ctx.depth + 1, ctx.nest, false);
+        self.cwd = cwd;
+        self.dir_stack = dir_stack;
+        self.cwd_unknown = cwd_unknown;
+        self.home = home;
+        self.vars = vars;
+        self.downloads = downloads;
+    }
 }

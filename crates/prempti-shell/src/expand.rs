@@ -55,10 +55,11 @@ struct Builder {
 impl Builder {
     fn push(&mut self, from: &Word, range: std::ops::Range<usize>) {
         let base = self.word.text.len();
-        for &k in &from.active {
-            if range.contains(&k) {
-                self.word.active.push(k - range.start + base);
-            }
+        // `active` is sorted: only the offsets inside `range` are visited, so rebuilding a
+        // word piece by piece stays linear in its length.
+        let first = from.active.partition_point(|&k| k < range.start);
+        for &k in from.active[first..].iter().take_while(|&&k| k < range.end) {
+            self.word.active.push(k - range.start + base);
         }
         self.word.text.push_str(&from.text[range]);
     }
@@ -136,17 +137,23 @@ fn expansion_end(text: &str, start: usize) -> usize {
     start + 1 + len
 }
 
-/// `~` or `~/...` at the start of the word.
+/// `~` or `~/...` at the start of the word, or right after the `=` of an argument that
+/// looks like an assignment (`dd of=~/x`: bash expands it there too).
 fn tilde(word: Word, home: Option<&str>) -> Word {
     let Some(home) = home else { return word };
-    let starts = word.text.starts_with('~') && word.is_active(0);
-    let rest_ok = matches!(word.text.as_bytes().get(1), None | Some(b'/'));
+    let at = match word.text.split_once('=') {
+        Some((name, _)) if crate::wrappers::is_assignment(&word.text) => name.len() + 1,
+        _ => 0,
+    };
+    let starts = word.text[at..].starts_with('~') && word.is_active(at);
+    let rest_ok = matches!(word.text.as_bytes().get(at + 1), None | Some(b'/'));
     if !starts || !rest_ok {
         return word;
     }
     let mut b = Builder::default();
+    b.push(&word, 0..at);
     b.word.text.push_str(home);
-    b.push(&word, 1..word.text.len());
+    b.push(&word, at + 1..word.text.len());
     b.finish(&word)
 }
 

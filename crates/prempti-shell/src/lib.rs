@@ -44,6 +44,7 @@
 mod analyzer;
 mod command;
 mod effects;
+mod embedded;
 mod expand;
 mod fallback;
 mod foreign;

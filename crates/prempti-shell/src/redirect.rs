@@ -57,9 +57,17 @@ impl Analyzer<'_> {
                 Some("descriptor") => fd = Some(ctx.text(child)),
                 Some("destination") => {
                     let word = self.word(child, ctx);
+                    // `>& /dev/tcp/h/p 0>&1`: the grammar attaches the descriptor `0` of
+                    // the next redirection as a word; it is not an argument.
+                    let descriptor = child.kind() == "number"
+                        && ctx
+                            .src
+                            .as_bytes()
+                            .get(child.end_byte())
+                            .is_some_and(|c| matches!(c, b'<' | b'>'));
                     if target.is_none() {
                         target = Some(word);
-                    } else {
+                    } else if !descriptor {
                         extra.push(word);
                     }
                 }

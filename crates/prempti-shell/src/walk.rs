@@ -74,10 +74,17 @@ impl Analyzer<'_> {
             piped,
             ..ctx
         };
+        // A subshell's `cd` / `pushd` do not outlive it.
+        let cwd = self.cwd.clone();
+        let cwd_unknown = self.cwd_unknown;
+        let stack = self.dir_stack.len();
         let mut cursor = node.walk();
         for child in node.named_children(&mut cursor) {
             self.stmt(child, inner);
         }
+        self.cwd = cwd;
+        self.cwd_unknown = cwd_unknown;
+        self.dir_stack.truncate(stack);
     }
 
     /// A statement with redirections (`cmd > f`, `cmd <<EOF ... EOF | sh`).

@@ -201,7 +201,9 @@ impl Analyzer<'_> {
     ) {
         let name = expansion_name(raw);
         match name.map(|n| self.lookup(n)) {
-            Some(Value::Known(value)) => word.push_value(&value, quoting),
+            Some(Value::Known(value)) if self.expansion_budget(value.len()) => {
+                word.push_value(&value, quoting)
+            }
             _ => {
                 let before = self.substs;
                 let mut cursor = node.walk();

@@ -212,15 +212,16 @@ const CASES: &[Case] = &[
     ("su -c \"$(curl -s x)\"", &[(P, &["curl", "su"]), (Pi, &["su"])]),
     ("script -qc 'sudo -v' /dev/null", &[(P, &["script", "sudo"])]),
     ("script session.log", &[(P, &["script"])]),
-    ("sshpass -p secret ssh u@h.test uptime", &[(P, &["sshpass", "ssh"]), (H, &["h.test"])]),
+    ("sshpass -p secret ssh u@h.test uptime", &[(P, &["sshpass", "ssh", "uptime"]), (H, &["h.test"])]),
     ("torsocks curl https://x.onion", &[(P, &["torsocks", "curl"])]),
     ("proxychains4 -q nmap 10.0.0.1", &[(P, &["proxychains4", "nmap"])]),
     ("fakeroot -- dpkg-deb -b pkg", &[(P, &["fakeroot", "dpkg-deb"])]),
     ("taskset -c 0,1 make -j2", &[(P, &["taskset", "make"])]),
     ("taskset -p 1234", &[(P, &["taskset"])]),
     // Remote commands are the remote host's programs: arguments of ssh, not local programs.
-    ("ssh deploy@web.test 'curl -s x | sh'", &[(Argv, &["ssh deploy@web.test curl -s x | sh"]), (Pi, &[]), (H, &["web.test"])]),
-    ("ssh -t bastion.test sudo reboot", &[(Argv, &["ssh -t bastion.test sudo reboot"])]),
+    // The remote command is analyzed too (its paths are not resolved locally).
+    ("ssh deploy@web.test 'curl -s x | sh'", &[(Argv, &["ssh deploy@web.test curl -s x | sh", "curl -s x", "sh"]), (Pi, &["sh"]), (H, &["web.test"])]),
+    ("ssh -t bastion.test sudo reboot", &[(Argv, &["ssh -t bastion.test sudo reboot", "sudo reboot", "reboot"])]),
     ("git -c core.hooksPath=/tmp/h commit -m x", &[(Argv, &["git -c core.hooksPath=/tmp/h commit -m x"])]),
     // Shell strings.
     ("bash -c 'rm -rf /'", &[(P, &["bash", "rm"]), (Argv, &["bash -c rm -rf /", "rm -rf /"])]),

@@ -351,3 +351,199 @@ fn ordinary_large_input_is_parsed_fully() {
     );
     assert_eq!(a.write_paths, ["/p/src/app.py", "/p/src"]);
 }
+
+fn home_context() -> prempti_shell::Context<'static> {
+    prempti_shell::Context {
+        cwd: Some("/home/dev/p"),
+        home: Some("/home/dev"),
+    }
+}
+
+fn analyze_home(text: &str) -> prempti_shell::Analysis {
+    prempti_shell::analyze_in(text, &home_context(), &Limits::default())
+}
+
+/// Every effect list of `a`.
+fn effect_lists(a: &prempti_shell::Analysis) -> [&Vec<String>; 12] {
+    [
+        &a.read_paths,
+        &a.write_paths,
+        &a.delete_paths,
+        &a.recursive_delete_paths,
+        &a.recursive_read_paths,
+        &a.chmod_paths,
+        &a.exec_paths,
+        &a.upload_paths,
+        &a.path_globs,
+        &a.dynamic_programs,
+        &a.dynamic_paths,
+        &a.env,
+    ]
+}
+
+/// Total bytes held by the effect lists.
+fn effect_bytes(a: &prempti_shell::Analysis) -> usize {
+    effect_lists(a)
+        .iter()
+        .flat_map(|l| l.iter())
+        .map(String::len)
+        .sum()
+}
+
+#[test]
+fn brace_bombs_are_capped() {
+    let max = Limits::default().max_bytes;
+    for head in ["echo ", "rm -rf /x", "cat "] {
+        let bomb = "{a,b}".repeat((max - head.len()) / 5);
+        let a = analyze_home(&format!("{head}{bomb}"));
+        assert!(a.delete_paths.len() <= 64, "{}", a.delete_paths.len());
+        assert!(a.read_paths.len() <= 64);
+        assert!(effect_bytes(&a) <= 16 * max, "{}", effect_bytes(&a));
+    }
+    // Nested groups too.
+    let nested = format!("rm {}x{}", "{a,".repeat(4000), "}".repeat(4000));
+    let a = analyze_home(&nested);
+    assert!(a.delete_paths.len() <= 64);
+}
+
+#[test]
+fn doubling_assignments_are_capped() {
+    // Each assignment doubles the value: without a cap the last would be 2^6000 bytes.
+    let mut text = String::from("a=xx; ");
+    while text.len() < 60 * 1024 {
+        text.push_str("a=$a$a; ");
+    }
+    text.push_str("rm -rf /t/$a");
+    let a = analyze_home(&text);
+    // The value outgrew the cap: the path is dynamic, as written.
+    assert_eq!(a.dynamic_paths, ["/t/$a"]);
+    assert!(effect_bytes(&a) <= 4 * 64 * 1024, "{}", effect_bytes(&a));
+}
+
+#[test]
+fn expansion_chains_are_capped() {
+    // A 4 KiB value expanded 16 000 times in one word, and in many words.
+    let value = "y".repeat(4000);
+    let max = Limits::default().max_bytes;
+    let head = format!("x={value}; rm -rf ");
+    let one_word = format!("{head}{}", "$x".repeat((max - head.len()) / 2));
+    let many_words = format!("{head}{}", "$x ".repeat((max - head.len()) / 3));
+    let split = format!(
+        "v='{}'; rm -rf {}",
+        "a ".repeat(2000),
+        "$v$IFS".repeat(8000)
+    );
+    for text in [one_word, many_words, split] {
+        let a = analyze_home(&text);
+        assert!(effect_bytes(&a) <= 16 * max, "{}", effect_bytes(&a));
+        assert!(a.delete_paths.len() <= 1024, "{}", a.delete_paths.len());
+        let args: usize = a
+            .programs
+            .iter()
+            .flat_map(|p| &p.args)
+            .map(String::len)
+            .sum();
+        assert!(args <= 5 * max, "{args}");
+    }
+}
+
+#[test]
+fn thousands_of_assignments_are_bounded() {
+    let mut text = String::new();
+    let mut k = 0;
+    while text.len() < 60 * 1024 {
+        text.push_str(&format!("v{k}=/srv/{k}; "));
+        k += 1;
+    }
+    text.push_str("rm -rf $v1 $v9999");
+    let a = analyze_home(&text);
+    // Early variables are remembered; past the table's size they are unknown.
+    assert!(a.recursive_delete_paths.contains(&"/srv/1".to_owned()));
+    assert!(a.dynamic_paths.contains(&"$v9999".to_owned()));
+}
+
+#[test]
+fn long_cd_chains_are_bounded() {
+    let max = Limits::default().max_bytes;
+    let chain = "cd abcdefgh; ".repeat((max - 20) / 13);
+    let a = analyze_home(&format!("{chain}rm -rf x"));
+    // The directory outgrew the cap: `x` is relative to an unknown directory.
+    assert!(a.delete_paths.iter().all(|p| p.len() <= 8 * 1024));
+    assert!(effect_bytes(&a) <= 16 * 1024, "{}", effect_bytes(&a));
+    let pushd = "pushd /a; ".repeat((max - 20) / 10);
+    let a = analyze_home(&format!("{pushd}rm -rf x"));
+    assert!(a.limit_hit);
+    let dots = "cd ..; cd p; ".repeat((max - 20) / 12);
+    let a = analyze_home(&format!("{dots}rm -rf x"));
+    assert!(a.limit_hit);
+}
+
+#[test]
+fn deep_decode_chains_are_cut() {
+    use base64::Engine as _;
+    let mut cmd = String::from("rm -rf /x");
+    for _ in 0..40 {
+        let encoded = base64::engine::general_purpose::STANDARD.encode(cmd.as_bytes());
+        cmd = format!("echo {encoded} | base64 -d | sh");
+        if cmd.len() > 60 * 1024 {
+            break;
+        }
+    }
+    let a = analyze_home(&cmd);
+    assert!(a.limit_hit);
+    assert!(a.programs.len() <= Limits::default().max_programs);
+    let printf = format!(
+        "{}rm -rf /x{}",
+        "printf '%s' \"$(printf '%s' '".repeat(30),
+        "')\" | sh".repeat(30)
+    );
+    let a = analyze_home(&printf);
+    assert!(a.programs.len() <= Limits::default().max_programs);
+}
+
+#[test]
+fn huge_here_strings_into_xargs_are_bounded() {
+    let max = Limits::default().max_bytes;
+    let words = "f ".repeat((max - 40) / 2);
+    for head in ["xargs rm -f <<< '", "xargs -I{} rm -f {}.x <<< '"] {
+        let a = analyze_home(&format!("{head}{words}'"));
+        assert!(a.delete_paths.len() <= 1024, "{}", a.delete_paths.len());
+    }
+    let distinct: String = (0..8000).map(|k| format!("/f{k} ")).collect();
+    let a = analyze_home(&format!("xargs rm -f <<< '{distinct}'"));
+    assert!(a.delete_paths.len() <= 1024, "{}", a.delete_paths.len());
+    assert!(a.limit_hit);
+    let lines: String = (0..8000).map(|k| format!("/g{k}\n")).collect();
+    let a = analyze_home(&format!("xargs -I% rm -f % <<< '{lines}'"));
+    assert!(a.delete_paths.len() <= 1024);
+}
+
+#[test]
+fn many_operands_are_capped() {
+    let operands: String = (0..12000).map(|k| format!("f{k} ")).collect();
+    let a = analyze_home(&format!("rm -f {operands}"));
+    assert!(a.delete_paths.len() <= 1024, "{}", a.delete_paths.len());
+    assert!(a.limit_hit);
+}
+
+#[test]
+fn embedded_and_remote_commands_are_bounded() {
+    // ssh inside ssh inside ssh...: each level is one max_depth.
+    let mut cmd = String::from("rm -rf /x");
+    for _ in 0..20 {
+        cmd = format!("ssh h {}", shell_quote(&cmd));
+        if cmd.len() > 16 * 1024 {
+            break;
+        }
+    }
+    let a = analyze_home(&cmd);
+    assert!(a.limit_hit);
+    // awk system() inside vim -c inside git alias, many times over.
+    let unit = "awk 'BEGIN{system(\"sqlite3 d .shell\\\\ id\")}'; ";
+    let text = unit.repeat(60 * 1024 / unit.len());
+    let a = analyze_home(&text);
+    assert!(a.programs.len() <= Limits::default().max_programs);
+    let tar = "tar -I 'tar -I x' ".repeat(3000);
+    let a = analyze_home(&tar);
+    assert!(a.programs.len() <= Limits::default().max_programs);
+}

@@ -126,8 +126,13 @@ pub(super) fn patch(p: &Parsed<'_>, e: &mut Effects) {
     for (file, k) in p.values_of(&["-o", "--output"]) {
         e.add(Access::Write, file, Some(k));
     }
-    if let Some(&k) = p.operands.first() {
-        e.operand(p, k, Access::Write);
+    match p.operands.first() {
+        Some(&k) => e.operand(p, k, Access::Write),
+        // The files the patch names, under the working directory.
+        None if p.values_of(&["-o", "--output"]).next().is_none() => {
+            e.add(Access::Write, ".", None)
+        }
+        None => {}
     }
     if let Some(&k) = p.operands.get(1) {
         e.operand(p, k, Access::Read);
@@ -226,6 +231,10 @@ pub(super) fn zip(p: &Parsed<'_>, e: &mut Effects) {
     }
     let extract = matches!(first, Some("x" | "e"));
     let Some(archive) = ops.next() else { return };
+    if matches!(first, Some("l" | "t")) && seven {
+        e.operand(p, archive, Access::Read);
+        return;
+    }
     if extract {
         e.operand(p, archive, Access::Read);
         let out = p
@@ -301,6 +310,13 @@ pub(super) fn rsync(p: &Parsed<'_>, e: &mut Effects) {
         .iter()
         .any(|l| l.starts_with("delete") || *l == "del");
     let removes_sources = p.longs.contains(&"remove-source-files");
+    if p.has(&["-n"]) || p.has(&["--dry-run"]) {
+        // A dry run only reads the sources.
+        for &k in sources.iter().filter(|&&k| !remote(k)) {
+            e.operand(p, k, read);
+        }
+        return;
+    }
     for &k in sources {
         if remote(k) {
             continue;
@@ -420,9 +436,12 @@ pub(super) fn git(p: &Parsed<'_>, e: &mut Effects) {
                     .enumerate()
                     .map(|(i, w)| (w.text.clone(), sub_at + 1 + at + 1 + i))
                     .collect(),
-                None if sub == "restore" => (0..sub_parsed.operands.len())
-                    .filter_map(|i| operand(i).map(|(t, k)| (t.clone(), k)))
-                    .collect(),
+                // `git restore --staged` changes the index only.
+                None if sub == "restore" && restores_worktree(&sub_parsed) => {
+                    (0..sub_parsed.operands.len())
+                        .filter_map(|i| operand(i).map(|(t, k)| (t.clone(), k)))
+                        .collect()
+                }
                 None => Vec::new(),
             };
             for (text, k) in paths {
@@ -449,7 +468,20 @@ pub(super) fn git(p: &Parsed<'_>, e: &mut Effects) {
                 _ => {}
             }
         }
-        "apply" | "am" => e.add(Access::Write, ".", None),
+        "apply" | "am" => {
+            for i in 0..sub_parsed.operands.len() {
+                if let Some((text, k)) = operand(i) {
+                    e.add(Access::Read, text, Some(k));
+                }
+            }
+            let check = sub_parsed
+                .longs
+                .iter()
+                .any(|l| matches!(*l, "check" | "stat" | "numstat" | "summary" | "cached"));
+            if !check {
+                e.add(Access::Write, ".", None);
+            }
+        }
         "mv" => {
             let n = sub_parsed.operands.len();
             for i in 0..n {
@@ -674,8 +706,14 @@ pub(super) fn find(p: &Parsed<'_>, e: &mut Effects) {
         .filter(|&k| !words[k].text.is_empty())
         .collect();
     let expr = &words[first_expr..];
+    // `find . -name -delete` names a file `-delete`: the value of a test is not an action.
+    let is_value = |i: usize| {
+        i.checked_sub(1)
+            .and_then(|j| expr.get(j))
+            .is_some_and(|prev| FIND_VALUE_TESTS.contains(&prev.text.as_str()))
+    };
     let deletes = expr.iter().enumerate().any(|(i, w)| {
-        w.text == "-delete"
+        (w.text == "-delete" && !is_value(i))
             || (matches!(w.text.as_str(), "-exec" | "-execdir" | "-ok" | "-okdir")
                 && expr.get(i + 1).is_some_and(|cmd| {
                     let name = cmd.text.rsplit('/').next().unwrap_or("");
@@ -757,4 +795,168 @@ pub(super) fn static_server(p: &Parsed<'_>, e: &mut Effects) {
         Some(&k) if !p.words[k].text.contains("://") => e.operand(p, k, Access::Serve),
         _ => e.add(Access::Serve, ".", None),
     }
+}
+
+/// find tests and options that take a value.
+const FIND_VALUE_TESTS: &[&str] = &[
+    "-name",
+    "-iname",
+    "-path",
+    "-ipath",
+    "-wholename",
+    "-iwholename",
+    "-regex",
+    "-iregex",
+    "-lname",
+    "-ilname",
+    "-type",
+    "-xtype",
+    "-user",
+    "-group",
+    "-perm",
+    "-size",
+    "-newer",
+    "-anewer",
+    "-cnewer",
+    "-mtime",
+    "-atime",
+    "-ctime",
+    "-mmin",
+    "-amin",
+    "-cmin",
+    "-maxdepth",
+    "-mindepth",
+    "-fprint",
+    "-fprint0",
+    "-fprintf",
+    "-fls",
+    "-printf",
+    "-samefile",
+    "-inum",
+    "-links",
+    "-uid",
+    "-gid",
+    "-fstype",
+    "-context",
+    "-regextype",
+    "-used",
+    "-newermt",
+];
+
+/// `xclip [-selection S] [-target T] FILE...` (X11 options take one dash).
+pub(super) fn xclip(p: &Parsed<'_>, e: &mut Effects) {
+    let mut skip = false;
+    for (k, w) in p.words.iter().enumerate() {
+        let text = w.text.as_str();
+        if skip {
+            skip = false;
+            continue;
+        }
+        if matches!(
+            text,
+            "-selection" | "-sel" | "-display" | "-d" | "-target" | "-t" | "-loops" | "-l"
+        ) {
+            skip = true;
+            continue;
+        }
+        if !text.starts_with('-') {
+            e.add(Access::Read, text, Some(k));
+        }
+    }
+}
+
+/// A chmod-style mode written with a leading dash (`-x`, `-rw`, `-w`).
+fn dash_mode(text: &str, letters: &str) -> bool {
+    text.strip_prefix('-')
+        .is_some_and(|m| !m.is_empty() && m.chars().all(|c| letters.contains(c)))
+}
+
+/// `chmod [-R] MODE FILE...`, the mode possibly `-x`.
+pub(super) fn chmod(p: &Parsed<'_>, e: &mut Effects) {
+    mode_then_files(p, e, "rwxXstugoa=+-,0123456789", "--reference");
+}
+
+/// `chattr [-R] [+-=]ATTRS FILE...`.
+pub(super) fn chattr(p: &Parsed<'_>, e: &mut Effects) {
+    mode_then_files(p, e, "aAcCdDeEFijmPsStTux", "");
+}
+
+/// The first word that is not an option (or a dash mode) is the mode; the rest change.
+fn mode_then_files(p: &Parsed<'_>, e: &mut Effects, letters: &str, reference: &str) {
+    let by_reference =
+        !reference.is_empty() && p.words.iter().any(|w| w.text.starts_with(reference));
+    let mut mode_seen = by_reference;
+    let mut options = true;
+    for (k, w) in p.words.iter().enumerate() {
+        let text = w.text.as_str();
+        if options && text == "--" {
+            options = false;
+            continue;
+        }
+        let dash = options && text.starts_with('-') && text.len() > 1;
+        if dash && !(dash_mode(text, letters) && !mode_seen && text != "-R") {
+            continue;
+        }
+        if !mode_seen {
+            mode_seen = true;
+            continue;
+        }
+        e.add(Access::Chmod, text, Some(k));
+    }
+}
+
+/// `setfacl -m ACL FILE...`, `xattr -w NAME VALUE FILE`: every operand changes.
+pub(super) fn acl(p: &Parsed<'_>, e: &mut Effects) {
+    for &k in &p.operands {
+        e.operand(p, k, Access::Chmod);
+    }
+}
+
+/// `zstd FILE`, `lz4 FILE`: the input is kept unless `--rm`; `-o OUT` written.
+pub(super) fn compress_keeping(p: &Parsed<'_>, e: &mut Effects) {
+    let removes = p.longs.contains(&"rm");
+    let listing = p.has(&["-l"]) || p.has(&["-t"]) || p.has(&["--list"]) || p.has(&["--test"]);
+    for &k in &p.operands {
+        e.operand(p, k, Access::Read);
+        if removes && !listing {
+            e.operand(p, k, Access::Write);
+            e.operand(p, k, Access::Delete);
+        }
+    }
+    for (file, k) in p.values_of(&["-o", "--output"]) {
+        e.add(Access::Write, file, Some(k));
+    }
+}
+
+/// `perl [-pi] -e CODE FILE...`: with inline code the operands are input files, edited in
+/// place with `-i`. Without it the first operand is the script (see `interpreters`).
+pub(super) fn perl(p: &Parsed<'_>, e: &mut Effects) {
+    if p.values_of(&["-e", "-E"]).next().is_none() {
+        return;
+    }
+    let in_place = p.has(&["-i"]);
+    for &k in &p.operands {
+        e.operand(p, k, Access::Read);
+        if in_place {
+            e.operand(p, k, Access::Write);
+        }
+    }
+}
+
+/// Editors: every file operand is read and written; `+N` / `+CMD` operands are commands.
+pub(super) fn editor(p: &Parsed<'_>, e: &mut Effects) {
+    for &k in &p.operands {
+        if p.words[k].text.starts_with('+') {
+            continue;
+        }
+        e.operand(p, k, Access::Read);
+        e.operand(p, k, Access::Write);
+    }
+}
+
+/// `git restore` writes the work tree unless only `--staged` is given.
+fn restores_worktree(p: &Parsed<'_>) -> bool {
+    let staged = p.has(&["-S"]) || p.longs.contains(&"staged");
+    let worktree = p.has(&["-W"]) || p.longs.contains(&"worktree");
+    !staged || worktree
 }

@@ -208,8 +208,6 @@ pub(crate) enum Shape {
     Delete { recursive: &'static [&'static str] },
     /// Every operand is written.
     Write,
-    /// Every operand is read and written (editors).
-    ReadWrite,
     /// The first operand is a mode or owner (unless `--reference=`); the rest change mode.
     Chmod,
     /// Sources are read, the last operand (or `-t DIR`) is written; `recursive` sources are
@@ -279,6 +277,10 @@ fn apply(shape: Shape, p: &Parsed<'_>, e: &mut Effects) {
                     e.operand(p, k, Access::Write);
                 }
             }
+            // `grep -r x`, `rg x`, `rg --files`: no path searches the working directory.
+            if read == Access::RecursiveRead && p.operands.len() <= skip {
+                e.add(Access::RecursiveRead, ".", None);
+            }
             for (file, k) in p.values_of(&["-f", "--file", "--from-file"]) {
                 e.add(Access::Read, file, Some(k));
             }
@@ -295,12 +297,6 @@ fn apply(shape: Shape, p: &Parsed<'_>, e: &mut Effects) {
         }
         Shape::Write => {
             for &k in &p.operands {
-                e.operand(p, k, Access::Write);
-            }
-        }
-        Shape::ReadWrite => {
-            for &k in &p.operands {
-                e.operand(p, k, Access::Read);
                 e.operand(p, k, Access::Write);
             }
         }

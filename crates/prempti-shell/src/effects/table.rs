@@ -70,7 +70,6 @@ const TABLE: &[Spec] = &[
             "gpg2",
             "age",
             "join",
-            "xclip",
             "xsel",
             "pbcopy",
             "wl-copy",
@@ -118,24 +117,9 @@ const TABLE: &[Spec] = &[
         Shape::Custom(custom::sort),
     ),
     spec(
-        &["od"],
-        Syntax {
-            short_values: "AtjNwS",
-            long_values: &[
-                "address-radix",
-                "format",
-                "skip-bytes",
-                "read-bytes",
-                "width",
-                "strings",
-            ],
-        },
-        Shape::Read,
-    ),
-    spec(
         &["xxd", "base64", "strings", "fold", "split", "csplit"],
         Syntax {
-            short_values: "AtjNwcglsonabe",
+            short_values: "tjNwcglsonabe",
             long_values: &[
                 "address-radix",
                 "format",
@@ -149,6 +133,21 @@ const TABLE: &[Spec] = &[
         },
         Shape::Read,
     ),
+    spec(
+        &["od"],
+        Syntax {
+            short_values: "AjNSt",
+            long_values: &[
+                "address-radix",
+                "format",
+                "skip-bytes",
+                "read-bytes",
+                "strings",
+            ],
+        },
+        Shape::Read,
+    ),
+    spec(&["xclip"], NONE, Shape::Custom(custom::xclip)),
     spec(
         &["head", "tail"],
         Syntax {
@@ -259,7 +258,7 @@ const TABLE: &[Spec] = &[
     ),
     // Perl and Ruby one-liners: `-i` edits the files after the code in place.
     spec(
-        &["perl", "ruby"],
+        &["ruby"],
         Syntax {
             short_values: "eEIMmrCxd",
             long_values: &[],
@@ -332,7 +331,7 @@ const TABLE: &[Spec] = &[
             short_values: "cuUiTSs",
             long_values: &["cmd"],
         },
-        Shape::ReadWrite,
+        Shape::Custom(custom::editor),
     ),
     spec(
         &["wipefs"],
@@ -357,21 +356,38 @@ const TABLE: &[Spec] = &[
             "hdparm",
         ],
         Syntax {
-            short_values: "tLbcCEgGIjJlmNoOrTUOL",
+            short_values: "tLbcCEgGIjJmNoOrTUOL",
             long_values: &["type", "label", "offset", "types"],
         },
         Shape::Custom(custom::disk_tool),
     ),
     // Mode, owner and attribute changes.
     spec(
-        &[
-            "chmod", "chown", "chgrp", "chattr", "setfacl", "chflags", "xattr",
-        ],
+        &["chown", "chgrp", "chflags"],
         Syntax {
-            short_values: "mMxX",
+            short_values: "",
             long_values: &["from"],
         },
         Shape::Chmod,
+    ),
+    // `chmod -x f`, `chattr -i f`: a mode that starts with a dash is not an option.
+    spec(&["chmod"], NONE, Shape::Custom(custom::chmod)),
+    spec(
+        &["chattr"],
+        Syntax {
+            short_values: "pv",
+            long_values: &[],
+        },
+        Shape::Custom(custom::chattr),
+    ),
+    // No mode operand: every operand changes.
+    spec(
+        &["setfacl", "xattr"],
+        Syntax {
+            short_values: "mMxXwd",
+            long_values: &["modify", "remove", "set", "set-file", "modify-file"],
+        },
+        Shape::Custom(custom::acl),
     ),
     // Copies and moves.
     spec(
@@ -543,9 +559,6 @@ const TABLE: &[Spec] = &[
             "xz",
             "unxz",
             "lzma",
-            "zstd",
-            "unzstd",
-            "lz4",
             "compress",
             "uncompress",
             "pigz",
@@ -555,6 +568,15 @@ const TABLE: &[Spec] = &[
             long_values: &["suffix", "threads"],
         },
         Shape::Custom(custom::compress),
+    ),
+    // These keep their input unless told (`--rm`).
+    spec(
+        &["zstd", "unzstd", "lz4"],
+        Syntax {
+            short_values: "oT",
+            long_values: &["output", "threads"],
+        },
+        Shape::Custom(custom::compress_keeping),
     ),
     // Version control.
     Spec {
@@ -675,7 +697,7 @@ const TABLE: &[Spec] = &[
         &["gh"],
         Syntax {
             short_values: "Rdfp",
-            long_values: &["repo", "desc", "description", "filename", "public"],
+            long_values: &["repo", "desc", "description", "filename"],
         },
         Shape::Custom(custom::gh),
     ),
@@ -718,6 +740,16 @@ const TABLE: &[Spec] = &[
             ],
         },
         Shape::Custom(custom::static_server),
+    ),
+    // `perl -pi -e CODE FILE...`: with inline code the operands are files read (written
+    // with `-i`); the code itself is analyzed as Perl elsewhere.
+    spec(
+        &["perl"],
+        Syntax {
+            short_values: "eEIlmMxC",
+            long_values: &[],
+        },
+        Shape::Custom(custom::perl),
     ),
     // Script runners: the first operand is run.
     spec(&[".", "source"], NONE, Shape::ExecFirst),
