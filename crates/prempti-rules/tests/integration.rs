@@ -1577,7 +1577,10 @@ fn single_value_transformers_accept_literals_and_lists() {
     assert_eq!(holds("toupper('abc') = ABC", &ev), Ok(true));
     assert_eq!(holds("len('abcd') = 4", &ev), Ok(true));
     assert_eq!(holds("len(('a', 'b', 'c')) = 3", &ev), Ok(true));
-    assert_eq!(holds("join(',', toupper(('a', 'b'))) = 'A,B'", &ev), Ok(true));
+    assert_eq!(
+        holds("join(',', toupper(('a', 'b'))) = 'A,B'", &ev),
+        Ok(true)
+    );
     assert_eq!(holds("len(()) = 0", &ev), Ok(true));
 }
 
@@ -1609,8 +1612,7 @@ fn transformed_list_compared_with_in_or_intersects_is_refused_like_falco_0_44_ne
     ] {
         let e = compile_err(cond);
         assert!(
-            e.contains("LOAD_ERR_COMPILE_CONDITION")
-                && e.contains("never matches in Falco 0.44.1"),
+            e.contains("LOAD_ERR_COMPILE_CONDITION") && e.contains("never matches in Falco 0.44.1"),
             "{cond}: {e}"
         );
     }
