@@ -324,6 +324,44 @@ fn type_kind(ty: Ty) -> &'static str {
     }
 }
 
+/// Checks Falco 0.44.1 (engine 0.62.0) accepts but gets wrong, refused here so a rules file
+/// never behaves differently on the two engines (rules/README.md, "Differences from Falco"):
+///
+/// - a single-value transformer (`tolower`, `toupper`, `b64`, `basename`) applied to a list
+///   field and compared with `in` / `intersects` never matches in Falco: a silent hole;
+/// - `join(...)` / `concat(...)` compared with a field (`val(x)`) or a transformer on the
+///   right-hand side crashes Falco (SIGSEGV) when the rule is evaluated.
+fn falco_0_44_hazards(lhs: &Operand, op: CmpOp, ty: Ty, rhs: &Rhs) -> Result<(), String> {
+    let Operand::Transform { name, .. } = lhs else {
+        return Ok(());
+    };
+    if name.is_single()
+        && *name != Transformer::Len
+        && ty.list
+        && matches!(op, CmpOp::In | CmpOp::Intersects)
+    {
+        return Err(msg::list_transformer_never_matches(
+            &operand_text(lhs),
+            op.as_str(),
+        ));
+    }
+    if matches!(name, Transformer::Join | Transformer::Concat) {
+        let right = match rhs {
+            Rhs::Val { field, .. } => {
+                format!("val({})", operand_text(&Operand::Field(field.clone())))
+            }
+            Rhs::Transform(o) => operand_text(o),
+            Rhs::Value(_) | Rhs::List(_) => return Ok(()),
+        };
+        return Err(msg::multivalue_vs_field_crashes(
+            &operand_text(lhs),
+            op.as_str(),
+            &right,
+        ));
+    }
+    Ok(())
+}
+
 fn op_allowed(op: CmpOp, ty: Ty) -> bool {
     if ty.list {
         return matches!(op, CmpOp::In | CmpOp::Intersects);
@@ -503,6 +541,7 @@ impl Binder<'_> {
                 if !op_allowed(*op, ty) {
                     return Err(msg::op_not_supported(op.as_str(), type_kind(ty)));
                 }
+                falco_0_44_hazards(lhs, *op, ty, rhs)?;
                 let crhs = match rhs {
                     Rhs::Value(v) => {
                         if op.is_list_op() {

@@ -1,8 +1,8 @@
 //! A Falco-compatible rules engine in pure Rust.
 //!
 //! Prempti evaluates every tool call an AI coding agent announces against Falco rules. This
-//! crate is the embedded engine: it accepts the same rules files as Falco 0.63 for plugin event
-//! sources and gives the same results — matched rules, rendered outputs, JSON alerts and load
+//! crate is the embedded engine: it accepts the same rules files as Falco 0.44.1 (engine
+//! 0.62.0) for plugin event sources and gives the same results — matched rules, rendered outputs, JSON alerts and load
 //! diagnostics. It does no I/O: callers pass file contents and implement [`FieldProvider`].
 //!
 //! The pipeline has four stages, each in its own module with its own representation:

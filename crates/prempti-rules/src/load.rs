@@ -15,7 +15,7 @@ use crate::priority::Priority;
 use crate::yaml::{parse_documents, Node, NodeKind};
 
 /// The engine version this crate claims (`required_engine_version` checks).
-pub const ENGINE_VERSION: (u32, u32, u32) = (0, 63, 0);
+pub const ENGINE_VERSION: (u32, u32, u32) = (0, 62, 0);
 
 /// Where a piece of text came from: file offset of its byte 0, and whether offsets inside it
 /// map one-to-one onto the file.

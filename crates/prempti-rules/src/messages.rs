@@ -261,6 +261,23 @@ pub(crate) const GETOPT_SELECTOR: &str =
 pub(crate) fn incompatible_rhs(lhs: &str, lt: &str, rhs: &str, rt: &str) -> String {
     format!("field '{lhs}' has type '{lt}' while the right-hand side field '{rhs}' has incompatible type '{rt}'")
 }
+/// Ours (no Falco counterpart): Falco 0.44.1 accepts the check but it never matches.
+pub(crate) fn list_transformer_never_matches(lhs: &str, op: &str) -> String {
+    format!(
+        "'{lhs} {op} (...)': a transformer applied to a list field and compared with 'in' or \
+         'intersects' never matches in Falco 0.44.1 (engine 0.62.0), so the rule would be a \
+         silent hole; compare the list field itself, or join it first \
+         (join(\" \", {lhs}) contains ...)"
+    )
+}
+/// Ours (no Falco counterpart): Falco 0.44.1 accepts the check and then crashes on it.
+pub(crate) fn multivalue_vs_field_crashes(lhs: &str, op: &str, rhs: &str) -> String {
+    format!(
+        "'{lhs} {op} {rhs}': join(...) or concat(...) compared with a field or a transformer on \
+         the right-hand side crashes Falco 0.44.1 (engine 0.62.0, SIGSEGV when the rule is \
+         evaluated); compare it with constant values instead"
+    )
+}
 pub(crate) fn dynamic_rhs_not_supported(op: &str) -> String {
     format!("filter error: operator '{op}' does not support a field on its right-hand side")
 }

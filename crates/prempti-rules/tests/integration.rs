@@ -392,7 +392,22 @@ fn e21_numeric_engine_version() {
     assert!(r.ok() && codes(&r).is_empty(), "{}", messages(&r));
     let r = load("- required_engine_version: 0.64.0\n");
     assert!(
-        messages(&r).contains("Rules require engine version 0.64.0, but engine version is 0.63.0")
+        messages(&r).contains("Rules require engine version 0.64.0, but engine version is 0.62.0")
+    );
+}
+
+/// The engine version is Falco 0.44.1's (engine 0.62.0): 0.62.0 loads, 0.63.0 is refused with
+/// Falco's words.
+#[test]
+fn engine_version_is_falco_0_44_s() {
+    let r = load("- required_engine_version: 0.62.0\n");
+    assert!(r.ok() && codes(&r).is_empty(), "{}", messages(&r));
+    let r = load("- required_engine_version: 0.63.0\n");
+    assert!(!r.ok());
+    assert!(
+        messages(&r).contains("Rules require engine version 0.63.0, but engine version is 0.62.0"),
+        "{}",
+        messages(&r)
     );
 }
 
@@ -1339,7 +1354,8 @@ fn operators_on_lists() {
         ("getopt(t.argv, 'sLo:')[o] = out", true),
         ("getopt(t.argv, 'sLo:')[X] exists", false),
         ("t.list in val(t.list)", true),
-        ("toupper(t.list) intersects (A)", true),
+        ("join(',', toupper(t.list)) = 'A,B'", true),
+        ("toupper(t.list) exists", true),
     ];
     let ev = ev.s("proc.name", "y");
     for (c, want) in table {
@@ -1561,19 +1577,92 @@ fn single_value_transformers_accept_literals_and_lists() {
     assert_eq!(holds("toupper('abc') = ABC", &ev), Ok(true));
     assert_eq!(holds("len('abcd') = 4", &ev), Ok(true));
     assert_eq!(holds("len(('a', 'b', 'c')) = 3", &ev), Ok(true));
-    assert_eq!(holds("toupper(('a', 'b')) in (A, B)", &ev), Ok(true));
+    assert_eq!(
+        holds("join(',', toupper(('a', 'b'))) = 'A,B'", &ev),
+        Ok(true)
+    );
     assert_eq!(holds("len(()) = 0", &ev), Ok(true));
 }
 
 #[test]
 fn transformer_on_list_applies_to_each_element() {
     let ev = Ev::default().list("t.list", &["/a/X", "/b/y"]);
-    assert_eq!(holds("basename(t.list) in (X, y)", &ev), Ok(true));
-    assert_eq!(holds("tolower(basename(t.list)) in (x, y)", &ev), Ok(true));
-    assert_eq!(holds("toupper(t.list) intersects ('/B/Y')", &ev), Ok(true));
+    assert_eq!(holds("join(',', basename(t.list)) = 'X,y'", &ev), Ok(true));
+    assert_eq!(
+        holds("join(',', tolower(basename(t.list))) = 'x,y'", &ev),
+        Ok(true)
+    );
+    assert_eq!(holds("len(basename(t.list)) = 2", &ev), Ok(true));
     assert!(compile_err("toupper(t.nums) exists").contains(
         "can't add field transformer: type 'UINT64' is not supported by 'toupper' transformer applied on list field 't.nums'"
     ));
+}
+
+/// Falco 0.44.1 accepts `basename(list) intersects (...)` / `in (...)` and never matches it:
+/// refused at load, naming Falco's behaviour, so a rule is never a silent hole there.
+#[test]
+fn transformed_list_compared_with_in_or_intersects_is_refused_like_falco_0_44_never_matches() {
+    for cond in [
+        "basename(t.list) intersects (X, y)",
+        "basename(t.list) in (X, y)",
+        "tolower(basename(t.list)) in (x, y)",
+        "toupper(t.list) intersects ('/B/Y')",
+        "b64(t.list) intersects (a)",
+        "basename(('/x/a', '/y/b')) intersects (a)",
+    ] {
+        let e = compile_err(cond);
+        assert!(
+            e.contains("LOAD_ERR_COMPILE_CONDITION") && e.contains("never matches in Falco 0.44.1"),
+            "{cond}: {e}"
+        );
+    }
+    // The same transformers on a single value, `exists`, `len` and `join` of a transformed
+    // list work in Falco and stay accepted.
+    let ev = Ev::default()
+        .list("t.list", &["/a/X", "/b/y"])
+        .s("proc.name", "/p/Q");
+    for cond in [
+        "basename(proc.name) in (Q)",
+        "tolower(proc.name) intersects ('/p/q')",
+        "basename(t.list) exists",
+        "len(basename(t.list)) = 2",
+        "join(' ', basename(t.list)) contains X",
+    ] {
+        assert_eq!(holds(cond, &ev), Ok(true), "{cond}");
+    }
+}
+
+/// `join(...)` / `concat(...)` compared with a field or a transformer on the right crashes
+/// Falco 0.44.1 when evaluated: refused at load with a message saying so.
+#[test]
+fn join_or_concat_compared_with_a_field_is_refused_because_it_crashes_falco_0_44() {
+    for cond in [
+        "join(' ', t.list) contains val(proc.name)",
+        "concat(' ', proc.name) = val(proc.pname)",
+        "concat(' ', join(' ', t.list)) contains concat(' ', proc.name, '/')",
+        "join(',', t.list) startswith basename(proc.name)",
+        "concat(proc.name, 'x') != tolower(proc.pname)",
+    ] {
+        let e = compile_err(cond);
+        assert!(
+            e.contains("LOAD_ERR_COMPILE_CONDITION") && e.contains("crashes Falco 0.44.1"),
+            "{cond}: {e}"
+        );
+    }
+    // Constants on the right, and a field on the left with a transformer on the right, are
+    // fine in Falco.
+    let ev = Ev::default()
+        .list("t.list", &["a", "b"])
+        .s("proc.name", "a b/x")
+        .s("proc.pname", "a b");
+    for cond in [
+        "join(' ', t.list) contains 'a b'",
+        "concat(' ', join(' ', t.list)) contains anyof (' a', ' z')",
+        "proc.name startswith concat(proc.pname, '/')",
+        "proc.pname = val(proc.pname)",
+    ] {
+        assert_eq!(holds(cond, &ev), Ok(true), "{cond}");
+    }
 }
 
 #[test]
