@@ -680,9 +680,10 @@ impl ToolCall {
             TEMP_DIRS.iter().any(|t| relative_to(p, t).is_some())
                 || homes.iter().any(|h| {
                     relative_to(p, h).is_some_and(|rel| {
-                        HOME_SCRATCH
-                            .iter()
-                            .any(|s| rel == *s || rel.starts_with(&format!("{s}/")))
+                        HOME_SCRATCH.iter().any(|s| {
+                            rel.strip_prefix(s)
+                                .is_some_and(|r| r.is_empty() || r.starts_with('/'))
+                        })
                     })
                 })
         };

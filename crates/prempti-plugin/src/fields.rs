@@ -602,7 +602,7 @@ pub fn extract<'a>(call: &'a ToolCall, index: usize, arg: Option<&str>) -> Extra
 }
 
 fn cut_at_nul(v: Cow<'_, str>) -> Cow<'_, str> {
-    match v.find('\0') {
+    match memchr::memchr(0, v.as_bytes()) {
         None => v,
         Some(at) => match v {
             Cow::Borrowed(b) => Cow::Borrowed(&b[..at]),

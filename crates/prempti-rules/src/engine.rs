@@ -1012,6 +1012,7 @@ impl Ruleset {
             schema,
             tz: &self.tz,
             start_ns,
+            memo: Default::default(),
         })
     }
 

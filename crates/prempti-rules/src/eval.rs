@@ -62,7 +62,7 @@ pub(crate) enum Const {
 pub(crate) enum CRhs {
     Exists,
     One(Const),
-    StrSet(HashSet<String>),
+    StrSet(HashSet<String, foldhash::fast::RandomState>),
     Set(Vec<Const>),
     PMatch(PrefixSet),
     Modifier(Modifier, Vec<Const>),
@@ -96,12 +96,22 @@ pub(crate) struct Ctx<'a> {
     pub(crate) schema: &'a SourceSchema,
     pub(crate) tz: &'a jiff::tz::TimeZone,
     pub(crate) start_ns: u64,
+    /// Plugin field values already extracted for this event (a rule set reads the same
+    /// fields many times): by field id, then by argument.
+    pub(crate) memo: std::cell::RefCell<Memo<'a>>,
+}
+
+/// Per-event cache of plugin field values.
+#[derive(Default)]
+pub(crate) struct Memo<'a> {
+    plain: Vec<Option<Vals<'a>>>,
+    keyed: Vec<(u32, Box<str>, Vals<'a>)>,
 }
 
 type Vals<'a> = Vec<Value<'a>>;
 
 fn truncate_nul(s: &str) -> &str {
-    match s.as_bytes().iter().position(|b| *b == 0) {
+    match memchr::memchr(0, s.as_bytes()) {
         Some(i) => &s[..i],
         None => s,
     }
@@ -127,7 +137,7 @@ impl<'a> Ctx<'a> {
         match o {
             COperand::Field { src, arg } => {
                 let v = match src {
-                    FieldSrc::Plugin(id) => self.provider.extract(*id, arg.as_deref()),
+                    FieldSrc::Plugin(id) => self.plugin_values(*id, arg.as_deref()),
                     FieldSrc::Static(v) => vec![Value::Str(Cow::Borrowed(v.as_str()))],
                     FieldSrc::Evt(f) => {
                         match evt::extract(*f, self.meta, self.schema, self.tz, self.start_ns) {
@@ -142,6 +152,37 @@ impl<'a> Ctx<'a> {
             }
             COperand::Tr { kind, args, arg } => self.transform(*kind, args, arg.as_deref()),
         }
+    }
+
+    /// A plugin field's values for this event, extracted once.
+    fn plugin_values(&self, id: crate::field::FieldId, arg: Option<&str>) -> Vals<'a> {
+        let index = id.0 as usize;
+        {
+            let memo = self.memo.borrow();
+            let hit = match arg {
+                None => memo.plain.get(index).and_then(Option::as_ref),
+                Some(a) => memo
+                    .keyed
+                    .iter()
+                    .find(|(i, k, _)| *i == id.0 && &**k == a)
+                    .map(|(_, _, v)| v),
+            };
+            if let Some(v) = hit {
+                return v.clone();
+            }
+        }
+        let v = self.provider.extract(id, arg);
+        let mut memo = self.memo.borrow_mut();
+        match arg {
+            None => {
+                if memo.plain.len() <= index {
+                    memo.plain.resize_with(index + 1, || None);
+                }
+                memo.plain[index] = Some(v.clone());
+            }
+            Some(a) => memo.keyed.push((id.0, a.into(), v.clone())),
+        }
+        v
     }
 
     /// libs `list_check`: every element must be present; values are flattened and numbers
