@@ -802,7 +802,9 @@ const HOME_SCRATCH: &[&str] = &[
 
 /// Whether a path is absolute on the broker's platform, or Unix-absolute (`/...`).
 fn is_absolute(path: &str) -> bool {
-    path.starts_with('/') || std::path::Path::new(path).is_absolute()
+    path.starts_with('/')
+        || std::path::Path::new(path).is_absolute()
+        || prempti_shell::windows_drive_path(path).is_some()
 }
 
 /// `path` relative to `base`, compared component by component (`/home/u2` is not inside

@@ -39,6 +39,9 @@ pub fn real_path(path: &str, cwd: Option<&str>) -> Option<String> {
     if path.is_empty() {
         return None;
     }
+    if let Some(windows) = foreign_windows_path(path, cwd) {
+        return Some(windows);
+    }
     let path = Path::new(path);
     let joined = if path.is_absolute() {
         path.to_path_buf()
@@ -53,6 +56,23 @@ pub fn real_path(path: &str, cwd: Option<&str>) -> Option<String> {
         Walk::Real(p) => Some(p.to_string_lossy().into_owned()),
         Walk::Failed | Walk::Unresolved => None,
     }
+}
+
+/// A Windows drive path (or a relative path in a Windows working directory) on a host that
+/// is not Windows: an agent on another machine, a fixture, a transcript. It cannot be looked
+/// up here, so it is folded lexically into the portable form `C:/Users/dev/x`.
+fn foreign_windows_path(path: &str, cwd: Option<&str>) -> Option<String> {
+    if cfg!(windows) {
+        return None;
+    }
+    if let Some(p) = prempti_shell::windows_drive_path(path) {
+        return Some(p);
+    }
+    let dir = prempti_shell::windows_drive_path(cwd?)?;
+    if path.starts_with('/') {
+        return None;
+    }
+    prempti_shell::windows_drive_path(&format!("{dir}/{}", path.replace('\\', "/")))
 }
 
 /// A path resolved for the agent's process ([`agent_path`]).
@@ -70,6 +90,12 @@ pub struct AgentPath {
 /// Resolves `path` as [`real_path`] does, but for the agent's process `pid` (`None` or `0`
 /// when unknown): see the module documentation.
 pub fn agent_path(path: &str, cwd: Option<&str>, pid: Option<u64>) -> AgentPath {
+    if let Some(windows) = foreign_windows_path(path, cwd) {
+        return AgentPath {
+            path: Some(windows),
+            unresolved: false,
+        };
+    }
     if path.is_empty() {
         return AgentPath::default();
     }

@@ -139,13 +139,16 @@ impl<'a> Analyzer<'a> {
         let input_len = input_len.min(limits.max_bytes);
         let budget = |per_byte: usize| input_len.saturating_mul(per_byte).max(BUDGET_MIN);
         let absolute = |p: &str| p.starts_with('/') || std::path::Path::new(p).is_absolute();
+        let cwd = cwd.and_then(|c| {
+            paths::windows_drive_path(c).or_else(|| absolute(c).then(|| paths::normalize(c)))
+        });
         Analyzer {
             limits,
-            cwd: cwd.filter(|c| absolute(c)).map(paths::normalize),
+            cwd,
             dir_stack: Vec::new(),
             cwd_unknown: false,
             cwd_overrides: Vec::new(),
-            home: home.filter(|h| absolute(h)),
+            home: home.filter(|h| absolute(h) || paths::windows_drive_path(h).is_some()),
             vars: HashMap::new(),
             feed: None,
             downloads: Vec::new(),

@@ -65,6 +65,7 @@ mod wrappers;
 pub use host::{normalize_host, url_host, MAX_HOST, MAX_INPUT};
 pub use model::{Analysis, Limits, Program};
 pub use paths::normalize as normalize_path;
+pub use paths::windows_drive_path;
 pub use powershell::{PowerShellAnalysis, PsAccess, PsCommand, PsEffect};
 
 /// Analyzes `command` with default [`Limits`], resolving relative redirection targets against

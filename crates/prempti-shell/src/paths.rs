@@ -17,6 +17,14 @@ pub(crate) fn resolve(target: &str, cwd: Option<&str>) -> Option<String> {
     if target.is_empty() {
         return None;
     }
+    if let Some(windows) = windows_drive_path(target) {
+        return Some(windows);
+    }
+    if let Some(dir) = cwd.and_then(windows_drive_path) {
+        // A relative path in a Windows working directory.
+        let joined = format!("{dir}/{}", target.replace('\\', "/"));
+        return windows_drive_path(&joined);
+    }
     let resolved = if target.starts_with('/') {
         normalize(target)
     } else if target.starts_with('~') || target.starts_with('$') {
@@ -31,6 +39,29 @@ pub(crate) fn resolve(target: &str, cwd: Option<&str>) -> Option<String> {
         return None;
     }
     Some(resolved)
+}
+
+/// A Windows drive path (`C:\Users\dev\x`, `c:/x`) in a portable form: drive letter upper
+/// case, `/` separators, `.` and `..` folded (`C:/Users/dev/x`); `None` for anything else.
+/// Agents on Windows send such paths; the analysis keeps them comparable wherever it runs.
+pub fn windows_drive_path(path: &str) -> Option<String> {
+    let bytes = path.as_bytes();
+    let drive = bytes.first().filter(|b| b.is_ascii_alphabetic())?;
+    if bytes.get(1) != Some(&b':') || !matches!(bytes.get(2), Some(b'\\' | b'/') | None) {
+        return None;
+    }
+    let rest = path[2..].replace('\\', "/");
+    let folded = normalize(&rest);
+    let folded = if folded == "/" { String::new() } else { folded };
+    Some(format!(
+        "{}:{}",
+        char::from(drive.to_ascii_uppercase()),
+        if folded.is_empty() {
+            "/".to_owned()
+        } else {
+            folded
+        }
+    ))
 }
 
 /// Lexically normalizes an absolute path: folds `//`, `.` and `..` (never above `/`), e.g.
@@ -90,6 +121,24 @@ mod tests {
         assert_eq!(resolve("~/x", Some("/p")).as_deref(), Some("~/x"));
         assert_eq!(resolve("/dev/null", Some("/p")), None);
         assert_eq!(resolve("/dev/fd/3", None), None);
+    }
+
+    #[test]
+    fn windows_drive_paths() {
+        assert_eq!(
+            windows_drive_path(r"C:\Users\dev\.ssh\id_rsa").as_deref(),
+            Some("C:/Users/dev/.ssh/id_rsa")
+        );
+        assert_eq!(
+            windows_drive_path("c:/a/./b/../c").as_deref(),
+            Some("C:/a/c")
+        );
+        assert_eq!(windows_drive_path("C:").as_deref(), Some("C:/"));
+        assert_eq!(windows_drive_path("/c/x"), None);
+        assert_eq!(
+            resolve(r"..\x", Some(r"C:\Users\dev\p")).as_deref(),
+            Some("C:/Users/dev/x")
+        );
     }
 
     #[test]
