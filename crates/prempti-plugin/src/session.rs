@@ -517,3 +517,119 @@ fn create_private_dir(dir: &Path) -> std::io::Result<()> {
     }
     builder.create(dir)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn outcome(allowed: bool, marks: &[&str], hosts: &[&str]) -> Outcome {
+        Outcome {
+            allowed,
+            marks: marks.iter().map(|s| (*s).to_owned()).collect(),
+            hosts: hosts.iter().map(|s| (*s).to_owned()).collect(),
+        }
+    }
+
+    #[test]
+    fn marks_come_from_allowed_calls_only_and_age() {
+        let store = SessionStore::in_memory(SessionConfig::default());
+        assert_eq!(store.view("s", 1000), None);
+        store.record("s", 1000, &outcome(false, &["secret_read"], &["a.example"]));
+        let v = store.view("s", 1500).unwrap();
+        assert_eq!((v.calls, v.mark_age_ms("secret_read")), (1, None));
+        assert!(v.hosts.is_empty());
+        store.record("s", 2000, &outcome(true, &["secret_read"], &["a.example"]));
+        store.record("s", 3000, &outcome(true, &["secret_read"], &["a.example"]));
+        let v = store.view("s", 3500).unwrap();
+        assert_eq!(v.calls, 3);
+        assert_eq!(v.mark_age_ms("secret_read"), Some(500));
+        assert_eq!(v.mark_count("secret_read"), Some(2));
+        assert_eq!(v.hosts, ["a.example"]);
+        assert_eq!(store.view("other", 3500), None);
+    }
+
+    #[test]
+    fn bounds_and_idle_expiry() {
+        let config = SessionConfig {
+            max_sessions: 2,
+            max_marks: 2,
+            max_hosts: 2,
+            idle_timeout_ms: 10_000,
+            ..SessionConfig::default()
+        };
+        let store = SessionStore::in_memory(config);
+        store.record("s", 1, &outcome(true, &["a", "b"], &["h1", "h2"]));
+        store.record("s", 2, &outcome(true, &["c"], &["h3"]));
+        let v = store.view("s", 2).unwrap();
+        assert_eq!(v.marks.keys().collect::<Vec<_>>(), ["b", "c"]);
+        assert_eq!(v.hosts, ["h2", "h3"]);
+        store.record("t", 3, &outcome(true, &[], &[]));
+        store.record("u", 4, &outcome(true, &[], &[]));
+        assert_eq!(store.len(), 2);
+        assert_eq!(
+            store.view("s", 4),
+            None,
+            "the least recently active is dropped"
+        );
+        assert!(store.view("u", 10_004).is_some());
+        assert_eq!(store.view("u", 10_005), None, "idle sessions expire");
+        store.record("u", 20_000, &outcome(true, &[], &[]));
+        assert_eq!(
+            store.view("u", 20_000).unwrap().calls,
+            1,
+            "expired history is gone"
+        );
+    }
+
+    #[test]
+    fn the_journal_survives_a_restart_and_is_compacted() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("state/sessions.jsonl");
+        let config = SessionConfig {
+            compact_after: 3,
+            ..SessionConfig::default()
+        };
+        {
+            let store = SessionStore::open(config.clone(), &path, 0).unwrap();
+            for i in 0..10 {
+                store.record("s", 1000 + i, &outcome(true, &["m"], &["h.example"]));
+            }
+            store.record("old", 1, &outcome(true, &["x"], &[]));
+        }
+        let lines = std::fs::read_to_string(&path).unwrap().lines().count();
+        assert!(lines <= 5, "compacted: {lines} lines");
+        // A torn last line is skipped.
+        let mut f = std::fs::OpenOptions::new()
+            .append(true)
+            .open(&path)
+            .unwrap();
+        writeln!(f, "{{\"session\":\"s\",\"last").unwrap();
+        drop(f);
+        let now = 1009 + SessionConfig::default().idle_timeout_ms;
+        let store = SessionStore::open(config, &path, now).unwrap();
+        let v = store.view("s", now).unwrap();
+        assert_eq!((v.calls, v.mark_count("m")), (10, Some(10)));
+        assert_eq!(store.view("old", now), None, "expired at open");
+        assert_eq!(std::fs::read_to_string(&path).unwrap().lines().count(), 1);
+    }
+
+    #[test]
+    fn mark_tags_are_read_from_matched_rules() {
+        let rule = |tags: &[&str]| MatchedRule {
+            rule: "r".into(),
+            priority: "Warning".into(),
+            tags: tags.iter().map(|t| (*t).to_owned()).collect(),
+            output: String::new(),
+        };
+        let matched = [
+            rule(&["coding_agent_ask", "coding_agent_mark:secret_read"]),
+            rule(&[
+                "coding_agent_mark:secret_read",
+                "coding_agent_mark:web",
+                "other",
+            ]),
+            rule(&["coding_agent_mark:"]),
+        ];
+        assert_eq!(marks_of(&matched), ["secret_read", "web"]);
+    }
+}
