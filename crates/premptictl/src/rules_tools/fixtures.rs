@@ -559,6 +559,21 @@ pub fn run_case(ruleset: &Ruleset, case: &Case) -> Vec<String> {
 /// Runs one case; returns the verdict it got (`None` when the payload could not be evaluated)
 /// and the reasons it failed (empty when it passed).
 fn check_case(ruleset: &Ruleset, case: &Case) -> (Option<Decision>, Vec<String>) {
+    let (outcome, mut reasons) = evaluate_case(ruleset, case);
+    let outcome = match outcome {
+        Ok(o) => o,
+        Err(e) => return (None, vec![e]),
+    };
+    check_outcome(case, outcome, &mut reasons)
+}
+
+/// Evaluates a case as the daemon would: its `sequence` steps in a fresh in-memory session
+/// store, then its event. Returns the event's outcome (or why it could not be evaluated) and
+/// the steps' verdict mismatches.
+pub fn evaluate_case(
+    ruleset: &Ruleset,
+    case: &Case,
+) -> (std::result::Result<EvalOutcome, String>, Vec<String>) {
     let store = SessionStore::in_memory(SessionConfig::default());
     let mut now = SEQUENCE_START_MS;
     let mut reasons = Vec::new();
@@ -576,14 +591,21 @@ fn check_case(ruleset: &Ruleset, case: &Case) -> (Option<Decision>, Vec<String>)
                     }
                 }
             }
-            Err(e) => return (None, vec![format!("sequence step #{}: {e:#}", k + 1)]),
+            Err(e) => return (Err(format!("sequence step #{}: {e:#}", k + 1)), reasons),
         }
     }
     now = now.saturating_add(case.offset_ms);
-    let outcome = match play(ruleset, &store, case.agent, &case.event, &case.homes, now) {
-        Ok(o) => o,
-        Err(e) => return (None, vec![format!("{e:#}")]),
-    };
+    let outcome = play(ruleset, &store, case.agent, &case.event, &case.homes, now)
+        .map_err(|e| format!("{e:#}"));
+    (outcome, reasons)
+}
+
+fn check_outcome(
+    case: &Case,
+    outcome: EvalOutcome,
+    reasons: &mut Vec<String>,
+) -> (Option<Decision>, Vec<String>) {
+    let mut reasons = std::mem::take(reasons);
     let names: Vec<&str> = outcome.matched.iter().map(|m| m.rule.as_str()).collect();
     if outcome.verdict != case.verdict {
         reasons.push(format!(
