@@ -254,6 +254,10 @@ pub struct ToolCall {
     /// (see [`crate::realpath::agent_path`]); shell effect paths add theirs lazily.
     #[serde(default)]
     pub unresolved_path: bool,
+    /// The history of the call's session when its evaluation started (the `session.*`
+    /// fields); `None` without a session id or without a session store.
+    #[serde(default)]
+    pub session: Option<crate::session::SessionView>,
     #[serde(skip)]
     shell: ShellCache,
     #[serde(skip)]
@@ -309,6 +313,7 @@ impl ToolCall {
             search_roots: Vec::new(),
             paths: Vec::new(),
             unresolved_path: false,
+            session: None,
             shell: ShellCache::default(),
             content_commands: ShellCache::default(),
             derived: DerivedCache::default(),

@@ -118,6 +118,14 @@ pub struct AuditRecord {
     /// the whole value's length and hash.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub truncated: BTreeMap<String, Truncated>,
+    /// The marks of the call's session when it was judged, name → age of the newest in ms:
+    /// what `session.mark_age_ms` / `session.mark_count` could see (omitted when none).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub session_marks: BTreeMap<String, u64>,
+    /// The marks this call set on its session (its matched rules' `coding_agent_mark:` tags,
+    /// when the call was allowed to run; omitted when none).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub marks_set: Vec<String>,
 }
 
 /// Cuts `value` to `cap` bytes (at a character boundary) and notes the whole in `cut`.
@@ -207,6 +215,8 @@ impl AuditRecord {
             prempti_home: None,
             files: Vec::new(),
             truncated: BTreeMap::new(),
+            session_marks: BTreeMap::new(),
+            marks_set: Vec::new(),
         }
     }
 

@@ -10,7 +10,9 @@
 //!  "deny_tags":["coding_agent_deny"],"ask_tags":["coding_agent_ask"],"seen_tags":["coding_agent_seen"],
 //!  "max_request_bytes":16777216,"request_deadline_ms":4500,
 //!  "intake":{"address":"127.0.0.1:0","token":"…"},
-//!  "audit":{"path":"/home/u/.prempti/log/audit.jsonl","max_bytes":52428800,"max_files":5,"max_payload_bytes":65536}}
+//!  "audit":{"path":"/home/u/.prempti/log/audit.jsonl","max_bytes":52428800,"max_files":5,"max_payload_bytes":65536},
+//!  "sessions":{"path":"/home/u/.prempti/state/sessions.jsonl","idle_timeout_ms":86400000,
+//!              "max_sessions":2000,"max_marks":32,"max_hosts":64,"compact_after":20000}}
 //! ```
 
 use schemars::JsonSchema;
@@ -84,6 +86,8 @@ pub struct Config {
     pub intake: IntakeConfig,
     /// Audit log.
     pub audit: AuditConfig,
+    /// Session history for session-aware rules (`session.*` fields).
+    pub sessions: crate::session::SessionConfig,
 }
 
 impl Default for Config {
@@ -99,6 +103,7 @@ impl Default for Config {
             request_deadline_ms: 4500,
             intake: IntakeConfig::default(),
             audit: AuditConfig::default(),
+            sessions: crate::session::SessionConfig::default(),
         }
     }
 }

@@ -41,6 +41,7 @@ use crate::fields::{Extracted, FIELDS, FIELD_COUNT};
 use crate::host::{failure_verdict, settle};
 use crate::intake::{Alert, AlertSink, Completed, Correlator, Intake, IntakeConfig};
 use crate::rotate::RotationPolicy;
+use crate::session::SessionStore;
 use crate::verdict::{resolve, RuntimeSettings, SharedSettings, TagConfig, Verdict};
 
 /// The plugin id of the `coding_agent` source ("prmp").
@@ -69,6 +70,8 @@ struct Shared {
     correlator: Correlator,
     pending: Mutex<HashMap<u64, Pending>>,
     audit: Option<AuditLog>,
+    /// Session history (`session.*` fields); `None` when it could not be opened.
+    sessions: Option<SessionStore>,
 }
 
 /// What the host remembers of a call handed to Falco, besides the call itself.
@@ -107,6 +110,7 @@ impl Shared {
             matched,
             described,
             self.audit.as_ref(),
+            self.sessions.as_ref(),
         );
         if let Some(e) = settled.audit_error {
             log::warn!("coding_agent: cannot write audit record: {e}");
@@ -122,6 +126,37 @@ impl AlertSink for Sink {
     fn deliver(&self, alert: Alert) {
         if let Some(done) = self.0.correlator.on_alert(alert) {
             self.0.finish(done);
+        }
+    }
+}
+
+/// Opens the session store the configuration names (in memory when its journal cannot be
+/// opened: session rules keep working until a restart).
+pub fn open_sessions(config: &Config) -> Option<SessionStore> {
+    let cfg = config.sessions.clone();
+    // An empty path names `$PREMPTI_HOME/state/sessions.jsonl` only when PREMPTI_HOME is set
+    // (the daemon sets it for its Falco and the installed configuration names the file);
+    // never a guessed home.
+    let home = std::env::var_os(prempti_protocol::env::PREMPTI_HOME)
+        .filter(|h| !h.is_empty())
+        .map(std::path::PathBuf::from);
+    let path = match (&home, cfg.path.as_str()) {
+        (_, "off") | (None, "") => None,
+        (Some(home), _) => cfg.journal_path(home),
+        (None, p) => Some(std::path::PathBuf::from(p)),
+    };
+    let Some(path) = path else {
+        log::info!("coding_agent: session history kept in memory only");
+        return Some(SessionStore::in_memory(cfg));
+    };
+    match SessionStore::open(cfg.clone(), &path, crate::session::now_ms()) {
+        Ok(store) => Some(store),
+        Err(e) => {
+            log::warn!(
+                "coding_agent: cannot open the session store {}: {e}; session history kept in memory only",
+                path.display()
+            );
+            Some(SessionStore::in_memory(cfg))
         }
     }
 }
@@ -169,7 +204,9 @@ impl Plugin for CodingAgentPlugin {
             )
         };
         let tags = tag_config(&config);
+        let sessions = open_sessions(&config);
         let shared = Arc::new(Shared {
+            sessions,
             correlator: Correlator::new(tags.clone()),
             tags,
             pending: Mutex::new(HashMap::new()),
@@ -301,7 +338,12 @@ impl SourcePluginInstance for CodingAgentInstance {
                 os: Os::current(),
             };
             let events = match parse_request(&incoming.request, &ctx) {
-                Ok(events) if !events.is_empty() => events,
+                Ok(mut events) if !events.is_empty() => {
+                    if let Some(store) = &shared.sessions {
+                        store.attach(&mut events, crate::session::now_ms());
+                    }
+                    events
+                }
                 Ok(_) => {
                     shared.reject(
                         incoming,
@@ -398,6 +440,21 @@ impl CodingAgentPlugin {
         }
     }
 
+    fn x_u64_key<const I: usize>(
+        &mut self,
+        req: ExtractRequest<Self>,
+        arg: &CStr,
+    ) -> Result<Option<u64>, Error> {
+        let arg = arg
+            .to_str()
+            .context("field argument is not UTF-8")?
+            .to_owned();
+        match self.value::<I>(&req, Some(&arg))? {
+            Extracted::U64(v) => Ok(Some(v)),
+            _ => Ok(None),
+        }
+    }
+
     fn x_bool<const I: usize>(&mut self, req: ExtractRequest<Self>) -> Result<Option<bool>, Error> {
         match self.value::<I>(&req, None)? {
             Extracted::Bool(v) => Ok(Some(v)),
@@ -439,6 +496,9 @@ const fn sdk_field<const I: usize>() -> ExtractFieldInfo<CodingAgentPlugin> {
             field(spec.name, &CodingAgentPlugin::x_list_key::<I>)
         }
         (FieldType::U64, false, ArgSpec::None) => field(spec.name, &CodingAgentPlugin::x_u64::<I>),
+        (FieldType::U64, false, ArgSpec::Key { required: true }) => {
+            field(spec.name, &CodingAgentPlugin::x_u64_key::<I>)
+        }
         (FieldType::Bool, false, ArgSpec::None) => {
             field(spec.name, &CodingAgentPlugin::x_bool::<I>)
         }
@@ -459,7 +519,8 @@ impl ExtractPlugin for CodingAgentPlugin {
     const EXTRACT_FIELDS: &'static [ExtractFieldInfo<Self>] = sdk_fields!(
         0 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20 21 22 23 24 25 26 27 28 29 30
         31 32 33 34 35 36 37 38 39 40 41 42 43 44 45 46 47 48 49 50 51 52 53 54 55 56 57 58
-        59 60 61 62 63 64 65 66 67 68 69 70 71 72 73 74 75 76 77 78 79 80 81 82 83 84
+        59 60 61 62 63 64 65 66 67 68 69 70 71 72 73 74 75 76 77 78 79 80 81 82 83 84 85 86
+        87 88 89
     );
 }
 

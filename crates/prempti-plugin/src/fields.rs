@@ -219,7 +219,7 @@ fn with_ancestors<'p>(paths: impl IntoIterator<Item = &'p str>, absolute: bool) 
 }
 
 /// Number of fields in [`FIELDS`].
-pub const FIELD_COUNT: usize = 85;
+pub const FIELD_COUNT: usize = 90;
 
 /// The field table of the `coding_agent` source. A field's position is its [`FieldId`] in
 /// [`schema()`] and its index in the plugin's exported field list.
@@ -583,6 +583,45 @@ pub const FIELDS: [FieldSpec; FIELD_COUNT] = [
             })),
             _ => Extracted::None,
         }
+    }),
+    FieldSpec {
+        name: "session.mark_age_ms",
+        ty: FieldType::U64,
+        is_list: false,
+        arg: ArgSpec::Key { required: true },
+        description: "Age in ms of the newest mark NAME (session.mark_age_ms[NAME]) set on this session by an earlier allowed call whose matched rule carries the tag coding_agent_mark:NAME; no value when the session has no such mark",
+        suggested: false,
+        extract: |c, arg| match (c.session.as_ref(), arg) {
+            (Some(v), Some(name)) => v.mark_age_ms(name).map_or(Extracted::None, Extracted::U64),
+            _ => Extracted::None,
+        },
+    },
+    FieldSpec {
+        name: "session.mark_count",
+        ty: FieldType::U64,
+        is_list: false,
+        arg: ArgSpec::Key { required: true },
+        description: "How many earlier allowed calls of this session set the mark NAME (session.mark_count[NAME]); no value when none did",
+        suggested: false,
+        extract: |c, arg| match (c.session.as_ref(), arg) {
+            (Some(v), Some(name)) => v.mark_count(name).map_or(Extracted::None, Extracted::U64),
+            _ => Extracted::None,
+        },
+    },
+    scalar("session.call_count", FieldType::U64, "Calls of this session decided before this one (any verdict); no value without a session id", |c, _| {
+        match c.session.as_ref() {
+            Some(v) => Extracted::U64(v.calls),
+            None => Extracted::None,
+        }
+    }),
+    strings("session.hosts", "Hosts earlier allowed calls of this session contacted (their cmd.hosts and tool.url_host), oldest first", |c, _| {
+        match c.session.as_ref() {
+            Some(v) => list(&v.hosts),
+            None => Extracted::None,
+        }
+    }),
+    strings("session.new_hosts", "Hosts this call contacts (cmd.hosts, tool.url_host) that are not in session.hosts; no value when there are none or the call has no session id", |c, _| {
+        owned_list(crate::session::new_hosts(c))
     }),
 ];
 

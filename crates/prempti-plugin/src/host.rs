@@ -9,6 +9,7 @@ use prempti_protocol::Decision;
 use crate::agents::ToolCall;
 use crate::audit::{AuditError, AuditLog, AuditRecord, Engine};
 use crate::broker::IncomingCall;
+use crate::session::{Outcome, SessionStore};
 use crate::verdict::{MatchedRule, RuntimeSettings, Verdict};
 
 /// The reason recorded for a call whose verdict came after the hook stopped waiting.
@@ -25,7 +26,14 @@ pub struct Settled {
     pub audit_error: Option<AuditError>,
 }
 
-/// Audits `call` (when `audit` is set), then answers it with `verdict`.
+/// Records the call in its session (when `sessions` is set), audits `call` (when `audit` is
+/// set), then answers it with `verdict`.
+///
+/// The session update comes first, so a later call of the session that is evaluated after
+/// this one was answered sees its marks. A call the agent got as allowed, deferred or asked
+/// sets the marks of its matched rules (`coding_agent_mark:<name>` tags) and the hosts it
+/// contacts; a denied one (including a late answer) only counts as a call (see
+/// [`crate::session`]).
 ///
 /// `described` holds the normalized events of the call (one, or one per touched file of a split
 /// Codex patch); the first gives the record's key fields and, when there are several, every
@@ -37,9 +45,16 @@ pub fn settle(
     matched: Vec<MatchedRule>,
     described: &[ToolCall],
     audit: Option<&AuditLog>,
+    sessions: Option<&SessionStore>,
 ) -> Settled {
     // A hook that stopped waiting got the broker's own deny: record that, not our verdict.
     let late = !call.answered_early && !call.is_waiting();
+    let allowed = !late && verdict.decision != Decision::Deny;
+    let outcome = Outcome::of(described, &matched, allowed);
+    let session_id = described.first().and_then(|c| c.session_id.as_deref());
+    if let (Some(store), Some(id)) = (sessions, session_id) {
+        store.record(id, crate::session::now_ms(), &outcome);
+    }
     let audit_error = audit.and_then(|audit| {
         let mut record = AuditRecord::new(
             call.correlation_id,
@@ -50,6 +65,12 @@ pub fn settle(
             call.received.elapsed(),
         );
         record.describe(described);
+        if let Some(view) = described.first().and_then(|c| c.session.as_ref()) {
+            record.session_marks = view.marks.iter().map(|(k, v)| (k.clone(), v.0)).collect();
+        }
+        if allowed {
+            record.marks_set = outcome.marks.clone();
+        }
         if late {
             record.late = true;
             record.decision = Decision::Deny;

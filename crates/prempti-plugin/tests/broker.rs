@@ -553,6 +553,7 @@ fn settling_records_before_answering_and_marks_late_verdicts() {
         Vec::new(),
         &[],
         Some(&audit),
+        None,
     );
     assert!(settled.answered && settled.audit_error.is_none());
     assert_eq!(client.join().unwrap().decision, Decision::Allow);
@@ -570,6 +571,7 @@ fn settling_records_before_answering_and_marks_late_verdicts() {
         Vec::new(),
         &[],
         Some(&audit),
+        None,
     );
     assert!(!settled.answered);
 

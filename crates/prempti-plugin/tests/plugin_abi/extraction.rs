@@ -83,8 +83,15 @@ fn check(runner: &mut CapturingPluginRunner, call: &ToolCall, num: u64, expected
         );
     }
     for (index, spec) in FIELDS.iter().enumerate() {
-        let got = field_json(spec.name, &extract(runner, &event.event, spec.name));
-        let via_provider = provider_json(call, index, None);
+        // A field whose key is required is asked with a key (`session.mark_age_ms[secret_read]`).
+        let (asked, key) = match spec.arg {
+            prempti_rules::ArgSpec::Key { required: true } => {
+                (format!("{}[secret_read]", spec.name), Some("secret_read"))
+            }
+            _ => (spec.name.to_owned(), None),
+        };
+        let got = field_json(spec.name, &extract(runner, &event.event, &asked));
+        let via_provider = provider_json(call, index, key);
         assert_eq!(
             got, via_provider,
             "{}: ABI and embedded provider differ",

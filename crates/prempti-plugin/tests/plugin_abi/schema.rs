@@ -147,6 +147,11 @@ fn architecture_field_table_is_covered() {
         ("cmd.signals_prempti", "bool", false),
         ("cmd.arg_names", "string", true),
         ("cmd.modifies_prempti_home", "bool", false),
+        ("session.mark_age_ms", "uint64", false),
+        ("session.mark_count", "uint64", false),
+        ("session.call_count", "uint64", false),
+        ("session.hosts", "string", true),
+        ("session.new_hosts", "string", true),
     ];
     let schema = schema();
     let got: Vec<(&str, &str, bool)> = schema
@@ -207,6 +212,7 @@ fn init_schema_describes_every_config_key() {
         "request_deadline_ms",
         "intake",
         "audit",
+        "sessions",
     ] {
         assert!(props.contains_key(key), "init schema lacks {key}: {text}");
     }

@@ -163,13 +163,17 @@ pub fn evaluate(
     correlation_id: u64,
     settings: RuntimeSettings,
     hostname: &str,
+    sessions: Option<&prempti_plugin::session::SessionStore>,
 ) -> Result<Evaluation, PayloadError> {
     let ctx = CallContext {
         correlation_id,
         agent_pid: u64::from(request.agent_pid),
         os: Os::current(),
     };
-    let calls = parse_request(request, &ctx)?;
+    let mut calls = parse_request(request, &ctx)?;
+    if let Some(store) = sessions {
+        store.attach(&mut calls, prempti_plugin::session::now_ms());
+    }
     let time_ns = u64::try_from(jiff::Timestamp::now().as_nanosecond()).unwrap_or(0);
     let meta = prempti_rules::EventMeta {
         num: correlation_id,

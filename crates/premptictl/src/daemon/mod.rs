@@ -50,6 +50,7 @@ use prempti_plugin::broker::{
 };
 use prempti_plugin::host::{failure_verdict, settle};
 use prempti_plugin::rotate::RotationPolicy;
+use prempti_plugin::session::SessionStore;
 use prempti_plugin::verdict::{RuntimeSettings, SharedSettings, TagConfig};
 use prempti_protocol::control::{ControlRequest, ControlResponse};
 use prempti_protocol::paths::Layout;
@@ -267,6 +268,8 @@ struct Shared {
     config_warnings: Vec<String>,
     /// The broker, for its counters in `status`.
     broker: Arc<Broker>,
+    /// Session history for the `session.*` fields (`state/sessions.jsonl`).
+    sessions: SessionStore,
 }
 
 async fn run_embedded(layout: Layout, settings: Settings, policy: Policy) -> Result<()> {
@@ -288,6 +291,7 @@ async fn run_embedded(layout: Layout, settings: Settings, policy: Policy) -> Res
     }
     let outputs = outputs::Outputs::open(&settings.falco, settings.prempti.log)?;
     let audit = open_audit(init)?;
+    let sessions = open_sessions(&layout, init);
     let (broker, calls) = Broker::bind(broker_config, shared_settings.clone())
         .await
         .with_context(|| {
@@ -311,6 +315,7 @@ async fn run_embedded(layout: Layout, settings: Settings, policy: Policy) -> Res
         tags: tags_of(&settings.plugin),
         outputs,
         audit,
+        sessions,
         counters: CallCounters::default(),
         last_reload: Mutex::new(None),
         reload_lock: Mutex::new(()),
@@ -369,6 +374,25 @@ async fn run_embedded(layout: Layout, settings: Settings, policy: Policy) -> Res
         shared.counters.calls.load(Ordering::Relaxed)
     );
     result
+}
+
+/// Opens the session store (`init_config.sessions`, by default `state/sessions.jsonl`),
+/// creating its directory; in memory only when that fails.
+fn open_sessions(layout: &Layout, init: &prempti_plugin::config::Config) -> SessionStore {
+    let config = init.sessions.clone();
+    let Some(path) = config.journal_path(&layout.home) else {
+        return SessionStore::in_memory(config);
+    };
+    match SessionStore::open(config.clone(), &path, prempti_plugin::session::now_ms()) {
+        Ok(store) => store,
+        Err(e) => {
+            tracing::warn!(
+                "cannot open the session store {}: {e}; session history is kept in memory only",
+                path.display()
+            );
+            SessionStore::in_memory(config)
+        }
+    }
 }
 
 fn open_audit(init: &prempti_plugin::config::Config) -> Result<Option<AuditLog>> {
@@ -468,6 +492,7 @@ fn handle_call(call: IncomingCall, shared: &Shared) {
             call.correlation_id,
             settings,
             &shared.hostname,
+            Some(&shared.sessions),
         )
     }));
     let correlation_id = call.correlation_id;
@@ -491,6 +516,7 @@ fn handle_call(call: IncomingCall, shared: &Shared) {
                 evaluation.matched,
                 &evaluation.calls,
                 audit,
+                Some(&shared.sessions),
             );
             shared.counters.count(verdict.decision);
             (settled, evaluation.alerts)
@@ -500,7 +526,15 @@ fn handle_call(call: IncomingCall, shared: &Shared) {
             let verdict = failure_verdict(format!("Prempti: {bad_input}"), settings);
             shared.counters.count(Decision::Deny);
             (
-                settle(call, Engine::Embedded, &verdict, Vec::new(), &[], audit),
+                settle(
+                    call,
+                    Engine::Embedded,
+                    &verdict,
+                    Vec::new(),
+                    &[],
+                    audit,
+                    None,
+                ),
                 Vec::new(),
             )
         }
@@ -518,7 +552,15 @@ fn handle_call(call: IncomingCall, shared: &Shared) {
             shared.counters.count(Decision::Deny);
             shared.counters.errors.fetch_add(1, Ordering::Relaxed);
             (
-                settle(call, Engine::Embedded, &verdict, Vec::new(), &[], audit),
+                settle(
+                    call,
+                    Engine::Embedded,
+                    &verdict,
+                    Vec::new(),
+                    &[],
+                    audit,
+                    None,
+                ),
                 Vec::new(),
             )
         }

@@ -19,6 +19,19 @@
 //!
 //! `home` and `prempti_home` may also be given next to `cases:` as the file's default.
 //!
+//! A case may play earlier calls of the same session before `event` (session-aware rules):
+//!
+//! ```yaml
+//!     sequence:                       # played in order, each judged and recorded like the daemon
+//!       - event: {...}                # same keys as a case's event; agent: optional
+//!         verdict: ask                # optional: the verdict this step must get
+//!         offset_ms: 0                # optional: time since the previous step (default 0)
+//!     offset_ms: 60000                # optional: time from the last step to `event`
+//! ```
+//!
+//! Each case gets its own in-memory session store and a virtual clock: a step that is not
+//! denied sets the marks of its matched rules and records its hosts, as the daemon does.
+//!
 //! A corpus case may also carry `class:` (its threat class or ordinary area) and `kind:`
 //! (`plain` or `evasion` for a dangerous call, `ordinary` or `lookalike` for an ordinary one).
 //! When any case has a class, the report carries per-class [`Figures`]: how many dangerous
@@ -42,7 +55,10 @@ use prempti_rules::Ruleset;
 use saphyr::{LoadableYamlNode, ScalarOwned, YamlOwned};
 use serde::Serialize;
 
-use super::{evaluate_payload_with, parse_agent, Homes};
+use prempti_plugin::session::{Outcome, SessionConfig, SessionStore};
+use prempti_plugin::verdict::MatchedRule;
+
+use super::{evaluate_calls, parse_agent, parse_payload_with, EvalOutcome, Homes};
 
 /// One fixture case as read from YAML.
 #[derive(Debug, Clone, PartialEq)]
@@ -69,7 +85,28 @@ pub struct Case {
     pub class: Option<String>,
     /// Corpus kind, when given.
     pub kind: Option<Kind>,
+    /// Calls of the same session played, in order, before `event` (`sequence:`).
+    pub sequence: Vec<Step>,
+    /// Time between the last step (or the session's start) and `event`, in ms.
+    pub offset_ms: u64,
 }
+
+/// One call of a case's `sequence:`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Step {
+    /// Agent that sent it (the case's agent unless given).
+    pub agent: Agent,
+    /// The raw hook stdin JSON.
+    pub event: String,
+    /// Time since the previous step (or the session's start), in ms.
+    pub offset_ms: u64,
+    /// The verdict the step must get, when given.
+    pub verdict: Option<Decision>,
+}
+
+/// The virtual clock of a sequence starts here (ms since the Unix epoch); only differences
+/// matter.
+const SEQUENCE_START_MS: u64 = 1_700_000_000_000;
 
 /// What sort of call a corpus case is (`kind:`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -453,7 +490,53 @@ fn parse_case(
             })?)
         }
     };
+    let offset = |obj: &serde_json::Value, what: &str| -> Result<u64> {
+        match obj.get("offset_ms") {
+            None | Some(serde_json::Value::Null) => Ok(0),
+            Some(v) => v.as_u64().ok_or_else(|| {
+                anyhow::anyhow!(at(&format!(
+                    "has an `offset_ms` in {what} that is not a whole number of milliseconds"
+                )))
+            }),
+        }
+    };
+    let mut sequence = Vec::new();
+    match c.get("sequence") {
+        None | Some(serde_json::Value::Null) => {}
+        Some(serde_json::Value::Array(steps)) => {
+            for (k, step) in steps.iter().enumerate() {
+                let what = format!("sequence step #{}", k + 1);
+                let agent = match step.get("agent").and_then(|v| v.as_str()) {
+                    None => agent,
+                    Some(name) => parse_agent(name).ok_or_else(|| {
+                        anyhow::anyhow!(at(&format!("names an unknown agent `{name}` in {what}")))
+                    })?,
+                };
+                let event = match step.get("event") {
+                    Some(serde_json::Value::String(s)) => s.clone(),
+                    Some(v @ serde_json::Value::Object(_)) => v.to_string(),
+                    _ => bail!(at(&format!("has no `event` in {what}"))),
+                };
+                let verdict = match step.get("verdict").and_then(|v| v.as_str()) {
+                    None => None,
+                    Some(v) => Some(v.parse().map_err(|_| {
+                        anyhow::anyhow!(at(&format!("expects an unknown verdict `{v}` in {what}")))
+                    })?),
+                };
+                sequence.push(Step {
+                    agent,
+                    event,
+                    offset_ms: offset(step, &what)?,
+                    verdict,
+                });
+            }
+        }
+        Some(_) => bail!(at("has a `sequence` that is not a list of steps")),
+    }
+    let offset_ms = offset(c, "the case")?;
     Ok(Case {
+        sequence,
+        offset_ms,
         file: path.to_path_buf(),
         name,
         agent,
@@ -476,12 +559,54 @@ pub fn run_case(ruleset: &Ruleset, case: &Case) -> Vec<String> {
 /// Runs one case; returns the verdict it got (`None` when the payload could not be evaluated)
 /// and the reasons it failed (empty when it passed).
 fn check_case(ruleset: &Ruleset, case: &Case) -> (Option<Decision>, Vec<String>) {
-    let outcome = match evaluate_payload_with(ruleset, case.agent, &case.event, &case.homes) {
+    let (outcome, mut reasons) = evaluate_case(ruleset, case);
+    let outcome = match outcome {
         Ok(o) => o,
-        Err(e) => return (None, vec![format!("{e:#}")]),
+        Err(e) => return (None, vec![e]),
     };
-    let names: Vec<&str> = outcome.matched.iter().map(|m| m.rule.as_str()).collect();
+    check_outcome(case, outcome, &mut reasons)
+}
+
+/// Evaluates a case as the daemon would: its `sequence` steps in a fresh in-memory session
+/// store, then its event. Returns the event's outcome (or why it could not be evaluated) and
+/// the steps' verdict mismatches.
+pub fn evaluate_case(
+    ruleset: &Ruleset,
+    case: &Case,
+) -> (std::result::Result<EvalOutcome, String>, Vec<String>) {
+    let store = SessionStore::in_memory(SessionConfig::default());
+    let mut now = SEQUENCE_START_MS;
     let mut reasons = Vec::new();
+    for (k, step) in case.sequence.iter().enumerate() {
+        now = now.saturating_add(step.offset_ms);
+        match play(ruleset, &store, step.agent, &step.event, &case.homes, now) {
+            Ok(outcome) => {
+                if let Some(want) = step.verdict {
+                    if outcome.verdict != want {
+                        reasons.push(format!(
+                            "sequence step #{}: expected verdict {want}, got {}",
+                            k + 1,
+                            outcome.verdict
+                        ));
+                    }
+                }
+            }
+            Err(e) => return (Err(format!("sequence step #{}: {e:#}", k + 1)), reasons),
+        }
+    }
+    now = now.saturating_add(case.offset_ms);
+    let outcome = play(ruleset, &store, case.agent, &case.event, &case.homes, now)
+        .map_err(|e| format!("{e:#}"));
+    (outcome, reasons)
+}
+
+fn check_outcome(
+    case: &Case,
+    outcome: EvalOutcome,
+    reasons: &mut Vec<String>,
+) -> (Option<Decision>, Vec<String>) {
+    let mut reasons = std::mem::take(reasons);
+    let names: Vec<&str> = outcome.matched.iter().map(|m| m.rule.as_str()).collect();
     if outcome.verdict != case.verdict {
         reasons.push(format!(
             "expected verdict {}, got {} (matched: {})",
@@ -511,6 +636,36 @@ fn check_case(ruleset: &Ruleset, case: &Case) -> (Option<Decision>, Vec<String>)
         ));
     }
     (Some(outcome.verdict), reasons)
+}
+
+/// Judges one call of a case's session at `now_ms` and records it in `store` as the daemon
+/// does when it settles a call (a call that is not denied sets its marks and hosts).
+fn play(
+    ruleset: &Ruleset,
+    store: &SessionStore,
+    agent: Agent,
+    event: &str,
+    homes: &Homes,
+    now_ms: u64,
+) -> Result<EvalOutcome, super::EventError> {
+    let mut calls = parse_payload_with(agent, event, homes)?;
+    store.attach(&mut calls, now_ms);
+    let outcome = evaluate_calls(ruleset, calls);
+    let matched: Vec<MatchedRule> = outcome
+        .matched
+        .iter()
+        .map(|m| MatchedRule {
+            rule: m.rule.clone(),
+            priority: m.priority.clone(),
+            tags: m.tags.clone(),
+            output: m.output.clone(),
+        })
+        .collect();
+    let allowed = outcome.verdict != Decision::Deny;
+    if let Some(id) = outcome.calls.first().and_then(|c| c.session_id.clone()) {
+        store.record(&id, now_ms, &Outcome::of(&outcome.calls, &matched, allowed));
+    }
+    Ok(outcome)
 }
 
 /// Runs every case, then the coverage check for `checked_rules` (name → enabled deny/ask).
