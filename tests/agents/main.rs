@@ -16,5 +16,6 @@
 mod agent;
 mod claude;
 mod codex;
+mod copilot;
 mod gemini;
 mod support;
