@@ -147,6 +147,10 @@ fn architecture_field_table_is_covered() {
         ("cmd.signals_prempti", "bool", false),
         ("cmd.arg_names", "string", true),
         ("cmd.modifies_prempti_home", "bool", false),
+        ("agent.subagent_id", "string", false),
+        ("agent.subagent_type", "string", false),
+        ("agent.prompt_id", "string", false),
+        ("agent.effort", "string", false),
     ];
     let schema = schema();
     let got: Vec<(&str, &str, bool)> = schema
