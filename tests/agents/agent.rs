@@ -451,8 +451,8 @@ pub(crate) fn shell_cases(agent: Agent) {
 }
 
 /// An ask (publishing a package) that the agent cannot put to a user in a headless run: the
-/// command does not run, the refusal reaching the model contains every one of `needles`, and
-/// the turn completes. Returns the call's audit record.
+/// command does not run, the refusal reaching the model contains Prempti's reason and every one
+/// of `needles`, and the turn completes. Returns the call's audit record.
 pub(crate) fn refused_ask(s: &mut Session, needles: &[&str]) -> Value {
     let run = s.shell_marked("ask", "npm publish && ");
     let r = run.turn.result(0);
@@ -460,7 +460,11 @@ pub(crate) fn refused_ask(s: &mut Session, needles: &[&str]) -> Value {
     assert_error_flag(s.agent, &run.turn, &r);
     assert_contains_all(&r.text, needles, &run.turn.describe());
     run.turn.assert_completed();
-    s.audit_record(&run.marker)
+    let rec = s.audit_record(&run.marker);
+    // The deciding rule's whole reason reaches the model, whichever rule decides.
+    let reason = rec["reason"].as_str().expect("an ask has a reason");
+    assert_contains_all(&r.text, &[reason], &run.turn.describe());
+    rec
 }
 
 /// The ask case of an agent that cannot put a question to the user from its hook (Gemini CLI,
@@ -472,4 +476,20 @@ pub(crate) fn ask_answered_as_deny(agent: Agent, needles: &[&str]) {
     };
     let rec = refused_ask(&mut s, needles);
     assert_eq!(rec["policy_decision"], "ask", "{rec:#}");
+}
+
+/// What the agent did with a shell call while Prempti's hook binary is not executable: whether
+/// the command ran. The service is up; only the hook cannot start.
+pub(crate) fn runs_when_hook_cannot_start(agent: Agent) -> Option<bool> {
+    use std::os::unix::fs::PermissionsExt;
+    let mut s = Session::start(agent)?;
+    let hook = s.world.prempti_home.join("bin/prempti-hook");
+    fs::set_permissions(&hook, fs::Permissions::from_mode(0o644)).unwrap();
+    let run = s.shell_marked("hook-not-executable", "");
+    assert!(
+        !run.turn.out.timed_out,
+        "agent timed out:\n{}",
+        run.turn.describe()
+    );
+    Some(exists(&run.marker))
 }

@@ -123,13 +123,7 @@ fn claude_code_enforces_prempti_verdicts_on_file_tools() {
     // Ask: publishing a package needs the user's confirmation. `-p` cannot ask, so Claude Code
     // refuses the call, where the same setup runs a harmless command (the shell cases).
     // Claude Code hands the ask reason to the model with the refusal.
-    let rec = refused_ask(
-        &mut s,
-        &[
-            "Publish a JavaScript package",
-            "Publishing a package needs the user's confirmation",
-        ],
-    );
+    let rec = refused_ask(&mut s, &["Publish a JavaScript package"]);
     assert_eq!(rec["decision"], "ask", "{rec:#}");
     assert!(
         rec["matched"].as_array().is_some_and(|m| m

@@ -46,7 +46,7 @@ impl AgentHooks for Copilot {
     }
 
     fn on_hook_failure(&self, _handler: &Value) -> String {
-        "blocked when the hook cannot start, crashes or exits non-zero (Copilot CLI denies); let through on a timeout".to_owned()
+        "let through (Copilot CLI 1.0.102 runs the call when the hook cannot start or times out; it has no fail-closed switch)".to_owned()
     }
 
     fn handler(&self, _event: &str, command: &str, _env: &HookEnv) -> Value {
