@@ -3,7 +3,7 @@
 # into .cache/agents/<name>/ (git-ignored). An installation whose version matches the pin is
 # reused; a missing or mismatched one is reinstalled.
 #
-# Exit status: 0 when all three CLIs are installed at the pinned versions; 3 when the npm registry
+# Exit status: 0 when all four CLIs are installed at the pinned versions; 3 when the npm registry
 # cannot be reached and something still has to be installed (callers turn that into a skip line);
 # anything else is a real failure.
 #
@@ -18,6 +18,7 @@ AGENTS=(
   "claude @anthropic-ai/claude-code 2.1.329 claude"
   "gemini @google/gemini-cli 0.61.0 gemini"
   "codex @openai/codex 0.169.0 codex"
+  "copilot @github/copilot 1.0.102 copilot"
 )
 
 installed_version() { # dir package -> version or empty

@@ -16,6 +16,7 @@ pub(crate) enum Agent {
     Claude,
     Gemini,
     Codex,
+    Copilot,
 }
 
 impl Agent {
@@ -24,6 +25,8 @@ impl Agent {
             Agent::Claude => Api::Anthropic,
             Agent::Gemini => Api::Gemini,
             Agent::Codex => Api::OpenAiResponses,
+            // Copilot CLI's bring-your-own-key provider of type "anthropic".
+            Agent::Copilot => Api::Anthropic,
         }
     }
 
@@ -33,6 +36,17 @@ impl Agent {
             Agent::Claude => "claude",
             Agent::Gemini => "gemini",
             Agent::Codex => "codex",
+            Agent::Copilot => "copilot",
+        }
+    }
+
+    /// The agent's CLI.
+    fn cli(self, clis: &Clis) -> &Path {
+        match self {
+            Agent::Claude => &clis.claude,
+            Agent::Gemini => &clis.gemini,
+            Agent::Codex => &clis.codex,
+            Agent::Copilot => &clis.copilot,
         }
     }
 
@@ -42,6 +56,7 @@ impl Agent {
             Agent::Claude => "claude_code",
             Agent::Gemini => "gemini_cli",
             Agent::Codex => "codex",
+            Agent::Copilot => "copilot",
         }
     }
 
@@ -57,6 +72,10 @@ impl Agent {
                 json!({"command": command, "description": "Run the requested command"}),
             ),
             Agent::Codex => Script::new("exec_command", json!({"cmd": command})),
+            Agent::Copilot => Script::new(
+                "bash",
+                json!({"command": command, "description": "Run the requested command"}),
+            ),
         }
     }
 
@@ -64,7 +83,7 @@ impl Agent {
     /// hook is registered so `premptictl hook add` has to merge into existing files.
     fn configure(self, world: &World) {
         match self {
-            Agent::Claude => {}
+            Agent::Claude | Agent::Copilot => {}
             Agent::Gemini => {
                 let dir = world.home.join(".gemini");
                 fs::create_dir_all(&dir).unwrap();
@@ -119,8 +138,10 @@ exporter = "none"
     }
 
     /// A world with Prempti installed and this agent's hook registered by `premptictl hook add`.
-    pub(crate) fn world(self) -> World {
-        let world = World::new(self.hook_name());
+    pub(crate) fn world(self, clis: &Clis) -> World {
+        let mut world = World::new(self.hook_name());
+        // The CLI on PATH: `hook add` looks at its version (Claude Code's fail-closed switch).
+        world.path_prefix = self.cli(clis).parent().map(Path::to_path_buf);
         self.configure(&world);
         world.premptictl(&["hook", "add", self.hook_name()]);
         world
@@ -179,6 +200,26 @@ exporter = "none"
                         "--dangerously-bypass-hook-trust",
                         "--dangerously-bypass-approvals-and-sandbox",
                         prompt,
+                    ]);
+                cmd
+            }
+            Agent::Copilot => {
+                let mut cmd = Command::new(&clis.copilot);
+                world.base_env(&mut cmd);
+                cmd.env("COPILOT_OFFLINE", "true")
+                    .env("COPILOT_PROVIDER_BASE_URL", server.base_url())
+                    .env("COPILOT_PROVIDER_TYPE", "anthropic")
+                    .env("COPILOT_PROVIDER_API_KEY", "prempti-e2e-not-a-key")
+                    .env("COPILOT_MODEL", "claude-sonnet-4.5")
+                    .env("COPILOT_HOME", world.home.join(".copilot"))
+                    .args([
+                        "-p",
+                        prompt,
+                        "--allow-all-tools",
+                        "--no-auto-update",
+                        "--no-color",
+                        "--no-ask-user",
+                        "--disable-client-telemetry",
                     ]);
                 cmd
             }
@@ -260,8 +301,8 @@ impl Session {
         let clis = support::clis()?;
         Some(Session {
             agent,
+            world: agent.world(&clis),
             clis,
-            world: agent.world(),
             _serial: serial,
         })
     }
@@ -313,10 +354,11 @@ impl Marked {
 }
 
 /// A refusal reaches the model flagged as an error, where the API has such a flag (OpenAI
-/// Responses has none).
+/// Responses has none) and the agent sets it (Copilot CLI sends a hook denial as an ordinary
+/// tool result, `Denied by preToolUse hook: <reason>`).
 #[track_caller]
 fn assert_error_flag(agent: Agent, turn: &Turn, result: &ToolResult) {
-    if agent != Agent::Codex {
+    if !matches!(agent, Agent::Codex | Agent::Copilot) {
         assert_eq!(
             result.is_error,
             Some(true),
@@ -339,8 +381,6 @@ pub(crate) fn exists(p: &Path) -> bool {
 }
 
 pub(crate) const SSH_RULE: &str = "Shell access to SSH private key";
-pub(crate) const SSH_REASON: &str =
-    "Reading or copying an SSH private key from the shell is blocked because it would expose credentials";
 
 /// The four cases every agent goes through, in one installation: deny, allow, monitor, stopped.
 pub(crate) fn shell_cases(agent: Agent) {
@@ -350,13 +390,15 @@ pub(crate) fn shell_cases(agent: Agent) {
     let key = s.world.plant_ssh_key();
     let read_key = format!("cat {} > /dev/null && ", key.display());
 
-    // (a) guardrails: the rules deny reading an SSH private key; the command does not run and
-    // the model gets the rule name and the reason.
+    // (a) guardrails: the rules deny reading an SSH private key (among others); the command
+    // does not run and the model gets Prempti's whole reason: the deciding rule's name and
+    // output, and the other rules that matched.
     let run = s.shell_marked("deny", &read_key);
-    assert_denied_with(agent, &run.turn, 0, SSH_RULE, SSH_REASON);
     run.assert_ran(false, "the denied command ran");
     run.turn.assert_completed();
     let rec = s.audit_record(&run.marker);
+    let reason = rec["reason"].as_str().expect("a deny has a reason");
+    assert_denied_with(agent, &run.turn, 0, SSH_RULE, reason);
     assert_eq!(rec["decision"], "deny", "{rec:#}");
     assert_eq!(rec["mode"], "guardrails", "{rec:#}");
     assert!(
@@ -409,8 +451,8 @@ pub(crate) fn shell_cases(agent: Agent) {
 }
 
 /// An ask (publishing a package) that the agent cannot put to a user in a headless run: the
-/// command does not run, the refusal reaching the model contains every one of `needles`, and
-/// the turn completes. Returns the call's audit record.
+/// command does not run, the refusal reaching the model contains Prempti's reason and every one
+/// of `needles`, and the turn completes. Returns the call's audit record.
 pub(crate) fn refused_ask(s: &mut Session, needles: &[&str]) -> Value {
     let run = s.shell_marked("ask", "npm publish && ");
     let r = run.turn.result(0);
@@ -418,7 +460,11 @@ pub(crate) fn refused_ask(s: &mut Session, needles: &[&str]) -> Value {
     assert_error_flag(s.agent, &run.turn, &r);
     assert_contains_all(&r.text, needles, &run.turn.describe());
     run.turn.assert_completed();
-    s.audit_record(&run.marker)
+    let rec = s.audit_record(&run.marker);
+    // The deciding rule's whole reason reaches the model, whichever rule decides.
+    let reason = rec["reason"].as_str().expect("an ask has a reason");
+    assert_contains_all(&r.text, &[reason], &run.turn.describe());
+    rec
 }
 
 /// The ask case of an agent that cannot put a question to the user from its hook (Gemini CLI,
@@ -430,4 +476,20 @@ pub(crate) fn ask_answered_as_deny(agent: Agent, needles: &[&str]) {
     };
     let rec = refused_ask(&mut s, needles);
     assert_eq!(rec["policy_decision"], "ask", "{rec:#}");
+}
+
+/// What the agent did with a shell call while Prempti's hook binary is not executable: whether
+/// the command ran. The service is up; only the hook cannot start.
+pub(crate) fn runs_when_hook_cannot_start(agent: Agent) -> Option<bool> {
+    use std::os::unix::fs::PermissionsExt;
+    let mut s = Session::start(agent)?;
+    let hook = s.world.prempti_home.join("bin/prempti-hook");
+    fs::set_permissions(&hook, fs::Permissions::from_mode(0o644)).unwrap();
+    let run = s.shell_marked("hook-not-executable", "");
+    assert!(
+        !run.turn.out.timed_out,
+        "agent timed out:\n{}",
+        run.turn.describe()
+    );
+    Some(exists(&run.marker))
 }

@@ -2,6 +2,7 @@
 //! turns into a denial.
 
 use std::fs;
+use std::os::unix::fs::PermissionsExt;
 
 use prempti_e2e::fake_models::Script;
 use serde_json::json;
@@ -11,6 +12,51 @@ use crate::agent::{assert_denied_with, exists, refused_ask, shell_cases, Agent, 
 #[test]
 fn claude_code_enforces_prempti_verdicts_on_shell_calls() {
     shell_cases(Agent::Claude);
+}
+
+/// Registered with `"onFailure": "block"` (the pinned Claude Code supports it), a hook binary
+/// that cannot run blocks the call: not executable, then missing.
+#[test]
+fn claude_code_fails_closed_when_the_hook_cannot_run() {
+    let Some(mut s) = Session::start(Agent::Claude) else {
+        return;
+    };
+    let settings: serde_json::Value =
+        serde_json::from_slice(&fs::read(s.world.home.join(".claude/settings.json")).unwrap())
+            .unwrap();
+    assert_eq!(
+        settings["hooks"]["PreToolUse"][0]["hooks"][0]["onFailure"], "block",
+        "{settings:#}"
+    );
+    let status = s.world.premptictl(&["hook", "status", "claude"]);
+    assert!(
+        status.contains("if the hook cannot run, calls are blocked"),
+        "{status}"
+    );
+
+    let hook = s.world.prempti_home.join("bin/prempti-hook");
+    fs::set_permissions(&hook, fs::Permissions::from_mode(0o644)).unwrap();
+    let run = s.shell_marked("hook-not-executable", "");
+    run.assert_ran(
+        false,
+        "the call ran although the hook could not be executed",
+    );
+    assert_eq!(
+        run.turn.result(0).is_error,
+        Some(true),
+        "{}",
+        run.turn.describe()
+    );
+
+    fs::remove_file(&hook).unwrap();
+    let run = s.shell_marked("hook-missing", "");
+    run.assert_ran(false, "the call ran although the hook binary is missing");
+    assert_eq!(
+        run.turn.result(0).is_error,
+        Some(true),
+        "{}",
+        run.turn.describe()
+    );
 }
 
 const HOOK_RULE: &str = "Agent settings gain a hook";
@@ -77,13 +123,7 @@ fn claude_code_enforces_prempti_verdicts_on_file_tools() {
     // Ask: publishing a package needs the user's confirmation. `-p` cannot ask, so Claude Code
     // refuses the call, where the same setup runs a harmless command (the shell cases).
     // Claude Code hands the ask reason to the model with the refusal.
-    let rec = refused_ask(
-        &mut s,
-        &[
-            "Publish a JavaScript package",
-            "Publishing a package needs the user's confirmation",
-        ],
-    );
+    let rec = refused_ask(&mut s, &["Publish a JavaScript package"]);
     assert_eq!(rec["decision"], "ask", "{rec:#}");
     assert!(
         rec["matched"].as_array().is_some_and(|m| m

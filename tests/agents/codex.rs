@@ -56,3 +56,15 @@ fn codex_cli_denies_an_apply_patch_to_a_sensitive_path() {
     assert_eq!(rec["decision"], "deny", "{rec:#}");
     assert_eq!(rec["tool_name"], "apply_patch", "{rec:#}");
 }
+
+/// Codex has no fail-closed switch: a hook that cannot start is a failed hook and the call
+/// proceeds. Recorded so a change in Codex shows up here (and in the README's table).
+#[test]
+fn codex_runs_the_call_when_the_hook_cannot_start() {
+    if let Some(ran) = crate::agent::runs_when_hook_cannot_start(Agent::Codex) {
+        assert!(
+            ran,
+            "Codex now blocks when the hook cannot start: update the README"
+        );
+    }
+}

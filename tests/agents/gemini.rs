@@ -13,10 +13,18 @@ fn gemini_cli_enforces_prempti_verdicts_on_shell_calls() {
 fn gemini_cli_refuses_a_call_prempti_would_ask_about() {
     ask_answered_as_deny(
         Agent::Gemini,
-        &[
-            "Tool execution blocked",
-            "Publish a JavaScript package",
-            "Publishing a package needs the user's confirmation",
-        ],
+        &["Tool execution blocked", "Publish a JavaScript package"],
     );
+}
+
+/// Gemini CLI has no fail-closed switch, but treats an exit code other than 0, 1 and 2 as a
+/// block: a hook binary that cannot be executed (bash exits 126) blocks the call.
+#[test]
+fn gemini_cli_blocks_when_the_hook_cannot_start() {
+    if let Some(ran) = crate::agent::runs_when_hook_cannot_start(Agent::Gemini) {
+        assert!(
+            !ran,
+            "Gemini CLI ran the call although the hook could not start"
+        );
+    }
 }

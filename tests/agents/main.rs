@@ -1,4 +1,4 @@
-//! Real-agent suite: Claude Code, Gemini CLI and Codex CLI, installed from npm at pinned versions
+//! Real-agent suite: Claude Code, Gemini CLI, Codex CLI and GitHub Copilot CLI, installed from npm at pinned versions
 //! (`scripts/setup-agents.sh`), each pointed at a scripted model server of this crate
 //! (`prempti_e2e::fake_models`) and protected by a real Prempti installation (`premptictl install`
 //! in a temporary HOME, the agent's hook registered by `premptictl hook add <agent>`).
@@ -16,5 +16,6 @@
 mod agent;
 mod claude;
 mod codex;
+mod copilot;
 mod gemini;
 mod support;

@@ -19,6 +19,7 @@ pub(crate) struct Clis {
     pub(crate) claude: PathBuf,
     pub(crate) gemini: PathBuf,
     pub(crate) codex: PathBuf,
+    pub(crate) copilot: PathBuf,
 }
 
 pub(crate) fn repo_root() -> PathBuf {
@@ -72,6 +73,7 @@ pub(crate) fn clis() -> Option<Clis> {
             claude: find("claude"),
             gemini: find("gemini"),
             codex: find("codex"),
+            copilot: find("copilot"),
         })
     })
     .clone()
@@ -180,6 +182,8 @@ pub(crate) struct World {
     pub(crate) home: PathBuf,
     pub(crate) project: PathBuf,
     pub(crate) prempti_home: PathBuf,
+    /// A directory put first on PATH (the agent's CLI, so `premptictl hook add` finds it).
+    pub(crate) path_prefix: Option<PathBuf>,
     bin: PathBuf,
     runs: usize,
 }
@@ -201,6 +205,7 @@ impl World {
             home,
             project,
             prempti_home,
+            path_prefix: None,
             bin: bin_dir(),
             runs: 0,
         };
@@ -232,8 +237,16 @@ impl World {
     /// Environment every process of this world gets: nothing from the caller's environment
     /// except PATH (node), so no real credentials, config or home leak in.
     pub(crate) fn base_env(&self, cmd: &mut Command) {
+        let system = std::env::var_os("PATH").unwrap_or_default();
+        let path = match &self.path_prefix {
+            Some(dir) => std::env::join_paths(
+                std::iter::once(dir.clone()).chain(std::env::split_paths(&system)),
+            )
+            .expect("PATH"),
+            None => system,
+        };
         cmd.env_clear()
-            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .env("PATH", path)
             .env("HOME", &self.home)
             .env("USER", "prempti-e2e")
             .env("LANG", "C.UTF-8")

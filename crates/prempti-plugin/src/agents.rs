@@ -258,6 +258,19 @@ pub struct ToolCall {
     /// fields); `None` without a session id or without a session store.
     #[serde(default)]
     pub session: Option<crate::session::SessionView>,
+    /// `agent.subagent_id`: Claude Code's `agent_id`, sent when the call comes from a subagent.
+    #[serde(default)]
+    pub subagent_id: Option<String>,
+    /// `agent.subagent_type`: Claude Code's `agent_type` (the subagent's type, or the agent a
+    /// session was started with by `--agent`).
+    #[serde(default)]
+    pub subagent_type: Option<String>,
+    /// `agent.prompt_id`: Claude Code's id of the user prompt the call belongs to.
+    #[serde(default)]
+    pub prompt_id: Option<String>,
+    /// `agent.effort`: Claude Code's `effort.level` (`low` ... `max`).
+    #[serde(default)]
+    pub effort: Option<String>,
     #[serde(skip)]
     shell: ShellCache,
     #[serde(skip)]
@@ -277,6 +290,10 @@ impl ToolCall {
             os: ctx.os,
             agent_pid: ctx.agent_pid,
             hook_event_name: None,
+            subagent_id: None,
+            subagent_type: None,
+            prompt_id: None,
+            effort: None,
             session_id: None,
             permission_mode: None,
             transcript_path: None,
@@ -1363,6 +1380,16 @@ fn normalize(agent: Agent, raw: Raw<'_>, ctx: &CallContext) -> Result<Vec<ToolCa
     let mut call = ToolCall::new(ctx, agent, raw.tool_name.clone(), kind);
     call.hook_event_name = raw.hook_event_name;
     call.session_id = raw.session_id;
+    // Claude Code's newer envelope keys (absent from the other agents' payloads).
+    call.subagent_id = get_str(raw.obj, "agent_id");
+    call.subagent_type = get_str(raw.obj, "agent_type");
+    call.prompt_id = get_str(raw.obj, "prompt_id");
+    call.effort = raw
+        .obj
+        .get("effort")
+        .and_then(|e| e.get("level"))
+        .and_then(Value::as_str)
+        .map(str::to_owned);
     call.permission_mode = raw.permission_mode;
     call.transcript_path = raw.transcript_path;
     call.model = raw.model;

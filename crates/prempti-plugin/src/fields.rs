@@ -219,7 +219,7 @@ fn with_ancestors<'p>(paths: impl IntoIterator<Item = &'p str>, absolute: bool) 
 }
 
 /// Number of fields in [`FIELDS`].
-pub const FIELD_COUNT: usize = 90;
+pub const FIELD_COUNT: usize = 94;
 
 /// The field table of the `coding_agent` source. A field's position is its [`FieldId`] in
 /// [`schema()`] and its index in the plugin's exported field list.
@@ -623,6 +623,10 @@ pub const FIELDS: [FieldSpec; FIELD_COUNT] = [
     strings("session.new_hosts", "Hosts this call contacts (cmd.hosts, tool.url_host) that are not in session.hosts; no value when there are none or the call has no session id", |c, _| {
         owned_list(crate::session::new_hosts(c))
     }),
+    string("agent.subagent_id", "Id of the subagent making the call, as sent (Claude Code agent_id); no value on the main thread", |c, _| s(&c.subagent_id)),
+    string("agent.subagent_type", "Type of the subagent making the call, or of the agent the session runs as (Claude Code agent_type)", |c, _| s(&c.subagent_type)),
+    string("agent.prompt_id", "Id of the user prompt the call belongs to, as sent (Claude Code prompt_id)", |c, _| s(&c.prompt_id)),
+    string("agent.effort", "Effort level of the turn, as sent (Claude Code effort.level: low, medium, high, xhigh, max)", |c, _| s(&c.effort)),
 ];
 
 /// Extracts field number `index` of [`FIELDS`] from `call`.

@@ -11,6 +11,8 @@ struct Env {
     _dir: tempfile::TempDir,
     home: PathBuf,
     prempti: PathBuf,
+    /// The only directory on PATH besides the system's: where a fake `claude` goes.
+    bin: PathBuf,
 }
 
 impl Env {
@@ -22,11 +24,26 @@ impl Env {
         fs::create_dir_all(&home).unwrap();
         fs::create_dir_all(prempti.join("bin")).unwrap();
         fs::write(prempti.join("bin").join("prempti-hook"), "#!/bin/sh\n").unwrap();
+        let bin = dir.path().join("path-bin");
+        fs::create_dir_all(&bin).unwrap();
         Env {
             _dir: dir,
             home,
             prempti,
+            bin,
         }
+    }
+
+    /// Puts a fake `claude` on PATH that prints `version` like the real CLI does.
+    fn fake_claude(&self, version: &str) {
+        use std::os::unix::fs::PermissionsExt;
+        let path = self.bin.join("claude");
+        fs::write(
+            &path,
+            format!("#!/bin/sh\necho '{version} (Claude Code)'\n"),
+        )
+        .unwrap();
+        fs::set_permissions(&path, fs::Permissions::from_mode(0o755)).unwrap();
     }
 
     fn run(&self, args: &[&str]) -> Output {
@@ -37,6 +54,8 @@ impl Env {
             .env_remove("CLAUDE_CONFIG_DIR")
             .env_remove("CODEX_HOME")
             .env_remove("COPILOT_HOME")
+            // No real agent CLI is found: only the fake ones in `bin`.
+            .env("PATH", format!("{}:/usr/bin:/bin", self.bin.display()))
             .env("NO_COLOR", "1")
             .output()
             .unwrap()
@@ -432,4 +451,83 @@ fn config_dir_overrides_and_codex_switch_are_honoured() {
     assert!(run(&["hook", "add", "claude"]).status.success());
     assert!(claude_dir.join("settings.json").exists());
     assert!(!env.home.join(".claude").exists());
+}
+
+#[test]
+fn claude_entry_fails_closed_when_the_installed_cli_supports_it() {
+    let env = Env::new();
+    let path = settings(&env, "claude");
+
+    // No Claude Code found: today's entry, and `add` says why.
+    let out = env.ok(&["hook", "add", "claude"]);
+    assert!(out.contains("Claude Code not found"), "{out}");
+    let handler = read_json(&path)["hooks"]["PreToolUse"][0]["hooks"][0].clone();
+    assert!(handler.get("onFailure").is_none(), "{handler}");
+    let (code, status) = env.status_json("claude");
+    assert_eq!(code, 0, "{status}");
+    assert!(
+        status["on_hook_failure"]
+            .as_str()
+            .unwrap()
+            .starts_with("let through"),
+        "{status}"
+    );
+    env.ok(&["hook", "remove", "claude"]);
+    assert!(!path.exists());
+
+    // An older CLI: the same entry.
+    env.fake_claude("2.1.294");
+    let out = env.ok(&["hook", "add", "claude"]);
+    assert!(out.contains("2.1.294 predates"), "{out}");
+    assert!(read_json(&path)["hooks"]["PreToolUse"][0]["hooks"][0]
+        .get("onFailure")
+        .is_none());
+    assert_eq!(env.status_json("claude").0, 0);
+
+    // The CLI is upgraded: the old entry is reported stale, `add` rewrites it fail-closed.
+    env.fake_claude("2.1.329");
+    let (code, status) = env.status_json("claude");
+    assert_eq!(code, 1, "{status}");
+    assert_eq!(status["state"], "stale", "{status}");
+    assert!(
+        status["details"].to_string().contains("onFailure"),
+        "{status}"
+    );
+    let out = env.ok(&["hook", "add", "claude"]);
+    assert!(out.contains("Claude Code 2.1.329 found"), "{out}");
+    let handler = read_json(&path)["hooks"]["PreToolUse"][0]["hooks"][0].clone();
+    assert_eq!(handler["onFailure"], "block", "{handler}");
+    assert_eq!(handler["timeout"], 10);
+    let (code, status) = env.status_json("claude");
+    assert_eq!(code, 0, "{status}");
+    assert_eq!(
+        status["on_hook_failure"],
+        "blocked (\"onFailure\": \"block\")"
+    );
+    let text = text(&env.run(&["hook", "status", "claude"]).stdout);
+    assert!(
+        text.contains("if the hook cannot run, calls are blocked"),
+        "{text}"
+    );
+    // Idempotent: a second add writes nothing.
+    let before = fs::read(&path).unwrap();
+    let out = env.ok(&["hook", "add", "claude"]);
+    assert!(out.contains("hook already in"), "{out}");
+    assert_eq!(fs::read(&path).unwrap(), before);
+}
+
+#[test]
+fn fail_closed_claude_entry_is_removed_byte_for_byte() {
+    let env = Env::new();
+    env.fake_claude("2.1.329");
+    let path = settings(&env, "claude");
+    fs::create_dir_all(path.parent().unwrap()).unwrap();
+    fs::write(&path, EXISTING_CLAUDE).unwrap();
+    env.ok(&["hook", "add", "claude"]);
+    let doc = read_json(&path);
+    let groups = doc["hooks"]["PreToolUse"].as_array().unwrap();
+    let ours = groups.last().unwrap();
+    assert_eq!(ours["hooks"][0]["onFailure"], "block", "{doc}");
+    env.ok(&["hook", "remove", "claude"]);
+    assert_eq!(fs::read_to_string(&path).unwrap(), EXISTING_CLAUDE);
 }

@@ -212,7 +212,7 @@ fn every_agent_every_field() {
             "agent.hook_event_name": "PreToolUse", "agent.session_id": "666f4728",
             "agent.permission_mode": "default", "agent.transcript_path": "/home/dev/.claude/t.jsonl",
             "agent.cwd": "/home/dev/projects/webapp", "agent.real_cwd": "/home/dev/projects/webapp",
-            "tool.use_id": "toolu_eed1",
+            "tool.use_id": "toolu_eed1", "agent.prompt_id": "a9439a82", "agent.effort": "medium",
             "tool.input": r#"{"command":"echo hello > /tmp/marker","description":"write marker"}"#,
             "tool.input_command": "echo hello > /tmp/marker"}),
         ),
@@ -806,4 +806,61 @@ fn shared_payload_fixtures_normalize() {
         }
     }
     assert!(checked > 0);
+}
+
+/// Claude Code's newer envelope keys become fields: a subagent's call carries `agent_id` and
+/// `agent_type`; every call `prompt_id` and `effort`. The PowerShell tools of Claude Code and
+/// Copilot are shell tools, analyzed as PowerShell.
+#[test]
+fn claude_subagent_and_powershell_fixtures() {
+    let root =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/payloads");
+    let read = |p: &str| std::fs::read_to_string(root.join(p)).unwrap();
+    let field = |call: &ToolCall, name: &str| -> Option<String> {
+        let index = prempti_plugin::fields::find(name).unwrap_or_else(|| panic!("{name}"));
+        match prempti_plugin::fields::extract(call, index, None) {
+            prempti_plugin::fields::Extracted::Str(v) => Some(v.into_owned()),
+            _ => None,
+        }
+    };
+
+    let sub = one(Agent::ClaudeCode, &read("claude/subagent-bash.json"));
+    assert_eq!(
+        field(&sub, "agent.subagent_id").as_deref(),
+        Some("a3f9c2e1b7d40c55")
+    );
+    assert_eq!(
+        field(&sub, "agent.subagent_type").as_deref(),
+        Some("general-purpose")
+    );
+    assert_eq!(
+        field(&sub, "agent.prompt_id").as_deref(),
+        Some("a9439a82-80e4-4f93-8abd-3f111f182512")
+    );
+    assert_eq!(field(&sub, "agent.effort").as_deref(), Some("medium"));
+    assert_eq!(field(&sub, "tool.kind").as_deref(), Some("shell"));
+
+    // The main thread's captured call has no subagent.
+    let main = one(
+        Agent::ClaudeCode,
+        &read("claude/bash-captured-2.1.329.json"),
+    );
+    assert_eq!(field(&main, "agent.subagent_id"), None);
+    assert_eq!(field(&main, "agent.subagent_type"), None);
+    assert_eq!(field(&main, "agent.effort").as_deref(), Some("medium"));
+
+    for (agent, file) in [
+        (Agent::ClaudeCode, "claude/powershell.json"),
+        (Agent::Copilot, "copilot/powershell.json"),
+    ] {
+        let call = one(agent, &read(file));
+        assert_eq!(
+            field(&call, "tool.kind").as_deref(),
+            Some("shell"),
+            "{file}"
+        );
+        assert!(call.input_command.is_some(), "{file}");
+        let analysis = call.shell_analysis().expect(file);
+        assert!(!analysis.programs.is_empty(), "{file}");
+    }
 }

@@ -152,6 +152,10 @@ fn architecture_field_table_is_covered() {
         ("session.call_count", "uint64", false),
         ("session.hosts", "string", true),
         ("session.new_hosts", "string", true),
+        ("agent.subagent_id", "string", false),
+        ("agent.subagent_type", "string", false),
+        ("agent.prompt_id", "string", false),
+        ("agent.effort", "string", false),
     ];
     let schema = schema();
     let got: Vec<(&str, &str, bool)> = schema

@@ -130,6 +130,9 @@ fn print_change(
         "·".to_owned()
     };
     writeln!(out, "{mark} {}: {what} {file}", change.agent.display_name())?;
+    for note in &change.notes {
+        writeln!(out, "    {note}")?;
+    }
     for step in &change.manual_steps {
         writeln!(out, "    {}→{} {step}", styles.yellow, styles.reset)?;
     }
@@ -183,6 +186,9 @@ fn print_status(out: &mut dyn Write, status: &HookStatus, styles: &Styles) -> Re
     )?;
     for detail in &status.details {
         writeln!(out, "    {detail}")?;
+    }
+    if let Some(failure) = &status.on_hook_failure {
+        writeln!(out, "    if the hook cannot run, calls are {failure}")?;
     }
     if !status.foreign.is_empty() {
         writeln!(

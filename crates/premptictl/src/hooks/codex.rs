@@ -54,7 +54,11 @@ impl AgentHooks for Codex {
         ShellKind::native()
     }
 
-    fn handler(&self, _event: &str, command: &str) -> Value {
+    fn on_hook_failure(&self, _handler: &Value) -> String {
+        "let through (Codex runs the call when a hook cannot start, fails or times out; it has no fail-closed switch)".to_owned()
+    }
+
+    fn handler(&self, _event: &str, command: &str, _env: &HookEnv) -> Value {
         json!({ "type": "command", "command": command, "timeout": AGENT_TIMEOUT_SECS })
     }
 

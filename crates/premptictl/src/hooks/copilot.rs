@@ -45,7 +45,11 @@ impl AgentHooks for Copilot {
         super::version_one_skeleton()
     }
 
-    fn handler(&self, _event: &str, command: &str) -> Value {
+    fn on_hook_failure(&self, _handler: &Value) -> String {
+        "let through (Copilot CLI 1.0.102 runs the call when the hook cannot start or times out; it has no fail-closed switch)".to_owned()
+    }
+
+    fn handler(&self, _event: &str, command: &str, _env: &HookEnv) -> Value {
         let shell_key = if cfg!(windows) { "powershell" } else { "bash" };
         json!({ "type": "command", shell_key: command, "timeoutSec": AGENT_TIMEOUT_SECS })
     }
@@ -57,7 +61,13 @@ impl AgentHooks for Copilot {
             .collect()
     }
 
-    fn check_entry(&self, _event: &str, _group: Option<&Value>, handler: &Value) -> Vec<String> {
+    fn check_entry(
+        &self,
+        _event: &str,
+        _group: Option<&Value>,
+        handler: &Value,
+        _env: &HookEnv,
+    ) -> Vec<String> {
         match handler.get("matcher") {
             Some(m) => vec![format!("its matcher {m} restricts it to some tools")],
             None => Vec::new(),

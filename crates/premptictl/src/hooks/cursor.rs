@@ -43,11 +43,25 @@ impl AgentHooks for Cursor {
         super::version_one_skeleton()
     }
 
-    fn handler(&self, _event: &str, command: &str) -> Value {
+    fn on_hook_failure(&self, handler: &Value) -> String {
+        if handler.get("failClosed") == Some(&Value::Bool(true)) {
+            "blocked (\"failClosed\": true)".to_owned()
+        } else {
+            "let through (no \"failClosed\": true)".to_owned()
+        }
+    }
+
+    fn handler(&self, _event: &str, command: &str, _env: &HookEnv) -> Value {
         json!({ "command": command, "timeout": AGENT_TIMEOUT_SECS, "failClosed": true })
     }
 
-    fn check_entry(&self, _event: &str, _group: Option<&Value>, handler: &Value) -> Vec<String> {
+    fn check_entry(
+        &self,
+        _event: &str,
+        _group: Option<&Value>,
+        handler: &Value,
+        _env: &HookEnv,
+    ) -> Vec<String> {
         let mut problems = Vec::new();
         if handler.get("failClosed") != Some(&Value::Bool(true)) {
             problems.push(

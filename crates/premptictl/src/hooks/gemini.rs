@@ -39,7 +39,11 @@ impl AgentHooks for Gemini {
         ShellKind::posix_or_powershell()
     }
 
-    fn handler(&self, _event: &str, command: &str) -> Value {
+    fn on_hook_failure(&self, _handler: &Value) -> String {
+        "blocked when the hook cannot start (bash exits 126 or 127, which Gemini CLI treats as a block); let through on a timeout or exit 1 (Gemini CLI has no fail-closed switch)".to_owned()
+    }
+
+    fn handler(&self, _event: &str, command: &str, _env: &HookEnv) -> Value {
         json!({
             "type": "command",
             "name": HOOK_NAME,

@@ -98,8 +98,9 @@ pub(crate) trait AgentHooks: Sync {
     fn skeleton(&self) -> Map<String, Value> {
         Map::new()
     }
-    /// The handler object for `event` running `command`.
-    fn handler(&self, event: &str, command: &str) -> Value;
+    /// The handler object for `event` running `command` (`env` tells which agent version is
+    /// installed, for switches only newer versions understand).
+    fn handler(&self, event: &str, command: &str, env: &HookEnv) -> Value;
     /// The matcher group wrapping Prempti's handler (nested shape only).
     fn group(&self, handler: Value) -> Value {
         serde_json::json!({ "matcher": "*", "hooks": [handler] })
@@ -114,8 +115,22 @@ pub(crate) trait AgentHooks: Sync {
     }
     /// Problems with a Prempti entry besides its command (a matcher that does not cover every
     /// tool, a missing `failClosed`, ...). `group` is the matcher group in the nested shape.
-    fn check_entry(&self, _event: &str, group: Option<&Value>, _handler: &Value) -> Vec<String> {
+    fn check_entry(
+        &self,
+        _event: &str,
+        group: Option<&Value>,
+        _handler: &Value,
+        _env: &HookEnv,
+    ) -> Vec<String> {
         group.map(check_match_all).unwrap_or_default()
+    }
+    /// What the agent does with a call when Prempti's `handler` cannot run (missing or
+    /// unrunnable binary, crash, timeout), for `hook status`.
+    fn on_hook_failure(&self, handler: &Value) -> String;
+    /// Notes for `hook add` about the form of the entry written (e.g. which fail-closed switch
+    /// the installed agent version understands).
+    fn add_notes(&self, _env: &HookEnv) -> Vec<String> {
+        Vec::new()
     }
     /// Why the agent would not run hooks at all, if it has them switched off.
     fn disabled(&self, _doc: &Map<String, Value>, _env: &HookEnv) -> Option<String> {
@@ -158,12 +173,15 @@ fn check_match_all(group: &Value) -> Vec<String> {
 pub struct HookEnv {
     /// The user's home directory.
     pub home: Option<PathBuf>,
-    /// Relevant environment variables (`CLAUDE_CONFIG_DIR`, `CODEX_HOME`, `COPILOT_HOME`).
+    /// Relevant environment variables (`CLAUDE_CONFIG_DIR`, `CODEX_HOME`, `COPILOT_HOME`, and
+    /// `PATH`, where agent CLIs are looked up to learn their versions).
     pub vars: BTreeMap<String, OsString>,
+    /// The installed Claude Code version, probed once on first use.
+    claude_version: std::sync::OnceLock<Option<claude::CliVersion>>,
 }
 
-/// The environment variables that relocate agents' config directories.
-const CONFIG_VARS: [&str; 3] = ["CLAUDE_CONFIG_DIR", "CODEX_HOME", "COPILOT_HOME"];
+/// The environment variables that relocate agents' config directories, and `PATH`.
+const CONFIG_VARS: [&str; 4] = ["CLAUDE_CONFIG_DIR", "CODEX_HOME", "COPILOT_HOME", "PATH"];
 
 impl HookEnv {
     /// Reads `HOME` and the agents' config-dir variables from this process.
@@ -175,7 +193,16 @@ impl HookEnv {
         HookEnv {
             home: prempti_protocol::paths::user_home(),
             vars,
+            claude_version: std::sync::OnceLock::new(),
         }
+    }
+
+    /// The installed Claude Code CLI's version (`claude --version`), `None` when no CLI is
+    /// found or it does not answer.
+    pub(crate) fn claude_version(&self) -> Option<&claude::CliVersion> {
+        self.claude_version
+            .get_or_init(|| claude::probe_version(self))
+            .as_ref()
     }
 
     /// A non-empty variable as a path.
@@ -212,6 +239,10 @@ pub struct HookChange {
     pub changed: bool,
     /// Steps the user must still take by hand (trusting the hook, restarting the agent, ...).
     pub manual_steps: Vec<String>,
+    /// What `add` chose and why (e.g. whether the entry fails closed for the installed agent
+    /// version).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
 }
 
 /// The registration state of one agent.
@@ -259,6 +290,9 @@ pub struct HookStatus {
     pub foreign: Vec<String>,
     /// Human-readable details behind the state.
     pub details: Vec<String>,
+    /// What the agent does with a call when Prempti's registered hook cannot run (missing or
+    /// unrunnable binary, crash, timeout); `None` when no Prempti entry is registered.
+    pub on_hook_failure: Option<String>,
     /// Steps the user must still take by hand.
     pub manual_steps: Vec<String>,
 }
@@ -296,12 +330,14 @@ pub fn add_with(layout: &Layout, agent: Agent, env: &HookEnv) -> Result<HookChan
     if let Some(reason) = &assessment.disabled {
         manual_steps.insert(0, reason.clone());
     }
+    let notes = spec.add_notes(env);
     if matches!(assessment.state, HookState::Installed | HookState::Disabled) {
         return Ok(HookChange {
             agent,
             files,
             changed: false,
             manual_steps,
+            notes,
         });
     }
 
@@ -332,7 +368,7 @@ pub fn add_with(layout: &Layout, agent: Agent, env: &HookEnv) -> Result<HookChan
                 settings.path.display()
             );
         };
-        let handler = spec.handler(event, &command);
+        let handler = spec.handler(event, &command, env);
         list.push(match spec.shape() {
             Shape::Nested => spec.group(handler),
             Shape::Flat => handler,
@@ -353,6 +389,7 @@ pub fn add_with(layout: &Layout, agent: Agent, env: &HookEnv) -> Result<HookChan
         files,
         changed: true,
         manual_steps,
+        notes,
     })
 }
 
@@ -368,6 +405,7 @@ pub fn remove_with(layout: &Layout, agent: Agent, env: &HookEnv) -> Result<HookC
         files: files.clone(),
         changed: false,
         manual_steps: Vec::new(),
+        notes: Vec::new(),
     };
     if settings.original.is_none() {
         return Ok(unchanged);
@@ -428,6 +466,7 @@ pub fn remove_with(layout: &Layout, agent: Agent, env: &HookEnv) -> Result<HookC
         files,
         changed: true,
         manual_steps: Vec::new(),
+        notes: Vec::new(),
     })
 }
 
@@ -475,6 +514,7 @@ pub fn status_with(layout: &Layout, agent: Agent, env: &HookEnv) -> Result<HookS
         state: assessment.state,
         foreign: assessment.foreign,
         details,
+        on_hook_failure: assessment.on_hook_failure,
         manual_steps,
     })
 }
@@ -486,6 +526,7 @@ struct Assessment {
     foreign: Vec<String>,
     details: Vec<String>,
     disabled: Option<String>,
+    on_hook_failure: Option<String>,
 }
 
 /// One Prempti handler found in a document.
@@ -524,6 +565,7 @@ fn assess(
     let mut foreign = Vec::new();
     let mut details = Vec::new();
     let (mut missing, mut duplicate, mut stale, mut any_found) = (false, false, false, false);
+    let mut on_hook_failure = None;
     for event in spec.events() {
         let items = hooks
             .and_then(|h| h.get(*event))
@@ -535,7 +577,7 @@ fn assess(
             for (group, handler) in handlers_of(spec.shape(), item) {
                 match prempti_command(spec, handler) {
                     Some(command) => {
-                        let mut problems = spec.check_entry(event, group, handler);
+                        let mut problems = spec.check_entry(event, group, handler, env);
                         if command.binary != expected {
                             problems.insert(
                                 0,
@@ -563,6 +605,7 @@ fn assess(
                                     .map_or("(none)".to_owned(), |a| format!("`{a}`"))
                             ));
                         }
+                        on_hook_failure.get_or_insert_with(|| spec.on_hook_failure(handler));
                         found.push(Found { command, problems });
                     }
                     None => {
@@ -621,6 +664,7 @@ fn assess(
         foreign,
         details,
         disabled,
+        on_hook_failure,
     }
 }
 

@@ -240,9 +240,13 @@ pub fn install(layout: &Layout, options: &InstallOptions) -> Result<Report> {
                 .map(|p| p.display().to_string())
                 .unwrap_or_default()
         ));
-        report
-            .lines
-            .extend(change.manual_steps.iter().map(|s| format!("  {s}")));
+        report.lines.extend(
+            change
+                .notes
+                .iter()
+                .chain(&change.manual_steps)
+                .map(|s| format!("  {s}")),
+        );
     }
 
     // Service.
