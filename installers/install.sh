@@ -22,7 +22,7 @@ die() { printf 'install.sh: %s\n' "$*" >&2; exit 2; }
 
 case ${1:-} in
 -h | --help)
-    sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'
+    sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'
     echo
     exec "$ctl" install --help
     ;;

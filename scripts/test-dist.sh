@@ -24,6 +24,11 @@ work=$(cd "$work" && pwd -P)
 daemon_pid=
 
 cleanup() {
+    # The daemon this test started, if a failure left it running: the pid install reported,
+    # else the one in its lock file.
+    if [ -z "$daemon_pid" ] && [ -f "$work/prempti/run/daemon.lock" ]; then
+        daemon_pid=$(tr -cd '0-9' <"$work/prempti/run/daemon.lock")
+    fi
     if [ -n "$daemon_pid" ] && kill -0 "$daemon_pid" 2>/dev/null; then
         kill -9 "$daemon_pid" 2>/dev/null || true
     fi
