@@ -2,7 +2,10 @@
 #
 #   make install   build release binaries, install under $(PREMPTI_HOME), register the Claude Code
 #                  hook and start the service (systemd user unit, launchd agent, or detached)
-#   make test      the whole test suite: unit, integration, end-to-end, rule fixtures, real agents
+#   make dist      the release tarball target/dist/prempti-<version>-linux-<arch>.tar.gz: binaries,
+#                  rules, configuration templates and an install.sh that needs no Rust toolchain
+#   make test      the whole test suite: unit, integration, end-to-end, rule fixtures, real agents,
+#                  the release tarball installed into a temporary home
 #   make bench     engine microbenchmarks and end-to-end hook latency (see BENCHMARKS.md)
 #   make check     formatting, lints, tests, docs and the fuzz targets: what to run before pushing
 #   make corpus    regenerate the labelled corpus (rules/corpus) and print its per-class figures
@@ -14,7 +17,7 @@ PREMPTI_HOME := $(HOME)/.prempti
 endif
 export PREMPTI_HOME
 
-.PHONY: all build release hook install uninstall test test-rust test-rules test-agents corpus corpus-figures bench check fmt clippy doc fuzz-check clean
+.PHONY: all build release hook install uninstall dist test test-rust test-rules test-agents test-dist corpus corpus-figures bench check fmt clippy doc fuzz-check clean
 
 all: build
 
@@ -34,9 +37,17 @@ install: release hook
 uninstall:
 	./target/release/premptictl uninstall
 
+# The release tarball (scripts/dist.sh lists its contents): the release and hook builds, rules,
+# configuration templates, the skill and install.sh (runs the packaged `premptictl install`).
+# Reproducible: sorted entries, owner 0, fixed modes, mtimes at SOURCE_DATE_EPOCH (default: the
+# last commit's time).
+dist: release hook
+	./scripts/dist.sh
+
 # Unit, integration and end-to-end tests (real binaries, temp PREMPTI_HOME/HOME), then the rule
-# fixtures of rules/tests, then the real-agent suite (skips with a clear line when npm is offline).
-test: test-rust test-rules test-agents
+# fixtures of rules/tests, then the real-agent suite (skips with a clear line when npm is offline),
+# then the release tarball installed from into a temporary home (release builds, as `make dist`).
+test: test-rust test-rules test-agents test-dist
 
 # The real-agent suite (tests/agents) runs in test-agents, after its CLIs are installed.
 # scripts/setup-falco.sh finds a real Falco (PREMPTI_FALCO, else ../shared/falco/bin/falco),
@@ -55,6 +66,12 @@ test-rules:
 
 test-agents:
 	./scripts/test-agents.sh
+
+# scripts/test-dist.sh: packages the tarball from the release and hook builds (twice: the two
+# must be identical), installs it with its install.sh into a temporary HOME and PREMPTI_HOME with
+# no cargo on PATH, then checks status, a denied hook call and uninstall.
+test-dist: release hook
+	./scripts/test-dist.sh
 
 # The labelled corpus of dangerous and ordinary calls (rules/corpus/README.md): regenerate it
 # from scripts/gen-corpus.py (deterministic), then measure the default rules against it.
