@@ -187,6 +187,22 @@ const fn keyed(name: &'static str, description: &'static str, extract: Extractor
     }
 }
 
+/// The base name of a path (`id_rsa` for `/h/.ssh/id_rsa`).
+fn base_name(path: &str) -> &str {
+    path.trim_end_matches('/').rsplit('/').next().unwrap_or("")
+}
+
+/// The non-empty items, without repeats, in first-seen order.
+fn distinct(items: impl Iterator<Item = String>) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for item in items {
+        if !item.is_empty() && !out.contains(&item) {
+            out.push(item);
+        }
+    }
+    out
+}
+
 /// Each path and every ancestor of it, `/`-separated, without repeats: `intersects` on
 /// these is a path-prefix match (`.ssh` matches `.ssh/id_rsa`), which Falco's `pmatch`
 /// does not offer on list fields.
@@ -428,56 +444,36 @@ pub const FIELDS: [FieldSpec; FIELD_COUNT] = [
     }),
     keyed("cmd.path_prefixes", "Every path of the effect named by the argument (read, write, delete, recursive_delete, recursive_read, chmod, exec, upload, modified; all without one) and all its ancestor directories: `intersects` then matches a path or anything below it", |c, arg| {
         derived(c, 0, arg, || c.effect_paths(arg).map(|p| with_ancestors(p.into_iter().map(String::as_str), true)))
-
     }),
     keyed("cmd.home_path_prefixes", "As cmd.path_prefixes, for the paths inside agent.home, relative to it (.ssh, .ssh/id_rsa; \"\" is the home itself)", |c, arg| {
         derived(c, 1, arg, || c.effect_paths(arg).map(|p| {
             let rel = c.home_relative(p);
             with_ancestors(rel.iter().map(String::as_str), false)
         }))
-
     }),
     keyed("cmd.path_names", "Base names of the paths of the effect named by the argument (as cmd.path_prefixes): .env, id_rsa, pre-commit", |c, arg| {
-        derived(c, 2, arg, || c.effect_paths(arg).map(|p| {
-            let mut names: Vec<String> = Vec::new();
-            for path in p {
-                let name = path.trim_end_matches('/').rsplit('/').next().unwrap_or("").to_owned();
-                if !name.is_empty() && !names.contains(&name) {
-                    names.push(name);
-                }
-            }
-            names
-        }))
-
+        derived(c, 2, arg, || {
+            c.effect_paths(arg).map(|p| distinct(p.iter().map(|path| base_name(path).to_owned())))
+        })
     }),
     keyed("cmd.path_extensions", "Extensions (after the last dot of the base name, lower case; .env gives env) of the paths of the effect named by the argument (as cmd.path_prefixes): pem, key, env", |c, arg| {
-        derived(c, 3, arg, || c.effect_paths(arg).map(|p| {
-            let mut exts: Vec<String> = Vec::new();
-            for path in p {
-                let name = path.trim_end_matches('/').rsplit('/').next().unwrap_or("");
-                if let Some((_, ext)) = name.rsplit_once('.') {
-                    let ext = ext.to_ascii_lowercase();
-                    if !ext.is_empty() && !exts.contains(&ext) {
-                        exts.push(ext);
-                    }
-                }
-            }
-            exts
-        }))
-
+        derived(c, 3, arg, || {
+            c.effect_paths(arg).map(|p| {
+                distinct(p.iter().filter_map(|path| {
+                    base_name(path).rsplit_once('.').map(|(_, ext)| ext.to_ascii_lowercase())
+                }))
+            })
+        })
     }),
     keyed("cmd.home_path_depths", "For each path of the effect named by the argument inside agent.home, how many directories deep it is: 0 for the home itself, 1 for ~/Documents or ~/.bashrc", |c, arg| {
-        derived(c, 4, arg, || c.effect_paths(arg).map(|p| {
-            let mut depths: Vec<String> = Vec::new();
-            for rel in c.home_relative(p) {
-                let depth = if rel.is_empty() { 0 } else { rel.split('/').count() };
-                let depth = depth.to_string();
-                if !depths.contains(&depth) {
-                    depths.push(depth);
-                }
-            }
-            depths
-        }))
+        derived(c, 4, arg, || {
+            c.effect_paths(arg).map(|p| {
+                distinct(c.home_relative(p).iter().map(|rel| {
+                    let depth = if rel.is_empty() { 0 } else { rel.split('/').count() };
+                    depth.to_string()
+                }))
+            })
+        })
 
     }),
     strings("cmd.serve_paths", "Directories the command serves over the network (python -m http.server -d DIR, php -S -t DIR, http-server DIR, busybox httpd -h DIR), absolute", |c, _| {

@@ -86,6 +86,21 @@ pub(crate) enum Stdin {
     File(String),
 }
 
+impl Stdin {
+    /// The input text when it is known statically (a fed pipe, a literal here-document or
+    /// here-string).
+    pub(crate) fn literal(&self) -> Option<String> {
+        match self {
+            Stdin::Fed(text) => Some(text.clone()),
+            Stdin::Text {
+                text,
+                from_command: false,
+            } => Some(text.clone()),
+            _ => None,
+        }
+    }
+}
+
 /// The analysis in progress.
 pub(crate) struct Analyzer<'a> {
     pub(crate) limits: &'a Limits,

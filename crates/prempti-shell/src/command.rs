@@ -66,14 +66,7 @@ impl Analyzer<'_> {
         for assignment in &assignments {
             self.remember(assignment);
         }
-        let literal_input = match &stdin {
-            Stdin::Fed(text) => Some(text.clone()),
-            Stdin::Text {
-                text,
-                from_command: false,
-            } => Some(text.clone()),
-            _ => None,
-        };
+        let literal_input = stdin.literal();
         let before = self.out.programs.len();
         self.invocation(&words, stdin, ctx);
         self.record_written_text(before, literal_input);
@@ -255,14 +248,7 @@ impl Analyzer<'_> {
             }
             if name == "xargs" {
                 // Literal input becomes arguments: `xargs rm -rf <<< /srv`.
-                let literal = match &stdin {
-                    Stdin::Fed(text) => Some(text.clone()),
-                    Stdin::Text {
-                        text,
-                        from_command: false,
-                    } => Some(text.clone()),
-                    _ => None,
-                };
+                let literal = stdin.literal();
                 stdin = Stdin::Inherited;
                 if let (Some(text), Some(at)) = (literal, unwrapped.command_at) {
                     self.scan_args(&name, &args[..at.min(args.len())]);

@@ -172,17 +172,8 @@ impl Analyzer<'_> {
             }
             "simple_expansion" | "expansion" => self.expansion(node, raw, ctx, word, quoting),
             _ => {
-                // Expansions, arithmetic, brace expressions, arrays: kept as written; any
-                // substitution inside is walked (and then left out of the script text).
-                let before = self.substs;
-                let mut cursor = node.walk();
-                for child in node.named_children(&mut cursor) {
-                    self.stmt(child, ctx);
-                }
-                word.text.push_str(raw);
-                if self.substs == before {
-                    word.script.push_str(raw);
-                }
+                // Expansions, arithmetic, brace expressions, arrays: kept as written.
+                self.keep_as_written(node, raw, ctx, word);
                 word.dynamic |= raw.contains(['$', '`']);
             }
         }
@@ -205,17 +196,23 @@ impl Analyzer<'_> {
                 word.push_value(&value, quoting)
             }
             _ => {
-                let before = self.substs;
-                let mut cursor = node.walk();
-                for child in node.named_children(&mut cursor) {
-                    self.stmt(child, ctx);
-                }
-                word.text.push_str(raw);
-                if self.substs == before {
-                    word.script.push_str(raw);
-                }
+                self.keep_as_written(node, raw, ctx, word);
                 word.dynamic = true;
             }
+        }
+    }
+
+    /// Keeps a node's text as written; any substitution inside is walked (its programs
+    /// run) and then left out of the script text.
+    fn keep_as_written(&mut self, node: Node<'_>, raw: &str, ctx: Ctx<'_>, word: &mut Word) {
+        let before = self.substs;
+        let mut cursor = node.walk();
+        for child in node.named_children(&mut cursor) {
+            self.stmt(child, ctx);
+        }
+        word.text.push_str(raw);
+        if self.substs == before {
+            word.script.push_str(raw);
         }
     }
 
