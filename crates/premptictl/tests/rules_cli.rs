@@ -484,7 +484,7 @@ fn explain_shows_deciding_checks_and_values() {
         .as_array()
         .unwrap()
         .iter()
-        .any(|d| d.as_str().unwrap().contains("basename(cmd.args)")));
+        .any(|d| d.as_str().unwrap().contains("cmd.path_names")));
     assert_eq!(hit["fields"]["cmd.programs"], json!("(cat)"));
     let miss = rules
         .iter()
