@@ -703,6 +703,7 @@ fn status_doc(shared: &Shared) -> StatusDoc {
         counters: shared.counters.snapshot(),
         config_warnings: shared.config_warnings.clone(),
         broker: Some(shared.broker.stats()),
+        falco: None,
     }
 }
 
