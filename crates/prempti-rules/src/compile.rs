@@ -459,7 +459,7 @@ impl Binder<'_> {
                     }
                     CmpOp::Glob | CmpOp::IGlob => Const::Glob(v.as_bytes().into()),
                     CmpOp::BContains | CmpOp::BStartsWith => {
-                        if v.len() % 2 != 0 || !v.bytes().all(|b| b.is_ascii_hexdigit()) {
+                        if !v.len().is_multiple_of(2) || !v.bytes().all(|b| b.is_ascii_hexdigit()) {
                             return Err(msg::bad_hex_bytes(v));
                         }
                         let bytes = (0..v.len())

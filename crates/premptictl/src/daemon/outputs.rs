@@ -102,7 +102,8 @@ impl Outputs {
             match tx.try_send(alert.to_owned()) {
                 Ok(()) => {}
                 Err(TrySendError::Full(_)) => {
-                    if self.stats.http_dropped.fetch_add(1, Ordering::Relaxed) % 100 == 0 {
+                    let dropped = self.stats.http_dropped.fetch_add(1, Ordering::Relaxed);
+                    if dropped.is_multiple_of(100) {
                         tracing::warn!("http_output: queue full, dropping alerts (the receiver is too slow or down)");
                     }
                 }
