@@ -116,10 +116,10 @@ impl Install {
         command.output().expect("run premptictl")
     }
 
-    /// `install --engine falco --falco <falco> --service detached` (no agent hook).
-    fn install_falco(&self, falco: &Path) -> Output {
+    /// `install --service detached --no-hook` plus `extra`.
+    fn install(&self, extra: &[&str]) -> Output {
         let from = target_dir();
-        self.ctl(&[
+        let mut args = vec![
             "install",
             "--from",
             from.to_str().unwrap(),
@@ -128,11 +128,14 @@ impl Install {
             "--service",
             "detached",
             "--no-hook",
-            "--engine",
-            "falco",
-            "--falco",
-            falco.to_str().unwrap(),
-        ])
+        ];
+        args.extend_from_slice(extra);
+        self.ctl(&args)
+    }
+
+    /// `install --engine falco --falco <falco> --service detached` (no agent hook).
+    fn install_falco(&self, falco: &Path) -> Output {
+        self.install(&["--engine", "falco", "--falco", falco.to_str().unwrap()])
     }
 
     fn status(&self) -> serde_json::Value {
@@ -287,6 +290,13 @@ fn mode_switches_under_calls_keep_falco_and_take_effect_at_once() {
     let status = t.status();
     assert_eq!(status["engine"], "falco", "{status}");
     let falco_pid = status["falco_pid"].as_u64().expect("falco pid");
+    // The shipped falco.yaml passes Falco's schema check.
+    let log = std::fs::read_to_string(t.prempti_home.join("log/daemon.log")).unwrap();
+    assert!(
+        log.contains("run/falco/falco.yaml | schema validation: ok"),
+        "{log}"
+    );
+    assert!(!log.contains("schema validation: failed"), "{log}");
     let hook = t.hook();
     // `start` returned once Falco answered a health call: the first call is evaluated.
     let first = hook.bash("rm -rf /tmp/x");
@@ -422,8 +432,14 @@ fn a_falco_that_dies_is_started_again() {
     let Some(falco) = real_falco("a_falco_that_dies_is_started_again") else {
         return;
     };
+    // An embedded installation, switched to Falco by installing again with --engine falco.
     let t = Install::new();
-    assert_success(&t.install_falco(&falco), "install --engine falco");
+    assert_success(&t.install(&[]), "install");
+    assert_eq!(t.status()["engine"], "embedded");
+    let out = t.install_falco(&falco);
+    assert_success(&out, "install --engine falco");
+    let shown = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(shown.contains("engine switched to falco"), "{shown}");
     let falco_pid = t.status()["falco_pid"].as_u64().expect("falco pid") as i32;
     // SAFETY: kill(2) on the Falco this test's daemon started.
     unsafe {
