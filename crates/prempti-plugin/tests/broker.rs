@@ -676,9 +676,6 @@ fn an_inherited_descriptor_for_another_path_is_refused_and_left_open() {
         .unwrap_err();
     assert!(matches!(err, BrokerError::Bind { .. }), "{err}");
     // SAFETY: fcntl on a descriptor number of this process; F_GETFD only reads its flags.
-    assert_ne!(
-        unsafe { libc::fcntl(fd, libc::F_GETFD) },
-        -1,
-        "the descriptor was closed"
-    );
+    let flags = unsafe { libc::fcntl(fd, libc::F_GETFD) };
+    assert_ne!(flags, -1, "the descriptor was closed");
 }
