@@ -46,5 +46,19 @@ cargo build --release -p prempti-e2e --bin latency
     --rounds-1 "${LATENCY_ROUNDS_1:-1000}" \
     --rounds-64 "${LATENCY_ROUNDS_64:-32}"
 
+# The Falco engine, when a Falco is found (PREMPTI_FALCO or ../shared/falco; see
+# scripts/setup-falco.sh).
+falco_line="$(./scripts/setup-falco.sh 2>/dev/null || true)"
+if [ -n "${falco_line#PREMPTI_FALCO=}" ]; then
+    echo
+    echo "== end-to-end hook latency, Falco engine (${falco_line#PREMPTI_FALCO=})"
+    ./target/release/latency \
+        --bin-dir target/release \
+        --hook-dir target/hook \
+        --rounds-1 "${LATENCY_ROUNDS_1:-1000}" \
+        --rounds-64 "${LATENCY_ROUNDS_64:-32}" \
+        --falco "${falco_line#PREMPTI_FALCO=}"
+fi
+
 echo
 PREMPTICTL="$PWD/target/release/premptictl" ./scripts/bench-scan.sh

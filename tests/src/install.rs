@@ -84,6 +84,7 @@ pub struct InstallBuilder {
     user_rules: Vec<(String, String)>,
     broker_deadline_ms: Option<u64>,
     hook_timeout_ms: u64,
+    falco: Option<PathBuf>,
 }
 
 impl InstallBuilder {
@@ -91,6 +92,13 @@ impl InstallBuilder {
     pub fn binaries(mut self, from: impl Into<PathBuf>, hook_from: impl Into<PathBuf>) -> Self {
         self.from = Some(from.into());
         self.hook_from = Some(hook_from.into());
+        self
+    }
+
+    /// Installs with `--engine falco --falco <falco>` (the plugin library must be next to
+    /// `premptictl` in the `binaries` directory).
+    pub fn falco_engine(mut self, falco: impl Into<PathBuf>) -> Self {
+        self.falco = Some(falco.into());
         self
     }
 
@@ -135,18 +143,24 @@ impl InstallBuilder {
             hook_timeout_ms: self.hook_timeout_ms,
             bootstrap_ctl: from.join("premptictl"),
         };
-        install.ctl_ok(&[
+        let falco = self.falco.clone();
+        let source = repo_root();
+        let mut args = vec![
             "install",
             "--from",
             path_str(&from),
             "--hook-from",
             path_str(&hook_from),
             "--source",
-            path_str(&repo_root()),
+            path_str(&source),
             "--service",
             "detached",
             "--no-start",
-        ]);
+        ];
+        if let Some(falco) = &falco {
+            args.extend_from_slice(&["--engine", "falco", "--falco", path_str(falco)]);
+        }
+        install.ctl_ok(&args);
         if let Some(ms) = self.broker_deadline_ms {
             let path = install
                 .prempti_home
@@ -211,6 +225,7 @@ impl Install {
             user_rules: Vec::new(),
             broker_deadline_ms: None,
             hook_timeout_ms: prempti_protocol::env::MAX_TIMEOUT_MS,
+            falco: None,
         }
     }
 

@@ -89,7 +89,17 @@ pub struct BrokerConfig {
     pub request_deadline: Duration,
     /// How many connections may be open at once; more are denied as overloaded.
     pub max_connections: usize,
+    /// A listening socket the host inherited (Unix; see [`BROKER_FD_ENV`]): served instead of
+    /// binding `socket_path`, after checking it listens on `socket_path`. Its file is never
+    /// removed at shutdown: it belongs to the process that handed it over. Ignored elsewhere.
+    pub listener_fd: Option<i32>,
 }
+
+/// The environment variable through which `premptictl daemon` hands the Falco host the broker
+/// socket it keeps bound across Falco restarts: the number of an inherited listening socket.
+/// Connections that arrive while no Falco runs wait in the socket's backlog for the next one
+/// instead of failing.
+pub const BROKER_FD_ENV: &str = "PREMPTI_BROKER_FD";
 
 impl BrokerConfig {
     /// Defaults for `socket_path`: 16 MiB frames, [`DEFAULT_QUEUE_CAPACITY`],
@@ -103,6 +113,7 @@ impl BrokerConfig {
                 prempti_protocol::env::DEFAULT_TIMEOUT_MS,
             )),
             max_connections: DEFAULT_MAX_CONNECTIONS,
+            listener_fd: None,
         }
     }
 
@@ -137,6 +148,33 @@ counters! {
         answered,
         /// Calls dropped by the host without an answer.
         dropped,
+    }
+}
+
+/// A second handle on a running broker ([`Broker::handle`]): reads its counters and can make
+/// it stop accepting, for a handover to the next host.
+#[derive(Debug, Clone)]
+pub struct BrokerHandle(Arc<Shared>);
+
+impl BrokerHandle {
+    /// A snapshot of the counters.
+    pub fn snapshot(&self) -> BrokerStats {
+        self.0.counters.snapshot()
+    }
+
+    /// Stops accepting connections; the ones already accepted are served to the end. With an
+    /// inherited socket ([`BrokerConfig::listener_fd`]) new connections then wait in the
+    /// socket's backlog for the next host. Idempotent.
+    pub fn stop_accepting(&self) {
+        self.0.draining.send_replace(true);
+    }
+
+    /// Connections accepted and not answered yet.
+    pub fn in_flight(&self) -> usize {
+        self.0
+            .config
+            .max_connections
+            .saturating_sub(self.0.connections.available_permits())
     }
 }
 
@@ -404,6 +442,8 @@ struct Shared {
     counters: Arc<Counters>,
     queue: Arc<Queue>,
     shutdown: watch::Sender<bool>,
+    /// Set to stop accepting (a handover) without shutting down.
+    draining: watch::Sender<bool>,
     connections: Arc<Semaphore>,
 }
 
@@ -487,9 +527,15 @@ impl Broker {
         settings: SharedSettings,
     ) -> Result<(Arc<Shared>, BoundSocket, Listener), BrokerError> {
         config.max_connections = config.max_connections.clamp(1, Semaphore::MAX_PERMITS);
-        let (socket, listener) = bind_socket(&config.socket_path)?;
+        let (socket, listener) = match config.listener_fd {
+            #[cfg(unix)]
+            Some(fd) => adopt_socket(fd, &config.socket_path)?,
+            _ => bind_socket(&config.socket_path)?,
+        };
         let (shutdown, _) = watch::channel(false);
+        let (draining, _) = watch::channel(false);
         let shared = Arc::new(Shared {
+            draining,
             queue: Arc::new(Queue::new(config.queue_capacity)),
             connections: Arc::new(Semaphore::new(config.max_connections)),
             config,
@@ -516,6 +562,11 @@ impl Broker {
         self.shared.counters.snapshot()
     }
 
+    /// A second handle on this broker (counters, stop accepting).
+    pub fn handle(&self) -> BrokerHandle {
+        BrokerHandle(Arc::clone(&self.shared))
+    }
+
     /// Stops accepting, denies every pending call and removes the socket file. Idempotent.
     ///
     /// A standalone broker also waits (up to a second) for open connections to be answered.
@@ -540,12 +591,14 @@ impl Drop for Broker {
 
 async fn accept_loop(shared: Arc<Shared>, listener: Listener) {
     let mut stop = shared.shutdown.subscribe();
+    let mut drain = shared.draining.subscribe();
     loop {
         if shared.is_shut_down() {
             break;
         }
         let accepted = tokio::select! {
             _ = stopped(&mut stop) => break,
+            _ = stopped(&mut drain) => break,
             accepted = listener.accept() => accepted,
         };
         match accepted {
@@ -900,6 +953,54 @@ fn bind_socket(path: &Path) -> Result<(BoundSocket, Listener), BrokerError> {
             identity,
         },
         listener,
+    ))
+}
+
+/// Serves an inherited listening socket ([`BrokerConfig::listener_fd`]). The descriptor is
+/// duplicated (close-on-exec) and the original closed, so programs Falco starts do not
+/// inherit it; when it is not a socket listening on `path`, it is left untouched.
+#[cfg(unix)]
+fn adopt_socket(fd: i32, path: &Path) -> Result<(BoundSocket, Listener), BrokerError> {
+    use std::os::fd::{BorrowedFd, OwnedFd};
+    let bind_err = |source| BrokerError::Bind {
+        path: path.to_path_buf(),
+        source,
+    };
+    if fd < 0 {
+        return Err(bind_err(io::Error::other(format!(
+            "{BROKER_FD_ENV}={fd} is not a descriptor"
+        ))));
+    }
+    // SAFETY: only borrowed for the duration of the duplication; an invalid descriptor makes
+    // the duplication fail with EBADF.
+    let duplicate = unsafe { BorrowedFd::borrow_raw(fd) }
+        .try_clone_to_owned()
+        .map_err(bind_err)?;
+    let listener = std::os::unix::net::UnixListener::from(duplicate);
+    let listening = listener
+        .local_addr()
+        .ok()
+        .and_then(|a| a.as_pathname().map(Path::to_path_buf));
+    if listening.as_deref() != Some(path) {
+        return Err(bind_err(io::Error::other(format!(
+            "the inherited descriptor {fd} is not a socket listening on this path ({listening:?})"
+        ))));
+    }
+    listener.set_nonblocking(true).map_err(bind_err)?;
+    let owned: OwnedFd = listener.into();
+    let adopted = interprocess::os::unix::uds_local_socket::tokio::Listener::try_from(owned)
+        .map_err(bind_err)?;
+    // SAFETY: fd is the inherited descriptor we just duplicated; nothing else in this process
+    // uses it (it was handed over for the broker alone).
+    unsafe {
+        libc::close(fd);
+    }
+    Ok((
+        BoundSocket {
+            path: path.to_path_buf(),
+            identity: None,
+        },
+        Listener::from(adopted),
     ))
 }
 

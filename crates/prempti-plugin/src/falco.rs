@@ -19,6 +19,7 @@
 use std::collections::HashMap;
 use std::ffi::{CStr, CString};
 use std::net::SocketAddr;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -35,11 +36,13 @@ use prempti_rules::{ArgSpec, FieldType};
 
 use crate::agents::{parse_request, CallContext, Os, ToolCall};
 use crate::audit::{AuditLog, Engine};
-use crate::broker::{Broker, BrokerConfig, CallReceiver, IncomingCall};
-use crate::config::Config;
+use crate::broker::{
+    Broker, BrokerConfig, BrokerHandle, BrokerStats, CallReceiver, IncomingCall, BROKER_FD_ENV,
+};
+use crate::config::{Config, DefaultActionSetting, ModeSetting};
 use crate::fields::{Extracted, FIELDS, FIELD_COUNT};
 use crate::host::{failure_verdict, settle};
-use crate::intake::{Alert, AlertSink, Completed, Correlator, Intake, IntakeConfig};
+use crate::intake::{Alert, AlertSink, Completed, Correlator, Intake, IntakeConfig, IntakeStats};
 use crate::rotate::RotationPolicy;
 use crate::session::SessionStore;
 use crate::verdict::{resolve, RuntimeSettings, SharedSettings, TagConfig, Verdict};
@@ -56,7 +59,6 @@ const BATCH_MAX: usize = 64;
 /// The `coding_agent` plugin.
 pub struct CodingAgentPlugin {
     config: Config,
-    settings: SharedSettings,
     shared: Arc<Shared>,
     /// The alert intake, kept running for the plugin's lifetime (dropping it stops it).
     _intake: Option<Intake>,
@@ -67,11 +69,74 @@ pub struct CodingAgentPlugin {
 /// State shared between the Falco thread (`next_batch`) and the intake's tasks.
 struct Shared {
     tags: TagConfig,
+    /// Mode and default action in force: set at init, changed by `set_config` and by the
+    /// daemon's `settings` control request, read by the broker for each call.
+    settings: SharedSettings,
     correlator: Correlator,
     pending: Mutex<HashMap<u64, Pending>>,
     audit: Option<AuditLog>,
     /// Session history (`session.*` fields); `None` when it could not be opened.
     sessions: Option<SessionStore>,
+    counts: Counts,
+    /// The broker, once a capture is open.
+    broker: Mutex<Option<BrokerHandle>>,
+    /// The broker was told to stop accepting.
+    draining: AtomicBool,
+}
+
+/// Calls settled by this plugin, by verdict.
+#[derive(Default)]
+struct Counts {
+    calls: AtomicU64,
+    allow: AtomicU64,
+    deny: AtomicU64,
+    ask: AtomicU64,
+    defer: AtomicU64,
+    errors: AtomicU64,
+    alerts: AtomicU64,
+}
+
+/// What the plugin inside Falco reports to the daemon (`POST /control/status` on the alert
+/// intake, and the answer to `POST /control/settings`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct PluginStatus {
+    /// The mode in force.
+    pub mode: prempti_protocol::Mode,
+    /// The default action in force.
+    pub default_action: prempti_protocol::DefaultAction,
+    /// Calls settled (answered, or evaluated after a passthrough answer).
+    pub calls: u64,
+    /// Verdict allow.
+    pub allow: u64,
+    /// Verdict deny.
+    pub deny: u64,
+    /// Verdict ask.
+    pub ask: u64,
+    /// Verdict defer.
+    pub defer: u64,
+    /// Calls whose payload could not be evaluated (answered deny).
+    pub errors: u64,
+    /// Rule alerts of settled calls (the seen rule's not counted).
+    pub alerts: u64,
+    /// Calls handed to Falco and not settled yet.
+    pub pending: u64,
+    /// Broker connections accepted and not answered yet.
+    pub in_flight: u64,
+    /// Whether the broker stopped accepting for a handover (`drain`).
+    pub draining: bool,
+    /// The broker's counters (absent before the capture opens).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub broker: Option<BrokerStats>,
+    /// The alert intake's counters.
+    pub intake: IntakeStats,
+}
+
+/// The body of `POST /control/settings`.
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SettingsRequest {
+    mode: ModeSetting,
+    default_action: DefaultActionSetting,
 }
 
 /// What the host remembers of a call handed to Falco, besides the call itself.
@@ -92,6 +157,7 @@ impl Shared {
 
     /// Answers a call whose payload could not be normalized: deny in every mode.
     fn reject(&self, call: IncomingCall, reason: String) {
+        self.counts.errors.fetch_add(1, Ordering::Relaxed);
         let verdict = failure_verdict(reason, call.settings);
         self.settle(call, &verdict, Vec::new(), &[]);
     }
@@ -103,6 +169,18 @@ impl Shared {
         matched: Vec<crate::verdict::MatchedRule>,
         described: &[ToolCall],
     ) {
+        let counts = &self.counts;
+        counts.calls.fetch_add(1, Ordering::Relaxed);
+        counts
+            .alerts
+            .fetch_add(matched.len() as u64, Ordering::Relaxed);
+        let by_decision = match verdict.decision {
+            prempti_protocol::Decision::Allow => &counts.allow,
+            prempti_protocol::Decision::Deny => &counts.deny,
+            prempti_protocol::Decision::Ask => &counts.ask,
+            prempti_protocol::Decision::Defer => &counts.defer,
+        };
+        by_decision.fetch_add(1, Ordering::Relaxed);
         let settled = settle(
             call,
             Engine::Falco,
@@ -128,6 +206,82 @@ impl AlertSink for Sink {
             self.0.finish(done);
         }
     }
+
+    /// `settings` (body `{"mode":…,"default_action":…}`) switches both at once, for the calls
+    /// that arrive from then on; `drain` makes the broker stop accepting (the daemon then
+    /// waits for `in_flight` and `pending` to reach 0 before it stops Falco, and the next
+    /// Falco takes the connections waiting in the socket's backlog); `status` changes
+    /// nothing. All answer a [`PluginStatus`].
+    fn control(
+        &self,
+        op: &str,
+        body: &[u8],
+        intake: &IntakeStats,
+    ) -> Result<serde_json::Value, String> {
+        match op {
+            "status" => {}
+            "drain" => {
+                self.0.draining.store(true, Ordering::Release);
+                if let Ok(slot) = self.0.broker.lock() {
+                    if let Some(broker) = slot.as_ref() {
+                        broker.stop_accepting();
+                    }
+                }
+                log::info!("coding_agent: the broker stopped accepting (handover to a new Falco)");
+            }
+            "settings" => {
+                let wanted: SettingsRequest = serde_json::from_slice(body)
+                    .map_err(|e| format!("bad settings request: {e}"))?;
+                let before = self.0.settings.set(RuntimeSettings {
+                    mode: wanted.mode.into(),
+                    default_action: wanted.default_action.into(),
+                });
+                let now = self.0.settings.get();
+                log::info!(
+                    "coding_agent: mode {} -> {}, default action {} -> {} (daemon request)",
+                    before.mode,
+                    now.mode,
+                    before.default_action,
+                    now.default_action
+                );
+            }
+            other => return Err(format!("unknown control operation {other:?}")),
+        }
+        serde_json::to_value(self.0.status(*intake)).map_err(|e| e.to_string())
+    }
+}
+
+impl Shared {
+    fn status(&self, intake: IntakeStats) -> PluginStatus {
+        let settings = self.settings.get();
+        let broker = self.broker.lock().ok().and_then(|b| b.clone());
+        let load = |c: &AtomicU64| c.load(Ordering::Relaxed);
+        let c = &self.counts;
+        PluginStatus {
+            mode: settings.mode,
+            default_action: settings.default_action,
+            calls: load(&c.calls),
+            allow: load(&c.allow),
+            deny: load(&c.deny),
+            ask: load(&c.ask),
+            defer: load(&c.defer),
+            errors: load(&c.errors),
+            alerts: load(&c.alerts),
+            pending: self.pending.lock().map(|p| p.len() as u64).unwrap_or(0),
+            in_flight: broker.as_ref().map_or(0, |b| b.in_flight() as u64),
+            draining: self.draining.load(Ordering::Acquire),
+            broker: broker.as_ref().map(BrokerHandle::snapshot),
+            intake,
+        }
+    }
+}
+
+/// The broker socket handed over by the daemon ([`BROKER_FD_ENV`]), taken once: a second
+/// capture in the same process binds the socket path itself.
+fn inherited_listener_fd() -> Option<i32> {
+    static TAKEN: AtomicBool = AtomicBool::new(false);
+    let fd = std::env::var(BROKER_FD_ENV).ok()?.trim().parse().ok()?;
+    (!TAKEN.swap(true, Ordering::AcqRel)).then_some(fd)
 }
 
 /// Opens the session store the configuration names (in memory when its journal cannot be
@@ -166,6 +320,22 @@ fn runtime_settings(config: &Config) -> RuntimeSettings {
         mode: config.mode.into(),
         default_action: config.default_action.into(),
     }
+}
+
+/// The broker socket: `socket_path`, or `$PREMPTI_HOME/run/broker.sock`.
+fn socket_path(config: &Config) -> Result<std::path::PathBuf, Error> {
+    Ok(if config.socket_path.is_empty() {
+        let home = prempti_protocol::paths::prempti_home()?;
+        prempti_protocol::paths::broker_socket(&home)
+    } else {
+        config.socket_path.clone().into()
+    })
+}
+
+/// The daemon's control token, next to the broker socket (`run/control.token`).
+fn control_token_file(config: &Config) -> Option<std::path::PathBuf> {
+    let socket = socket_path(config).ok()?;
+    Some(socket.with_file_name(prempti_protocol::paths::CONTROL_TOKEN_FILE))
 }
 
 fn tag_config(config: &Config) -> TagConfig {
@@ -209,8 +379,12 @@ impl Plugin for CodingAgentPlugin {
             sessions,
             correlator: Correlator::new(tags.clone()),
             tags,
+            settings: SharedSettings::new(runtime_settings(&config)),
             pending: Mutex::new(HashMap::new()),
             audit,
+            counts: Counts::default(),
+            broker: Mutex::new(None),
+            draining: AtomicBool::new(false),
         });
         let intake = if config.intake.token.is_empty() {
             None
@@ -224,6 +398,7 @@ impl Plugin for CodingAgentPlugin {
                 bind,
                 token: Some(config.intake.token.clone()),
                 max_body_bytes: crate::intake::DEFAULT_MAX_BODY_BYTES,
+                control_token_file: control_token_file(&config),
             };
             let intake = Intake::start_standalone(intake_config, Sink(Arc::clone(&shared)))
                 .context("starting the alert intake")?;
@@ -234,7 +409,6 @@ impl Plugin for CodingAgentPlugin {
             Some(intake)
         };
         Ok(CodingAgentPlugin {
-            settings: SharedSettings::new(runtime_settings(&config)),
             config,
             shared,
             _intake: intake,
@@ -245,7 +419,7 @@ impl Plugin for CodingAgentPlugin {
     /// Applies a new configuration: mode and default action take effect at once; other
     /// settings need a restart.
     fn set_config(&mut self, Json(config): Json<Config>) -> Result<(), Error> {
-        self.settings.set(runtime_settings(&config));
+        self.shared.settings.set(runtime_settings(&config));
         self.config.mode = config.mode;
         self.config.default_action = config.default_action;
         Ok(())
@@ -265,20 +439,26 @@ impl SourcePlugin for CodingAgentPlugin {
     type Event<'a> = Event<PluginEvent<&'a [u8]>>;
 
     fn open(&mut self, _params: Option<&str>) -> Result<Self::Instance, Error> {
-        let socket = if self.config.socket_path.is_empty() {
-            let home = prempti_protocol::paths::prempti_home()?;
-            prempti_protocol::paths::broker_socket(&home)
-        } else {
-            self.config.socket_path.clone().into()
-        };
+        let socket = socket_path(&self.config)?;
         let mut broker_config = BrokerConfig::new(socket);
         broker_config.max_request_bytes = self.config.max_request_bytes;
         broker_config.request_deadline = Duration::from_millis(self.config.request_deadline_ms);
-        let (broker, receiver) = Broker::bind_standalone(broker_config, self.settings.clone())
-            .context("starting the broker")?;
+        broker_config.listener_fd = inherited_listener_fd();
+        let inherited = broker_config.listener_fd.is_some();
+        let (broker, receiver) =
+            Broker::bind_standalone(broker_config, self.shared.settings.clone())
+                .context("starting the broker")?;
+        if let Ok(mut slot) = self.shared.broker.lock() {
+            *slot = Some(broker.handle());
+        }
         log::info!(
-            "coding_agent: broker listening on {}",
-            broker.local_path().display()
+            "coding_agent: broker listening on {}{}",
+            broker.local_path().display(),
+            if inherited {
+                " (socket inherited from premptictl)"
+            } else {
+                ""
+            }
         );
         Ok(CodingAgentInstance { broker, receiver })
     }

@@ -39,7 +39,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-use http_body_util::{BodyExt, Empty, Limited};
+use http_body_util::{BodyExt, Full, Limited};
 use hyper::body::{Bytes, Incoming};
 use hyper::{Method, Request, Response, StatusCode};
 use hyper_util::rt::{TokioIo, TokioTimer};
@@ -64,6 +64,9 @@ pub struct IntakeConfig {
     pub token: Option<String>,
     /// Largest accepted alert body.
     pub max_body_bytes: usize,
+    /// The file holding the token control requests must carry (`run/control.token` of the
+    /// daemon that started Falco); `None` turns the control routes off.
+    pub control_token_file: Option<std::path::PathBuf>,
 }
 
 impl Default for IntakeConfig {
@@ -73,6 +76,7 @@ impl Default for IntakeConfig {
             bind: SocketAddr::from(([127, 0, 0, 1], 0)),
             token: None,
             max_body_bytes: DEFAULT_MAX_BODY_BYTES,
+            control_token_file: None,
         }
     }
 }
@@ -198,6 +202,19 @@ pub enum AlertError {
 pub trait AlertSink: Send + Sync + 'static {
     /// Called once per accepted alert, from the intake's tasks; must not block for long.
     fn deliver(&self, alert: Alert);
+
+    /// Answers an authenticated control request `POST /control/<op>` with a JSON document,
+    /// or a message (answered 400). `intake` is a snapshot of the intake's counters. The
+    /// default knows no operation.
+    fn control(
+        &self,
+        op: &str,
+        body: &[u8],
+        intake: &IntakeStats,
+    ) -> Result<serde_json::Value, String> {
+        let _ = (body, intake);
+        Err(format!("unknown control operation {op:?}"))
+    }
 }
 
 impl<F: Fn(Alert) + Send + Sync + 'static> AlertSink for F {
@@ -208,6 +225,7 @@ impl<F: Fn(Alert) + Send + Sync + 'static> AlertSink for F {
 
 counters! {
     /// Counters of the intake's activity.
+    #[derive(serde::Serialize, serde::Deserialize)]
     pub struct IntakeStats, private Counters {
         /// Alerts accepted and delivered.
         accepted,
@@ -223,6 +241,10 @@ counters! {
         bad_alert,
         /// Alerts without `output_fields["correlation.id"]`.
         missing_correlation_id,
+        /// Control requests carried out.
+        control,
+        /// Control requests refused (no or wrong control token, wrong method, bad body).
+        control_refused,
     }
 }
 
@@ -297,6 +319,7 @@ fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
 struct Shared {
     path: String,
     max_body_bytes: usize,
+    control_token_file: Option<std::path::PathBuf>,
     counters: Counters,
     sink: Box<dyn AlertSink>,
     shutdown: watch::Sender<bool>,
@@ -436,6 +459,7 @@ async fn prepare(
     let shared = Arc::new(Shared {
         path: format!("/alerts/{token}"),
         max_body_bytes: config.max_body_bytes,
+        control_token_file: config.control_token_file,
         counters: Counters::default(),
         sink,
         shutdown,
@@ -490,15 +514,83 @@ async fn serve_connection(shared: Arc<Shared>, stream: tokio::net::TcpStream) {
     }
 }
 
-fn status(code: StatusCode) -> Response<Empty<Bytes>> {
-    let mut response = Response::new(Empty::new());
+fn status(code: StatusCode) -> Response<Full<Bytes>> {
+    let mut response = Response::new(Full::new(Bytes::new()));
     *response.status_mut() = code;
     response
 }
 
-async fn handle(shared: &Shared, request: Request<Incoming>) -> Response<Empty<Bytes>> {
+/// Largest control request body.
+const MAX_CONTROL_BODY: usize = 64 * 1024;
+
+/// `POST /control/<op>` with `Authorization: Bearer <control token>`: only the daemon that
+/// started Falco holds the token (it writes it to `run/control.token`, 0600, at start and the
+/// rules deny agents access to it), so an agent cannot use this route to loosen the mode. The
+/// token file is read at each request; without it, or with another token, the answer is 404
+/// like any unknown path.
+async fn control(shared: &Shared, op: String, request: Request<Incoming>) -> Response<Full<Bytes>> {
+    let counters = &shared.counters;
+    let refuse = |code| {
+        Counters::bump(&counters.control_refused);
+        status(code)
+    };
+    let expected = shared
+        .control_token_file
+        .as_ref()
+        .and_then(|path| std::fs::read_to_string(path).ok())
+        .map(|text| text.trim().to_owned())
+        .filter(|token| !token.is_empty());
+    let given = request
+        .headers()
+        .get(hyper::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(str::trim);
+    let authorized = match (&expected, given) {
+        (Some(expected), Some(given)) => constant_time_eq(expected.as_bytes(), given.as_bytes()),
+        _ => false,
+    };
+    if !authorized {
+        return refuse(StatusCode::NOT_FOUND);
+    }
+    if request.method() != Method::POST {
+        return refuse(StatusCode::METHOD_NOT_ALLOWED);
+    }
+    let body = match Limited::new(request.into_body(), MAX_CONTROL_BODY)
+        .collect()
+        .await
+    {
+        Ok(collected) => collected.to_bytes(),
+        Err(_) => return refuse(StatusCode::BAD_REQUEST),
+    };
+    match shared.sink.control(&op, &body, &counters.snapshot()) {
+        Ok(doc) => {
+            Counters::bump(&counters.control);
+            let mut response = Response::new(Full::new(Bytes::from(doc.to_string().into_bytes())));
+            response.headers_mut().insert(
+                hyper::header::CONTENT_TYPE,
+                hyper::header::HeaderValue::from_static("application/json"),
+            );
+            response
+        }
+        Err(message) => {
+            Counters::bump(&counters.control_refused);
+            let mut response = Response::new(Full::new(Bytes::from(message.into_bytes())));
+            *response.status_mut() = StatusCode::BAD_REQUEST;
+            response
+        }
+    }
+}
+
+async fn handle(shared: &Shared, request: Request<Incoming>) -> Response<Full<Bytes>> {
     let counters = &shared.counters;
     let bump = Counters::bump;
+    if let Some(op) = request.uri().path().strip_prefix("/control/") {
+        if shared.control_token_file.is_some() {
+            let op = op.to_owned();
+            return control(shared, op, request).await;
+        }
+    }
     if !constant_time_eq(request.uri().path().as_bytes(), shared.path.as_bytes()) {
         bump(&counters.wrong_path);
         return status(StatusCode::NOT_FOUND);

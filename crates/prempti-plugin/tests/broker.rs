@@ -596,3 +596,88 @@ fn settling_records_before_answering_and_marks_late_verdicts() {
         records[1].reason
     );
 }
+
+/// A listening socket as `premptictl daemon` hands it to Falco, and its descriptor number in
+/// this process (a duplicate the broker adopts and closes).
+fn inherited_listener(path: &Path) -> (std::os::unix::net::UnixListener, i32) {
+    use std::os::fd::{AsFd, AsRawFd, IntoRawFd};
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::set_permissions(
+        path.parent().unwrap(),
+        std::fs::Permissions::from_mode(0o700),
+    )
+    .unwrap();
+    let listener = std::os::unix::net::UnixListener::bind(path).unwrap();
+    let handed = listener.as_fd().try_clone_to_owned().unwrap().into_raw_fd();
+    assert_ne!(handed, listener.as_raw_fd());
+    (listener, handed)
+}
+
+#[test]
+fn an_inherited_socket_survives_its_brokers_and_queues_calls_between_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("run/broker.sock");
+    let (_kept, fd) = inherited_listener(&path);
+    let rt = runtime();
+
+    // The first host serves the inherited socket.
+    let mut cfg = config(dir.path());
+    cfg.listener_fd = Some(fd);
+    let (first, mut calls) = bind_on(&rt, cfg);
+    let answering = std::thread::spawn(move || {
+        let call = rt.block_on(calls.recv()).unwrap();
+        let (decision, reason) = decide(&call.request);
+        call.respond(decision, reason);
+        rt
+    });
+    let response = exchange(&path, &request(1, r#"{"i":1}"#));
+    assert_eq!(response.correlation_id, 1);
+    let rt = answering.join().unwrap();
+
+    // It stops accepting (a handover): a call made now waits in the socket's backlog.
+    first.handle().stop_accepting();
+    std::thread::sleep(Duration::from_millis(50));
+    let waiting = spawn_exchange(&path, 2);
+    std::thread::sleep(Duration::from_millis(100));
+    assert!(
+        !waiting.is_finished(),
+        "the call was answered while no host accepted"
+    );
+    first.shutdown();
+    assert!(
+        path.exists(),
+        "a broker removed the socket file it did not create"
+    );
+
+    // The next host, on another duplicate of the same socket, answers it.
+    use std::os::fd::{AsFd, IntoRawFd};
+    let second_fd = _kept.as_fd().try_clone_to_owned().unwrap().into_raw_fd();
+    let mut cfg = config(dir.path());
+    cfg.listener_fd = Some(second_fd);
+    let (second, mut calls) = bind_on(&rt, cfg);
+    let call = rt.block_on(calls.recv()).unwrap();
+    let (decision, reason) = decide(&call.request);
+    call.respond(decision, reason.clone());
+    let response = waiting.join().unwrap();
+    assert_eq!(response.nonce, 2);
+    assert_eq!((response.decision, response.reason), (decision, reason));
+    assert_eq!(second.handle().in_flight(), 0);
+    second.shutdown();
+    assert!(path.exists());
+}
+
+#[test]
+fn an_inherited_descriptor_for_another_path_is_refused_and_left_open() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_kept, fd) = inherited_listener(&dir.path().join("other/broker.sock"));
+    let rt = runtime();
+    let mut cfg = config(dir.path());
+    cfg.listener_fd = Some(fd);
+    let err = rt
+        .block_on(Broker::bind(cfg, SharedSettings::default()))
+        .unwrap_err();
+    assert!(matches!(err, BrokerError::Bind { .. }), "{err}");
+    // SAFETY: fcntl on a descriptor number of this process; F_GETFD only reads its flags.
+    let flags = unsafe { libc::fcntl(fd, libc::F_GETFD) };
+    assert_ne!(flags, -1, "the descriptor was closed");
+}

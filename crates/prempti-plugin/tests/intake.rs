@@ -515,3 +515,101 @@ fn a_call_split_into_several_events_completes_on_its_last_seen_alert() {
         response.reason
     );
 }
+
+/// A sink whose control operation `echo` answers the body it got.
+struct ControlSink(Arc<Mutex<Vec<String>>>);
+
+impl prempti_plugin::intake::AlertSink for ControlSink {
+    fn deliver(&self, _alert: Alert) {}
+
+    fn control(
+        &self,
+        op: &str,
+        body: &[u8],
+        _intake: &prempti_plugin::intake::IntakeStats,
+    ) -> Result<serde_json::Value, String> {
+        self.0.lock().unwrap().push(op.to_owned());
+        match op {
+            "echo" => Ok(serde_json::json!({"got": String::from_utf8_lossy(body)})),
+            other => Err(format!("unknown {other}")),
+        }
+    }
+}
+
+/// Sends `POST /control/<op>` with an optional bearer token; returns the status and body.
+fn control_request(addr: SocketAddr, op: &str, token: Option<&str>, body: &str) -> (u16, String) {
+    let mut stream = TcpStream::connect(addr).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(30)))
+        .unwrap();
+    let auth = token
+        .map(|t| format!("Authorization: Bearer {t}\r\n"))
+        .unwrap_or_default();
+    let request = format!(
+        "POST /control/{op} HTTP/1.1\r\nHost: 127.0.0.1\r\n{auth}Content-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    );
+    stream.write_all(request.as_bytes()).unwrap();
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).unwrap();
+    let (head, body) = answer.split_once("\r\n\r\n").unwrap();
+    let status = head.split_whitespace().nth(1).unwrap().parse().unwrap();
+    (status, body.to_owned())
+}
+
+#[test]
+fn control_route_needs_the_control_token_from_its_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let token_file = dir.path().join("control.token");
+    let ops = Arc::new(Mutex::new(Vec::new()));
+    let config = IntakeConfig {
+        control_token_file: Some(token_file.clone()),
+        ..IntakeConfig::default()
+    };
+    let intake = Intake::start_standalone(config, ControlSink(Arc::clone(&ops))).unwrap();
+    let addr = intake.local_addr();
+    let token = "0123456789abcdef0123456789abcdef";
+
+    // No token file yet: nothing is accepted, whatever is sent.
+    assert_eq!(control_request(addr, "echo", Some(token), "{}").0, 404);
+    std::fs::write(&token_file, format!("{token}\n")).unwrap();
+    // Without the token, with another one, with the intake's own path token: 404.
+    assert_eq!(control_request(addr, "echo", None, "{}").0, 404);
+    assert_eq!(
+        control_request(addr, "echo", Some("0123456789abcdef0123456789abcdee"), "{}").0,
+        404
+    );
+    assert_eq!(
+        control_request(addr, "echo", Some(intake.token()), "{}").0,
+        404
+    );
+    assert!(
+        ops.lock().unwrap().is_empty(),
+        "the sink saw a refused request"
+    );
+    // With it: the sink answers.
+    let (status, body) = control_request(addr, "echo", Some(token), "{\"a\":1}");
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(
+        serde_json::from_str::<serde_json::Value>(&body).unwrap()["got"],
+        "{\"a\":1}"
+    );
+    let (status, body) = control_request(addr, "nope", Some(token), "{}");
+    assert_eq!((status, body.as_str()), (400, "unknown nope"));
+    // A new token in the file (a new daemon run) replaces the old one at once.
+    std::fs::write(&token_file, "fedcba9876543210fedcba9876543210\n").unwrap();
+    assert_eq!(control_request(addr, "echo", Some(token), "{}").0, 404);
+    let stats = intake.stats();
+    assert_eq!(stats.control, 1);
+    assert_eq!(stats.control_refused, 6);
+    assert_eq!(stats.accepted, 0);
+}
+
+#[test]
+fn without_a_token_file_the_control_route_does_not_exist() {
+    let intake =
+        Intake::start_standalone(IntakeConfig::default(), ControlSink(Arc::default())).unwrap();
+    let (status, _) = control_request(intake.local_addr(), "echo", Some("x"), "{}");
+    assert_eq!(status, 404);
+    assert_eq!(intake.stats().wrong_path, 1);
+}

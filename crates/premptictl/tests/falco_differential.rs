@@ -216,7 +216,7 @@ fn falco_call(socket: &Path, request: &HookRequest) -> Result<HookResponse, fram
 }
 
 /// Reads the audit records written since `from` (a byte offset); returns them and the new
-/// offset.
+/// offset. The daemon's own health calls (the one it makes when Falco starts) are left out.
 fn new_audit_records(path: &Path, from: u64) -> (Vec<serde_json::Value>, u64) {
     use std::io::Seek as _;
     let mut file = std::fs::File::open(path).expect("the audit log");
@@ -230,7 +230,11 @@ fn new_audit_records(path: &Path, from: u64) -> (Vec<serde_json::Value>, u64) {
             break;
         }
         offset += line.len() as u64;
-        records.push(serde_json::from_str(&line).expect("an audit record is JSON"));
+        let record: serde_json::Value =
+            serde_json::from_str(&line).expect("an audit record is JSON");
+        if record["health"] != true {
+            records.push(record);
+        }
         line.clear();
     }
     (records, offset)

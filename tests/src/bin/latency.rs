@@ -6,7 +6,14 @@
 //!
 //! ```text
 //! latency --bin-dir target/release --hook-dir target/hook [--rounds-1 N] [--rounds-64 N]
+//!         [--falco /path/to/falco]
 //! ```
+//!
+//! With `--falco`, the installation runs the Falco engine (`install --engine falco`; the
+//! plugin library must be in `--bin-dir`) instead of the embedded one, and Falco's memory is
+//! reported beside the daemon's. Either way the table ends with the server-side time of the
+//! measured calls: the audit records' `latency_us` (broker accept to verdict, as the host
+//! measures it), median and p90.
 //!
 //! `scripts/bench.sh` (`make bench`) builds the release binaries and runs this. Each client
 //! thread runs rounds of three spawns (benign call, denied call, empty program) in rotating
@@ -49,6 +56,7 @@ struct Args {
     hook_dir: PathBuf,
     rounds_1: usize,
     rounds_64: usize,
+    falco: Option<PathBuf>,
 }
 
 fn parse_args() -> Result<Args, String> {
@@ -57,6 +65,7 @@ fn parse_args() -> Result<Args, String> {
         hook_dir: PathBuf::from("target/hook"),
         rounds_1: 1000,
         rounds_64: 32,
+        falco: None,
     };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
@@ -70,6 +79,7 @@ fn parse_args() -> Result<Args, String> {
             "--rounds-64" => {
                 args.rounds_64 = value()?.parse().map_err(|e| format!("--rounds-64: {e}"))?
             }
+            "--falco" => args.falco = Some(PathBuf::from(value()?)),
             other => return Err(format!("unknown argument {other}")),
         }
     }
@@ -274,6 +284,42 @@ fn loadavg() -> String {
         .unwrap_or_default()
 }
 
+/// The server-side time of the measured calls, from the audit records' `latency_us`: the
+/// hook calls of the `warmup` rounds first (2 per round), then those of the `one_rounds` of the
+/// 1-client run, then those of the `many_rounds` of the 64-client run.
+fn server_side(install: &Install, warmup: usize, one_rounds: usize, many_rounds: usize) {
+    let records: Vec<u64> = install
+        .audit()
+        .iter()
+        .filter(|r| r["health"] != true)
+        .filter_map(|r| r["latency_us"].as_u64())
+        .collect();
+    let skip = 2 * warmup;
+    let one_end = (skip + 2 * one_rounds).min(records.len());
+    let pct = |v: &[u64], p: f64| -> u64 {
+        let mut v = v.to_vec();
+        v.sort_unstable();
+        if v.is_empty() {
+            return 0;
+        }
+        let i = ((p * v.len() as f64).ceil() as usize).clamp(1, v.len()) - 1;
+        v[i]
+    };
+    let one = &records[skip.min(records.len())..one_end];
+    let many = &records[one_end..(one_end + 2 * many_rounds).min(records.len())];
+    println!();
+    println!("| server side (audit `latency_us`) | calls | p50 | p90 |");
+    println!("|---|---|---|---|");
+    for (label, v) in [("1 client", one), ("64 clients", many)] {
+        println!(
+            "| {label} | {} | {} µs | {} µs |",
+            v.len(),
+            pct(v, 0.5),
+            pct(v, 0.9)
+        );
+    }
+}
+
 fn main() -> ExitCode {
     let args = match parse_args() {
         Ok(a) => a,
@@ -283,18 +329,30 @@ fn main() -> ExitCode {
         }
     };
     let started = Instant::now();
-    let install = Install::builder()
+    let mut builder = Install::builder()
         .binaries(&args.bin_dir, &args.hook_dir)
-        .deadlines_ms(19_000)
-        .start();
+        .deadlines_ms(19_000);
+    if let Some(falco) = &args.falco {
+        builder = builder.falco_engine(falco);
+    }
+    let install = builder.start();
     let pid = install.daemon_pid().expect("daemon pid");
+    let falco_pid = install.status()["falco_pid"]
+        .as_u64()
+        .and_then(|p| i32::try_from(p).ok());
     println!("machine: {}", machine());
     println!(
         "binaries: premptictl from {}, prempti-hook from {}",
         args.bin_dir.display(),
         args.hook_dir.display()
     );
-    println!("daemon pid {pid}, default rules, mode guardrails");
+    match (&args.falco, falco_pid) {
+        (Some(falco), Some(fpid)) => println!(
+            "daemon pid {pid}, engine falco ({}, pid {fpid}), default rules, mode guardrails",
+            falco.display()
+        ),
+        _ => println!("daemon pid {pid}, engine embedded, default rules, mode guardrails"),
+    }
 
     // Warm up (page cache, first compilation paths), then measure idle memory.
     let _ = run(&install, 1, 20);
@@ -321,6 +379,7 @@ fn main() -> ExitCode {
     print_table(64, &mut many);
     std::thread::sleep(Duration::from_millis(300));
     let (after_rss, hwm) = rss_kib(pid);
+    server_side(&install, 20, args.rounds_1, 64 * args.rounds_64);
 
     println!();
     println!("| daemon memory | VmRSS |");
@@ -335,6 +394,11 @@ fn main() -> ExitCode {
     );
     println!("| VmHWM (high-water mark since start) | {} |", mib(hwm));
     println!("| idle after the runs | {} |", mib(after_rss));
+    if let Some(fpid) = falco_pid {
+        let (rss, hwm) = rss_kib(fpid);
+        println!("| Falco: idle after the runs | {} |", mib(rss));
+        println!("| Falco: VmHWM | {} |", mib(hwm));
+    }
     println!();
     let calls = install.status()["counters"]["calls"].as_u64().unwrap_or(0);
     println!(

@@ -104,7 +104,22 @@ fn print_status(doc: &StatusDoc, s: &Styles) -> std::io::Result<()> {
     outln!("  mode:            {}", doc.mode)?;
     outln!("  default action:  {}", doc.default_action)?;
     outln!("  home:            {}", doc.home)?;
-    if doc.engine == "embedded" {
+    if let Some(f) = &doc.falco {
+        outln!(
+            "  falco:           {} ({}, {} since start){}",
+            f.state,
+            f.binary,
+            crate::output::count(f.restarts as usize, "restart"),
+            f.last_exit
+                .as_ref()
+                .map(|e| format!("; last exit: {e}"))
+                .unwrap_or_default()
+        )?;
+        for problem in f.last_error.iter().chain(&f.plugin_error) {
+            outln!("    {}{problem}{}", s.red, s.reset)?;
+        }
+    }
+    if !doc.rules.files.is_empty() || doc.engine == "embedded" {
         outln!(
             "  rules:           {} from {} (loaded {})",
             crate::output::count(doc.rules.rules, "rule"),

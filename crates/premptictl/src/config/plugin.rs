@@ -85,6 +85,51 @@ impl PluginConfig {
     }
 }
 
+/// The plugin file as JSON, for Falco's rules validation (`falco -V`): the same plugin with
+/// what validation must not start switched off: no alert intake (`intake.token` emptied; the
+/// running Falco's plugin holds the intake's port) and no audit log (`audit.path` emptied).
+pub fn validation_document(path: &Path) -> Result<serde_json::Value> {
+    let doc = Doc::read(path)?;
+    let mut init = init_config_json(&doc)?;
+    if !init.is_object() {
+        bail!("{}: init_config must be a mapping", path.display());
+    }
+    for (section, key) in [("intake", "token"), ("audit", "path")] {
+        match init.get_mut(section) {
+            Some(serde_json::Value::Object(map)) => {
+                map.insert(key.to_owned(), "".into());
+            }
+            _ => {
+                init[section] = serde_json::json!({ key: "" });
+            }
+        }
+    }
+    let mut root = doc
+        .root
+        .as_ref()
+        .map(Node::to_json)
+        .unwrap_or_else(|| serde_json::json!({}));
+    match root
+        .get_mut("plugins")
+        .and_then(serde_json::Value::as_array_mut)
+    {
+        Some(plugins) if !plugins.is_empty() => {
+            let at = plugins
+                .iter()
+                .position(|p| {
+                    p.get("name").and_then(serde_json::Value::as_str) == Some(PLUGIN_NAME)
+                })
+                .unwrap_or(0);
+            plugins[at]["init_config"] = init;
+        }
+        _ => bail!(
+            "{}: no `plugins` list; Falco cannot load the plugin from it",
+            path.display()
+        ),
+    }
+    Ok(root)
+}
+
 /// The `init_config` mapping node, if the file has one as a mapping.
 fn init_config_node(doc: &Doc) -> Result<Option<&Node>> {
     let Some(root) = &doc.root else {

@@ -139,9 +139,36 @@ pub struct StatusDoc {
     /// Configuration warnings (unknown keys and the like).
     #[serde(default)]
     pub config_warnings: Vec<String>,
-    /// The broker's counters, including the requests it refused itself (embedded engine).
+    /// The broker's counters, including the requests it refused itself.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub broker: Option<prempti_plugin::broker::BrokerStats>,
+    /// How the Falco child fares (engine `falco`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub falco: Option<FalcoStatus>,
+}
+
+/// The Falco child of the `falco` engine.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct FalcoStatus {
+    /// The Falco binary.
+    pub binary: String,
+    /// `running`, or `restarting` while the daemon waits to start a Falco that died again.
+    pub state: String,
+    /// Times the daemon started Falco again after it died (reloads not counted).
+    pub restarts: u64,
+    /// How the last Falco that died ended, and when (RFC 3339).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_exit: Option<String>,
+    /// Why the last attempt to start Falco failed, if it did.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_error: Option<String>,
+    /// Why the plugin inside Falco did not answer the status request, if it did not (the
+    /// counters are then zero).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub plugin_error: Option<String>,
+    /// Calls the plugin holds: handed to Falco and not settled yet.
+    #[serde(default)]
+    pub pending: u64,
 }
 
 /// The rules in force.

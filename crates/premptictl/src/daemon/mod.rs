@@ -4,9 +4,10 @@
 //!
 //! - **embedded** (default): the daemon binds the broker socket (`run/broker.sock`) of the
 //!   `coding_agent` plugin, links the rule engine, and evaluates every call in-process.
-//! - **falco**: the daemon renders the configuration templates into `run/falco/`, starts
-//!   `falco -c run/falco/falco.yaml --disable-source syscall` (Falco loads the plugin, which binds
-//!   the broker), supervises it and forwards stop signals ([`falco`]).
+//! - **falco**: the daemon renders the configuration templates into `run/falco/`, binds the
+//!   broker socket and starts `falco -c run/falco/falco.yaml --disable-source syscall` with it
+//!   (the plugin serves the inherited socket), switches mode in the running plugin, validates
+//!   reloads with Falco, restarts a Falco that died and forwards stop signals ([`falco`]).
 //!
 //! Either way the daemon serves the control socket (`run/control.sock`) for `status`, `mode`,
 //! `default-action`, `reload` and `stop`, holds the one-instance lock (`run/daemon.lock`), and
@@ -745,6 +746,7 @@ fn status_doc(shared: &Shared) -> StatusDoc {
         counters: shared.counters.snapshot(),
         config_warnings: shared.config_warnings.clone(),
         broker: Some(shared.broker.stats()),
+        falco: None,
     }
 }
 

@@ -102,12 +102,8 @@ impl Outputs {
             match tx.try_send(alert.to_owned()) {
                 Ok(()) => {}
                 Err(TrySendError::Full(_)) => {
-                    if self
-                        .stats
-                        .http_dropped
-                        .fetch_add(1, Ordering::Relaxed)
-                        .is_multiple_of(100)
-                    {
+                    let dropped = self.stats.http_dropped.fetch_add(1, Ordering::Relaxed);
+                    if dropped.is_multiple_of(100) {
                         tracing::warn!("http_output: queue full, dropping alerts (the receiver is too slow or down)");
                     }
                 }

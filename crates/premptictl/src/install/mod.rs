@@ -199,12 +199,30 @@ pub fn install(layout: &Layout, options: &InstallOptions) -> Result<Report> {
     });
 
     // Configuration.
-    let fresh = install_config(&source, layout, options)?;
+    let (fresh, engine_switched) = install_config(&source, layout, options)?;
     report.lines.push(format!(
         "configuration in {}{}",
         layout.config_dir().display(),
         if fresh { " (new)" } else { " (kept)" }
     ));
+    if engine_switched {
+        let now = PremptiConfig::load(&layout.prempti_config(), home)?;
+        report.lines.push(format!(
+            "engine switched to {}{} in {}{}",
+            now.engine.as_str(),
+            now.falco
+                .as_ref()
+                .filter(|_| now.engine == EngineChoice::Falco)
+                .map(|f| format!(" (Falco {})", f.display()))
+                .unwrap_or_default(),
+            layout.prempti_config().display(),
+            if options.start {
+                "; the service restarts on it"
+            } else {
+                "; `premptictl stop` and `premptictl start` apply it"
+            }
+        ));
+    }
 
     // Service kind: chosen now, remembered in prempti.yaml.
     let prempti = PremptiConfig::load(&layout.prempti_config(), home)?;
@@ -253,7 +271,7 @@ pub fn install(layout: &Layout, options: &InstallOptions) -> Result<Report> {
     let unit_changed = crate::service::install_unit(layout, service)?;
     if options.start {
         let running = crate::service::query(layout, std::time::Duration::from_secs(2)).is_some();
-        if running && (binaries_changed || unit_changed) {
+        if running && (binaries_changed || unit_changed || engine_switched) {
             crate::service::stop(layout, service)?;
         } else if running && rules_changed {
             let _ = crate::control::request(
@@ -376,9 +394,14 @@ fn install_rules(source: &Path, layout: &Layout) -> Result<bool> {
     Ok(changed)
 }
 
-/// Renders the configuration templates that do not exist yet. Returns whether this is a new
-/// configuration (no `prempti.yaml` before).
-fn install_config(source: &Path, layout: &Layout, options: &InstallOptions) -> Result<bool> {
+/// Renders the configuration templates that do not exist yet and applies `--engine` and
+/// `--falco`. Returns whether this is a new configuration (no `prempti.yaml` before) and
+/// whether an existing one switched engine or Falco binary.
+fn install_config(
+    source: &Path,
+    layout: &Layout,
+    options: &InstallOptions,
+) -> Result<(bool, bool)> {
     let fresh = !layout.prempti_config().exists();
     let templates = source.join("installers/config");
     // One set of values for every template of this install, so the intake address and
@@ -407,15 +430,22 @@ fn install_config(source: &Path, layout: &Layout, options: &InstallOptions) -> R
         let filled = values.as_ref().map(|v| v.fill(&text)).unwrap_or(text);
         write_if_changed(&target, filled.as_bytes(), mode)?;
     }
-    if fresh {
-        if let Some(engine) = options.engine {
+    // `--engine` and `--falco` apply to an existing installation too: they switch it.
+    let current = PremptiConfig::load(&layout.prempti_config(), &layout.home).ok();
+    let mut switched = false;
+    if let Some(engine) = options.engine {
+        if fresh || current.as_ref().map(|c| c.engine) != Some(engine) {
             set_prempti_key(layout, "engine", engine.as_str())?;
-        }
-        if let Some(falco) = &options.falco {
-            set_prempti_key(layout, "falco", &yaml_quote(&falco.display().to_string()))?;
+            switched |= !fresh;
         }
     }
-    Ok(fresh)
+    if let Some(falco) = &options.falco {
+        if fresh || current.as_ref().and_then(|c| c.falco.as_ref()) != Some(falco) {
+            set_prempti_key(layout, "falco", &yaml_quote(&falco.display().to_string()))?;
+            switched |= !fresh;
+        }
+    }
+    Ok((fresh, switched))
 }
 
 /// The intake values of an existing plugin configuration, so that re-rendering a deleted
