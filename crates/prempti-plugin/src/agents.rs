@@ -588,19 +588,7 @@ impl ToolCall {
     /// `cmd.modified_paths`: every path a shell command writes, deletes or changes the mode
     /// of, in that order, without repeats.
     pub fn modified_paths(&self) -> Option<Vec<&String>> {
-        let a = self.shell_analysis()?;
-        let mut out: Vec<&String> = Vec::new();
-        for p in a
-            .write_paths
-            .iter()
-            .chain(&a.delete_paths)
-            .chain(&a.chmod_paths)
-        {
-            if !out.contains(&p) {
-                out.push(p);
-            }
-        }
-        Some(out)
+        self.effect_paths(Some("modified"))
     }
 
     /// The commands written in `tool.content` (instructions, command and skill files, scripts;
