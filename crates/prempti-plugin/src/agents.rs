@@ -612,8 +612,7 @@ impl ToolCall {
                 cwd: self.real_cwd.as_deref().or(self.cwd.as_deref()),
                 home,
             };
-            // Fenced code block markers are not commands.
-            let text = content[..end].replace("```", "\n");
+            let text = prempti_shell::commands_in_prose(&content[..end]);
             let analysis =
                 prempti_shell::analyze_in(&text, &context, &prempti_shell::Limits::default());
             (analysis, false)

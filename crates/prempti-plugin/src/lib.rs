@@ -22,6 +22,7 @@ pub mod host;
 pub mod intake;
 pub mod realpath;
 pub mod rotate;
+pub mod secret_values;
 pub mod session;
 pub mod sha256;
 pub mod signals;

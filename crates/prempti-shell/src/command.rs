@@ -131,13 +131,24 @@ impl Analyzer<'_> {
     /// The file effects of one program: from the effect table, a program run by path, a
     /// directory change, a file sent on standard input to a network tool.
     fn program_effects(&mut self, name: &str, program: &Word, args: &[Word], stdin: &Stdin) {
-        if program.dynamic {
+        // `$'\x24'CMD` runs a program literally named `$CMD`: as unknowable as `$CMD`.
+        if program.dynamic || program.text.contains('$') {
             crate::model::push_unique(&mut self.out.dynamic_programs, &program.text);
         } else if program.text.contains('/') {
             self.effect(Access::Exec, &program.text, Some(program), None);
         }
         match name {
             "cd" | "pushd" | "popd" => self.change_dir(name, args),
+            _ => {}
+        }
+        self.env_access(name, args, stdin);
+        self.install_sources(name, args);
+        self.transfers(name, args);
+        self.stdin_upload(name, args, stdin);
+        self.socket_shell(name, args);
+        match name {
+            "ln" => self.remember_link(args),
+            "parallel" => self.parallel_commands(args),
             _ => {}
         }
         if let Stdin::File(file) = stdin {
@@ -247,6 +258,7 @@ impl Analyzer<'_> {
                 self.cwd = resolved;
             }
             if name == "xargs" {
+                self.xargs_code(args, unwrapped.command_at, &stdin);
                 // Literal input becomes arguments: `xargs rm -rf <<< /srv`.
                 let literal = stdin.literal();
                 stdin = Stdin::Inherited;
@@ -448,6 +460,59 @@ impl Analyzer<'_> {
     /// Records the URLs and hosts in a program's arguments.
     pub(crate) fn scan_args<A: AsRef<str>>(&mut self, name: &str, args: &[A]) {
         urls::scan(name, args, &mut self.out.urls, &mut self.out.hosts);
+    }
+}
+
+impl Analyzer<'_> {
+    /// `... | xargs bash -c`, `xargs -a cmds -I{} sh -c '{}'`: xargs hands its input to an
+    /// interpreter as the code to run. Piped input is code from another command; input from
+    /// a file cannot be known.
+    fn xargs_code(&mut self, args: &[Word], command_at: Option<usize>, stdin: &Stdin) {
+        let Some(at) = command_at else { return };
+        let Some(program) = args.get(at) else { return };
+        let name = paths::basename(&program.text);
+        if !crate::interpreters::is_interpreter(name) {
+            return;
+        }
+        let code = args.get(at + 1..).unwrap_or_default();
+        let code_flag = code
+            .iter()
+            .position(|w| matches!(w.text.as_str(), "-c" | "-e"));
+        let code_is_input = match code_flag {
+            // `bash -c` with nothing after it, or with the replacement string as the code.
+            Some(k) => code.get(k + 1).is_none_or(|w| w.text.contains("{}")),
+            // `xargs bash`: the input names the scripts to run.
+            None => code.is_empty(),
+        };
+        if !code_is_input {
+            return;
+        }
+        if stdin.literal().is_some() {
+            return;
+        }
+        if matches!(stdin, Stdin::Pipe | Stdin::Command) {
+            self.piped_interpreter(name);
+        } else {
+            crate::model::push_unique(&mut self.out.dynamic_programs, "xargs input");
+        }
+    }
+
+    /// `parallel ::: CMD...` (no command before `:::`): every input is a command line; those
+    /// that cannot be known statically are dynamic programs.
+    fn parallel_commands(&mut self, args: &[Word]) {
+        let first = args.iter().find(|w| !w.text.starts_with('-'));
+        if !first.is_some_and(|w| w.text == ":::" || w.text == "::::") {
+            return;
+        }
+        for word in args
+            .iter()
+            .skip_while(|w| !w.text.starts_with(":::"))
+            .skip(1)
+        {
+            if word.dynamic || word.text == "::::" || word.has_subst {
+                crate::model::push_unique(&mut self.out.dynamic_programs, &word.text);
+            }
+        }
     }
 }
 

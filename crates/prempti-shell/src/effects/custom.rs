@@ -449,6 +449,20 @@ pub(super) fn git(p: &Parsed<'_>, e: &mut Effects) {
             }
         }
         "reset" if sub_parsed.longs.contains(&"hard") => e.add(Access::Write, ".", None),
+        // `git show REV:PATH`, `git cat-file -p REV:PATH`: the file's content at REV is read.
+        "show" | "cat-file" => {
+            for i in 0..sub_parsed.operands.len() {
+                if let Some((text, k)) = operand(i) {
+                    let path = text
+                        .split_once(':')
+                        .map(|(_, p)| p)
+                        .filter(|p| !p.is_empty());
+                    if let Some(path) = path.filter(|_| !text.contains("://")) {
+                        e.add(Access::Read, path, Some(k));
+                    }
+                }
+            }
+        }
         "clone" => {
             // `git clone URL [DIR]`: the directory is written (named after the URL without DIR).
             let url = operand(0).map(|(t, _)| t.clone());
@@ -772,6 +786,33 @@ pub(super) fn python(p: &Parsed<'_>, e: &mut Effects) {
         Some((d, k)) => e.add(Access::Serve, &d, Some(k)),
         None => e.add(Access::Serve, ".", None),
     }
+}
+
+/// `ruby -run -e httpd [DIR] [-p PORT] [-b ADDR]` (the `un` library's web server): the
+/// directory (the working directory by default) is served.
+pub(super) fn ruby(p: &Parsed<'_>, e: &mut Effects) {
+    let words = p.words;
+    let Some(at) = words
+        .windows(3)
+        .position(|w| w[0].text == "-run" && w[1].text == "-e" && w[2].text == "httpd")
+    else {
+        return;
+    };
+    let rest = &words[at + 3..];
+    let mut k = 0;
+    while k < rest.len() {
+        let t = rest[k].text.as_str();
+        if matches!(t, "-p" | "--port" | "-b" | "--bind-address") {
+            k += 2;
+            continue;
+        }
+        if !t.starts_with('-') {
+            e.add(Access::Serve, t, Some(at + 3 + k));
+            return;
+        }
+        k += 1;
+    }
+    e.add(Access::Serve, ".", None);
 }
 
 /// `php -S ADDR [-t DIR]`: the document root (the working directory by default) is served.

@@ -715,6 +715,7 @@ const TABLE: &[Spec] = &[
     spec(&["find", "bfs", "gfind"], NONE, Shape::Custom(custom::find)),
     // Servers of a directory.
     spec(&["python"], NONE, Shape::Custom(custom::python)),
+    spec(&["ruby"], NONE, Shape::Custom(custom::ruby)),
     spec(
         &["php"],
         Syntax {
