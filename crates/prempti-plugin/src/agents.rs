@@ -1615,24 +1615,12 @@ fn shell_command(args: &Map<String, Value>) -> Option<String> {
             Some(
                 words
                     .iter()
-                    .map(|w| shell_quote(w))
+                    .map(|w| prempti_shell::quote_word(w))
                     .collect::<Vec<_>>()
                     .join(" "),
             )
         }
         _ => None,
-    }
-}
-
-fn shell_quote(word: &str) -> String {
-    let plain = !word.is_empty()
-        && word
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b"-_./=:,+@%".contains(&b));
-    if plain {
-        word.to_owned()
-    } else {
-        format!("'{}'", word.replace('\'', "'\\''"))
     }
 }
 

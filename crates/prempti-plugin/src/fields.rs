@@ -235,7 +235,7 @@ fn with_ancestors<'p>(paths: impl IntoIterator<Item = &'p str>, absolute: bool) 
 }
 
 /// Number of fields in [`FIELDS`].
-pub const FIELD_COUNT: usize = 97;
+pub const FIELD_COUNT: usize = 98;
 
 /// The field table of the `coding_agent` source. A field's position is its [`FieldId`] in
 /// [`schema()`] and its index in the plugin's exported field list.
@@ -632,6 +632,13 @@ pub const FIELDS: [FieldSpec; FIELD_COUNT] = [
     strings("tool.secret_kinds", "Kinds of credential-looking values in the tool input, percent-encoding decoded: aws_access_key_id, aws_secret_access_key, github_token, gitlab_token, npm_token, slack_token, api_key, google_api_key, stripe_key, private_key, jwt, secret_assignment (NAME_SECRET=long value)", |c, _| {
         let kinds = c.input.as_deref().map(crate::secret_values::kinds).unwrap_or_default();
         if kinds.is_empty() { Extracted::None } else { Extracted::List(kinds.into_iter().map(Cow::Borrowed).collect()) }
+    }),
+    strings("tool.home_path_depths", "For each of tool.paths inside agent.home, how many directories deep it is: 0 for the home itself, 1 for ~/Documents or ~/.bashrc", |c, _| {
+        let depths = distinct(c.home_paths().iter().map(|rel| {
+            let depth = if rel.is_empty() { 0 } else { rel.split('/').count() };
+            depth.to_string()
+        }));
+        owned_list(Some(depths))
     }),
 ];
 

@@ -574,6 +574,48 @@ impl<'a> Analyzer<'a> {
         }
     }
 
+    /// The lengths of the path effect lists (see [`Self::truncate_path_lists`]).
+    pub(crate) fn path_list_lengths(&self) -> [usize; 12] {
+        let o = &self.out;
+        [
+            o.read_paths.len(),
+            o.write_paths.len(),
+            o.delete_paths.len(),
+            o.recursive_delete_paths.len(),
+            o.recursive_read_paths.len(),
+            o.chmod_paths.len(),
+            o.exec_paths.len(),
+            o.upload_paths.len(),
+            o.serve_paths.len(),
+            o.path_globs.len(),
+            o.dynamic_paths.len(),
+            o.written_text.len(),
+        ]
+    }
+
+    /// Forgets the paths recorded since [`Self::path_list_lengths`] returned `lengths`
+    /// (the lists are sets: what was there before stays).
+    pub(crate) fn truncate_path_lists(&mut self, lengths: [usize; 12]) {
+        let o = &mut self.out;
+        let lists = [
+            &mut o.read_paths,
+            &mut o.write_paths,
+            &mut o.delete_paths,
+            &mut o.recursive_delete_paths,
+            &mut o.recursive_read_paths,
+            &mut o.chmod_paths,
+            &mut o.exec_paths,
+            &mut o.upload_paths,
+            &mut o.serve_paths,
+            &mut o.path_globs,
+            &mut o.dynamic_paths,
+        ];
+        for (list, len) in lists.into_iter().zip(lengths) {
+            list.truncate(len);
+        }
+        o.written_text.truncate(lengths[11]);
+    }
+
     /// Flags what only the whole command shows: a file downloaded earlier in it that is then
     /// run or made executable (`curl -o x URL && sh x`, `wget -O x URL; chmod +x x`).
     pub(crate) fn finish(&mut self) {

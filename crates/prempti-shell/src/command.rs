@@ -624,7 +624,8 @@ impl Analyzer<'_> {
                 crate::embedded::Embedded::Code { text, piped } => {
                     self.script(&text, ctx.depth + 1, ctx.nest, piped);
                 }
-                crate::embedded::Embedded::Remote(text) => self.remote(&text, ctx),
+                crate::embedded::Embedded::Remote(text) => self.remote(&text, ctx, false),
+                crate::embedded::Embedded::Container(text) => self.remote(&text, ctx, true),
             }
         }
     }
@@ -632,15 +633,20 @@ impl Analyzer<'_> {
     /// The command `ssh host CMD` runs on the other machine: its programs and effects are
     /// recorded like local ones, but nothing local applies — no working directory (relative
     /// paths stay relative), no home (`~` stays as written), none of the variables assigned
-    /// so far.
-    fn remote(&mut self, text: &str, ctx: Ctx<'_>) {
+    /// so far. In a container (`isolated`) the files are not this machine's: only programs,
+    /// hosts and behaviors are kept.
+    fn remote(&mut self, text: &str, ctx: Ctx<'_>, isolated: bool) {
         let cwd = self.cwd.take();
         let dir_stack = std::mem::take(&mut self.dir_stack);
         let cwd_unknown = std::mem::replace(&mut self.cwd_unknown, false);
         let home = self.home.take();
         let vars = std::mem::take(&mut self.vars);
         let downloads = std::mem::take(&mut self.downloads);
+        let lengths = self.path_list_lengths();
         self.script(text, ctx.depth + 1, ctx.nest, false);
+        if isolated {
+            self.truncate_path_lists(lengths);
+        }
         self.cwd = cwd;
         self.dir_stack = dir_stack;
         self.cwd_unknown = cwd_unknown;

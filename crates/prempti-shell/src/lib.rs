@@ -58,6 +58,7 @@ mod parse;
 mod paths;
 mod powershell;
 mod prose;
+mod quote;
 mod redirect;
 mod sockets;
 mod static_text;
@@ -73,6 +74,7 @@ pub use paths::normalize as normalize_path;
 pub use paths::windows_drive_path;
 pub use powershell::{PowerShellAnalysis, PsAccess, PsCommand, PsEffect};
 pub use prose::commands_in_prose;
+pub use quote::quote_word;
 
 /// Analyzes `command` with default [`Limits`], resolving relative redirection targets against
 /// `cwd` when given.

@@ -159,6 +159,7 @@ fn architecture_field_table_is_covered() {
         ("cmd.env_words", "string", true),
         ("cmd.install_sources", "string", true),
         ("tool.secret_kinds", "string", true),
+        ("tool.home_path_depths", "string", true),
     ];
     let schema = schema();
     let got: Vec<(&str, &str, bool)> = schema

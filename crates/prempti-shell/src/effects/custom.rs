@@ -789,13 +789,20 @@ pub(super) fn python(p: &Parsed<'_>, e: &mut Effects) {
 }
 
 /// `ruby -run -e httpd [DIR] [-p PORT] [-b ADDR]` (the `un` library's web server): the
-/// directory (the working directory by default) is served.
+/// directory (the working directory by default) is served. Otherwise a one-liner: `-i`
+/// edits the files after the code in place.
 pub(super) fn ruby(p: &Parsed<'_>, e: &mut Effects) {
     let words = p.words;
     let Some(at) = words
         .windows(3)
         .position(|w| w[0].text == "-run" && w[1].text == "-e" && w[2].text == "httpd")
     else {
+        let one_liner = super::Shape::PatternThenRead {
+            given_by: &["-e", "-E"],
+            recursive: &[],
+            in_place: &["-i"],
+        };
+        super::apply(one_liner, p, e);
         return;
     };
     let rest = &words[at + 3..];
@@ -813,6 +820,11 @@ pub(super) fn ruby(p: &Parsed<'_>, e: &mut Effects) {
         k += 1;
     }
     e.add(Access::Serve, ".", None);
+}
+
+/// `locate NAME`, `mdfind NAME`: the names of the whole disk are searched.
+pub(super) fn whole_disk(_: &Parsed<'_>, e: &mut Effects) {
+    e.add(Access::RecursiveRead, "/", None);
 }
 
 /// `php -S ADDR [-t DIR]`: the document root (the working directory by default) is served.
