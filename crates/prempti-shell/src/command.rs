@@ -144,6 +144,7 @@ impl Analyzer<'_> {
         self.env_access(name, args, stdin);
         self.install_sources(name, args);
         self.transfers(name, args);
+        self.project_writes(name, args);
         self.stdin_upload(name, args, stdin);
         self.socket_shell(name, args);
         match name {

@@ -57,6 +57,7 @@ mod model;
 mod parse;
 mod paths;
 mod powershell;
+mod project_writes;
 mod prose;
 mod quote;
 mod redirect;

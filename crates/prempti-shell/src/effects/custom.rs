@@ -822,6 +822,84 @@ pub(super) fn ruby(p: &Parsed<'_>, e: &mut Effects) {
     e.add(Access::Serve, ".", None);
 }
 
+/// `docker run|create -v SRC:DST[:ro]` (also `--volume`, `--mount type=bind,source=SRC`): a
+/// host directory mounted into a container is read below it, and written unless read-only.
+pub(super) fn container_mounts(p: &Parsed<'_>, e: &mut Effects) {
+    let words = p.words;
+    let Some(at) = words.iter().position(|w| !w.text.starts_with('-')) else {
+        return;
+    };
+    let sub = words[at].text.as_str();
+    let at = match sub {
+        "run" | "create" => at,
+        "container"
+            if matches!(
+                words.get(at + 1).map(|w| w.text.as_str()),
+                Some("run" | "create")
+            ) =>
+        {
+            at + 1
+        }
+        _ => return,
+    };
+    let mut k = at + 1;
+    while k < words.len() {
+        let t = words[k].text.as_str();
+        let (value, index) = match t {
+            "-v" | "--volume" | "--mount" => (words.get(k + 1).map(|w| w.text.as_str()), k + 1),
+            _ => match t
+                .strip_prefix("--volume=")
+                .or_else(|| t.strip_prefix("--mount="))
+                .or_else(|| t.strip_prefix("-v").filter(|v| !v.is_empty()))
+            {
+                Some(v) => (Some(v), k),
+                None => {
+                    // The image: the rest is the container's command.
+                    if !t.starts_with('-') && k > at + 1 && !words[k - 1].text.starts_with('-') {
+                        break;
+                    }
+                    k += 1;
+                    continue;
+                }
+            },
+        };
+        if let Some(spec) = value {
+            mount(spec, index, e);
+        }
+        k = index + 1;
+    }
+}
+
+/// One mount specification: `SRC:DST[:OPTS]` or `type=bind,source=SRC,...`.
+fn mount(spec: &str, arg: usize, e: &mut Effects) {
+    let (source, read_only) = if spec.contains("source=") || spec.contains("src=") {
+        let fields: Vec<&str> = spec.split(',').collect();
+        let source = fields
+            .iter()
+            .find_map(|f| f.strip_prefix("source=").or_else(|| f.strip_prefix("src=")));
+        let read_only = fields
+            .iter()
+            .any(|f| matches!(*f, "readonly" | "ro" | "readonly=true" | "ro=true"));
+        (source, read_only)
+    } else {
+        let mut parts = spec.split(':');
+        let source = parts.next();
+        let read_only = spec
+            .split(':')
+            .nth(2)
+            .is_some_and(|o| o.split(',').any(|o| o == "ro"));
+        (source, read_only)
+    };
+    // A named volume (`data:/var/lib/x`) is not a host path.
+    let Some(source) = source.filter(|s| s.starts_with(['/', '.', '~', '$'])) else {
+        return;
+    };
+    e.add(Access::RecursiveRead, source, Some(arg));
+    if !read_only {
+        e.add(Access::Write, source, Some(arg));
+    }
+}
+
 /// `locate NAME`, `mdfind NAME`: the names of the whole disk are searched.
 pub(super) fn whole_disk(_: &Parsed<'_>, e: &mut Effects) {
     e.add(Access::RecursiveRead, "/", None);

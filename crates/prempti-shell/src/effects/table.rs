@@ -711,6 +711,12 @@ const TABLE: &[Spec] = &[
     spec(&["find", "bfs", "gfind"], NONE, Shape::Custom(custom::find)),
     // Servers of a directory.
     spec(&["python"], NONE, Shape::Custom(custom::python)),
+    // Containers with host directories mounted.
+    spec(
+        &["docker", "podman", "nerdctl", "finch"],
+        NONE,
+        Shape::Custom(custom::container_mounts),
+    ),
     // File-name databases cover the whole disk.
     spec(
         &["locate", "plocate", "mlocate", "slocate", "mdfind"],
