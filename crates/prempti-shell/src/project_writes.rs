@@ -81,12 +81,12 @@ fn project_target(name: &str, args: &[Word]) -> Option<(Option<String>, Option<&
         .iter()
         .enumerate()
         .filter(|(k, w)| {
-            !w.text.starts_with('-')
-                && !(*k > 0
-                    && matches!(
-                        args[k - 1].text.as_str(),
-                        "--prefix" | "--cwd" | "-C" | "--dir" | "--manifest-path" | "--directory"
-                    ))
+            let option_value = *k > 0
+                && matches!(
+                    args[k - 1].text.as_str(),
+                    "--prefix" | "--cwd" | "-C" | "--dir" | "--manifest-path" | "--directory"
+                );
+            !w.text.starts_with('-') && !option_value
         })
         .map(|(_, w)| w.text.as_str())
         .next();
