@@ -3,6 +3,9 @@
 //! One plugin, two hosts: real Falco loads this crate as a shared library (`cdylib`);
 //! `premptictl daemon` links it as an `rlib` next to the embedded rule engine. Both use the
 //! same modules below, so fields, verdicts and audit records are decided by one implementation.
+
+// A library reports through its callers (errors, `tracing`), never on the terminal.
+#![warn(clippy::print_stdout, clippy::print_stderr)]
 #![deny(missing_docs)]
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
 

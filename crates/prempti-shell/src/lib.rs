@@ -39,6 +39,10 @@
 //! When the parser rejects the input (anywhere, including in a `-c` string),
 //! [`Analysis::parse_error`] is set and that text is analyzed by a quote-aware word split
 //! instead, so rules still see programs and arguments.
+
+#![forbid(unsafe_code)]
+// A library reports through its callers (errors, `tracing`), never on the terminal.
+#![warn(clippy::print_stdout, clippy::print_stderr)]
 #![deny(missing_docs)]
 
 mod analyzer;
