@@ -729,6 +729,7 @@ impl ToolCall {
                 prempti_shell::analyze_in(command, &context, &limits)
             };
             crate::globs::expand(&mut analysis, home);
+            crate::globs::confirm_downloads_run(&mut analysis);
             let unresolved = self.resolve_per_process(&mut analysis, command);
             (analysis, unresolved)
         }))

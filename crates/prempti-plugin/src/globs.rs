@@ -107,6 +107,28 @@ pub const SENSITIVE_NAMES: &[&str] = &[
     "master.key",
 ];
 
+/// Settles `exec_near_download` (a script run from the directory a download in the same
+/// command went to): when a script the command runs does not exist on this machine now, it
+/// can only come from that download or the command itself, so it is `exec_downloaded`; a
+/// project's own script that exists (`./gradlew`) is not.
+pub fn confirm_downloads_run(analysis: &mut Analysis) {
+    let Some(at) = analysis
+        .behaviors
+        .iter()
+        .position(|b| b == "exec_near_download")
+    else {
+        return;
+    };
+    analysis.behaviors.remove(at);
+    let fetched = analysis
+        .exec_paths
+        .iter()
+        .any(|p| !std::path::Path::new(p).exists());
+    if fetched && !analysis.behaviors.iter().any(|b| b == "exec_downloaded") {
+        analysis.behaviors.push("exec_downloaded".to_owned());
+    }
+}
+
 /// Adds what each glob pattern of `analysis` can match to the effect lists it is in.
 pub fn expand(analysis: &mut Analysis, home: Option<&str>) {
     let patterns: Vec<String> = analysis
@@ -339,6 +361,31 @@ mod tests {
         assert!(name_matches("/home/dev/p/*.rs").is_empty());
         assert!(name_matches("/home/dev/p/fixtures/*.json").is_empty());
         assert!(name_matches("/home/*/x/.env*").is_empty());
+    }
+
+    #[test]
+    fn scripts_near_a_download_run_fetched_code_only_when_new() {
+        let dir = tempfile::tempdir().unwrap();
+        let existing = dir.path().join("gradlew");
+        std::fs::write(&existing, "#!/bin/sh\n").unwrap();
+        let run = |script: &std::path::Path| {
+            let d = dir.path().to_str().unwrap();
+            let cmd = format!(
+                "cd {d} && curl -fsSLO https://x.test/data.txt && sh {}",
+                script.display()
+            );
+            let mut a = prempti_shell::analyze(&cmd, Some(d));
+            assert!(
+                a.behaviors.iter().any(|b| b == "exec_near_download"),
+                "{:?}",
+                a.behaviors
+            );
+            confirm_downloads_run(&mut a);
+            assert!(!a.behaviors.iter().any(|b| b == "exec_near_download"));
+            a.behaviors.iter().any(|b| b == "exec_downloaded")
+        };
+        assert!(!run(&existing));
+        assert!(run(&dir.path().join("install.sh")));
     }
 
     #[test]

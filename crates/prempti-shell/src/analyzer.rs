@@ -645,8 +645,13 @@ impl<'a> Analyzer<'a> {
                     .iter()
                     .any(|dir| p.strip_prefix(dir).is_some_and(|r| r.starts_with('/')))
         };
-        if run.into_iter().any(|p| downloaded(p) || in_download_dir(p)) {
+        let run: Vec<&String> = run.collect();
+        if run.iter().any(|p| downloaded(p)) {
             push_unique(&mut out.behaviors, "exec_downloaded");
+        } else if run.iter().any(|p| in_download_dir(p)) {
+            // Whether the script came with the download is only known where the files are:
+            // the caller confirms it (a script that does not exist yet does).
+            push_unique(&mut out.behaviors, "exec_near_download");
         }
     }
 

