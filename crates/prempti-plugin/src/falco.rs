@@ -10,7 +10,7 @@
 //!   paired with their call by `correlation.id`. The catch-all seen rule (`rules/seen.yaml`,
 //!   loaded last, `rule_matching: all`) fires last for every event; when the seen alerts of
 //!   all the events of a call have arrived, the call's matches are resolved
-//!   ([`crate::verdict::resolve`]), the hook is answered and the audit record written.
+//!   ([`crate::evaluate::decide`], as the embedded host does), the hook is answered and the audit record written.
 //!
 //! Plugin id: [`PLUGIN_ID`] (`0x7072_6d70`, "prmp"), not registered with the falcosecurity
 //! plugin registry; it only has to differ from the ids of other source plugins Falco loads
@@ -45,7 +45,7 @@ use crate::host::{failure_verdict, settle};
 use crate::intake::{Alert, AlertSink, Completed, Correlator, Intake, IntakeConfig, IntakeStats};
 use crate::rotate::RotationPolicy;
 use crate::session::SessionStore;
-use crate::verdict::{resolve, RuntimeSettings, SharedSettings, TagConfig, Verdict};
+use crate::verdict::{RuntimeSettings, SharedSettings, TagConfig, Verdict};
 
 /// The plugin id of the `coding_agent` source ("prmp").
 pub const PLUGIN_ID: u32 = 0x7072_6d70;
@@ -150,9 +150,9 @@ impl Shared {
     fn finish(&self, done: Completed) {
         let id = done.call.correlation_id;
         let pending = self.pending.lock().ok().and_then(|mut p| p.remove(&id));
-        let verdict = resolve(&done.matches, &self.tags, done.call.settings);
+        let decided = crate::evaluate::decide(done.events, &self.tags, done.call.settings);
         let described = pending.as_ref().map_or(&[][..], |p| &p.events[..]);
-        self.settle(done.call, &verdict, done.matches, described);
+        self.settle(done.call, &decided.verdict, decided.matched, described);
     }
 
     /// Answers a call whose payload could not be normalized: deny in every mode.

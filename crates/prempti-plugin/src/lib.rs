@@ -14,6 +14,7 @@ pub mod agents;
 pub mod audit;
 pub mod broker;
 pub mod config;
+pub mod evaluate;
 pub mod event;
 pub mod falco;
 pub mod fields;

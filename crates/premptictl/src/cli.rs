@@ -444,6 +444,10 @@ pub struct RulesEvalArgs {
     /// Which agent sent the payload.
     #[arg(long, value_enum, default_value_t = SingleAgentArg::Claude)]
     pub agent: SingleAgentArg,
+    /// Evaluate in this mode instead of guardrails (monitor and passthrough answer the
+    /// configured default action and report what the rules would have done).
+    #[arg(long, value_enum, value_name = "MODE")]
+    pub mode: Option<ModeArg>,
     /// Print machine-readable JSON.
     #[arg(long)]
     pub json: bool,
@@ -491,6 +495,10 @@ pub struct RulesExplainArgs {
     /// field values it saw.
     #[arg(long)]
     pub all: bool,
+    /// Evaluate in this mode instead of guardrails (monitor and passthrough answer the
+    /// configured default action and report what the rules would have done).
+    #[arg(long, value_enum, value_name = "MODE")]
+    pub mode: Option<ModeArg>,
     /// Print machine-readable JSON.
     #[arg(long)]
     pub json: bool,

@@ -516,3 +516,124 @@ fn rewriting_a_user_rules_file_never_leaves_a_call_without_its_deny_rule() {
     }
     terminate(&mut daemon);
 }
+
+/// Issue #18, point 1: the rules tools evaluate with the configuration the daemon uses. The
+/// plugin configuration renames the verdict tags (`block` denies, `confirm` asks) and sets the
+/// default action `allow`; a rule still tagged `coding_agent_deny` no longer votes. The daemon
+/// (through the real hook), `rules eval`, `rules test` and `rules replay` of its audit log all
+/// give the same verdicts.
+#[test]
+fn the_rules_tools_and_the_daemon_agree_under_configured_tags() {
+    const TAGGED: &str = r#"- rule: Block recursive delete
+  desc: x
+  condition: tool.input_command contains "rm -rf"
+  output: Recursive delete (%tool.input_command)
+  priority: CRITICAL
+  source: coding_agent
+  tags: [block]
+
+- rule: Confirm pushes
+  desc: x
+  condition: tool.input_command startswith "git push"
+  output: Push (%tool.input_command)
+  priority: WARNING
+  source: coding_agent
+  tags: [confirm]
+
+- rule: Default tag only
+  desc: votes only under the default tag names
+  condition: tool.input_command contains "curl"
+  output: Download (%tool.input_command)
+  priority: WARNING
+  source: coding_agent
+  tags: [coding_agent_deny]
+"#;
+    let hook = hook_binary();
+    let h = Home::new("", TAGGED);
+    std::fs::write(
+        h.home.join("config/falco.coding_agents_plugin.yaml"),
+        format!(
+            "plugins:\n  - name: coding_agent\n    library_path: x\n    init_config:\n      mode: guardrails\n      default_action: allow\n      deny_tags: [block]\n      ask_tags: [confirm]\n      audit:\n        path: {}/log/audit.jsonl\n",
+            h.home.display()
+        ),
+    )
+    .unwrap();
+    let mut daemon = h.spawn_daemon();
+    h.wait_ready(&mut daemon);
+    let commands = [
+        ("rm -rf build", "deny"),
+        ("git push origin main", "ask"),
+        ("curl https://example.com", "allow"),
+    ];
+    let rules = h.home.join("rules/r.yaml");
+    let rules = rules.to_str().unwrap();
+    for (command, want) in commands {
+        let daemon_says = h.call(&hook, command);
+        assert_eq!(
+            daemon_says["permissionDecision"], want,
+            "{command}: {daemon_says}"
+        );
+        let event = h.home.join("event.json");
+        std::fs::write(
+            &event,
+            serde_json::json!({"session_id": "s", "cwd": "/work/project",
+                "hook_event_name": "PreToolUse", "tool_name": "Bash",
+                "tool_input": {"command": command}})
+            .to_string(),
+        )
+        .unwrap();
+        let out = h.ctl(&[
+            "rules",
+            "eval",
+            "--rules",
+            rules,
+            "--event",
+            event.to_str().unwrap(),
+            "--json",
+        ]);
+        assert!(out.status.success(), "{}", common::output_text(&out));
+        let eval: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(eval["verdict"], want, "rules eval of {command}: {eval}");
+    }
+    // Fixtures are judged under the same tags: a case expecting the default-tag rule to deny
+    // fails, the configured ones pass.
+    let tests = h.home.join("fixtures");
+    std::fs::create_dir_all(&tests).unwrap();
+    std::fs::write(
+        tests.join("t.yaml"),
+        "cases:\n\
+         - name: blocked\n  agent: claude\n  event: {tool_name: Bash, tool_input: {command: rm -rf build}}\n  expect: {verdict: deny}\n\
+         - name: confirmed\n  agent: claude\n  event: {tool_name: Bash, tool_input: {command: git push}}\n  expect: {verdict: ask}\n\
+         - name: no longer a deny\n  agent: claude\n  event: {tool_name: Bash, tool_input: {command: curl x}}\n  expect: {verdict: deny}\n",
+    )
+    .unwrap();
+    let out = h.ctl(&[
+        "rules",
+        "test",
+        tests.to_str().unwrap(),
+        "--rules",
+        rules,
+        "--json",
+    ]);
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        (report["passed"].as_u64(), report["failed"].as_u64()),
+        (Some(2), Some(1)),
+        "{report}"
+    );
+    assert!(report.to_string().contains("no longer a deny"), "{report}");
+    // Replaying the daemon's own audit log with the same rules changes nothing.
+    let out = h.ctl(&[
+        "rules",
+        "replay",
+        "--rules",
+        rules,
+        "--standalone",
+        "--json",
+    ]);
+    assert!(out.status.success(), "{}", common::output_text(&out));
+    let replay: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(replay["evaluated"], 3, "{replay}");
+    assert_eq!(replay["changes"], serde_json::json!([]), "{replay}");
+    terminate(&mut daemon);
+}

@@ -40,6 +40,19 @@ fn homes(ctx: &Context, user_home: Option<&str>) -> rules_tools::Homes {
     }
 }
 
+/// What the rules are evaluated under: the installation's configuration as the daemon reads
+/// it (tags, default action, `rule_matching`, ...), in guardrails mode unless `mode` is given.
+fn eval_config(
+    ctx: &Context,
+    mode: Option<crate::cli::ModeArg>,
+) -> Result<rules_tools::EvalConfig> {
+    let config = rules_tools::EvalConfig::for_layout(&ctx.layout)?;
+    Ok(match mode {
+        Some(m) => config.with_mode(m.into()),
+        None => config,
+    })
+}
+
 /// The files to load for candidate rules files: alone, or placed among the installed ones.
 fn placed(ctx: &Context, candidates: &[PathBuf], standalone: bool) -> Result<InDaemonOrder> {
     if standalone {
@@ -151,7 +164,7 @@ fn validate(ctx: &Context, args: &RulesValidateArgs) -> Result<ExitStatus> {
 }
 
 fn eval(ctx: &Context, args: &RulesEvalArgs) -> Result<ExitStatus> {
-    let ruleset = rules_tools::load_ruleset(&args.rules)?;
+    let ruleset = rules_tools::load_policy(&args.rules, eval_config(ctx, args.mode)?)?;
     let payload = rules_tools::read_event(&args.event)?;
     let agent: Agent = args.agent.into();
     let homes = homes(ctx, args.user_home.as_deref());
@@ -213,7 +226,7 @@ fn test(ctx: &Context, args: &RulesTestArgs) -> Result<ExitStatus> {
     } else {
         args.rules.clone()
     };
-    let ruleset = rules_tools::load_ruleset(&rules)?;
+    let ruleset = rules_tools::load_policy(&rules, eval_config(ctx, None)?)?;
     let mut cases = Vec::new();
     for file in fixtures::fixture_files(&dir)? {
         let text = std::fs::read_to_string(&file)
@@ -260,14 +273,14 @@ fn explain(ctx: &Context, args: &RulesExplainArgs) -> Result<ExitStatus> {
     } else {
         args.rules.clone()
     };
-    let ruleset = rules_tools::load_ruleset(&rules)?;
+    let ruleset = rules_tools::load_policy(&rules, eval_config(ctx, args.mode)?)?;
     let payload = rules_tools::read_event(&args.event)?;
     let agent: Agent = args.agent.into();
     let homes = homes(ctx, args.user_home.as_deref());
     let outcome = rules_tools::evaluate_payload_with(&ruleset, agent, &payload, &homes)?;
     let per_call = rules_tools::explain_payload_with(&ruleset, agent, &payload, &homes)?;
     // Internal rules (the Falco host's "seen" marker) never vote: not part of an explanation.
-    let tags = prempti_plugin::verdict::TagConfig::default();
+    let tags = ruleset.config.tags.clone();
     let internal: Vec<String> = ruleset
         .rules()
         .into_iter()
@@ -331,14 +344,19 @@ fn explain(ctx: &Context, args: &RulesExplainArgs) -> Result<ExitStatus> {
     let deciding: Vec<&str> = outcome
         .matched
         .iter()
-        .filter(|m| vote(m) == Some(outcome.verdict))
+        .filter(|m| vote(m) == Some(outcome.policy_verdict))
         .map(|m| m.rule.as_str())
         .collect();
     if deciding.is_empty() {
+        let action = match ruleset.config.settings.default_action {
+            prempti_protocol::DefaultAction::Defer => {
+                "defer: the agent's own permission flow decides"
+            }
+            prempti_protocol::DefaultAction::Allow => "allow",
+        };
         writeln!(
             out,
-            "decided by: no rule denies or asks, so the default action applies (defer: the \
-             agent's own permission flow decides)"
+            "decided by: no rule denies or asks, so the default action applies ({action})"
         )?;
     } else {
         writeln!(out, "decided by: {}", deciding.join(", "))?;
@@ -396,7 +414,7 @@ fn explain(ctx: &Context, args: &RulesExplainArgs) -> Result<ExitStatus> {
 
 fn replay_cmd(ctx: &Context, args: &RulesReplayArgs) -> Result<ExitStatus> {
     let order = placed(ctx, &args.rules, args.standalone)?;
-    let ruleset = rules_tools::load_ruleset(&order.files)?;
+    let ruleset = rules_tools::load_policy(&order.files, eval_config(ctx, None)?)?;
     let path = args.audit.clone().unwrap_or_else(|| ctx.layout.audit_log());
     let file = std::fs::File::open(&path).with_context(|| {
         format!(

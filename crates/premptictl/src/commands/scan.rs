@@ -36,9 +36,10 @@ pub(crate) fn scan(ctx: &Context, args: &ScanArgs) -> Result<ExitStatus> {
     } else {
         (args.rules.clone(), None)
     };
-    let ruleset = rules_tools::load_ruleset(&rules)?;
+    let config = rules_tools::EvalConfig::for_layout(&ctx.layout)?;
+    let ruleset = rules_tools::load_policy(&rules, config.clone())?;
     let baseline = match &baseline {
-        Some(files) => Some(rules_tools::load_ruleset(files).context("the baseline rules")?),
+        Some(files) => Some(rules_tools::load_policy(files, config).context("the baseline rules")?),
         None => None,
     };
     let since = match &args.since {

@@ -11,10 +11,9 @@ use std::collections::BTreeMap;
 use std::io::BufRead;
 
 use prempti_protocol::Decision;
-use prempti_rules::Ruleset;
 use serde::Serialize;
 
-use super::{evaluate_payload_with, Homes};
+use super::{evaluate_payload_with, Homes, Policy};
 
 /// One call whose verdict would change.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -83,7 +82,7 @@ struct Record {
 }
 
 /// Replays every line of `reader` against `ruleset`.
-pub fn replay(ruleset: &Ruleset, reader: impl BufRead) -> std::io::Result<ReplayReport> {
+pub fn replay(ruleset: &Policy, reader: impl BufRead) -> std::io::Result<ReplayReport> {
     let mut report = ReplayReport::default();
     for (i, line) in reader.lines().enumerate() {
         let line = line?;
@@ -120,7 +119,7 @@ pub fn replay(ruleset: &Ruleset, reader: impl BufRead) -> std::io::Result<Replay
         };
         report.evaluated += 1;
         let before = normalize(record.policy_decision);
-        let after = normalize(outcome.verdict);
+        let after = normalize(outcome.policy_verdict);
         if before == after {
             report.unchanged += 1;
             continue;
