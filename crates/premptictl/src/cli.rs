@@ -519,6 +519,24 @@ pub struct RulesReplayArgs {
     /// Audit log to replay (default: the installation's log/audit.jsonl).
     #[arg(long, value_name = "FILE")]
     pub audit: Option<PathBuf>,
+    /// Replay the tool calls of the agents' transcripts (what `premptictl scan` reads) instead
+    /// of the audit log: each call's verdict under the installed rules is compared with its
+    /// verdict under the candidates, so calls made before Prempti was installed count too.
+    #[arg(long, conflicts_with = "audit")]
+    pub transcripts: bool,
+    /// With --transcripts: which agent's transcripts to read.
+    #[arg(long, value_enum, default_value_t = ScanAgentArg::All)]
+    pub agent: ScanAgentArg,
+    /// With --transcripts: only calls at or after this time (RFC 3339, or a duration ago such
+    /// as `12h`, `30d`).
+    #[arg(long, value_name = "WHEN", requires = "transcripts")]
+    pub since: Option<String>,
+    /// With --transcripts: only calls made in this directory or below it.
+    #[arg(long, value_name = "DIR", requires = "transcripts")]
+    pub project: Option<PathBuf>,
+    /// With --transcripts: the home directory whose agents' transcripts are read.
+    #[arg(long, env = "HOME", value_name = "DIR")]
+    pub user_home: Option<PathBuf>,
     /// Print machine-readable JSON.
     #[arg(long)]
     pub json: bool,

@@ -415,15 +415,32 @@ fn explain(ctx: &Context, args: &RulesExplainArgs) -> Result<ExitStatus> {
 fn replay_cmd(ctx: &Context, args: &RulesReplayArgs) -> Result<ExitStatus> {
     let order = placed(ctx, &args.rules, args.standalone)?;
     let ruleset = rules_tools::load_policy(&order.files, eval_config(ctx, None)?)?;
-    let path = args.audit.clone().unwrap_or_else(|| ctx.layout.audit_log());
-    let file = std::fs::File::open(&path).with_context(|| {
-        format!(
-            "cannot open audit log {} (pass --audit FILE)",
-            path.display()
-        )
-    })?;
-    let mut report = replay::replay(&ruleset, std::io::BufReader::new(file))
-        .with_context(|| format!("cannot read audit log {}", path.display()))?;
+    let mut report = if args.transcripts {
+        let installed = rules_tools::default_rules_files(&ctx.layout)?;
+        let installed = rules_tools::load_policy(&installed, eval_config(ctx, None)?)
+            .context("the installed rules")?;
+        let selection = super::scan::Selection {
+            agent: args.agent,
+            since: args.since.as_deref(),
+            project: args.project.as_deref(),
+            user_home: args.user_home.as_deref(),
+            max_line_bytes: crate::scan::DEFAULT_MAX_LINE_BYTES,
+        };
+        let (opts, home) = super::scan::options(ctx, &selection, false, 0)?;
+        let roots = crate::scan::Roots::new(&home, |name| std::env::var(name).ok());
+        replay::replay_transcripts(&ruleset, &installed, &roots, &opts)
+    } else {
+        let path = args.audit.clone().unwrap_or_else(|| ctx.layout.audit_log());
+        let file = std::fs::File::open(&path).with_context(|| {
+            format!(
+                "cannot open audit log {} (pass --audit FILE, or --transcripts to replay the \
+                 agents' transcripts)",
+                path.display()
+            )
+        })?;
+        replay::replay(&ruleset, std::io::BufReader::new(file))
+            .with_context(|| format!("cannot read audit log {}", path.display()))?
+    };
     report.rules = order
         .files
         .iter()
@@ -439,10 +456,14 @@ fn replay_cmd(ctx: &Context, args: &RulesReplayArgs) -> Result<ExitStatus> {
         writeln!(out, "{}replaying the candidates {note}{}", s.dim, s.reset)?;
     }
     for c in &report.changes {
+        let at = match &c.transcript {
+            Some(t) => format!("{t}:{}", c.line),
+            None => format!("line {}", c.line),
+        };
         writeln!(
             out,
-            "line {}: {} {} {}: {}{}→{}{} {}",
-            c.line, c.agent, c.tool_name, c.subject, s.bold, c.before, c.after, s.reset, c.reason
+            "{at}: {} {} {}: {}{}→{}{} {}",
+            c.agent, c.tool_name, c.subject, s.bold, c.before, c.after, s.reset, c.reason
         )?;
     }
     for (direction, n) in &report.directions {
