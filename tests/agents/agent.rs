@@ -448,6 +448,51 @@ pub(crate) fn shell_cases(agent: Agent) {
         &run.turn.describe(),
     );
     run.turn.assert_completed();
+
+    // (e) the transcripts the CLI wrote hold every one of these calls, and `premptictl scan`
+    // finds each with the verdict the rules gave it.
+    scan_finds_every_call(&s, &["deny", "allow", "monitor", "stopped"]);
+}
+
+/// `premptictl scan --agent <agent>` over the world's HOME finds the shell call of each run
+/// `labels` names (its command ends by touching the run's marker) with the policy verdict the
+/// audit log recorded for it; a call the hook refused because the service was stopped has no
+/// record and must come out as no vote.
+#[track_caller]
+pub(crate) fn scan_finds_every_call(s: &Session, labels: &[&str]) {
+    let text = s
+        .world
+        .premptictl(&["scan", "--json", "--agent", s.agent.hook_name()]);
+    let scan: Value = serde_json::from_str(&text).expect("scan --json prints JSON");
+    assert_eq!(scan["lines"]["damaged"], 0, "{scan:#}");
+    let calls = scan["calls_list"].as_array().expect("calls_list");
+    for label in labels {
+        let marker = s.world.marker(label).display().to_string();
+        let found: Vec<&Value> = calls
+            .iter()
+            .filter(|c| c["command"].as_str().is_some_and(|c| c.contains(&marker)))
+            .collect();
+        assert_eq!(
+            found.len(),
+            1,
+            "scan should find the {label} call of {:?} once: {scan:#}",
+            s.agent
+        );
+        let call = found[0];
+        assert_eq!(call["agent"], s.agent.audit_name(), "{call:#}");
+        let no_vote = |v: &Value| matches!(v.as_str(), Some("allow" | "defer"));
+        let recorded = s.world.audit_for(&marker);
+        match recorded.first() {
+            Some(rec) => assert!(
+                call["verdict"] == rec["policy_decision"]
+                    || (no_vote(&call["verdict"]) && no_vote(&rec["policy_decision"])),
+                "scan judged the {label} call {} where the daemon said {}: {call:#}\n{rec:#}",
+                call["verdict"],
+                rec["policy_decision"]
+            ),
+            None => assert!(no_vote(&call["verdict"]), "{label}: {call:#}"),
+        }
+    }
 }
 
 /// An ask (publishing a package) that the agent cannot put to a user in a headless run: the

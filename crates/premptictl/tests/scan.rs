@@ -328,11 +328,11 @@ fn transcripts_written_by_the_real_clis() {
         .expect("run");
     assert!(out.status.success());
     let v: Value = serde_json::from_slice(&out.stdout).expect("json");
-    assert_eq!(v["lines"]["lines"], 67, "{v:#}");
+    assert_eq!(v["lines"]["lines"], 82, "{v:#}");
     assert_eq!(v["lines"]["damaged"], 0);
     assert_eq!(v["lines"]["unknown"], 0);
-    assert_eq!(count(&v, "calls"), 4);
-    assert_eq!(count(&v, "deny"), 4);
+    assert_eq!(count(&v, "calls"), 5);
+    assert_eq!(count(&v, "deny"), 5);
     let calls = v["calls_list"].as_array().expect("calls");
     let by_agent =
         |agent: &str| -> Vec<&Value> { calls.iter().filter(|c| c["agent"] == agent).collect() };
@@ -372,6 +372,18 @@ fn transcripts_written_by_the_real_clis() {
     );
     assert_eq!(gemini[0]["cwd"], format!("{home_text}/project"));
     assert_eq!(gemini[0]["tool_name"], "run_shell_command");
+    let copilot = by_agent("copilot");
+    assert_eq!(copilot.len(), 1);
+    assert_eq!(
+        copilot[0]["session_id"],
+        "11dd8244-ed5f-448e-ac1b-2a63e9aca087"
+    );
+    assert_eq!(copilot[0]["cwd"], format!("{home_text}/project"));
+    assert_eq!(copilot[0]["tool_name"], "bash");
+    assert_eq!(
+        copilot[0]["command"],
+        format!("cat {home_text}/.ssh/id_rsa > /dev/null && touch {home_text}/markers/deny")
+    );
 }
 
 /// Issue #20, point 2: `rules replay --transcripts` replays the calls `scan` finds, comparing the
