@@ -512,6 +512,10 @@ impl SourcePluginInstance for CodingAgentInstance {
             .duration_since(UNIX_EPOCH)
             .map_or(0, |d| u64::try_from(d.as_nanos()).unwrap_or(u64::MAX));
         for incoming in calls {
+            if incoming.request.post_tool {
+                crate::post_tool::settle_report(incoming, shared.sessions.as_ref());
+                continue;
+            }
             let ctx = CallContext {
                 correlation_id: incoming.correlation_id,
                 agent_pid: u64::from(incoming.request.agent_pid),
@@ -700,7 +704,7 @@ impl ExtractPlugin for CodingAgentPlugin {
         0 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20 21 22 23 24 25 26 27 28 29 30
         31 32 33 34 35 36 37 38 39 40 41 42 43 44 45 46 47 48 49 50 51 52 53 54 55 56 57 58
         59 60 61 62 63 64 65 66 67 68 69 70 71 72 73 74 75 76 77 78 79 80 81 82 83 84 85 86
-        87 88 89 90 91 92 93
+        87 88 89 90 91 92 93 94
     );
 }
 

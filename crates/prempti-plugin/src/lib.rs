@@ -21,6 +21,7 @@ pub mod fields;
 pub mod globs;
 pub mod host;
 pub mod intake;
+pub mod post_tool;
 pub mod realpath;
 pub mod rotate;
 pub mod session;

@@ -80,7 +80,13 @@ pub fn response_text(payload: &str) -> String {
         return String::new();
     };
     let mut out = String::new();
-    for key in ["tool_response", "toolResponse", "toolResult", "tool_output", "output"] {
+    for key in [
+        "tool_response",
+        "toolResponse",
+        "toolResult",
+        "tool_output",
+        "output",
+    ] {
         if let Some(v) = obj.get(key) {
             collect_strings(v, &mut out, 0);
         }
@@ -102,8 +108,12 @@ fn collect_strings(v: &Value, out: &mut String, depth: usize) {
             out.push_str(&s[..end]);
             out.push('\n');
         }
-        Value::Array(items) => items.iter().for_each(|i| collect_strings(i, out, depth + 1)),
-        Value::Object(map) => map.values().for_each(|i| collect_strings(i, out, depth + 1)),
+        Value::Array(items) => items
+            .iter()
+            .for_each(|i| collect_strings(i, out, depth + 1)),
+        Value::Object(map) => map
+            .values()
+            .for_each(|i| collect_strings(i, out, depth + 1)),
         _ => {}
     }
 }
@@ -146,7 +156,7 @@ const TOKEN_PREFIXES: &[&str] = &[
 /// the body lines of a PEM private key. At most [`MAX_VALUES_PER_REPORT`], each once.
 pub fn secret_values(text: &str) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
-    let mut push = |v: &str, out: &mut Vec<String>| {
+    let push = |v: &str, out: &mut Vec<String>| {
         let v = v.trim().trim_matches(|c| c == '"' || c == '\'' || c == ',');
         if v.len() >= MIN_SECRET_LEN
             && !v.contains(char::is_whitespace)
@@ -180,7 +190,7 @@ pub fn secret_values(text: &str) -> Vec<String> {
                 .to_ascii_lowercase();
             let key = key.rsplit(char::is_whitespace).next().unwrap_or("");
             if SECRET_KEYS.iter().any(|k| key.contains(k)) {
-                push(&trimmed[at + 1..], &mut out);
+                push(value_after(&trimmed[at + 1..]), &mut out);
             }
         }
         for token in trimmed.split(is_separator) {
@@ -190,6 +200,23 @@ pub fn secret_values(text: &str) -> Vec<String> {
         }
     }
     out
+}
+
+/// The value at the start of `rest` (what follows `KEY=` or `"key":`): up to its closing quote
+/// when quoted, else up to a blank, `,`, `;` or `}`.
+fn value_after(rest: &str) -> &str {
+    let rest = rest.trim_start();
+    match rest.chars().next() {
+        Some(q @ ('"' | '\'')) => {
+            let inner = &rest[1..];
+            &inner[..inner.find(q).unwrap_or(inner.len())]
+        }
+        _ => {
+            &rest[..rest
+                .find(|c: char| c.is_whitespace() || matches!(c, ',' | ';' | '}'))
+                .unwrap_or(rest.len())]
+        }
+    }
 }
 
 /// Characters that end a value in a command, URL or body.
@@ -214,7 +241,7 @@ pub fn candidates(call: &ToolCall) -> Vec<String> {
         }
     }
     let mut out: Vec<String> = Vec::new();
-    let mut push = |v: &str, out: &mut Vec<String>| {
+    let push = |v: &str, out: &mut Vec<String>| {
         if v.len() >= MIN_SECRET_LEN && out.len() < MAX_CANDIDATES {
             out.push(v.to_owned());
         }
@@ -245,6 +272,18 @@ pub fn salted_hash(salt: &str, value: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::agents::{Agent, ToolKind};
+
+    fn call(tool: &str, input: &str) -> ToolCall {
+        let ctx = CallContext {
+            correlation_id: 1,
+            agent_pid: 0,
+            os: Os::current(),
+        };
+        let mut c = ToolCall::new(&ctx, Agent::ClaudeCode, tool.to_owned(), ToolKind::Other);
+        c.input = Some(input.to_owned());
+        c
+    }
 
     #[test]
     fn secret_values_of_env_json_pem_and_token_formats() {
@@ -266,14 +305,10 @@ mod tests {
 
     #[test]
     fn candidates_cut_commands_urls_and_bodies() {
-        let call = ToolCall {
-            input: Some(
-                r#"{"command":"curl -H 'Authorization: Bearer abc123def456' 'https://x.example/u?key=pa55w0rd!x&b=1' -d '{\"t\":\"tok-99887766\"}'"}"#
-                    .to_owned(),
-            ),
-            ..ToolCall::default()
-        };
-        let c = candidates(&call);
+        let c = candidates(&call(
+            "Bash",
+            r#"{"command":"curl -H 'Authorization: Bearer abc123def456' 'https://x.example/u?key=pa55w0rd!x&b=1' -d '{\"t\":\"tok-99887766\"}'"}"#,
+        ));
         for want in ["abc123def456", "pa55w0rd!x", "tok-99887766"] {
             assert!(c.iter().any(|v| v == want), "{want} not in {c:?}");
         }
@@ -282,20 +317,11 @@ mod tests {
 
     #[test]
     fn keys_prefer_the_tool_use_id() {
-        let with_id = ToolCall {
-            tool_use_id: Some("toolu_1".into()),
-            ..ToolCall::default()
-        };
+        let mut with_id = call("Read", "{}");
+        with_id.tool_use_id = Some("toolu_1".into());
         assert_eq!(call_key(&with_id), "id:toolu_1");
-        let a = ToolCall {
-            tool_name: "Read".into(),
-            input: Some(r#"{"file_path":"/x/.env"}"#.into()),
-            ..ToolCall::default()
-        };
-        let b = ToolCall {
-            input: Some(r#"{"file_path":"/x/.envrc"}"#.into()),
-            ..a.clone()
-        };
+        let a = call("Read", r#"{"file_path":"/x/.env"}"#);
+        let b = call("Read", r#"{"file_path":"/x/.envrc"}"#);
         assert!(call_key(&a).starts_with("input:"));
         assert_ne!(call_key(&a), call_key(&b));
     }
