@@ -46,17 +46,23 @@ pub fn settle_report(call: IncomingCall, sessions: Option<&SessionStore>) -> Opt
             os: Os::current(),
         };
         let calls = parse_request(&call.request, &ctx).ok()?;
-        let first = calls.first()?;
-        let session = first.session_id.as_deref()?;
-        Some(store.report(
-            session,
-            now_ms(),
-            &call_key(first),
-            &response_text(&call.request.payload),
-        ))
+        record_report(store, &calls, &call.request.payload, now_ms())
     });
     call.respond(prempti_protocol::Decision::Defer, String::new());
     reported
+}
+
+/// Records in `store` the post-tool report whose payload is `payload` and whose tool call the
+/// plugin normalized into `calls`, at `now_ms`; `None` when the report names no session.
+pub fn record_report(
+    store: &SessionStore,
+    calls: &[ToolCall],
+    payload: &str,
+    now_ms: u64,
+) -> Option<Reported> {
+    let first = calls.first()?;
+    let session = first.session_id.as_deref()?;
+    Some(store.report(session, now_ms, &call_key(first), &response_text(payload)))
 }
 
 /// The key a pre-tool call and its post-tool report share: the agent's `tool_use_id`, else a
@@ -157,7 +163,9 @@ const TOKEN_PREFIXES: &[&str] = &[
 pub fn secret_values(text: &str) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
     let push = |v: &str, out: &mut Vec<String>| {
-        let v = v.trim().trim_matches(|c| c == '"' || c == '\'' || c == ',');
+        let v = v
+            .trim()
+            .trim_matches(|c| c == '"' || c == '\'' || c == ',' || c == '\\');
         if v.len() >= MIN_SECRET_LEN
             && !v.contains(char::is_whitespace)
             && out.len() < MAX_VALUES_PER_REPORT
@@ -183,12 +191,17 @@ pub fn secret_values(text: &str) -> Vec<String> {
             }
             continue;
         }
-        if let Some(at) = trimmed.find(['=', ':']) {
-            let key = trimmed[..at]
-                .trim()
-                .trim_matches(|c| c == '"' || c == '\'')
+        for (at, _) in trimmed.match_indices(['=', ':']) {
+            let key: String = trimmed[..at]
+                .trim_end_matches(|c: char| c == '"' || c == '\'' || c == '\\' || c == ' ')
+                .chars()
+                .rev()
+                .take_while(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'))
+                .collect::<Vec<char>>()
+                .into_iter()
+                .rev()
+                .collect::<String>()
                 .to_ascii_lowercase();
-            let key = key.rsplit(char::is_whitespace).next().unwrap_or("");
             if SECRET_KEYS.iter().any(|k| key.contains(k)) {
                 push(value_after(&trimmed[at + 1..]), &mut out);
             }
@@ -205,7 +218,7 @@ pub fn secret_values(text: &str) -> Vec<String> {
 /// The value at the start of `rest` (what follows `KEY=` or `"key":`): up to its closing quote
 /// when quoted, else up to a blank, `,`, `;` or `}`.
 fn value_after(rest: &str) -> &str {
-    let rest = rest.trim_start();
+    let rest = rest.trim_start().trim_start_matches('\\');
     match rest.chars().next() {
         Some(q @ ('"' | '\'')) => {
             let inner = &rest[1..];
@@ -300,6 +313,22 @@ mod tests {
                 "ghp_ABCDEFGHIJKLMNOPQRSTUVWX",
                 "b3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQAAAAAAAAAB"
             ]
+        );
+    }
+
+    #[test]
+    fn secret_values_inside_json_printed_as_text() {
+        let text = r#"{"Name": "prod/db", "SecretString": "{\"password\":\"Xk9-long-db-pass\"}"}"#;
+        assert!(
+            secret_values(text).contains(&"Xk9-long-db-pass".to_owned()),
+            "{:?}",
+            secret_values(text)
+        );
+        let text = r#"{"SecretString": "API_KEY=sk-live-9f8e7d6c5b4a"}"#;
+        assert!(
+            secret_values(text).contains(&"sk-live-9f8e7d6c5b4a".to_owned()),
+            "{:?}",
+            secret_values(text)
         );
     }
 

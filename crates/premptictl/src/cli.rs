@@ -318,6 +318,12 @@ pub struct HookArgs {
     /// The agent, or `all`.
     #[arg(value_enum, default_value_t = AgentArg::All)]
     pub agent: AgentArg,
+    /// With `add`: also register the post-tool hook (Claude Code and Codex PostToolUse, Gemini
+    /// CLI AfterTool, Copilot CLI postToolUse), so asked calls set their session marks only
+    /// once they ran and secret values read from sensitive files are recognized in later
+    /// calls. Off by default: it runs the hook a second time per call.
+    #[arg(long)]
+    pub post_tool: bool,
     /// Print machine-readable JSON.
     #[arg(long)]
     pub json: bool,

@@ -26,6 +26,8 @@
 //!       - event: {...}                # same keys as a case's event; agent: optional
 //!         verdict: ask                # optional: the verdict this step must get
 //!         offset_ms: 0                # optional: time since the previous step (default 0)
+//!         ran: {...}                  # optional: the agent then reports the call ran, with
+//!                                     #   this tool response (a post-tool report)
 //!     offset_ms: 60000                # optional: time from the last step to `event`
 //! ```
 //!
@@ -101,6 +103,9 @@ pub struct Step {
     pub offset_ms: u64,
     /// The verdict the step must get, when given.
     pub verdict: Option<Decision>,
+    /// `ran:` the agent's post-tool report of this call follows, with this tool response
+    /// (JSON): the call ran, and returned this.
+    pub ran: Option<String>,
 }
 
 /// The virtual clock of a sequence starts here (ms since the Unix epoch); only differences
@@ -522,11 +527,16 @@ fn parse_case(
                         anyhow::anyhow!(at(&format!("expects an unknown verdict `{v}` in {what}")))
                     })?),
                 };
+                let ran = match step.get("ran") {
+                    None | Some(serde_json::Value::Null) => None,
+                    Some(v) => Some(v.to_string()),
+                };
                 sequence.push(Step {
                     agent,
                     event,
                     offset_ms: offset(step, &what)?,
                     verdict,
+                    ran,
                 });
             }
         }
@@ -592,6 +602,11 @@ pub fn evaluate_case(
             }
             Err(e) => return (Err(format!("sequence step #{}: {e:#}", k + 1)), reasons),
         }
+        if let Some(response) = &step.ran {
+            if let Err(e) = report(&store, step, response, &case.homes, now) {
+                return (Err(format!("sequence step #{}: {e:#}", k + 1)), reasons);
+            }
+        }
     }
     now = now.saturating_add(case.offset_ms);
     let outcome = play(ruleset, &store, case.agent, &case.event, &case.homes, now)
@@ -643,6 +658,29 @@ fn same_verdict(want: Decision, got: Decision) -> bool {
     want == got || (want.severity() == 0 && got.severity() == 0)
 }
 
+/// Plays the agent's post-tool report of `step`'s call (its event plus `tool_response`), as
+/// the daemon records one.
+fn report(
+    store: &SessionStore,
+    step: &Step,
+    response: &str,
+    homes: &Homes,
+    now_ms: u64,
+) -> Result<(), super::EventError> {
+    let mut payload: serde_json::Value = serde_json::from_str(&step.event).unwrap_or_default();
+    if let Some(obj) = payload.as_object_mut() {
+        obj.insert("hook_event_name".into(), "PostToolUse".into());
+        obj.insert(
+            "tool_response".into(),
+            serde_json::from_str(response).unwrap_or_default(),
+        );
+    }
+    let payload = payload.to_string();
+    let calls = parse_payload_with(step.agent, &payload, homes)?;
+    prempti_plugin::post_tool::record_report(store, &calls, &payload, now_ms);
+    Ok(())
+}
+
 /// Judges one call of a case's session at `now_ms` and records it in `store` as the daemon
 /// does when it settles a call (a call that is not denied sets its marks and hosts).
 fn play(
@@ -668,7 +706,12 @@ fn play(
         .collect();
     let allowed = outcome.verdict != Decision::Deny;
     if let Some(id) = outcome.calls.first().and_then(|c| c.session_id.clone()) {
-        store.record(&id, now_ms, &Outcome::of(&outcome.calls, &matched, allowed));
+        let asked = outcome.verdict == Decision::Ask;
+        store.record(
+            &id,
+            now_ms,
+            &Outcome::of(&outcome.calls, &matched, allowed).asked(asked),
+        );
     }
     Ok(outcome)
 }
