@@ -324,6 +324,38 @@ impl SessionStore {
         }
     }
 
+    /// The sessions the journal at `path` holds that are still live at `now_ms`, in memory
+    /// only: the file is read, never written (for tools that show a session's state). A
+    /// missing file gives an empty store.
+    pub fn read_only(
+        config: SessionConfig,
+        path: &Path,
+        now_ms: u64,
+    ) -> std::io::Result<SessionStore> {
+        let mut sessions: HashMap<String, SessionState> = HashMap::new();
+        match File::open(path) {
+            Ok(file) => {
+                for line in BufReader::new(file).lines() {
+                    let Ok(line) = line else { break };
+                    if let Ok(l) = serde_json::from_str::<Line>(&line) {
+                        sessions.insert(l.session, l.state);
+                    }
+                }
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => return Err(e),
+        }
+        let mut inner = Inner {
+            config,
+            sessions,
+            journal: None,
+        };
+        inner.expire(now_ms);
+        Ok(SessionStore {
+            inner: Mutex::new(inner),
+        })
+    }
+
     /// Opens (creating its directory, mode 0700, and the file) the journal at `path`,
     /// restores the sessions it holds that are still live at `now_ms`, and rewrites it
     /// compactly.

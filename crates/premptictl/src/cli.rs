@@ -505,6 +505,11 @@ pub struct RulesExplainArgs {
     /// configured default action and report what the rules would have done).
     #[arg(long, value_enum, value_name = "MODE")]
     pub mode: Option<ModeArg>,
+    /// The session history to judge the event in (default: the installation's
+    /// state/sessions.jsonl, read only): the event's session, as the daemon keeps it, feeds the
+    /// session.* fields and is shown with the verdict.
+    #[arg(long, value_name = "FILE")]
+    pub sessions: Option<PathBuf>,
     /// Print machine-readable JSON.
     #[arg(long)]
     pub json: bool,

@@ -277,8 +277,21 @@ fn explain(ctx: &Context, args: &RulesExplainArgs) -> Result<ExitStatus> {
     let payload = rules_tools::read_event(&args.event)?;
     let agent: Agent = args.agent.into();
     let homes = homes(ctx, args.user_home.as_deref());
-    let outcome = rules_tools::evaluate_payload_with(&ruleset, agent, &payload, &homes)?;
-    let per_call = rules_tools::explain_payload_with(&ruleset, agent, &payload, &homes)?;
+    let mut calls = rules_tools::parse_payload_with(agent, &payload, &homes)?;
+    // The event's session as the daemon keeps it: what session.* fields see.
+    let sessions_path = args
+        .sessions
+        .clone()
+        .unwrap_or_else(|| ctx.layout.home.join("state/sessions.jsonl"));
+    if let Some(store) = rules_tools::read_sessions(&sessions_path) {
+        store.attach(&mut calls, prempti_plugin::session::now_ms());
+    }
+    let session = calls
+        .first()
+        .and_then(|c| Some((c.session_id.clone()?, c.session.clone()?)))
+        .filter(|(_, v)| v.calls > 0 || v.carries_secret);
+    let per_call = rules_tools::explain_calls(&ruleset, &calls);
+    let outcome = rules_tools::evaluate_calls(&ruleset, calls);
     // Internal rules (the Falco host's "seen" marker) never vote: not part of an explanation.
     let tags = ruleset.config.tags.clone();
     let internal: Vec<String> = ruleset
@@ -362,6 +375,9 @@ fn explain(ctx: &Context, args: &RulesExplainArgs) -> Result<ExitStatus> {
         writeln!(out, "decided by: {}", deciding.join(", "))?;
         writeln!(out, "reason: {}", outcome.reason)?;
     }
+    if let Some((id, view)) = &session {
+        writeln!(out, "{}", session_line(id, view))?;
+    }
     for (i, rules) in per_call.iter().enumerate() {
         if per_call.len() > 1 {
             writeln!(
@@ -410,6 +426,30 @@ fn explain(ctx: &Context, args: &RulesExplainArgs) -> Result<ExitStatus> {
         }
     }
     Ok(ExitStatus::Success)
+}
+
+/// The session state a call was judged in, for `rules explain`: what `session.*` saw.
+fn session_line(id: &str, view: &prempti_plugin::session::SessionView) -> String {
+    let marks: Vec<String> = view
+        .marks
+        .iter()
+        .map(|(name, (age_ms, count))| format!("{name} (newest {} s ago, {count}x)", age_ms / 1000))
+        .collect();
+    format!(
+        "session {id}: {} earlier calls; marks: {}; hosts: {}; carries a secret read earlier: {}",
+        view.calls,
+        if marks.is_empty() {
+            "none".to_owned()
+        } else {
+            marks.join(", ")
+        },
+        if view.hosts.is_empty() {
+            "none".to_owned()
+        } else {
+            view.hosts.join(", ")
+        },
+        if view.carries_secret { "yes" } else { "no" }
+    )
 }
 
 fn replay_cmd(ctx: &Context, args: &RulesReplayArgs) -> Result<ExitStatus> {

@@ -540,6 +540,33 @@ pub fn explain_payload_with(
         .collect())
 }
 
+/// Per-rule explanations for already-normalized calls (one list per call).
+pub fn explain_calls(ruleset: &Ruleset, calls: &[ToolCall]) -> Vec<Vec<RuleExplanation>> {
+    calls
+        .iter()
+        .enumerate()
+        .map(|(i, call)| {
+            let meta = EventMeta {
+                num: i as u64 + 1,
+                time_ns: now_ns(),
+                hostname: hostname(),
+            };
+            ruleset.explain(fields::SOURCE, &meta, call)
+        })
+        .collect()
+}
+
+/// The session history the daemon keeps (`path`, normally the installation's
+/// `state/sessions.jsonl`), read without writing it; `None` when it cannot be read.
+pub fn read_sessions(path: &Path) -> Option<prempti_plugin::session::SessionStore> {
+    prempti_plugin::session::SessionStore::read_only(
+        prempti_plugin::session::SessionConfig::default(),
+        path,
+        prempti_plugin::session::now_ms(),
+    )
+    .ok()
+}
+
 /// Reads an event from a file, or from stdin when the path is `-`.
 pub fn read_event(path: &Path) -> Result<String> {
     if path.as_os_str() == "-" {
