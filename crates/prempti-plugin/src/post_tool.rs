@@ -193,7 +193,7 @@ pub fn secret_values(text: &str) -> Vec<String> {
         }
         for (at, _) in trimmed.match_indices(['=', ':']) {
             let key: String = trimmed[..at]
-                .trim_end_matches(|c: char| c == '"' || c == '\'' || c == '\\' || c == ' ')
+                .trim_end_matches(['"', '\'', '\\', ' '])
                 .chars()
                 .rev()
                 .take_while(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'))

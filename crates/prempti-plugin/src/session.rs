@@ -435,7 +435,7 @@ impl SessionStore {
             let secrets = call
                 .session
                 .as_ref()
-                .and_then(|_| call.session_id.as_deref())
+                .and(call.session_id.as_deref())
                 .and_then(|id| self.secrets_of(id));
             if let Some((salt, hashes)) = secrets {
                 let carries = crate::post_tool::candidates(call)
