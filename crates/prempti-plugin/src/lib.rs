@@ -24,6 +24,7 @@ pub mod intake;
 pub mod post_tool;
 pub mod realpath;
 pub mod rotate;
+pub mod secret_values;
 pub mod session;
 pub mod sha256;
 pub mod signals;

@@ -45,18 +45,25 @@ mod analyzer;
 mod command;
 mod effects;
 mod embedded;
+mod env_access;
 mod expand;
 mod fallback;
 mod foreign;
 mod host;
 mod inline;
+mod installs;
 mod interpreters;
 mod model;
 mod parse;
 mod paths;
 mod powershell;
+mod project_writes;
+mod prose;
+mod quote;
 mod redirect;
+mod sockets;
 mod static_text;
+mod transfers;
 mod urls;
 mod walk;
 mod word;
@@ -67,6 +74,8 @@ pub use model::{Analysis, Limits, Program};
 pub use paths::normalize as normalize_path;
 pub use paths::windows_drive_path;
 pub use powershell::{PowerShellAnalysis, PsAccess, PsCommand, PsEffect};
+pub use prose::commands_in_prose;
+pub use quote::quote_word;
 
 /// Analyzes `command` with default [`Limits`], resolving relative redirection targets against
 /// `cwd` when given.

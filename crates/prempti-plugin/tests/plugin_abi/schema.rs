@@ -157,6 +157,10 @@ fn architecture_field_table_is_covered() {
         ("agent.subagent_type", "string", false),
         ("agent.prompt_id", "string", false),
         ("agent.effort", "string", false),
+        ("cmd.env_words", "string", true),
+        ("cmd.install_sources", "string", true),
+        ("tool.secret_kinds", "string", true),
+        ("tool.home_path_depths", "string", true),
     ];
     let schema = schema();
     let got: Vec<(&str, &str, bool)> = schema
