@@ -219,19 +219,28 @@ pub struct Outcome {
     /// The call was answered `ask` (its marks wait for its post-tool report in a session
     /// whose agent reports).
     pub asked: bool,
-    /// [`crate::post_tool::call_key`] of the call, for its post-tool report.
+    /// [`crate::post_tool::call_key`] of the call, for its post-tool report (only when it
+    /// sets marks).
     pub key: Option<String>,
 }
 
 impl Outcome {
     /// The outcome of a call whose events are `calls`, matched `matched`, answered `allowed`.
     pub fn of(calls: &[ToolCall], matched: &[MatchedRule], allowed: bool) -> Outcome {
+        let marks = marks_of(matched);
+        // Only a call that sets marks waits for its post-tool report: no key (and no hashing
+        // on the hot path) otherwise.
+        let key = if marks.is_empty() {
+            None
+        } else {
+            calls.first().map(crate::post_tool::call_key)
+        };
         Outcome {
             allowed,
-            marks: marks_of(matched),
+            marks,
             hosts: hosts_of(calls),
             asked: false,
-            key: calls.first().map(crate::post_tool::call_key),
+            key,
         }
     }
 
