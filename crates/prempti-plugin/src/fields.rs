@@ -235,7 +235,7 @@ fn with_ancestors<'p>(paths: impl IntoIterator<Item = &'p str>, absolute: bool) 
 }
 
 /// Number of fields in [`FIELDS`].
-pub const FIELD_COUNT: usize = 98;
+pub const FIELD_COUNT: usize = 99;
 
 /// The field table of the `coding_agent` source. A field's position is its [`FieldId`] in
 /// [`schema()`] and its index in the plugin's exported field list.
@@ -604,6 +604,12 @@ pub const FIELDS: [FieldSpec; FIELD_COUNT] = [
             _ => Extracted::None,
         },
     },
+    scalar("session.carries_secret", FieldType::Bool, "The call's arguments (command, content, URL, body, MCP arguments) carry a secret-looking value that an earlier call of this session read from a sensitive file, as the agent's post-tool report returned it (premptictl hook add AGENT --post-tool); only salted hashes of such values are kept; no value without a session id", |c, _| {
+        match c.session.as_ref() {
+            Some(view) => Extracted::Bool(view.carries_secret),
+            None => Extracted::None,
+        }
+    }),
     scalar("session.call_count", FieldType::U64, "Calls of this session decided before this one (any verdict); no value without a session id", |c, _| {
         match c.session.as_ref() {
             Some(v) => Extracted::U64(v.calls),

@@ -149,6 +149,7 @@ fn architecture_field_table_is_covered() {
         ("cmd.modifies_prempti_home", "bool", false),
         ("session.mark_age_ms", "uint64", false),
         ("session.mark_count", "uint64", false),
+        ("session.carries_secret", "bool", false),
         ("session.call_count", "uint64", false),
         ("session.hosts", "string", true),
         ("session.new_hosts", "string", true),
