@@ -511,6 +511,7 @@ impl SourcePluginInstance for CodingAgentInstance {
         let ts = SystemTime::now()
             .duration_since(UNIX_EPOCH)
             .map_or(0, |d| u64::try_from(d.as_nanos()).unwrap_or(u64::MAX));
+        let mut added = 0usize;
         for incoming in calls {
             if incoming.request.post_tool {
                 crate::post_tool::settle_report(incoming, shared.sessions.as_ref());
@@ -551,6 +552,12 @@ impl SourcePluginInstance for CodingAgentInstance {
                 pending.insert(incoming.correlation_id, Pending { events });
             }
             shared.correlator.insert_expecting(incoming, count);
+            added += count;
+        }
+        if added == 0 {
+            // Only post-tool reports or rejected payloads: Falco takes a successful empty
+            // batch as the end of the source and stops, so this is "nothing yet".
+            return Err(anyhow::anyhow!("no tool call").context(FailureReason::Timeout));
         }
         Ok(())
     }

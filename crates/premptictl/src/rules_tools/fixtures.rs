@@ -658,6 +658,20 @@ fn same_verdict(want: Decision, got: Decision) -> bool {
     want == got || (want.severity() == 0 && got.severity() == 0)
 }
 
+/// The post-tool report an agent sends after the call of `event` ran and returned `response`
+/// (JSON): the event with `hook_event_name` `PostToolUse` and the `tool_response`.
+pub fn report_payload(event: &str, response: &str) -> String {
+    let mut payload: serde_json::Value = serde_json::from_str(event).unwrap_or_default();
+    if let Some(obj) = payload.as_object_mut() {
+        obj.insert("hook_event_name".into(), "PostToolUse".into());
+        obj.insert(
+            "tool_response".into(),
+            serde_json::from_str(response).unwrap_or_default(),
+        );
+    }
+    payload.to_string()
+}
+
 /// Plays the agent's post-tool report of `step`'s call (its event plus `tool_response`), as
 /// the daemon records one.
 fn report(
@@ -667,15 +681,7 @@ fn report(
     homes: &Homes,
     now_ms: u64,
 ) -> Result<(), super::EventError> {
-    let mut payload: serde_json::Value = serde_json::from_str(&step.event).unwrap_or_default();
-    if let Some(obj) = payload.as_object_mut() {
-        obj.insert("hook_event_name".into(), "PostToolUse".into());
-        obj.insert(
-            "tool_response".into(),
-            serde_json::from_str(response).unwrap_or_default(),
-        );
-    }
-    let payload = payload.to_string();
+    let payload = report_payload(&step.event, response);
     let calls = parse_payload_with(step.agent, &payload, homes)?;
     prempti_plugin::post_tool::record_report(store, &calls, &payload, now_ms);
     Ok(())
