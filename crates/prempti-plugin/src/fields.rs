@@ -159,7 +159,7 @@ fn derived<'a>(
     arg: Option<&str>,
     compute: impl FnOnce() -> Option<Vec<String>>,
 ) -> Extracted<'a> {
-    let Some(slot) = crate::agents::DerivedCache::slot(field, arg) else {
+    let Some(slot) = crate::call::DerivedCache::slot(field, arg) else {
         return owned_list(compute());
     };
     match c.derived.0[slot].get_or_init(|| compute().filter(|v| !v.is_empty())) {

@@ -13,6 +13,7 @@ mod service;
 pub mod agents;
 pub mod audit;
 pub mod broker;
+pub mod call;
 pub mod config;
 pub mod event;
 pub mod falco;

@@ -55,6 +55,7 @@ mod model;
 mod parse;
 mod paths;
 mod powershell;
+mod quote;
 mod redirect;
 mod static_text;
 mod urls;
@@ -67,6 +68,7 @@ pub use model::{Analysis, Limits, Program};
 pub use paths::normalize as normalize_path;
 pub use paths::windows_drive_path;
 pub use powershell::{PowerShellAnalysis, PsAccess, PsCommand, PsEffect};
+pub use quote::{is_plain_word, quote_posix, single_quote};
 
 /// Analyzes `command` with default [`Limits`], resolving relative redirection targets against
 /// `cwd` when given.
