@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Real-agent end-to-end tests: Claude Code, Gemini CLI, Codex CLI and GitHub Copilot CLI, installed from npm at pinned
+# Real-agent end-to-end tests: Claude Code, Gemini CLI, Codex CLI, GitHub Copilot CLI and Qwen Code, installed from npm at pinned
 # versions into .cache/agents/ (scripts/setup-agents.sh), each run against a scripted local model
 # server with a real Prempti installation in a temporary HOME (tests/agents).
 #

@@ -17,6 +17,7 @@ pub(crate) enum Agent {
     Gemini,
     Codex,
     Copilot,
+    Qwen,
 }
 
 impl Agent {
@@ -27,6 +28,8 @@ impl Agent {
             Agent::Codex => Api::OpenAiResponses,
             // Copilot CLI's bring-your-own-key provider of type "anthropic".
             Agent::Copilot => Api::Anthropic,
+            // Qwen Code's `--auth-type anthropic`.
+            Agent::Qwen => Api::Anthropic,
         }
     }
 
@@ -37,6 +40,7 @@ impl Agent {
             Agent::Gemini => "gemini",
             Agent::Codex => "codex",
             Agent::Copilot => "copilot",
+            Agent::Qwen => "qwen",
         }
     }
 
@@ -47,6 +51,7 @@ impl Agent {
             Agent::Gemini => &clis.gemini,
             Agent::Codex => &clis.codex,
             Agent::Copilot => &clis.copilot,
+            Agent::Qwen => &clis.qwen,
         }
     }
 
@@ -57,6 +62,7 @@ impl Agent {
             Agent::Gemini => "gemini_cli",
             Agent::Codex => "codex",
             Agent::Copilot => "copilot",
+            Agent::Qwen => "qwen_code",
         }
     }
 
@@ -67,7 +73,7 @@ impl Agent {
                 "Bash",
                 json!({"command": command, "description": "Run the requested command"}),
             ),
-            Agent::Gemini => Script::new(
+            Agent::Gemini | Agent::Qwen => Script::new(
                 "run_shell_command",
                 json!({"command": command, "description": "Run the requested command"}),
             ),
@@ -84,6 +90,21 @@ impl Agent {
     fn configure(self, world: &World) {
         match self {
             Agent::Claude | Agent::Copilot => {}
+            Agent::Qwen => {
+                let dir = world.home.join(".qwen");
+                fs::create_dir_all(&dir).unwrap();
+                let settings = json!({
+                    "security": {"auth": {"selectedType": "anthropic"}},
+                    "privacy": {"usageStatisticsEnabled": false},
+                    "general": {"enableAutoUpdate": false},
+                    "telemetry": {"enabled": false},
+                });
+                fs::write(
+                    dir.join("settings.json"),
+                    serde_json::to_string_pretty(&settings).unwrap(),
+                )
+                .unwrap();
+            }
             Agent::Gemini => {
                 let dir = world.home.join(".gemini");
                 fs::create_dir_all(&dir).unwrap();
@@ -168,7 +189,7 @@ exporter = "none"
                         "--output-format",
                         "json",
                         "--model",
-                        "claude-sonnet-4-5",
+                        world.model.as_deref().unwrap_or("claude-sonnet-4-5"),
                         "--max-turns",
                         "6",
                     ]);
@@ -199,6 +220,24 @@ exporter = "none"
                         "--skip-git-repo-check",
                         "--dangerously-bypass-hook-trust",
                         "--dangerously-bypass-approvals-and-sandbox",
+                        prompt,
+                    ]);
+                cmd
+            }
+            Agent::Qwen => {
+                let mut cmd = Command::new(&clis.qwen);
+                world.base_env(&mut cmd);
+                cmd.env("ANTHROPIC_API_KEY", "prempti-e2e-not-a-key")
+                    .env("ANTHROPIC_BASE_URL", server.base_url())
+                    .args([
+                        "--auth-type",
+                        "anthropic",
+                        "--model",
+                        "claude-sonnet-4-5",
+                        "--yolo",
+                        "--max-session-turns",
+                        "6",
+                        "-p",
                         prompt,
                     ]);
                 cmd

@@ -1,4 +1,5 @@
-//! Real-agent suite: Claude Code, Gemini CLI, Codex CLI and GitHub Copilot CLI, installed from npm at pinned versions
+//! Real-agent suite: Claude Code, Gemini CLI, Codex CLI, GitHub Copilot CLI and Qwen Code, installed
+//! from npm at pinned versions
 //! (`scripts/setup-agents.sh`), each pointed at a scripted model server of this crate
 //! (`prempti_e2e::fake_models`) and protected by a real Prempti installation (`premptictl install`
 //! in a temporary HOME, the agent's hook registered by `premptictl hook add <agent>`).
@@ -6,8 +7,9 @@
 //! For each agent: a call the default rules deny is not executed and the model receives the rule
 //! name and reason; a harmless call runs; in monitor mode the denied call runs and the audit log
 //! records the would-deny; with the service stopped the call is refused (fail closed).
-//! Claude Code also: a Write and an Edit the rules deny, and an ask (a deny in `-p` mode); Codex
-//! also an `apply_patch` to a sensitive path; Gemini CLI and Codex an ask (answered as a deny).
+//! Claude Code also: a Write and an Edit the rules deny, an ask (a deny in `-p` mode) and a
+//! subagent's call; Codex also an `apply_patch` to a sensitive path; Gemini CLI and Codex an ask
+//! (answered as a deny); Qwen Code file tools and an ask.
 //!
 //! A marker file that the command would create proves whether it ran. Every agent run is
 //! bounded (`support::AGENT_TIMEOUT`, the process group is killed on expiry). The suite skips
@@ -18,4 +20,5 @@ mod claude;
 mod codex;
 mod copilot;
 mod gemini;
+mod qwen;
 mod support;

@@ -20,6 +20,7 @@ pub(crate) struct Clis {
     pub(crate) gemini: PathBuf,
     pub(crate) codex: PathBuf,
     pub(crate) copilot: PathBuf,
+    pub(crate) qwen: PathBuf,
 }
 
 pub(crate) fn repo_root() -> PathBuf {
@@ -74,6 +75,7 @@ pub(crate) fn clis() -> Option<Clis> {
             gemini: find("gemini"),
             codex: find("codex"),
             copilot: find("copilot"),
+            qwen: find("qwen"),
         })
     })
     .clone()
@@ -184,6 +186,8 @@ pub(crate) struct World {
     pub(crate) prempti_home: PathBuf,
     /// A directory put first on PATH (the agent's CLI, so `premptictl hook add` finds it).
     pub(crate) path_prefix: Option<PathBuf>,
+    /// The model the agent is asked to use, when not its suite default.
+    pub(crate) model: Option<String>,
     bin: PathBuf,
     runs: usize,
 }
@@ -206,6 +210,7 @@ impl World {
             project,
             prempti_home,
             path_prefix: None,
+            model: None,
             bin: bin_dir(),
             runs: 0,
         };
@@ -330,6 +335,61 @@ impl World {
         )
         .unwrap();
         key
+    }
+
+    /// From now on, every hook run also keeps its stdin: the installed `prempti-hook` becomes a
+    /// `sh` script that saves what it reads under [`World::captured`] and then runs the real
+    /// binary on it (with `exec`, so the hook's parent is still the agent).
+    pub(crate) fn capture_hook_input(&self) {
+        let bin = self.prempti_home.join("bin");
+        let real = bin.join("prempti-hook.real");
+        fs::rename(bin.join("prempti-hook"), &real).expect("move the hook binary aside");
+        let dir = self.root.path().join("captured");
+        fs::create_dir_all(&dir).unwrap();
+        let script = format!(
+            "#!/bin/sh\nf=\"$(mktemp '{dir}/input-XXXXXX')\"\ncat > \"$f\"\nexec '{real}' \"$@\" < \"$f\"\n",
+            dir = dir.display(),
+            real = real.display()
+        );
+        let hook = bin.join("prempti-hook");
+        fs::write(&hook, script).unwrap();
+        use std::os::unix::fs::PermissionsExt;
+        fs::set_permissions(&hook, fs::Permissions::from_mode(0o755)).unwrap();
+    }
+
+    /// The hook inputs kept since [`World::capture_hook_input`], parsed, oldest first.
+    pub(crate) fn captured(&self) -> Vec<Value> {
+        let dir = self.root.path().join("captured");
+        let mut files: Vec<(std::time::SystemTime, PathBuf)> = fs::read_dir(&dir)
+            .map(|entries| {
+                entries
+                    .filter_map(Result::ok)
+                    .filter_map(|e| Some((e.metadata().ok()?.modified().ok()?, e.path())))
+                    .collect()
+            })
+            .unwrap_or_default();
+        files.sort();
+        files
+            .iter()
+            .map(|(_, f)| {
+                let text = fs::read_to_string(f).unwrap();
+                serde_json::from_str(&text).unwrap_or_else(|e| {
+                    panic!("hook input {} is not JSON ({e}): {text}", f.display())
+                })
+            })
+            .collect()
+    }
+
+    /// Keeps a captured hook input as `<name>.json` in the directory named by
+    /// `PREMPTI_SAVE_CAPTURED`, when that variable is set (to refresh the payload fixtures in
+    /// `tests/fixtures/payloads/`, after renaming the temporary paths in them).
+    pub(crate) fn save_captured(&self, name: &str, input: &Value) {
+        if let Some(dir) = std::env::var_os("PREMPTI_SAVE_CAPTURED") {
+            let dir = PathBuf::from(dir);
+            fs::create_dir_all(&dir).unwrap();
+            let text = serde_json::to_string_pretty(input).unwrap() + "\n";
+            fs::write(dir.join(format!("{name}.json")), text).unwrap();
+        }
     }
 
     /// Every audit record so far.

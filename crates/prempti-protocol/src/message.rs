@@ -39,7 +39,7 @@ pub const PROTOCOL_VERSION: u32 = 1;
 /// The coding agents Prempti integrates with.
 ///
 /// The serialized form is the value of the `agent.name` field (`claude_code`, `codex`,
-/// `gemini_cli`, `cursor`, `copilot`); [`Agent::cli_name`] is the short name used on command
+/// `gemini_cli`, `cursor`, `copilot`, `qwen_code`); [`Agent::cli_name`] is the short name used on command
 /// lines (`prempti-hook claude`, `premptictl hook add gemini`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -54,16 +54,19 @@ pub enum Agent {
     Cursor,
     /// GitHub Copilot CLI / coding agent.
     Copilot,
+    /// Qwen Code.
+    QwenCode,
 }
 
 impl Agent {
     /// Every supported agent, in the order they are documented.
-    pub const ALL: [Agent; 5] = [
+    pub const ALL: [Agent; 6] = [
         Agent::ClaudeCode,
         Agent::Codex,
         Agent::GeminiCli,
         Agent::Cursor,
         Agent::Copilot,
+        Agent::QwenCode,
     ];
 
     /// The value of the `agent.name` field.
@@ -74,6 +77,7 @@ impl Agent {
             Agent::GeminiCli => "gemini_cli",
             Agent::Cursor => "cursor",
             Agent::Copilot => "copilot",
+            Agent::QwenCode => "qwen_code",
         }
     }
 
@@ -85,6 +89,7 @@ impl Agent {
             Agent::GeminiCli => "gemini",
             Agent::Cursor => "cursor",
             Agent::Copilot => "copilot",
+            Agent::QwenCode => "qwen",
         }
     }
 
@@ -96,6 +101,7 @@ impl Agent {
             Agent::GeminiCli => "Gemini CLI",
             Agent::Cursor => "Cursor",
             Agent::Copilot => "GitHub Copilot",
+            Agent::QwenCode => "Qwen Code",
         }
     }
 }
@@ -140,7 +146,7 @@ impl FromStr for Agent {
             .ok_or_else(|| ParseNameError {
                 what: "agent",
                 input: s.to_owned(),
-                expected: "claude, codex, gemini, cursor, copilot",
+                expected: "claude, codex, gemini, cursor, copilot, qwen",
             })
     }
 }

@@ -256,6 +256,8 @@ pub enum AgentArg {
     Cursor,
     /// GitHub Copilot.
     Copilot,
+    /// Qwen Code.
+    Qwen,
     /// Every agent.
     All,
 }
@@ -269,6 +271,7 @@ impl AgentArg {
             AgentArg::Gemini => vec![Agent::GeminiCli],
             AgentArg::Cursor => vec![Agent::Cursor],
             AgentArg::Copilot => vec![Agent::Copilot],
+            AgentArg::Qwen => vec![Agent::QwenCode],
             AgentArg::All => Agent::ALL.to_vec(),
         }
     }
@@ -287,6 +290,8 @@ pub enum SingleAgentArg {
     Cursor,
     /// GitHub Copilot.
     Copilot,
+    /// Qwen Code.
+    Qwen,
 }
 
 impl From<SingleAgentArg> for Agent {
@@ -297,6 +302,7 @@ impl From<SingleAgentArg> for Agent {
             SingleAgentArg::Gemini => Agent::GeminiCli,
             SingleAgentArg::Cursor => Agent::Cursor,
             SingleAgentArg::Copilot => Agent::Copilot,
+            SingleAgentArg::Qwen => Agent::QwenCode,
         }
     }
 }

@@ -54,6 +54,7 @@ impl Env {
             .env_remove("CLAUDE_CONFIG_DIR")
             .env_remove("CODEX_HOME")
             .env_remove("COPILOT_HOME")
+            .env_remove("QWEN_HOME")
             // No real agent CLI is found: only the fake ones in `bin`.
             .env("PATH", format!("{}:/usr/bin:/bin", self.bin.display()))
             .env("NO_COLOR", "1")
@@ -103,11 +104,12 @@ fn settings(env: &Env, agent: &str) -> PathBuf {
         "gemini" => env.home.join(".gemini/settings.json"),
         "cursor" => env.home.join(".cursor/hooks.json"),
         "copilot" => env.home.join(".copilot/hooks/prempti.json"),
+        "qwen" => env.home.join(".qwen/settings.json"),
         _ => unreachable!(),
     }
 }
 
-const AGENTS: [&str; 5] = ["claude", "codex", "gemini", "cursor", "copilot"];
+const AGENTS: [&str; 6] = ["claude", "codex", "gemini", "cursor", "copilot", "qwen"];
 
 #[test]
 fn fresh_files_get_the_documented_entries() {
@@ -156,11 +158,20 @@ fn fresh_files_get_the_documented_entries() {
     );
     assert_eq!(copilot["hooks"]["preToolUse"][0]["timeoutSec"], 10);
 
+    let qwen = read_json(&settings(&env, "qwen"));
+    let group = &qwen["hooks"]["PreToolUse"][0];
+    assert_eq!(group["matcher"], "*");
+    assert_eq!(group["hooks"][0]["command"], format!("{quoted} qwen"));
+    assert_eq!(
+        group["hooks"][0]["timeout"], 10,
+        "Qwen Code timeouts are seconds"
+    );
+
     // Every agent is installed; status exits 0.
     let out = env.run(&["hook", "status", "all", "--json"]);
     assert!(out.status.success(), "{}", text(&out.stdout));
     let all: Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(all.as_array().unwrap().len(), 5);
+    assert_eq!(all.as_array().unwrap().len(), AGENTS.len());
     for s in all.as_array().unwrap() {
         assert_eq!(s["state"], "installed", "{s}");
     }
@@ -209,12 +220,13 @@ const EXISTING_CLAUDE: &str = r#"{
 #[test]
 fn existing_files_keep_unrelated_keys_and_are_restored_byte_for_byte() {
     let env = Env::new();
-    let cases: [(&str, &str); 5] = [
+    let cases: [(&str, &str); 6] = [
         ("claude", EXISTING_CLAUDE),
         ("codex", "{\n  \"hooks\": {\n    \"PreToolUse\": [\n      {\"matcher\": \"^Bash$\", \"hooks\": [{\"type\": \"command\", \"command\": \"audit.sh\"}]}\n    ]\n  }\n}\n"),
         ("gemini", "{\n\t\"theme\": \"dark\",\n\t\"general\": {\"vimMode\": true}\n}\n"),
         ("cursor", "{\"version\":1,\"hooks\":{\"afterFileEdit\":[{\"command\":\"./fmt.sh\"}],\"preToolUse\":[{\"command\":\"./mine.sh\",\"matcher\":\"Shell\"}]}}"),
         ("copilot", "{\"version\": 1, \"hooks\": {}}\n"),
+        ("qwen", "{\n  \"security\": {\"auth\": {\"selectedType\": \"anthropic\"}},\n  \"hooks\": {\"PreToolUse\": [{\"matcher\": \"write_file\", \"hooks\": [{\"type\": \"command\", \"command\": \"check.sh\", \"timeout\": 5}]}]},\n  \"model\": {\"name\": \"qwen3-coder-plus\"}\n}\n"),
     ];
     for (agent, original) in cases {
         let path = settings(&env, agent);
@@ -530,4 +542,50 @@ fn fail_closed_claude_entry_is_removed_byte_for_byte() {
     assert_eq!(ours["hooks"][0]["onFailure"], "block", "{doc}");
     env.ok(&["hook", "remove", "claude"]);
     assert_eq!(fs::read_to_string(&path).unwrap(), EXISTING_CLAUDE);
+}
+
+/// Qwen Code: `QWEN_HOME` moves the settings file; `"disableAllHooks": true` is reported as
+/// disabled; status says the call goes ahead when the hook cannot run.
+#[test]
+fn qwen_settings_follow_qwen_home_and_report_switched_off_hooks() {
+    let env = Env::new();
+    let qwen_home = env.home.join("elsewhere/qwen");
+    let run = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_premptictl"))
+            .args(args)
+            .env("HOME", &env.home)
+            .env("PREMPTI_HOME", &env.prempti)
+            .env("QWEN_HOME", &qwen_home)
+            .env("PATH", "/usr/bin:/bin")
+            .env("NO_COLOR", "1")
+            .output()
+            .unwrap()
+    };
+    assert!(run(&["hook", "add", "qwen"]).status.success());
+    let path = qwen_home.join("settings.json");
+    assert!(path.exists());
+    assert!(!env.home.join(".qwen").exists());
+
+    let out = run(&["hook", "status", "qwen", "--json"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stdout));
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v[0]["state"], "installed", "{v}");
+    assert!(
+        v[0]["on_hook_failure"]
+            .as_str()
+            .is_some_and(|s| s.starts_with("let through")),
+        "{v}"
+    );
+
+    let mut doc = read_json(&path);
+    doc["disableAllHooks"] = Value::Bool(true);
+    fs::write(&path, serde_json::to_string_pretty(&doc).unwrap()).unwrap();
+    let out = run(&["hook", "status", "qwen", "--json"]);
+    assert_eq!(out.status.code(), Some(1));
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v[0]["state"], "disabled", "{v}");
+    assert!(
+        v[0]["details"].to_string().contains("disableAllHooks"),
+        "{v}"
+    );
 }

@@ -20,6 +20,7 @@ mod codex;
 mod copilot;
 mod cursor;
 mod gemini;
+mod qwen;
 
 use prempti_protocol::{Agent, Decision};
 use serde_json::{json, Map, Value};
@@ -29,13 +30,21 @@ pub use codex::Codex;
 pub use copilot::Copilot;
 pub use cursor::Cursor;
 pub use gemini::GeminiCli;
+pub use qwen::QwenCode;
 
 use crate::input::InputError;
 use crate::messages;
 use crate::reply::{Reply, Verdict};
 
 /// Every supported agent, in the order they are documented.
-pub static AGENTS: &[&dyn AgentHook] = &[&ClaudeCode, &Codex, &GeminiCli, &Cursor, &Copilot];
+pub static AGENTS: &[&dyn AgentHook] = &[
+    &ClaudeCode,
+    &Codex,
+    &GeminiCli,
+    &Cursor,
+    &Copilot,
+    &QwenCode,
+];
 
 /// The hook events Prempti gates, across agents.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -90,6 +99,7 @@ pub fn adapter(agent: Agent) -> &'static dyn AgentHook {
         Agent::GeminiCli => &GeminiCli,
         Agent::Cursor => &Cursor,
         Agent::Copilot => &Copilot,
+        Agent::QwenCode => &QwenCode,
     }
 }
 

@@ -29,7 +29,7 @@ fn every_fixture_reaches_the_broker_as_its_own_agent() {
             assert_eq!(outcome.code, 0, "{name}: {outcome:?}");
             let json = outcome.json();
             let denied = match agent {
-                Agent::ClaudeCode | Agent::Codex => {
+                Agent::ClaudeCode | Agent::Codex | Agent::QwenCode => {
                     let out = &json["hookSpecificOutput"];
                     out["permissionDecision"] == "deny" || out["decision"]["behavior"] == "deny"
                 }

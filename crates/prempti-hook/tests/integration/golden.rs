@@ -75,6 +75,12 @@ const CASES: &[(&str, &str, &str, &str)] = &[
         "copilot",
         "pascal-bash.json",
     ),
+    (
+        "qwen/pretooluse",
+        "qwen",
+        "qwen",
+        "shell-captured-0.24.4.json",
+    ),
     // Callers in another agent's format: the universal reply.
     (
         "foreign/claude-entry-run-by-cursor",
@@ -129,6 +135,7 @@ const SHELL: &[(&str, &str)] = &[
     ("gemini", "run_shell_command-captured-0.61.0.json"),
     ("cursor", "pretooluse-shell.json"),
     ("copilot", "bash.json"),
+    ("qwen", "shell-captured-0.24.4.json"),
 ];
 
 #[test]

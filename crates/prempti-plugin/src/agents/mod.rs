@@ -38,6 +38,7 @@ mod copilot;
 mod cursor;
 mod gemini;
 pub mod patch;
+mod qwen;
 mod tools;
 
 use tools::Shape;
@@ -49,6 +50,7 @@ pub(crate) static AGENTS: &[&dyn AgentFormat] = &[
     &gemini::GeminiCli,
     &cursor::Cursor,
     &copilot::Copilot,
+    &qwen::QwenCode,
 ];
 
 /// One agent's hook payload format.

@@ -5,7 +5,7 @@
 //! The engine here is shared: [`add`], [`remove`] and [`status`] are the entry points used by
 //! `premptictl hook` and `premptictl install`.
 //!
-//! Two settings shapes exist. *Nested* (Claude Code, Codex, Gemini CLI): `hooks.<Event>` is an
+//! Two settings shapes exist. *Nested* (Claude Code, Codex, Gemini CLI, Qwen Code): `hooks.<Event>` is an
 //! array of matcher groups, each with its own `hooks` array of handlers; Prempti adds one group
 //! of its own, matching every tool, holding one handler. *Flat* (Cursor, Copilot):
 //! `hooks.<event>` is an array of handlers; Prempti adds one handler.
@@ -30,6 +30,7 @@ mod copilot;
 mod cursor;
 pub(crate) mod file;
 mod gemini;
+mod qwen;
 
 use std::collections::BTreeMap;
 use std::ffi::OsString;
@@ -50,12 +51,13 @@ use self::command::{PremptiCommand, ShellKind};
 pub(crate) const AGENT_TIMEOUT_SECS: u64 = prempti_protocol::env::AGENT_HOOK_TIMEOUT_SECS;
 
 /// Every agent's registration, in [`Agent::ALL`] order.
-pub(crate) static AGENTS: [&dyn AgentHooks; 5] = [
+pub(crate) static AGENTS: [&dyn AgentHooks; 6] = [
     &claude::Claude,
     &codex::Codex,
     &gemini::Gemini,
     &cursor::Cursor,
     &copilot::Copilot,
+    &qwen::Qwen,
 ];
 
 /// The registration of `agent`.
@@ -66,6 +68,7 @@ pub(crate) fn spec(agent: Agent) -> &'static dyn AgentHooks {
         Agent::GeminiCli => AGENTS[2],
         Agent::Cursor => AGENTS[3],
         Agent::Copilot => AGENTS[4],
+        Agent::QwenCode => AGENTS[5],
     }
 }
 
@@ -173,7 +176,8 @@ fn check_match_all(group: &Value) -> Vec<String> {
 pub struct HookEnv {
     /// The user's home directory.
     pub home: Option<PathBuf>,
-    /// Relevant environment variables (`CLAUDE_CONFIG_DIR`, `CODEX_HOME`, `COPILOT_HOME`, and
+    /// Relevant environment variables (`CLAUDE_CONFIG_DIR`, `CODEX_HOME`, `COPILOT_HOME`,
+    /// `QWEN_HOME`, and
     /// `PATH`, where agent CLIs are looked up to learn their versions).
     pub vars: BTreeMap<String, OsString>,
     /// The installed Claude Code version, probed once on first use.
@@ -181,7 +185,13 @@ pub struct HookEnv {
 }
 
 /// The environment variables that relocate agents' config directories, and `PATH`.
-const CONFIG_VARS: [&str; 4] = ["CLAUDE_CONFIG_DIR", "CODEX_HOME", "COPILOT_HOME", "PATH"];
+const CONFIG_VARS: [&str; 5] = [
+    "CLAUDE_CONFIG_DIR",
+    "CODEX_HOME",
+    "COPILOT_HOME",
+    "QWEN_HOME",
+    "PATH",
+];
 
 impl HookEnv {
     /// Reads `HOME` and the agents' config-dir variables from this process.
