@@ -20,6 +20,7 @@ AGENTS=(
   "codex @openai/codex 0.169.0 codex"
   "copilot @github/copilot 1.0.102 copilot"
   "qwen @qwen-code/qwen-code 0.24.4 qwen"
+  "opencode opencode-ai 1.18.33 opencode"
 )
 
 installed_version() { # dir package -> version or empty

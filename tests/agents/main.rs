@@ -1,5 +1,5 @@
-//! Real-agent suite: Claude Code, Gemini CLI, Codex CLI, GitHub Copilot CLI and Qwen Code, installed
-//! from npm at pinned versions
+//! Real-agent suite: Claude Code, Gemini CLI, Codex CLI, GitHub Copilot CLI, Qwen Code and
+//! OpenCode, installed from npm at pinned versions
 //! (`scripts/setup-agents.sh`), each pointed at a scripted model server of this crate
 //! (`prempti_e2e::fake_models`) and protected by a real Prempti installation (`premptictl install`
 //! in a temporary HOME, the agent's hook registered by `premptictl hook add <agent>`).
@@ -9,10 +9,11 @@
 //! records the would-deny; with the service stopped the call is refused (fail closed).
 //! Claude Code also: a Write and an Edit the rules deny, an ask (a deny in `-p` mode) and a
 //! subagent's call; Codex also an `apply_patch` to a sensitive path; Gemini CLI and Codex an ask
-//! (answered as a deny); Qwen Code file tools and an ask.
+//! (answered as a deny); Qwen Code and OpenCode file tools, and a Qwen Code ask.
 //!
 //! A marker file that the command would create proves whether it ran. Every agent run is
-//! bounded (`support::AGENT_TIMEOUT`, the process group is killed on expiry). The suite skips
+//! bounded (`support::AGENT_TIMEOUT`, the process group is killed on expiry); `PREMPTI_AGENT_JOBS`
+//! sessions run at a time. The suite skips
 //! with a clear line only when the npm registry cannot be reached outside CI.
 
 mod agent;
@@ -20,5 +21,6 @@ mod claude;
 mod codex;
 mod copilot;
 mod gemini;
+mod opencode;
 mod qwen;
 mod support;

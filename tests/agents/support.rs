@@ -5,7 +5,7 @@ use std::ffi::OsString;
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
-use std::sync::{Mutex, MutexGuard, OnceLock};
+use std::sync::{Condvar, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
@@ -21,6 +21,7 @@ pub(crate) struct Clis {
     pub(crate) codex: PathBuf,
     pub(crate) copilot: PathBuf,
     pub(crate) qwen: PathBuf,
+    pub(crate) opencode: PathBuf,
 }
 
 pub(crate) fn repo_root() -> PathBuf {
@@ -30,10 +31,36 @@ pub(crate) fn repo_root() -> PathBuf {
         .to_path_buf()
 }
 
-/// Agents run one at a time: each one is a heavy process tree and the suite must stay lean.
-pub(crate) fn serial() -> MutexGuard<'static, ()> {
-    static LOCK: Mutex<()> = Mutex::new(());
-    LOCK.lock().unwrap_or_else(|e| e.into_inner())
+/// At most `PREMPTI_AGENT_JOBS` (default 1) agent sessions at a time: each one is a heavy
+/// process tree (the agent CLI, Prempti's service), so the suite stays lean on small machines;
+/// CI with a few cores sets 2 (with `--test-threads=2`) to stay within its time budget.
+pub(crate) fn slot() -> Slot {
+    let jobs = std::env::var("PREMPTI_AGENT_JOBS")
+        .ok()
+        .and_then(|v| v.parse::<usize>().ok())
+        .filter(|n| *n > 0)
+        .unwrap_or(1);
+    let (lock, freed) = &SLOTS;
+    let mut busy = lock.lock().unwrap_or_else(|e| e.into_inner());
+    while *busy >= jobs {
+        busy = freed.wait(busy).unwrap_or_else(|e| e.into_inner());
+    }
+    *busy += 1;
+    Slot
+}
+
+static SLOTS: (Mutex<usize>, Condvar) = (Mutex::new(0), Condvar::new());
+
+/// One running agent session's share of [`slot`]; given back on drop.
+pub(crate) struct Slot;
+
+impl Drop for Slot {
+    fn drop(&mut self) {
+        let (lock, freed) = &SLOTS;
+        let mut busy = lock.lock().unwrap_or_else(|e| e.into_inner());
+        *busy = busy.saturating_sub(1);
+        freed.notify_one();
+    }
 }
 
 /// The pinned CLIs, installed (or reused) by `scripts/setup-agents.sh`. `None` (after printing a
@@ -76,6 +103,7 @@ pub(crate) fn clis() -> Option<Clis> {
             codex: find("codex"),
             copilot: find("copilot"),
             qwen: find("qwen"),
+            opencode: find("opencode"),
         })
     })
     .clone()

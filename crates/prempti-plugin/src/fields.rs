@@ -249,7 +249,7 @@ pub const FIELDS: [FieldSpec; FIELD_COUNT] = [
         suggested: true,
         extract: |c, _| Extracted::U64(c.correlation_id),
     },
-    string("agent.name", "The agent: claude_code, codex, gemini_cli, cursor, copilot or qwen_code", |c, _| {
+    string("agent.name", "The agent: claude_code, codex, gemini_cli, cursor, copilot, qwen_code, opencode or droid", |c, _| {
         Extracted::Str(Cow::Borrowed(c.agent.field_name()))
     }),
     string("agent.os", "Operating system of the agent: linux, macos or windows", |c, _| {

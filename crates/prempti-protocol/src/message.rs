@@ -39,7 +39,7 @@ pub const PROTOCOL_VERSION: u32 = 1;
 /// The coding agents Prempti integrates with.
 ///
 /// The serialized form is the value of the `agent.name` field (`claude_code`, `codex`,
-/// `gemini_cli`, `cursor`, `copilot`, `qwen_code`); [`Agent::cli_name`] is the short name used on command
+/// `gemini_cli`, `cursor`, `copilot`, `qwen_code`, `opencode`, `droid`); [`Agent::cli_name`] is the short name used on command
 /// lines (`prempti-hook claude`, `premptictl hook add gemini`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -56,17 +56,24 @@ pub enum Agent {
     Copilot,
     /// Qwen Code.
     QwenCode,
+    /// OpenCode (through a plugin Prempti installs).
+    #[serde(rename = "opencode")]
+    OpenCode,
+    /// Factory Droid.
+    Droid,
 }
 
 impl Agent {
     /// Every supported agent, in the order they are documented.
-    pub const ALL: [Agent; 6] = [
+    pub const ALL: [Agent; 8] = [
         Agent::ClaudeCode,
         Agent::Codex,
         Agent::GeminiCli,
         Agent::Cursor,
         Agent::Copilot,
         Agent::QwenCode,
+        Agent::OpenCode,
+        Agent::Droid,
     ];
 
     /// The value of the `agent.name` field.
@@ -78,6 +85,8 @@ impl Agent {
             Agent::Cursor => "cursor",
             Agent::Copilot => "copilot",
             Agent::QwenCode => "qwen_code",
+            Agent::OpenCode => "opencode",
+            Agent::Droid => "droid",
         }
     }
 
@@ -90,6 +99,8 @@ impl Agent {
             Agent::Cursor => "cursor",
             Agent::Copilot => "copilot",
             Agent::QwenCode => "qwen",
+            Agent::OpenCode => "opencode",
+            Agent::Droid => "droid",
         }
     }
 
@@ -102,6 +113,8 @@ impl Agent {
             Agent::Cursor => "Cursor",
             Agent::Copilot => "GitHub Copilot",
             Agent::QwenCode => "Qwen Code",
+            Agent::OpenCode => "OpenCode",
+            Agent::Droid => "Factory Droid",
         }
     }
 }
@@ -146,7 +159,7 @@ impl FromStr for Agent {
             .ok_or_else(|| ParseNameError {
                 what: "agent",
                 input: s.to_owned(),
-                expected: "claude, codex, gemini, cursor, copilot, qwen",
+                expected: "claude, codex, gemini, cursor, copilot, qwen, opencode, droid",
             })
     }
 }
@@ -451,6 +464,11 @@ mod tests {
     #[test]
     fn agent_names_round_trip() {
         for agent in Agent::ALL {
+            assert_eq!(
+                serde_json::to_value(agent).unwrap(),
+                agent.field_name(),
+                "the serialized form is the agent.name value"
+            );
             assert_eq!(agent.cli_name().parse::<Agent>().unwrap(), agent);
             assert_eq!(agent.field_name().parse::<Agent>().unwrap(), agent);
             let json = serde_json::to_string(&agent).unwrap();

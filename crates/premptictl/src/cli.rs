@@ -258,6 +258,10 @@ pub enum AgentArg {
     Copilot,
     /// Qwen Code.
     Qwen,
+    /// OpenCode.
+    Opencode,
+    /// Factory Droid.
+    Droid,
     /// Every agent.
     All,
 }
@@ -272,6 +276,8 @@ impl AgentArg {
             AgentArg::Cursor => vec![Agent::Cursor],
             AgentArg::Copilot => vec![Agent::Copilot],
             AgentArg::Qwen => vec![Agent::QwenCode],
+            AgentArg::Opencode => vec![Agent::OpenCode],
+            AgentArg::Droid => vec![Agent::Droid],
             AgentArg::All => Agent::ALL.to_vec(),
         }
     }
@@ -292,6 +298,10 @@ pub enum SingleAgentArg {
     Copilot,
     /// Qwen Code.
     Qwen,
+    /// OpenCode.
+    Opencode,
+    /// Factory Droid.
+    Droid,
 }
 
 impl From<SingleAgentArg> for Agent {
@@ -303,6 +313,8 @@ impl From<SingleAgentArg> for Agent {
             SingleAgentArg::Cursor => Agent::Cursor,
             SingleAgentArg::Copilot => Agent::Copilot,
             SingleAgentArg::Qwen => Agent::QwenCode,
+            SingleAgentArg::Opencode => Agent::OpenCode,
+            SingleAgentArg::Droid => Agent::Droid,
         }
     }
 }

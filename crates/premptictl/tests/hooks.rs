@@ -55,6 +55,7 @@ impl Env {
             .env_remove("CODEX_HOME")
             .env_remove("COPILOT_HOME")
             .env_remove("QWEN_HOME")
+            .env_remove("XDG_CONFIG_HOME")
             // No real agent CLI is found: only the fake ones in `bin`.
             .env("PATH", format!("{}:/usr/bin:/bin", self.bin.display()))
             .env("NO_COLOR", "1")
@@ -105,11 +106,15 @@ fn settings(env: &Env, agent: &str) -> PathBuf {
         "cursor" => env.home.join(".cursor/hooks.json"),
         "copilot" => env.home.join(".copilot/hooks/prempti.json"),
         "qwen" => env.home.join(".qwen/settings.json"),
+        "opencode" => env.home.join(".config/opencode/plugin/prempti.js"),
+        "droid" => env.home.join(".factory/settings.json"),
         _ => unreachable!(),
     }
 }
 
-const AGENTS: [&str; 6] = ["claude", "codex", "gemini", "cursor", "copilot", "qwen"];
+const AGENTS: [&str; 8] = [
+    "claude", "codex", "gemini", "cursor", "copilot", "qwen", "opencode", "droid",
+];
 
 #[test]
 fn fresh_files_get_the_documented_entries() {
@@ -167,6 +172,19 @@ fn fresh_files_get_the_documented_entries() {
         "Qwen Code timeouts are seconds"
     );
 
+    let droid = read_json(&settings(&env, "droid"));
+    let group = &droid["hooks"]["PreToolUse"][0];
+    assert_eq!(group["matcher"], "*");
+    assert_eq!(group["hooks"][0]["command"], format!("{quoted} droid"));
+    assert_eq!(group["hooks"][0]["timeout"], 10);
+
+    let plugin = fs::read_to_string(settings(&env, "opencode")).unwrap();
+    assert!(plugin.starts_with("// Prempti plugin"), "{plugin}");
+    assert!(
+        plugin.contains(&serde_json::to_string(&env.hook_path()).unwrap()),
+        "{plugin}"
+    );
+
     // Every agent is installed; status exits 0.
     let out = env.run(&["hook", "status", "all", "--json"]);
     assert!(out.status.success(), "{}", text(&out.stdout));
@@ -220,13 +238,14 @@ const EXISTING_CLAUDE: &str = r#"{
 #[test]
 fn existing_files_keep_unrelated_keys_and_are_restored_byte_for_byte() {
     let env = Env::new();
-    let cases: [(&str, &str); 6] = [
+    let cases: [(&str, &str); 7] = [
         ("claude", EXISTING_CLAUDE),
         ("codex", "{\n  \"hooks\": {\n    \"PreToolUse\": [\n      {\"matcher\": \"^Bash$\", \"hooks\": [{\"type\": \"command\", \"command\": \"audit.sh\"}]}\n    ]\n  }\n}\n"),
         ("gemini", "{\n\t\"theme\": \"dark\",\n\t\"general\": {\"vimMode\": true}\n}\n"),
         ("cursor", "{\"version\":1,\"hooks\":{\"afterFileEdit\":[{\"command\":\"./fmt.sh\"}],\"preToolUse\":[{\"command\":\"./mine.sh\",\"matcher\":\"Shell\"}]}}"),
         ("copilot", "{\"version\": 1, \"hooks\": {}}\n"),
         ("qwen", "{\n  \"security\": {\"auth\": {\"selectedType\": \"anthropic\"}},\n  \"hooks\": {\"PreToolUse\": [{\"matcher\": \"write_file\", \"hooks\": [{\"type\": \"command\", \"command\": \"check.sh\", \"timeout\": 5}]}]},\n  \"model\": {\"name\": \"qwen3-coder-plus\"}\n}\n"),
+        ("droid", "{\"sessionDefaultSettings\": {\"model\": \"custom:mine\"},\n \"hooks\": {\"PostToolUse\": [{\"matcher\": \"Edit\", \"hooks\": [{\"type\": \"command\", \"command\": \"fmt.sh\"}]}]}}"),
     ];
     for (agent, original) in cases {
         let path = settings(&env, agent);
@@ -588,4 +607,72 @@ fn qwen_settings_follow_qwen_home_and_report_switched_off_hooks() {
         v[0]["details"].to_string().contains("disableAllHooks"),
         "{v}"
     );
+}
+
+/// OpenCode is registered by a plugin file of Prempti's own: `add` writes it (once), `status`
+/// reports it with its fail-closed behaviour, `remove` deletes it and the directories `add`
+/// created; a file of someone else's at that path is never overwritten or deleted.
+#[test]
+fn opencode_plugin_file_round_trip() {
+    let env = Env::new();
+    let path = settings(&env, "opencode");
+    let out = env.ok(&["hook", "add", "opencode"]);
+    assert!(out.contains("restart running OpenCode sessions"), "{out}");
+    let written = fs::read(&path).unwrap();
+    let text = String::from_utf8_lossy(&written).into_owned();
+    assert!(text.contains("\"tool.execute.before\""), "{text}");
+    assert!(text.contains("[\"opencode\"]"), "{text}");
+
+    let (code, status) = env.status_json("opencode");
+    assert_eq!(code, 0, "{status}");
+    assert_eq!(status["state"], "installed", "{status}");
+    assert!(
+        status["on_hook_failure"]
+            .as_str()
+            .is_some_and(|s| s.starts_with("blocked")),
+        "{status}"
+    );
+
+    // Idempotent.
+    env.ok(&["hook", "add", "opencode"]);
+    assert_eq!(fs::read(&path).unwrap(), written);
+
+    // An edited plugin is stale and `add` rewrites it.
+    fs::write(&path, format!("{text}// edited\n")).unwrap();
+    let (code, status) = env.status_json("opencode");
+    assert_eq!(
+        (code, status["state"].as_str()),
+        (1, Some("stale")),
+        "{status}"
+    );
+    env.ok(&["hook", "add", "opencode"]);
+    assert_eq!(fs::read(&path).unwrap(), written);
+
+    env.ok(&["hook", "remove", "opencode"]);
+    assert!(!path.exists());
+    let left: Vec<_> = fs::read_dir(&env.home).unwrap().collect();
+    assert!(
+        left.is_empty(),
+        "directories created by add are gone: {left:?}"
+    );
+
+    // Someone else's plugin under that name: neither overwritten nor deleted.
+    fs::create_dir_all(path.parent().unwrap()).unwrap();
+    fs::write(&path, "export const Mine = async () => ({});\n").unwrap();
+    let out = env.run(&["hook", "add", "opencode"]);
+    assert!(!out.status.success());
+    assert!(
+        text_of(&out).contains("is not Prempti's plugin"),
+        "{}",
+        text_of(&out)
+    );
+    env.ok(&["hook", "remove", "opencode"]);
+    assert_eq!(
+        fs::read_to_string(&path).unwrap(),
+        "export const Mine = async () => ({});\n"
+    );
+}
+
+fn text_of(out: &Output) -> String {
+    format!("{}{}", text(&out.stdout), text(&out.stderr))
 }

@@ -19,7 +19,9 @@ mod claude;
 mod codex;
 mod copilot;
 mod cursor;
+mod droid;
 mod gemini;
+mod opencode;
 mod qwen;
 
 use prempti_protocol::{Agent, Decision};
@@ -29,7 +31,9 @@ pub use claude::ClaudeCode;
 pub use codex::Codex;
 pub use copilot::Copilot;
 pub use cursor::Cursor;
+pub use droid::Droid;
 pub use gemini::GeminiCli;
+pub use opencode::OpenCode;
 pub use qwen::QwenCode;
 
 use crate::input::InputError;
@@ -44,6 +48,8 @@ pub static AGENTS: &[&dyn AgentHook] = &[
     &Cursor,
     &Copilot,
     &QwenCode,
+    &OpenCode,
+    &Droid,
 ];
 
 /// The hook events Prempti gates, across agents.
@@ -100,6 +106,8 @@ pub fn adapter(agent: Agent) -> &'static dyn AgentHook {
         Agent::Cursor => &Cursor,
         Agent::Copilot => &Copilot,
         Agent::QwenCode => &QwenCode,
+        Agent::OpenCode => &OpenCode,
+        Agent::Droid => &Droid,
     }
 }
 

@@ -81,6 +81,13 @@ const CASES: &[(&str, &str, &str, &str)] = &[
         "qwen",
         "shell-captured-0.24.4.json",
     ),
+    (
+        "opencode/tool-execute-before",
+        "opencode",
+        "opencode",
+        "bash-captured-1.18.33.json",
+    ),
+    ("droid/pretooluse", "droid", "droid", "execute-shell.json"),
     // Callers in another agent's format: the universal reply.
     (
         "foreign/claude-entry-run-by-cursor",
@@ -136,6 +143,8 @@ const SHELL: &[(&str, &str)] = &[
     ("cursor", "pretooluse-shell.json"),
     ("copilot", "bash.json"),
     ("qwen", "shell-captured-0.24.4.json"),
+    ("opencode", "bash-captured-1.18.33.json"),
+    ("droid", "execute-shell.json"),
 ];
 
 #[test]

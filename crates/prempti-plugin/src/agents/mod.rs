@@ -36,7 +36,9 @@ mod claude;
 mod codex;
 mod copilot;
 mod cursor;
+mod droid;
 mod gemini;
+mod opencode;
 pub mod patch;
 mod qwen;
 mod tools;
@@ -51,6 +53,8 @@ pub(crate) static AGENTS: &[&dyn AgentFormat] = &[
     &cursor::Cursor,
     &copilot::Copilot,
     &qwen::QwenCode,
+    &opencode::OpenCode,
+    &droid::Droid,
 ];
 
 /// One agent's hook payload format.

@@ -21,7 +21,7 @@ pub(crate) enum Shape {
     MultiEdit,
     /// A notebook cell edit.
     Notebook,
-    /// Codex `apply_patch` (patch text in `command`/`patch`/`input`).
+    /// Codex `apply_patch` (patch text in `command`/`patch`/`input`; OpenCode `patchText`).
     Patch,
     /// A search of file contents or names (grep and glob tools).
     Search,
@@ -260,7 +260,7 @@ pub(super) fn normalize(
             call.mcp_path_args = mcp_path_args(args);
         }
         Shape::Patch => {
-            let Some(text) = first_str(args, &["command", "patch", "input"]) else {
+            let Some(text) = first_str(args, &["command", "patch", "input", "patchText"]) else {
                 return Ok(vec![finish(call, base.as_deref())]);
             };
             let files = patch::parse(&text)?;

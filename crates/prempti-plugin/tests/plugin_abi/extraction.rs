@@ -763,6 +763,8 @@ fn shared_payload_fixtures_normalize() {
             "cursor" => Agent::Cursor,
             "copilot" => Agent::Copilot,
             "qwen" => Agent::QwenCode,
+            "opencode" => Agent::OpenCode,
+            "droid" => Agent::Droid,
             other => panic!("unknown agent dir {other}"),
         };
         for file in std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().path()) {
@@ -985,4 +987,93 @@ fn captured_qwen_payloads() {
     assert_eq!(edit.content.as_deref(), Some("status: final"));
     let shell = one(Agent::QwenCode, &read("qwen/shell-captured-0.24.4.json"));
     assert_eq!(shell.input_command.as_deref(), Some("ls"));
+}
+
+/// What Prempti's OpenCode plugin sent from OpenCode 1.18.33 (captured by the real-agent suite,
+/// `opencode_enforces_prempti_verdicts_on_file_tools`): OpenCode's tool names and camelCase
+/// arguments, each mapped to its `tool.kind` and path fields.
+#[test]
+fn captured_opencode_payloads() {
+    let root =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/payloads");
+    let read = |p: &str| std::fs::read_to_string(root.join(p)).unwrap();
+    for (file, tool, kind, path) in [
+        (
+            "opencode/read-captured-1.18.33.json",
+            "read",
+            "read",
+            Some("/home/dev/projects/webapp/notes.txt"),
+        ),
+        (
+            "opencode/write-captured-1.18.33.json",
+            "write",
+            "write",
+            Some("/home/dev/.ssh/authorized_keys"),
+        ),
+        (
+            "opencode/edit-captured-1.18.33.json",
+            "edit",
+            "edit",
+            Some("/home/dev/projects/webapp/notes.txt"),
+        ),
+        ("opencode/bash-captured-1.18.33.json", "bash", "shell", None),
+    ] {
+        let call = one(Agent::OpenCode, &read(file));
+        assert_eq!(call.tool_name, tool, "{file}");
+        assert_eq!(call.kind.as_str(), kind, "{file}");
+        assert_eq!(call.file_path.as_deref(), path, "{file}");
+        assert_eq!(
+            call.cwd.as_deref(),
+            Some("/home/dev/projects/webapp"),
+            "{file}"
+        );
+        assert!(
+            call.session_id
+                .as_deref()
+                .is_some_and(|s| s.starts_with("ses_")),
+            "{file}"
+        );
+        assert_eq!(
+            call.hook_event_name.as_deref(),
+            Some("tool.execute.before"),
+            "{file}"
+        );
+    }
+    let edit = one(
+        Agent::OpenCode,
+        &read("opencode/edit-captured-1.18.33.json"),
+    );
+    assert_eq!(edit.content.as_deref(), Some("status: final"));
+    let bash = one(
+        Agent::OpenCode,
+        &read("opencode/bash-captured-1.18.33.json"),
+    );
+    assert_eq!(bash.input_command.as_deref(), Some("ls"));
+}
+
+/// Factory Droid's hook input (written from the code Droid 0.225.2 bundles; Droid cannot run
+/// offline): Droid's tool names map to the normalized kinds and fields.
+#[test]
+fn droid_payloads() {
+    let root =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/payloads");
+    let read = |p: &str| std::fs::read_to_string(root.join(p)).unwrap();
+    let exec = one(Agent::Droid, &read("droid/execute-shell.json"));
+    assert_eq!(exec.kind.as_str(), "shell");
+    assert_eq!(exec.input_command.as_deref(), Some("npm test"));
+    assert_eq!(exec.tool_use_id, None);
+    assert_eq!(exec.permission_mode.as_deref(), Some("auto-low"));
+    let create = one(Agent::Droid, &read("droid/create.json"));
+    assert_eq!(create.kind.as_str(), "write");
+    assert_eq!(
+        create.file_path.as_deref(),
+        Some("/home/dev/projects/webapp/src/util.ts")
+    );
+    assert_eq!(create.content.as_deref(), Some("export const two = 2;\n"));
+    let edit = one(Agent::Droid, &read("droid/edit.json"));
+    assert_eq!(edit.kind.as_str(), "edit");
+    assert_eq!(edit.content.as_deref(), Some("const port = 8080;"));
+    let fetch = one(Agent::Droid, &read("droid/fetchurl-fetch.json"));
+    assert_eq!(fetch.kind.as_str(), "fetch");
+    assert_eq!(fetch.url_host.as_deref(), Some("docs.factory.ai"));
 }
