@@ -55,8 +55,8 @@ pub static AGENTS: &[&dyn AgentHook] = &[
 /// The hook events Prempti gates, across agents.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Event {
-    /// The generic pre-tool event: Claude/Codex/Copilot `PreToolUse`, Gemini `BeforeTool`,
-    /// Cursor and Copilot `preToolUse`.
+    /// The generic pre-tool event: Claude/Codex/Copilot/Qwen/Droid `PreToolUse`, Gemini
+    /// `BeforeTool`, Cursor and Copilot `preToolUse`, OpenCode's `tool.execute.before`.
     PreToolUse,
     /// Claude Code and Codex `PermissionRequest`: runs only when the agent is about to prompt.
     PermissionRequest,
