@@ -202,3 +202,9 @@ fn claude_code_subagent_calls_carry_the_subagent_fields() {
     let rec = s.audit_record(&marker);
     assert_eq!(rec["decision"], "allow", "{rec:#}");
 }
+
+/// Issue #21, point 5, with the real CLI: see [`crate::agent::post_tool_catches_a_secret`].
+#[test]
+fn claude_code_post_tool_reports_catch_a_secret_value_sent_later() {
+    crate::agent::post_tool_catches_a_secret(Agent::Claude, ".claude/settings.json");
+}

@@ -6,7 +6,11 @@
 //!
 //! For each agent: a call the default rules deny is not executed and the model receives the rule
 //! name and reason; a harmless call runs; in monitor mode the denied call runs and the audit log
-//! records the would-deny; with the service stopped the call is refused (fail closed).
+//! records the would-deny; with the service stopped the call is refused (fail closed); then, for
+//! the agents whose transcripts it reads, `premptictl scan` finds each of these calls in the
+//! transcripts the CLI wrote, with the verdict the daemon recorded. With the post-tool hook
+//! registered, every agent's reports let a secret value read earlier be recognized when a later
+//! call sends it.
 //! Claude Code also: a Write and an Edit the rules deny, an ask (a deny in `-p` mode) and a
 //! subagent's call; Codex also an `apply_patch` to a sensitive path; Gemini CLI and Codex an ask
 //! (answered as a deny); Qwen Code and OpenCode file tools, and a Qwen Code ask.

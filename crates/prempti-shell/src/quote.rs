@@ -1,8 +1,6 @@
-//! One POSIX shell quoting helper for the workspace: words joined back into a command line
-//! (an argv array sent by an agent, a hook command registered in an agent's settings) are
-//! quoted here, so a command reads back as the same words.
-
-use std::borrow::Cow;
+//! POSIX shell quoting, one helper for the workspace: the inverse of the analysis' quote
+//! removal, used wherever an argument vector has to become shell text again (a container's
+//! command, an agent's argv-style tool input, a hook command written into an agent's settings).
 
 /// Whether `word` reads as itself in a POSIX shell without quotes: non-empty, and made of
 /// ASCII letters, digits and `-_./=:,+@%` only.
@@ -16,16 +14,16 @@ pub fn is_plain_word(word: &str) -> bool {
 /// `word` in single quotes, each `'` written as `'\''`: the shell reads it back unchanged,
 /// whatever it holds.
 pub fn single_quote(word: &str) -> String {
-    format!("'{}'", word.replace('\'', r"'\''"))
+    format!("'{}'", word.replace('\'', "'\\''"))
 }
 
-/// `word` as it must be written in a POSIX command line: unchanged when it is a plain word
-/// ([`is_plain_word`]), single-quoted ([`single_quote`]) otherwise.
-pub fn quote_posix(word: &str) -> Cow<'_, str> {
+/// `word` as the shell would read it back as one word: unchanged when it is a plain word
+/// ([`is_plain_word`]), else single-quoted ([`single_quote`]).
+pub fn quote_word(word: &str) -> String {
     if is_plain_word(word) {
-        Cow::Borrowed(word)
+        word.to_owned()
     } else {
-        Cow::Owned(single_quote(word))
+        single_quote(word)
     }
 }
 
@@ -34,16 +32,24 @@ mod tests {
     use super::*;
 
     #[test]
+    fn words_round_trip_through_the_analysis() {
+        assert_eq!(quote_word("rm"), "rm");
+        assert_eq!(quote_word("rm -rf /data"), "'rm -rf /data'");
+        assert_eq!(quote_word("it's"), "'it'\\''s'");
+        assert_eq!(quote_word(""), "''");
+        let text = ["bash", "-c", "rm -rf '/data x'"].map(quote_word).join(" ");
+        let analysis = crate::analyze(&text, None);
+        assert_eq!(analysis.delete_paths, ["/data x"]);
+    }
+
+    #[test]
     fn words_are_quoted_only_when_needed() {
-        assert_eq!(quote_posix("ls"), "ls");
         assert_eq!(
-            quote_posix("/usr/bin/a-b_c.d=e:f,g+h@i%j"),
+            quote_word("/usr/bin/a-b_c.d=e:f,g+h@i%j"),
             "/usr/bin/a-b_c.d=e:f,g+h@i%j"
         );
-        assert_eq!(quote_posix(""), "''");
-        assert_eq!(quote_posix("my dir"), "'my dir'");
-        assert_eq!(quote_posix("$HOME"), "'$HOME'");
-        assert_eq!(quote_posix("it's"), r"'it'\''s'");
+        assert_eq!(quote_word("$HOME"), "'$HOME'");
         assert_eq!(single_quote("x"), "'x'");
+        assert!(!is_plain_word("a b"));
     }
 }

@@ -384,7 +384,7 @@ fn shell_command(args: &Map<String, Value>) -> Option<String> {
             Some(
                 words
                     .iter()
-                    .map(|w| prempti_shell::quote_posix(w))
+                    .map(|w| prempti_shell::quote_word(w))
                     .collect::<Vec<_>>()
                     .join(" "),
             )

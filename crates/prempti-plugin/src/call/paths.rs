@@ -280,8 +280,7 @@ impl ToolCall {
                 cwd: self.real_cwd.as_deref().or(self.cwd.as_deref()),
                 home,
             };
-            // Fenced code block markers are not commands.
-            let text = content[..end].replace("```", "\n");
+            let text = prempti_shell::commands_in_prose(&content[..end]);
             let analysis =
                 prempti_shell::analyze_in(&text, &context, &prempti_shell::Limits::default());
             (analysis, false)
@@ -398,6 +397,7 @@ impl ToolCall {
                 prempti_shell::analyze_in(command, &context, &limits)
             };
             crate::globs::expand(&mut analysis, home);
+            crate::globs::confirm_downloads_run(&mut analysis);
             let unresolved = self.resolve_per_process(&mut analysis, command);
             (analysis, unresolved)
         }))

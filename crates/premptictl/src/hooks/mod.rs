@@ -34,6 +34,7 @@ pub(crate) mod file;
 mod gemini;
 mod opencode;
 mod plugin_file;
+pub mod post_tool;
 mod qwen;
 
 use std::collections::BTreeMap;
