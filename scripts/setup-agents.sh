@@ -3,7 +3,7 @@
 # into .cache/agents/<name>/ (git-ignored). An installation whose version matches the pin is
 # reused; a missing or mismatched one is reinstalled.
 #
-# Exit status: 0 when all four CLIs are installed at the pinned versions; 3 when the npm registry
+# Exit status: 0 when all the CLIs are installed at the pinned versions; 3 when the npm registry
 # cannot be reached and something still has to be installed (callers turn that into a skip line);
 # anything else is a real failure.
 #
@@ -19,6 +19,8 @@ AGENTS=(
   "gemini @google/gemini-cli 0.61.0 gemini"
   "codex @openai/codex 0.169.0 codex"
   "copilot @github/copilot 1.0.102 copilot"
+  "qwen @qwen-code/qwen-code 0.24.4 qwen"
+  "opencode opencode-ai 1.18.33 opencode"
 )
 
 installed_version() { # dir package -> version or empty

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Real-agent end-to-end tests: Claude Code, Gemini CLI, Codex CLI and GitHub Copilot CLI, installed from npm at pinned
+# Real-agent end-to-end tests: Claude Code, Gemini CLI, Codex CLI, GitHub Copilot CLI, Qwen Code and OpenCode, installed from npm at pinned
 # versions into .cache/agents/ (scripts/setup-agents.sh), each run against a scripted local model
 # server with a real Prempti installation in a temporary HOME (tests/agents).
 #
@@ -29,4 +29,6 @@ fi
 
 # The suite drives the debug premptictl and prempti-hook next to the test binary.
 "$CARGO" build -q -p premptictl -p prempti-hook
-"$CARGO" test -p prempti-e2e --test agents -- --test-threads=1 "$@"
+# PREMPTI_AGENT_JOBS agent sessions at a time (default 1; CI uses 2).
+jobs="${PREMPTI_AGENT_JOBS:-1}"
+PREMPTI_AGENT_JOBS="$jobs" "$CARGO" test -p prempti-e2e --test agents -- --test-threads="$jobs" "$@"

@@ -4,7 +4,6 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::sync::MutexGuard;
 
 use prempti_e2e::fake_models::{Api, FakeModel, Script, ToolResult};
 use serde_json::{json, Value};
@@ -17,6 +16,8 @@ pub(crate) enum Agent {
     Gemini,
     Codex,
     Copilot,
+    Qwen,
+    OpenCode,
 }
 
 impl Agent {
@@ -27,6 +28,10 @@ impl Agent {
             Agent::Codex => Api::OpenAiResponses,
             // Copilot CLI's bring-your-own-key provider of type "anthropic".
             Agent::Copilot => Api::Anthropic,
+            // Qwen Code's `--auth-type anthropic`.
+            Agent::Qwen => Api::Anthropic,
+            // OpenCode's `anthropic` provider with its base URL moved.
+            Agent::OpenCode => Api::Anthropic,
         }
     }
 
@@ -37,7 +42,14 @@ impl Agent {
             Agent::Gemini => "gemini",
             Agent::Codex => "codex",
             Agent::Copilot => "copilot",
+            Agent::Qwen => "qwen",
+            Agent::OpenCode => "opencode",
         }
+    }
+
+    /// Whether `premptictl scan` reads this agent's transcripts.
+    pub(crate) fn scan_reads_transcripts(self) -> bool {
+        !matches!(self, Agent::Qwen | Agent::OpenCode)
     }
 
     /// The agent's CLI.
@@ -47,6 +59,8 @@ impl Agent {
             Agent::Gemini => &clis.gemini,
             Agent::Codex => &clis.codex,
             Agent::Copilot => &clis.copilot,
+            Agent::Qwen => &clis.qwen,
+            Agent::OpenCode => &clis.opencode,
         }
     }
 
@@ -57,6 +71,8 @@ impl Agent {
             Agent::Gemini => "gemini_cli",
             Agent::Codex => "codex",
             Agent::Copilot => "copilot",
+            Agent::Qwen => "qwen_code",
+            Agent::OpenCode => "opencode",
         }
     }
 
@@ -67,12 +83,12 @@ impl Agent {
                 "Bash",
                 json!({"command": command, "description": "Run the requested command"}),
             ),
-            Agent::Gemini => Script::new(
+            Agent::Gemini | Agent::Qwen => Script::new(
                 "run_shell_command",
                 json!({"command": command, "description": "Run the requested command"}),
             ),
             Agent::Codex => Script::new("exec_command", json!({"cmd": command})),
-            Agent::Copilot => Script::new(
+            Agent::Copilot | Agent::OpenCode => Script::new(
                 "bash",
                 json!({"command": command, "description": "Run the requested command"}),
             ),
@@ -84,6 +100,40 @@ impl Agent {
     fn configure(self, world: &World) {
         match self {
             Agent::Claude | Agent::Copilot => {}
+            Agent::OpenCode => {
+                // OpenCode installs `@opencode-ai/plugin` into a config directory that has
+                // plugins unless `node_modules` exists and the lock file lists every
+                // dependency; offline, that install hangs the run. Prempti's plugin needs no
+                // package, so the directory says it is installed.
+                let dir = world.home.join(".config/opencode");
+                fs::create_dir_all(dir.join("node_modules")).unwrap();
+                let deps = json!({"@opencode-ai/plugin": "1.18.33"});
+                fs::write(
+                    dir.join("package.json"),
+                    json!({"dependencies": deps}).to_string(),
+                )
+                .unwrap();
+                fs::write(
+                    dir.join("package-lock.json"),
+                    json!({"packages": {"": {"dependencies": deps}}}).to_string(),
+                )
+                .unwrap();
+            }
+            Agent::Qwen => {
+                let dir = world.home.join(".qwen");
+                fs::create_dir_all(&dir).unwrap();
+                let settings = json!({
+                    "security": {"auth": {"selectedType": "anthropic"}},
+                    "privacy": {"usageStatisticsEnabled": false},
+                    "general": {"enableAutoUpdate": false},
+                    "telemetry": {"enabled": false},
+                });
+                fs::write(
+                    dir.join("settings.json"),
+                    serde_json::to_string_pretty(&settings).unwrap(),
+                )
+                .unwrap();
+            }
             Agent::Gemini => {
                 let dir = world.home.join(".gemini");
                 fs::create_dir_all(&dir).unwrap();
@@ -168,7 +218,7 @@ exporter = "none"
                         "--output-format",
                         "json",
                         "--model",
-                        "claude-sonnet-4-5",
+                        world.model.as_deref().unwrap_or("claude-sonnet-4-5"),
                         "--max-turns",
                         "6",
                     ]);
@@ -201,6 +251,50 @@ exporter = "none"
                         "--dangerously-bypass-approvals-and-sandbox",
                         prompt,
                     ]);
+                cmd
+            }
+            Agent::Qwen => {
+                let mut cmd = Command::new(&clis.qwen);
+                world.base_env(&mut cmd);
+                cmd.env("ANTHROPIC_API_KEY", "prempti-e2e-not-a-key")
+                    .env("ANTHROPIC_BASE_URL", server.base_url())
+                    .args([
+                        "--auth-type",
+                        "anthropic",
+                        "--model",
+                        "claude-sonnet-4-5",
+                        "--yolo",
+                        "--max-session-turns",
+                        "6",
+                        "-p",
+                        prompt,
+                    ]);
+                cmd
+            }
+            Agent::OpenCode => {
+                let mut cmd = Command::new(&clis.opencode);
+                world.base_env(&mut cmd);
+                // The provider's base URL changes with every run's server: the configuration
+                // comes in the environment (the plugin Prempti wrote is in ~/.config/opencode).
+                let config = json!({
+                    "$schema": "https://opencode.ai/config.json",
+                    "model": "anthropic/claude-sonnet-4-5",
+                    "autoupdate": false,
+                    "share": "disabled",
+                    // Prempti is the only gate (as `--yolo` for Gemini CLI): OpenCode's own
+                    // permissions would reject paths outside the project in a `run`.
+                    "permission": {"bash": "allow", "edit": "allow", "external_directory": "allow"},
+                    "provider": {"anthropic": {"options": {
+                        "baseURL": format!("{}/v1", server.base_url()),
+                        "apiKey": "prempti-e2e-not-a-key",
+                    }}},
+                });
+                cmd.env("OPENCODE_CONFIG_CONTENT", config.to_string())
+                    .env("OPENCODE_DISABLE_MODELS_FETCH", "true")
+                    .env("OPENCODE_DISABLE_AUTOUPDATE", "true")
+                    .env("OPENCODE_DISABLE_LSP_DOWNLOAD", "true")
+                    .env("OPENCODE_DISABLE_SHARE", "true")
+                    .args(["run", prompt]);
                 cmd
             }
             Agent::Copilot => {
@@ -277,14 +371,14 @@ impl Turn {
     }
 }
 
-/// One agent's share of the suite: the suite's lock (agents run one at a time), the CLIs, and a
+/// One agent's share of the suite: a slot (`PREMPTI_AGENT_JOBS` sessions at a time), the CLIs, and a
 /// world with Prempti installed and the agent's hook registered.
 pub(crate) struct Session {
     pub(crate) agent: Agent,
     pub(crate) clis: Clis,
     pub(crate) world: World,
     // Last: the world (and its service) goes before the next test may start.
-    _serial: MutexGuard<'static, ()>,
+    _slot: support::Slot,
 }
 
 /// A run whose scripted shell command ends by creating a marker file: the marker exists if and
@@ -297,13 +391,13 @@ pub(crate) struct Marked {
 impl Session {
     /// `None` (after the skip line) when the CLIs are not available.
     pub(crate) fn start(agent: Agent) -> Option<Session> {
-        let serial = support::serial();
+        let slot = support::slot();
         let clis = support::clis()?;
         Some(Session {
             agent,
             world: agent.world(&clis),
             clis,
-            _serial: serial,
+            _slot: slot,
         })
     }
 
@@ -451,7 +545,9 @@ pub(crate) fn shell_cases(agent: Agent) {
 
     // (e) the transcripts the CLI wrote hold every one of these calls, and `premptictl scan`
     // finds each with the verdict the rules gave it.
-    scan_finds_every_call(&s, &["deny", "allow", "monitor", "stopped"]);
+    if agent.scan_reads_transcripts() {
+        scan_finds_every_call(&s, &["deny", "allow", "monitor", "stopped"]);
+    }
 }
 
 /// `premptictl scan --agent <agent>` over the world's HOME finds the shell call of each run

@@ -133,6 +133,76 @@ fn claude_code_enforces_prempti_verdicts_on_file_tools() {
     );
 }
 
+/// A Bash call made by a subagent (started by the model's `Agent` call) reaches the hook with
+/// the subagent's `agent_id` and `agent_type`; the main conversation's calls carry neither.
+/// Both carry `prompt_id`, and `effort.level` because the session's model has effort levels
+/// (Claude Code 2.1.329 sends no `effort` for models without them, such as the suite's
+/// default `claude-sonnet-4-5`). Prempti audits the subagent's call. The captured inputs are
+/// the golden payloads `tests/fixtures/payloads/claude/*-captured-2.1.329.json`.
+#[test]
+fn claude_code_subagent_calls_carry_the_subagent_fields() {
+    let Some(mut s) = Session::start(Agent::Claude) else {
+        return;
+    };
+    s.world.model = Some("claude-opus-4-6".to_owned());
+    s.world.capture_hook_input();
+    let marker = s.world.marker("subagent");
+    let turn = s.run(
+        "subagent",
+        Script::new(
+            "Agent",
+            json!({"description": "Create the marker", "prompt": "Run the command you are given.",
+                   "subagent_type": "general-purpose", "run_in_background": false}),
+        )
+        .inside(
+            "Bash",
+            json!({"command": format!("touch {}", marker.display()),
+                   "description": "Create the marker"}),
+        ),
+    );
+    assert!(
+        exists(&marker),
+        "the subagent's command did not run:\n{}",
+        turn.describe()
+    );
+    turn.assert_completed();
+
+    let inputs = s.world.captured();
+    let by_tool = |tool: &str| -> Vec<&serde_json::Value> {
+        inputs.iter().filter(|i| i["tool_name"] == tool).collect()
+    };
+    let agent_calls = by_tool("Agent");
+    let bash_calls = by_tool("Bash");
+    assert_eq!(agent_calls.len(), 1, "{inputs:#?}");
+    assert_eq!(bash_calls.len(), 1, "{inputs:#?}");
+    let (main, sub) = (agent_calls[0], bash_calls[0]);
+
+    // The main conversation: no subagent fields.
+    assert!(
+        main.get("agent_id").is_none() && main.get("agent_type").is_none(),
+        "{main:#}"
+    );
+    // The subagent: its id and type.
+    assert!(
+        sub["agent_id"].as_str().is_some_and(|id| !id.is_empty()),
+        "{sub:#}"
+    );
+    assert_eq!(sub["agent_type"], "general-purpose", "{sub:#}");
+    for input in [main, sub] {
+        assert!(
+            input["prompt_id"].as_str().is_some_and(|id| !id.is_empty()),
+            "{input:#}"
+        );
+        assert!(input["effort"]["level"].is_string(), "{input:#}");
+        assert_eq!(input["hook_event_name"], "PreToolUse", "{input:#}");
+    }
+    s.world.save_captured("agent-captured-2.1.329", main);
+    s.world.save_captured("subagent-bash-captured-2.1.329", sub);
+
+    let rec = s.audit_record(&marker);
+    assert_eq!(rec["decision"], "allow", "{rec:#}");
+}
+
 /// Issue #21, point 5, with the real CLI: see [`crate::agent::post_tool_catches_a_secret`].
 #[test]
 fn claude_code_post_tool_reports_catch_a_secret_value_sent_later() {

@@ -5,7 +5,7 @@ use std::ffi::OsString;
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
-use std::sync::{Mutex, MutexGuard, OnceLock};
+use std::sync::{Condvar, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
@@ -20,6 +20,8 @@ pub(crate) struct Clis {
     pub(crate) gemini: PathBuf,
     pub(crate) codex: PathBuf,
     pub(crate) copilot: PathBuf,
+    pub(crate) qwen: PathBuf,
+    pub(crate) opencode: PathBuf,
 }
 
 pub(crate) fn repo_root() -> PathBuf {
@@ -29,10 +31,36 @@ pub(crate) fn repo_root() -> PathBuf {
         .to_path_buf()
 }
 
-/// Agents run one at a time: each one is a heavy process tree and the suite must stay lean.
-pub(crate) fn serial() -> MutexGuard<'static, ()> {
-    static LOCK: Mutex<()> = Mutex::new(());
-    LOCK.lock().unwrap_or_else(|e| e.into_inner())
+/// At most `PREMPTI_AGENT_JOBS` (default 1) agent sessions at a time: each one is a heavy
+/// process tree (the agent CLI, Prempti's service), so the suite stays lean on small machines;
+/// CI with a few cores sets 2 (with `--test-threads=2`) to stay within its time budget.
+pub(crate) fn slot() -> Slot {
+    let jobs = std::env::var("PREMPTI_AGENT_JOBS")
+        .ok()
+        .and_then(|v| v.parse::<usize>().ok())
+        .filter(|n| *n > 0)
+        .unwrap_or(1);
+    let (lock, freed) = &SLOTS;
+    let mut busy = lock.lock().unwrap_or_else(|e| e.into_inner());
+    while *busy >= jobs {
+        busy = freed.wait(busy).unwrap_or_else(|e| e.into_inner());
+    }
+    *busy += 1;
+    Slot
+}
+
+static SLOTS: (Mutex<usize>, Condvar) = (Mutex::new(0), Condvar::new());
+
+/// One running agent session's share of [`slot`]; given back on drop.
+pub(crate) struct Slot;
+
+impl Drop for Slot {
+    fn drop(&mut self) {
+        let (lock, freed) = &SLOTS;
+        let mut busy = lock.lock().unwrap_or_else(|e| e.into_inner());
+        *busy = busy.saturating_sub(1);
+        freed.notify_one();
+    }
 }
 
 /// The pinned CLIs, installed (or reused) by `scripts/setup-agents.sh`. `None` (after printing a
@@ -74,6 +102,8 @@ pub(crate) fn clis() -> Option<Clis> {
             gemini: find("gemini"),
             codex: find("codex"),
             copilot: find("copilot"),
+            qwen: find("qwen"),
+            opencode: find("opencode"),
         })
     })
     .clone()
@@ -184,6 +214,8 @@ pub(crate) struct World {
     pub(crate) prempti_home: PathBuf,
     /// A directory put first on PATH (the agent's CLI, so `premptictl hook add` finds it).
     pub(crate) path_prefix: Option<PathBuf>,
+    /// The model the agent is asked to use, when not its suite default.
+    pub(crate) model: Option<String>,
     bin: PathBuf,
     runs: usize,
 }
@@ -206,6 +238,7 @@ impl World {
             project,
             prempti_home,
             path_prefix: None,
+            model: None,
             bin: bin_dir(),
             runs: 0,
         };
@@ -330,6 +363,61 @@ impl World {
         )
         .unwrap();
         key
+    }
+
+    /// From now on, every hook run also keeps its stdin: the installed `prempti-hook` becomes a
+    /// `sh` script that saves what it reads under [`World::captured`] and then runs the real
+    /// binary on it (with `exec`, so the hook's parent is still the agent).
+    pub(crate) fn capture_hook_input(&self) {
+        let bin = self.prempti_home.join("bin");
+        let real = bin.join("prempti-hook.real");
+        fs::rename(bin.join("prempti-hook"), &real).expect("move the hook binary aside");
+        let dir = self.root.path().join("captured");
+        fs::create_dir_all(&dir).unwrap();
+        let script = format!(
+            "#!/bin/sh\nf=\"$(mktemp '{dir}/input-XXXXXX')\"\ncat > \"$f\"\nexec '{real}' \"$@\" < \"$f\"\n",
+            dir = dir.display(),
+            real = real.display()
+        );
+        let hook = bin.join("prempti-hook");
+        fs::write(&hook, script).unwrap();
+        use std::os::unix::fs::PermissionsExt;
+        fs::set_permissions(&hook, fs::Permissions::from_mode(0o755)).unwrap();
+    }
+
+    /// The hook inputs kept since [`World::capture_hook_input`], parsed, oldest first.
+    pub(crate) fn captured(&self) -> Vec<Value> {
+        let dir = self.root.path().join("captured");
+        let mut files: Vec<(std::time::SystemTime, PathBuf)> = fs::read_dir(&dir)
+            .map(|entries| {
+                entries
+                    .filter_map(Result::ok)
+                    .filter_map(|e| Some((e.metadata().ok()?.modified().ok()?, e.path())))
+                    .collect()
+            })
+            .unwrap_or_default();
+        files.sort();
+        files
+            .iter()
+            .map(|(_, f)| {
+                let text = fs::read_to_string(f).unwrap();
+                serde_json::from_str(&text).unwrap_or_else(|e| {
+                    panic!("hook input {} is not JSON ({e}): {text}", f.display())
+                })
+            })
+            .collect()
+    }
+
+    /// Keeps a captured hook input as `<name>.json` in the directory named by
+    /// `PREMPTI_SAVE_CAPTURED`, when that variable is set (to refresh the payload fixtures in
+    /// `tests/fixtures/payloads/`, after renaming the temporary paths in them).
+    pub(crate) fn save_captured(&self, name: &str, input: &Value) {
+        if let Some(dir) = std::env::var_os("PREMPTI_SAVE_CAPTURED") {
+            let dir = PathBuf::from(dir);
+            fs::create_dir_all(&dir).unwrap();
+            let text = serde_json::to_string_pretty(input).unwrap() + "\n";
+            fs::write(dir.join(format!("{name}.json")), text).unwrap();
+        }
     }
 
     /// Every audit record so far.

@@ -36,6 +36,9 @@ Usage: prempti-hook <agent>
   gemini    Gemini CLI (BeforeTool)
   cursor    Cursor (preToolUse, beforeShellExecution, beforeMCPExecution, beforeReadFile)
   copilot   GitHub Copilot CLI and cloud agent (preToolUse / PreToolUse)
+  qwen      Qwen Code (PreToolUse)
+  opencode  OpenCode, through the plugin `premptictl hook add opencode` installs
+  droid     Factory Droid (PreToolUse)
 
 The agent's hook JSON is read from stdin and sent to Prempti's service, which answers allow,
 deny, ask or defer; the answer is printed in the agent's own format. Register the hook with
@@ -77,7 +80,7 @@ pub fn parse(args: impl IntoIterator<Item = OsString>) -> Command {
     let mut args = args.into_iter().skip(1);
     let Some(first) = args.next() else {
         return Command::Usage(
-            "prempti-hook: missing <agent> (claude, codex, gemini, cursor or copilot); see --help"
+            "prempti-hook: missing <agent> (claude, codex, gemini, cursor, copilot, qwen, opencode or droid); see --help"
                 .into(),
         );
     };

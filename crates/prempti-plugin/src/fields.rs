@@ -159,7 +159,7 @@ fn derived<'a>(
     arg: Option<&str>,
     compute: impl FnOnce() -> Option<Vec<String>>,
 ) -> Extracted<'a> {
-    let Some(slot) = crate::agents::DerivedCache::slot(field, arg) else {
+    let Some(slot) = crate::call::DerivedCache::slot(field, arg) else {
         return owned_list(compute());
     };
     match c.derived.0[slot].get_or_init(|| compute().filter(|v| !v.is_empty())) {
@@ -249,7 +249,7 @@ pub const FIELDS: [FieldSpec; FIELD_COUNT] = [
         suggested: true,
         extract: |c, _| Extracted::U64(c.correlation_id),
     },
-    string("agent.name", "The agent: claude_code, codex, gemini_cli, cursor or copilot", |c, _| {
+    string("agent.name", "The agent: claude_code, codex, gemini_cli, cursor, copilot, qwen_code, opencode or droid", |c, _| {
         Extracted::Str(Cow::Borrowed(c.agent.field_name()))
     }),
     string("agent.os", "Operating system of the agent: linux, macos or windows", |c, _| {

@@ -16,6 +16,7 @@ mod service;
 pub mod agents;
 pub mod audit;
 pub mod broker;
+pub mod call;
 pub mod config;
 pub mod evaluate;
 pub mod event;

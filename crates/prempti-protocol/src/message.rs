@@ -39,7 +39,7 @@ pub const PROTOCOL_VERSION: u32 = 1;
 /// The coding agents Prempti integrates with.
 ///
 /// The serialized form is the value of the `agent.name` field (`claude_code`, `codex`,
-/// `gemini_cli`, `cursor`, `copilot`); [`Agent::cli_name`] is the short name used on command
+/// `gemini_cli`, `cursor`, `copilot`, `qwen_code`, `opencode`, `droid`); [`Agent::cli_name`] is the short name used on command
 /// lines (`prempti-hook claude`, `premptictl hook add gemini`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -54,16 +54,26 @@ pub enum Agent {
     Cursor,
     /// GitHub Copilot CLI / coding agent.
     Copilot,
+    /// Qwen Code.
+    QwenCode,
+    /// OpenCode (through a plugin Prempti installs).
+    #[serde(rename = "opencode")]
+    OpenCode,
+    /// Factory Droid.
+    Droid,
 }
 
 impl Agent {
     /// Every supported agent, in the order they are documented.
-    pub const ALL: [Agent; 5] = [
+    pub const ALL: [Agent; 8] = [
         Agent::ClaudeCode,
         Agent::Codex,
         Agent::GeminiCli,
         Agent::Cursor,
         Agent::Copilot,
+        Agent::QwenCode,
+        Agent::OpenCode,
+        Agent::Droid,
     ];
 
     /// The value of the `agent.name` field.
@@ -74,6 +84,9 @@ impl Agent {
             Agent::GeminiCli => "gemini_cli",
             Agent::Cursor => "cursor",
             Agent::Copilot => "copilot",
+            Agent::QwenCode => "qwen_code",
+            Agent::OpenCode => "opencode",
+            Agent::Droid => "droid",
         }
     }
 
@@ -85,6 +98,9 @@ impl Agent {
             Agent::GeminiCli => "gemini",
             Agent::Cursor => "cursor",
             Agent::Copilot => "copilot",
+            Agent::QwenCode => "qwen",
+            Agent::OpenCode => "opencode",
+            Agent::Droid => "droid",
         }
     }
 
@@ -96,6 +112,9 @@ impl Agent {
             Agent::GeminiCli => "Gemini CLI",
             Agent::Cursor => "Cursor",
             Agent::Copilot => "GitHub Copilot",
+            Agent::QwenCode => "Qwen Code",
+            Agent::OpenCode => "OpenCode",
+            Agent::Droid => "Factory Droid",
         }
     }
 }
@@ -140,7 +159,7 @@ impl FromStr for Agent {
             .ok_or_else(|| ParseNameError {
                 what: "agent",
                 input: s.to_owned(),
-                expected: "claude, codex, gemini, cursor, copilot",
+                expected: "claude, codex, gemini, cursor, copilot, qwen, opencode, droid",
             })
     }
 }
@@ -450,6 +469,11 @@ mod tests {
     #[test]
     fn agent_names_round_trip() {
         for agent in Agent::ALL {
+            assert_eq!(
+                serde_json::to_value(agent).unwrap(),
+                agent.field_name(),
+                "the serialized form is the agent.name value"
+            );
             assert_eq!(agent.cli_name().parse::<Agent>().unwrap(), agent);
             assert_eq!(agent.field_name().parse::<Agent>().unwrap(), agent);
             let json = serde_json::to_string(&agent).unwrap();

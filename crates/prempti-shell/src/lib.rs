@@ -79,7 +79,7 @@ pub use paths::normalize as normalize_path;
 pub use paths::windows_drive_path;
 pub use powershell::{PowerShellAnalysis, PsAccess, PsCommand, PsEffect};
 pub use prose::commands_in_prose;
-pub use quote::quote_word;
+pub use quote::{is_plain_word, quote_word, single_quote};
 
 /// Analyzes `command` with default [`Limits`], resolving relative redirection targets against
 /// `cwd` when given.

@@ -112,7 +112,7 @@ fn odd_bytes_do_not_panic() {
 }
 
 fn shell_quote(s: &str) -> String {
-    format!("'{}'", s.replace('\'', r"'\''"))
+    prempti_shell::single_quote(s)
 }
 
 #[test]

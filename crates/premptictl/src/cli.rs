@@ -256,6 +256,12 @@ pub enum AgentArg {
     Cursor,
     /// GitHub Copilot.
     Copilot,
+    /// Qwen Code.
+    Qwen,
+    /// OpenCode.
+    Opencode,
+    /// Factory Droid.
+    Droid,
     /// Every agent.
     All,
 }
@@ -269,6 +275,9 @@ impl AgentArg {
             AgentArg::Gemini => vec![Agent::GeminiCli],
             AgentArg::Cursor => vec![Agent::Cursor],
             AgentArg::Copilot => vec![Agent::Copilot],
+            AgentArg::Qwen => vec![Agent::QwenCode],
+            AgentArg::Opencode => vec![Agent::OpenCode],
+            AgentArg::Droid => vec![Agent::Droid],
             AgentArg::All => Agent::ALL.to_vec(),
         }
     }
@@ -287,6 +296,12 @@ pub enum SingleAgentArg {
     Cursor,
     /// GitHub Copilot.
     Copilot,
+    /// Qwen Code.
+    Qwen,
+    /// OpenCode.
+    Opencode,
+    /// Factory Droid.
+    Droid,
 }
 
 impl From<SingleAgentArg> for Agent {
@@ -297,6 +312,9 @@ impl From<SingleAgentArg> for Agent {
             SingleAgentArg::Gemini => Agent::GeminiCli,
             SingleAgentArg::Cursor => Agent::Cursor,
             SingleAgentArg::Copilot => Agent::Copilot,
+            SingleAgentArg::Qwen => Agent::QwenCode,
+            SingleAgentArg::Opencode => Agent::OpenCode,
+            SingleAgentArg::Droid => Agent::Droid,
         }
     }
 }

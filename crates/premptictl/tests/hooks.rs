@@ -54,6 +54,8 @@ impl Env {
             .env_remove("CLAUDE_CONFIG_DIR")
             .env_remove("CODEX_HOME")
             .env_remove("COPILOT_HOME")
+            .env_remove("QWEN_HOME")
+            .env_remove("XDG_CONFIG_HOME")
             // No real agent CLI is found: only the fake ones in `bin`.
             .env("PATH", format!("{}:/usr/bin:/bin", self.bin.display()))
             .env("NO_COLOR", "1")
@@ -103,11 +105,16 @@ fn settings(env: &Env, agent: &str) -> PathBuf {
         "gemini" => env.home.join(".gemini/settings.json"),
         "cursor" => env.home.join(".cursor/hooks.json"),
         "copilot" => env.home.join(".copilot/hooks/prempti.json"),
+        "qwen" => env.home.join(".qwen/settings.json"),
+        "opencode" => env.home.join(".config/opencode/plugin/prempti.js"),
+        "droid" => env.home.join(".factory/settings.json"),
         _ => unreachable!(),
     }
 }
 
-const AGENTS: [&str; 5] = ["claude", "codex", "gemini", "cursor", "copilot"];
+const AGENTS: [&str; 8] = [
+    "claude", "codex", "gemini", "cursor", "copilot", "qwen", "opencode", "droid",
+];
 
 #[test]
 fn fresh_files_get_the_documented_entries() {
@@ -156,11 +163,33 @@ fn fresh_files_get_the_documented_entries() {
     );
     assert_eq!(copilot["hooks"]["preToolUse"][0]["timeoutSec"], 10);
 
+    let qwen = read_json(&settings(&env, "qwen"));
+    let group = &qwen["hooks"]["PreToolUse"][0];
+    assert_eq!(group["matcher"], "*");
+    assert_eq!(group["hooks"][0]["command"], format!("{quoted} qwen"));
+    assert_eq!(
+        group["hooks"][0]["timeout"], 10,
+        "Qwen Code timeouts are seconds"
+    );
+
+    let droid = read_json(&settings(&env, "droid"));
+    let group = &droid["hooks"]["PreToolUse"][0];
+    assert_eq!(group["matcher"], "*");
+    assert_eq!(group["hooks"][0]["command"], format!("{quoted} droid"));
+    assert_eq!(group["hooks"][0]["timeout"], 10);
+
+    let plugin = fs::read_to_string(settings(&env, "opencode")).unwrap();
+    assert!(plugin.starts_with("// Prempti plugin"), "{plugin}");
+    assert!(
+        plugin.contains(&serde_json::to_string(&env.hook_path()).unwrap()),
+        "{plugin}"
+    );
+
     // Every agent is installed; status exits 0.
     let out = env.run(&["hook", "status", "all", "--json"]);
     assert!(out.status.success(), "{}", text(&out.stdout));
     let all: Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(all.as_array().unwrap().len(), 5);
+    assert_eq!(all.as_array().unwrap().len(), AGENTS.len());
     for s in all.as_array().unwrap() {
         assert_eq!(s["state"], "installed", "{s}");
     }
@@ -209,12 +238,14 @@ const EXISTING_CLAUDE: &str = r#"{
 #[test]
 fn existing_files_keep_unrelated_keys_and_are_restored_byte_for_byte() {
     let env = Env::new();
-    let cases: [(&str, &str); 5] = [
+    let cases: [(&str, &str); 7] = [
         ("claude", EXISTING_CLAUDE),
         ("codex", "{\n  \"hooks\": {\n    \"PreToolUse\": [\n      {\"matcher\": \"^Bash$\", \"hooks\": [{\"type\": \"command\", \"command\": \"audit.sh\"}]}\n    ]\n  }\n}\n"),
         ("gemini", "{\n\t\"theme\": \"dark\",\n\t\"general\": {\"vimMode\": true}\n}\n"),
         ("cursor", "{\"version\":1,\"hooks\":{\"afterFileEdit\":[{\"command\":\"./fmt.sh\"}],\"preToolUse\":[{\"command\":\"./mine.sh\",\"matcher\":\"Shell\"}]}}"),
         ("copilot", "{\"version\": 1, \"hooks\": {}}\n"),
+        ("qwen", "{\n  \"security\": {\"auth\": {\"selectedType\": \"anthropic\"}},\n  \"hooks\": {\"PreToolUse\": [{\"matcher\": \"write_file\", \"hooks\": [{\"type\": \"command\", \"command\": \"check.sh\", \"timeout\": 5}]}]},\n  \"model\": {\"name\": \"qwen3-coder-plus\"}\n}\n"),
+        ("droid", "{\"sessionDefaultSettings\": {\"model\": \"custom:mine\"},\n \"hooks\": {\"PostToolUse\": [{\"matcher\": \"Edit\", \"hooks\": [{\"type\": \"command\", \"command\": \"fmt.sh\"}]}]}}"),
     ];
     for (agent, original) in cases {
         let path = settings(&env, agent);
@@ -530,6 +561,120 @@ fn fail_closed_claude_entry_is_removed_byte_for_byte() {
     assert_eq!(ours["hooks"][0]["onFailure"], "block", "{doc}");
     env.ok(&["hook", "remove", "claude"]);
     assert_eq!(fs::read_to_string(&path).unwrap(), EXISTING_CLAUDE);
+}
+
+/// Qwen Code: `QWEN_HOME` moves the settings file; `"disableAllHooks": true` is reported as
+/// disabled; status says the call goes ahead when the hook cannot run.
+#[test]
+fn qwen_settings_follow_qwen_home_and_report_switched_off_hooks() {
+    let env = Env::new();
+    let qwen_home = env.home.join("elsewhere/qwen");
+    let run = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_premptictl"))
+            .args(args)
+            .env("HOME", &env.home)
+            .env("PREMPTI_HOME", &env.prempti)
+            .env("QWEN_HOME", &qwen_home)
+            .env("PATH", "/usr/bin:/bin")
+            .env("NO_COLOR", "1")
+            .output()
+            .unwrap()
+    };
+    assert!(run(&["hook", "add", "qwen"]).status.success());
+    let path = qwen_home.join("settings.json");
+    assert!(path.exists());
+    assert!(!env.home.join(".qwen").exists());
+
+    let out = run(&["hook", "status", "qwen", "--json"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stdout));
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v[0]["state"], "installed", "{v}");
+    assert!(
+        v[0]["on_hook_failure"]
+            .as_str()
+            .is_some_and(|s| s.starts_with("let through")),
+        "{v}"
+    );
+
+    let mut doc = read_json(&path);
+    doc["disableAllHooks"] = Value::Bool(true);
+    fs::write(&path, serde_json::to_string_pretty(&doc).unwrap()).unwrap();
+    let out = run(&["hook", "status", "qwen", "--json"]);
+    assert_eq!(out.status.code(), Some(1));
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v[0]["state"], "disabled", "{v}");
+    assert!(
+        v[0]["details"].to_string().contains("disableAllHooks"),
+        "{v}"
+    );
+}
+
+/// OpenCode is registered by a plugin file of Prempti's own: `add` writes it (once), `status`
+/// reports it with its fail-closed behaviour, `remove` deletes it and the directories `add`
+/// created; a file of someone else's at that path is never overwritten or deleted.
+#[test]
+fn opencode_plugin_file_round_trip() {
+    let env = Env::new();
+    let path = settings(&env, "opencode");
+    let out = env.ok(&["hook", "add", "opencode"]);
+    assert!(out.contains("restart running OpenCode sessions"), "{out}");
+    let written = fs::read(&path).unwrap();
+    let text = String::from_utf8_lossy(&written).into_owned();
+    assert!(text.contains("\"tool.execute.before\""), "{text}");
+    assert!(text.contains("[\"opencode\"]"), "{text}");
+
+    let (code, status) = env.status_json("opencode");
+    assert_eq!(code, 0, "{status}");
+    assert_eq!(status["state"], "installed", "{status}");
+    assert!(
+        status["on_hook_failure"]
+            .as_str()
+            .is_some_and(|s| s.starts_with("blocked")),
+        "{status}"
+    );
+
+    // Idempotent.
+    env.ok(&["hook", "add", "opencode"]);
+    assert_eq!(fs::read(&path).unwrap(), written);
+
+    // An edited plugin is stale and `add` rewrites it.
+    fs::write(&path, format!("{text}// edited\n")).unwrap();
+    let (code, status) = env.status_json("opencode");
+    assert_eq!(
+        (code, status["state"].as_str()),
+        (1, Some("stale")),
+        "{status}"
+    );
+    env.ok(&["hook", "add", "opencode"]);
+    assert_eq!(fs::read(&path).unwrap(), written);
+
+    env.ok(&["hook", "remove", "opencode"]);
+    assert!(!path.exists());
+    let left: Vec<_> = fs::read_dir(&env.home).unwrap().collect();
+    assert!(
+        left.is_empty(),
+        "directories created by add are gone: {left:?}"
+    );
+
+    // Someone else's plugin under that name: neither overwritten nor deleted.
+    fs::create_dir_all(path.parent().unwrap()).unwrap();
+    fs::write(&path, "export const Mine = async () => ({});\n").unwrap();
+    let out = env.run(&["hook", "add", "opencode"]);
+    assert!(!out.status.success());
+    assert!(
+        text_of(&out).contains("is not Prempti's plugin"),
+        "{}",
+        text_of(&out)
+    );
+    env.ok(&["hook", "remove", "opencode"]);
+    assert_eq!(
+        fs::read_to_string(&path).unwrap(),
+        "export const Mine = async () => ({});\n"
+    );
+}
+
+fn text_of(out: &Output) -> String {
+    format!("{}{}", text(&out.stdout), text(&out.stderr))
 }
 
 /// Issue #21, point 5: `hook add <agent> --post-tool` adds `prempti-hook <agent> --post-tool` on

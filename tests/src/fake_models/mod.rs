@@ -54,6 +54,10 @@ pub struct Step {
     pub tool_name: String,
     /// Arguments of the call.
     pub tool_input: Value,
+    /// Played inside the previous step's call: in the first request that does not offer the
+    /// previous step's tool (a subagent's own conversation, started by a Task call), once that
+    /// step was sent. See [`Script::inside`].
+    pub nested: bool,
 }
 
 /// The turn a server plays: its tool calls one after the other (each once the result of the
@@ -72,6 +76,7 @@ impl Script {
             steps: vec![Step {
                 tool_name: tool_name.to_string(),
                 tool_input,
+                nested: false,
             }],
             final_text: "Done.".to_string(),
         }
@@ -82,6 +87,20 @@ impl Script {
         self.steps.push(Step {
             tool_name: tool_name.to_string(),
             tool_input,
+            nested: false,
+        });
+        self
+    }
+
+    /// Add a tool call that the conversation started by the previous call plays (a subagent
+    /// that a Task call starts): its requests offer other tools than the main conversation's,
+    /// carry none of its results, and get this call, then a final text; the main conversation
+    /// then gets the previous call's result and goes on.
+    pub fn inside(mut self, tool_name: &str, tool_input: Value) -> Self {
+        self.steps.push(Step {
+            tool_name: tool_name.to_string(),
+            tool_input,
+            nested: true,
         });
         self
     }
@@ -358,18 +377,34 @@ impl Shared {
     /// calls it holds, found by the API module) and offers the tools `offered`; record both.
     pub(crate) fn turn(&self, results: Vec<ToolResult>, offered: &[String]) -> Turn {
         let mut st = self.state.lock().unwrap_or_else(|e| e.into_inner());
-        let done = (0..self.script.steps.len())
-            .take_while(|i| results.iter().any(|r| r.step == *i))
-            .count();
+        let carried: Vec<usize> = results.iter().map(|r| r.step).collect();
         st.tool_results.extend(results);
-        if done == self.script.steps.len() {
+        // A nested call's result travels in the subagent's conversation only: count every
+        // result received so far.
+        let steps = &self.script.steps;
+        let answered = |st: &State, i: usize| st.tool_results.iter().any(|r| r.step == i);
+        let done = (0..steps.len()).take_while(|i| answered(&st, *i)).count();
+        if done == steps.len() {
             st.finished = true;
             return Turn::Final;
         }
-        if offered
-            .iter()
-            .any(|n| *n == self.script.steps[done].tool_name)
-        {
+        let offers = |name: &str| offered.iter().any(|n| n == name);
+        // Step `done` was sent and plays a nested step: a request without its result comes
+        // from the conversation it started, which gets the nested call once, then a final
+        // text (which is how that conversation ends and step `done` gets its result).
+        let next = done + 1;
+        if let Some(nested) = steps.get(next).filter(|s| s.nested) {
+            if st.tool_calls_sent > done {
+                if carried.contains(&next) || answered(&st, next) {
+                    return Turn::Other;
+                }
+                if offers(&nested.tool_name) {
+                    st.tool_calls_sent += 1;
+                    return Turn::CallTool(next);
+                }
+            }
+        }
+        if offers(&steps[done].tool_name) {
             st.tool_calls_sent += 1;
             return Turn::CallTool(done);
         }

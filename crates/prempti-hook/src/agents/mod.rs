@@ -19,7 +19,10 @@ mod claude;
 mod codex;
 mod copilot;
 mod cursor;
+mod droid;
 mod gemini;
+mod opencode;
+mod qwen;
 
 use prempti_protocol::{Agent, Decision};
 use serde_json::{json, Map, Value};
@@ -28,20 +31,32 @@ pub use claude::ClaudeCode;
 pub use codex::Codex;
 pub use copilot::Copilot;
 pub use cursor::Cursor;
+pub use droid::Droid;
 pub use gemini::GeminiCli;
+pub use opencode::OpenCode;
+pub use qwen::QwenCode;
 
 use crate::input::InputError;
 use crate::messages;
 use crate::reply::{Reply, Verdict};
 
 /// Every supported agent, in the order they are documented.
-pub static AGENTS: &[&dyn AgentHook] = &[&ClaudeCode, &Codex, &GeminiCli, &Cursor, &Copilot];
+pub static AGENTS: &[&dyn AgentHook] = &[
+    &ClaudeCode,
+    &Codex,
+    &GeminiCli,
+    &Cursor,
+    &Copilot,
+    &QwenCode,
+    &OpenCode,
+    &Droid,
+];
 
 /// The hook events Prempti gates, across agents.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Event {
-    /// The generic pre-tool event: Claude/Codex/Copilot `PreToolUse`, Gemini `BeforeTool`,
-    /// Cursor and Copilot `preToolUse`.
+    /// The generic pre-tool event: Claude/Codex/Copilot/Qwen/Droid `PreToolUse`, Gemini
+    /// `BeforeTool`, Cursor and Copilot `preToolUse`, OpenCode's `tool.execute.before`.
     PreToolUse,
     /// Claude Code and Codex `PermissionRequest`: runs only when the agent is about to prompt.
     PermissionRequest,
@@ -90,6 +105,9 @@ pub fn adapter(agent: Agent) -> &'static dyn AgentHook {
         Agent::GeminiCli => &GeminiCli,
         Agent::Cursor => &Cursor,
         Agent::Copilot => &Copilot,
+        Agent::QwenCode => &QwenCode,
+        Agent::OpenCode => &OpenCode,
+        Agent::Droid => &Droid,
     }
 }
 

@@ -29,13 +29,14 @@ fn every_fixture_reaches_the_broker_as_its_own_agent() {
             assert_eq!(outcome.code, 0, "{name}: {outcome:?}");
             let json = outcome.json();
             let denied = match agent {
-                Agent::ClaudeCode | Agent::Codex => {
+                Agent::ClaudeCode | Agent::Codex | Agent::QwenCode | Agent::Droid => {
                     let out = &json["hookSpecificOutput"];
                     out["permissionDecision"] == "deny" || out["decision"]["behavior"] == "deny"
                 }
                 Agent::GeminiCli => json["decision"] == "deny",
                 Agent::Cursor => json["permission"] == "deny",
                 Agent::Copilot => json["permissionDecision"] == "deny",
+                Agent::OpenCode => json["decision"] == "deny",
             };
             assert!(denied, "{name}: {json}");
             let last = broker.requests().pop().expect("request");

@@ -75,6 +75,19 @@ const CASES: &[(&str, &str, &str, &str)] = &[
         "copilot",
         "pascal-bash.json",
     ),
+    (
+        "qwen/pretooluse",
+        "qwen",
+        "qwen",
+        "shell-captured-0.24.4.json",
+    ),
+    (
+        "opencode/tool-execute-before",
+        "opencode",
+        "opencode",
+        "bash-captured-1.18.33.json",
+    ),
+    ("droid/pretooluse", "droid", "droid", "execute-shell.json"),
     // Callers in another agent's format: the universal reply.
     (
         "foreign/claude-entry-run-by-cursor",
@@ -129,6 +142,9 @@ const SHELL: &[(&str, &str)] = &[
     ("gemini", "run_shell_command-captured-0.61.0.json"),
     ("cursor", "pretooluse-shell.json"),
     ("copilot", "bash.json"),
+    ("qwen", "shell-captured-0.24.4.json"),
+    ("opencode", "bash-captured-1.18.33.json"),
+    ("droid", "execute-shell.json"),
 ];
 
 #[test]

@@ -475,7 +475,7 @@ fn join_argv(items: &[String]) -> String {
         .iter()
         .map(|s| {
             if s.is_empty() || s.contains(char::is_whitespace) {
-                format!("'{}'", s.replace('\'', "'\\''"))
+                crate::quote::single_quote(s)
             } else {
                 s.clone()
             }

@@ -48,18 +48,19 @@ pub(crate) fn build(binary: &Path, agent_arg: &str, shell: ShellKind) -> String 
         return format!("{path} {agent_arg}");
     }
     match shell {
-        ShellKind::Posix => format!("'{}' {agent_arg}", path.replace('\'', r"'\''")),
+        ShellKind::Posix => format!("{} {agent_arg}", prempti_shell::single_quote(&path)),
         ShellKind::Cmd => format!("\"{path}\" {agent_arg}"),
         ShellKind::PowerShell => format!("& '{}' {agent_arg}", path.replace('\'', "''")),
     }
 }
 
 fn needs_quoting(s: &str) -> bool {
-    // Backslashes are path separators on Windows and escapes everywhere else.
-    s.is_empty()
-        || !s.chars().all(|c| {
-            c.is_ascii_alphanumeric() || "/._-+:@%,=".contains(c) || (cfg!(windows) && c == '\\')
-        })
+    if cfg!(windows) {
+        // Backslashes are path separators there, so a path made of plain words and `\` is
+        // plain too.
+        return !prempti_shell::is_plain_word(&s.replace('\\', "/"));
+    }
+    !prempti_shell::is_plain_word(s)
 }
 
 /// A Prempti entry found in a registered command.

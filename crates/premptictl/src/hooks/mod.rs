@@ -5,10 +5,11 @@
 //! The engine here is shared: [`add`], [`remove`] and [`status`] are the entry points used by
 //! `premptictl hook` and `premptictl install`.
 //!
-//! Two settings shapes exist. *Nested* (Claude Code, Codex, Gemini CLI): `hooks.<Event>` is an
+//! Two settings shapes exist. *Nested* (Claude Code, Codex, Gemini CLI, Qwen Code, Factory Droid): `hooks.<Event>` is an
 //! array of matcher groups, each with its own `hooks` array of handlers; Prempti adds one group
 //! of its own, matching every tool, holding one handler. *Flat* (Cursor, Copilot):
-//! `hooks.<event>` is an array of handlers; Prempti adds one handler.
+//! `hooks.<event>` is an array of handlers; Prempti adds one handler. OpenCode has no command
+//! hooks: Prempti writes a plugin file of its own (the `plugin_file` module).
 //!
 //! A handler is Prempti's when its command runs a binary named `prempti-hook` (see
 //! the `command` module). Nothing else in the file is touched: other keys, other hooks and the key order
@@ -28,9 +29,13 @@ mod codex;
 pub(crate) mod command;
 mod copilot;
 mod cursor;
+mod droid;
 pub(crate) mod file;
 mod gemini;
+mod opencode;
+mod plugin_file;
 pub mod post_tool;
+mod qwen;
 
 use std::collections::BTreeMap;
 use std::ffi::OsString;
@@ -51,12 +56,15 @@ use self::command::{PremptiCommand, ShellKind};
 pub(crate) const AGENT_TIMEOUT_SECS: u64 = prempti_protocol::env::AGENT_HOOK_TIMEOUT_SECS;
 
 /// Every agent's registration, in [`Agent::ALL`] order.
-pub(crate) static AGENTS: [&dyn AgentHooks; 5] = [
+pub(crate) static AGENTS: [&dyn AgentHooks; 8] = [
     &claude::Claude,
     &codex::Codex,
     &gemini::Gemini,
     &cursor::Cursor,
     &copilot::Copilot,
+    &qwen::Qwen,
+    &opencode::OpenCode,
+    &droid::Droid,
 ];
 
 /// The registration of `agent`.
@@ -67,6 +75,9 @@ pub(crate) fn spec(agent: Agent) -> &'static dyn AgentHooks {
         Agent::GeminiCli => AGENTS[2],
         Agent::Cursor => AGENTS[3],
         Agent::Copilot => AGENTS[4],
+        Agent::QwenCode => AGENTS[5],
+        Agent::OpenCode => AGENTS[6],
+        Agent::Droid => AGENTS[7],
     }
 }
 
@@ -139,6 +150,12 @@ pub(crate) trait AgentHooks: Sync {
     }
     /// What the user must still do by hand after `add`.
     fn manual_steps(&self) -> Vec<String>;
+    /// For an agent registered by a plugin file of Prempti's own (OpenCode): the file's
+    /// content, running `hook`. `settings_file` is then that file, which `add` writes whole
+    /// and `remove` deletes (see the `plugin_file` module).
+    fn plugin_source(&self, _hook: &Path) -> Option<String> {
+        None
+    }
 }
 
 /// Flags a nested-shape matcher that does not match every tool.
@@ -174,7 +191,8 @@ fn check_match_all(group: &Value) -> Vec<String> {
 pub struct HookEnv {
     /// The user's home directory.
     pub home: Option<PathBuf>,
-    /// Relevant environment variables (`CLAUDE_CONFIG_DIR`, `CODEX_HOME`, `COPILOT_HOME`, and
+    /// Relevant environment variables (`CLAUDE_CONFIG_DIR`, `CODEX_HOME`, `COPILOT_HOME`,
+    /// `QWEN_HOME`, `XDG_CONFIG_HOME`, and
     /// `PATH`, where agent CLIs are looked up to learn their versions).
     pub vars: BTreeMap<String, OsString>,
     /// The installed Claude Code version, probed once on first use.
@@ -182,7 +200,14 @@ pub struct HookEnv {
 }
 
 /// The environment variables that relocate agents' config directories, and `PATH`.
-const CONFIG_VARS: [&str; 4] = ["CLAUDE_CONFIG_DIR", "CODEX_HOME", "COPILOT_HOME", "PATH"];
+const CONFIG_VARS: [&str; 6] = [
+    "CLAUDE_CONFIG_DIR",
+    "CODEX_HOME",
+    "COPILOT_HOME",
+    "QWEN_HOME",
+    "XDG_CONFIG_HOME",
+    "PATH",
+];
 
 impl HookEnv {
     /// Reads `HOME` and the agents' config-dir variables from this process.
@@ -322,6 +347,9 @@ pub fn status(layout: &Layout, agent: Agent) -> Result<HookStatus> {
 /// [`add`] with an explicit environment.
 pub fn add_with(layout: &Layout, agent: Agent, env: &HookEnv) -> Result<HookChange> {
     let spec = spec(agent);
+    if spec.plugin_source(Path::new("")).is_some() {
+        return plugin_file::add(spec, layout, env);
+    }
     let path = spec.settings_file(env)?;
     let settings = file::read(&path)?;
     let mut files = vec![settings.path.clone()];
@@ -398,6 +426,9 @@ pub fn add_with(layout: &Layout, agent: Agent, env: &HookEnv) -> Result<HookChan
 pub fn remove_with(layout: &Layout, agent: Agent, env: &HookEnv) -> Result<HookChange> {
     let _ = layout;
     let spec = spec(agent);
+    if spec.plugin_source(Path::new("")).is_some() {
+        return plugin_file::remove(spec, env);
+    }
     let path = spec.settings_file(env)?;
     let settings = file::read(&path)?;
     let files = vec![settings.path.clone()];
@@ -491,6 +522,9 @@ fn lookup(doc: &Map<String, Value>, key_path: &[&str]) -> bool {
 /// [`status`] with an explicit environment.
 pub fn status_with(layout: &Layout, agent: Agent, env: &HookEnv) -> Result<HookStatus> {
     let spec = spec(agent);
+    if spec.plugin_source(Path::new("")).is_some() {
+        return plugin_file::status(spec, layout, env);
+    }
     let path = spec.settings_file(env)?;
     let settings = file::read(&path)?;
     let assessment = assess(spec, layout, &settings.doc, env);

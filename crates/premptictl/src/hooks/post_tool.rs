@@ -25,7 +25,8 @@ pub(crate) fn event(agent: Agent) -> Option<&'static str> {
         Agent::ClaudeCode | Agent::Codex => Some("PostToolUse"),
         Agent::GeminiCli => Some("AfterTool"),
         Agent::Copilot => Some("postToolUse"),
-        Agent::Cursor => None,
+        // Post-tool reports of these agents are not read yet.
+        Agent::Cursor | Agent::QwenCode | Agent::OpenCode | Agent::Droid => None,
     }
 }
 

@@ -6,7 +6,7 @@
 //! ```yaml
 //! cases:
 //!   - name: "Read SSH private key: fires #1 (claude)"
-//!     agent: claude_code              # claude, codex, gemini, cursor, copilot (or field names)
+//!     agent: claude_code              # claude, codex, gemini, cursor, copilot, qwen, opencode, droid (or field names)
 //!     expect:
 //!       verdict: deny                 # allow | deny | ask | defer (defer = no rule voted)
 //!       matched: [Read SSH private key]        # each must be among the matched rules
@@ -429,7 +429,7 @@ fn parse_case(
         .ok_or_else(|| anyhow::anyhow!(at("has no `agent`")))?;
     let agent = parse_agent(agent_name).ok_or_else(|| {
         anyhow::anyhow!(at(&format!(
-            "names an unknown agent `{agent_name}` (use claude, codex, gemini, cursor or copilot)"
+            "names an unknown agent `{agent_name}` (use claude, codex, gemini, cursor, copilot, qwen, opencode or droid)"
         )))
     })?;
     let event = match c.get("event") {

@@ -262,15 +262,15 @@ impl Roots {
         }
     }
 
-    /// The transcript files of `agent`, sorted by path. Agents without transcripts (Cursor)
-    /// have none.
+    /// The transcript files of `agent`, sorted by path. Agents whose transcripts `scan` does not
+    /// read (Cursor, Qwen Code, OpenCode, Factory Droid) have none.
     pub fn transcripts(&self, agent: Agent) -> Vec<PathBuf> {
         let mut files = match agent {
             Agent::ClaudeCode => claude::transcripts(&self.claude),
             Agent::Codex => codex::transcripts(&self.codex),
             Agent::GeminiCli => gemini::transcripts(&self.gemini),
             Agent::Copilot => copilot::transcripts(&self.copilot),
-            Agent::Cursor => Vec::new(),
+            Agent::Cursor | Agent::QwenCode | Agent::OpenCode | Agent::Droid => Vec::new(),
         };
         files.sort();
         files
@@ -310,7 +310,9 @@ pub fn read_from(
         Agent::Codex => codex::read(path, reader, limits, sink),
         Agent::GeminiCli => gemini::read(path, reader, limits, sink),
         Agent::Copilot => copilot::read(path, reader, limits, sink),
-        Agent::Cursor => Ok(LineCounts::default()),
+        Agent::Cursor | Agent::QwenCode | Agent::OpenCode | Agent::Droid => {
+            Ok(LineCounts::default())
+        }
     }
 }
 
