@@ -14,7 +14,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use prempti_e2e::calls::{deciding_rule, Event, Kind};
-use prempti_e2e::install::Install;
+use prempti_e2e::install::{Engine, Install};
 use serde_json::Value;
 
 use crate::support::{check_reply, field, records_by_marker, Call};
@@ -34,7 +34,24 @@ const SWITCHES: [(usize, &str); 7] = [
 
 #[test]
 fn mode_switches_under_64_concurrent_clients_lose_and_misroute_nothing() {
-    let install = Arc::new(Install::builder().deadlines_ms(19_000).start());
+    for engine in Engine::all("mode_switches_under_64_concurrent_clients_lose_and_misroute_nothing")
+    {
+        println!(
+            "mode_switches_under_64_concurrent_clients_lose_and_misroute_nothing: on the {} engine",
+            engine.name()
+        );
+        mode_switches_under_64_concurrent_clients_lose_and_misroute_nothing_on(&engine);
+    }
+}
+
+/// [`mode_switches_under_64_concurrent_clients_lose_and_misroute_nothing`] on one engine.
+fn mode_switches_under_64_concurrent_clients_lose_and_misroute_nothing_on(engine: &Engine) {
+    let install = Arc::new(
+        Install::builder()
+            .engine(engine)
+            .deadlines_ms(19_000)
+            .start(),
+    );
     let templates: Arc<HashMap<Event, Value>> = Arc::new(
         Event::SHELL_PER_AGENT
             .iter()

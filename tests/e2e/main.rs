@@ -25,6 +25,7 @@ mod crash;
 mod load;
 mod modes;
 mod reload;
+mod self_protection;
 mod support;
 mod tidy;
 mod verdicts;

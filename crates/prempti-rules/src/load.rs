@@ -939,8 +939,7 @@ impl Collector {
                 values,
                 loc: r.span(e),
             };
-            check_exception_shape(&info)
-                .map_err(|m| r.err(Code::LoadErrValidate, m, e, item))?;
+            check_exception_shape(&info).map_err(|m| r.err(Code::LoadErrValidate, m, e, item))?;
             out.push(info);
         }
         Ok(out)
@@ -1145,12 +1144,7 @@ impl Collector {
                             item,
                         );
                     }
-                    return Err(r.err(
-                        Code::LoadErrValidate,
-                        msg::EXC_NEW_NEEDS_VALUES,
-                        it,
-                        item,
-                    ));
+                    return Err(r.err(Code::LoadErrValidate, msg::EXC_NEW_NEEDS_VALUES, it, item));
                 }
                 rule.exceptions.push(e);
             }

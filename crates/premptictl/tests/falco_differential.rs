@@ -86,8 +86,9 @@ struct FalcoInstall {
 impl FalcoInstall {
     /// An installation whose default rules are the repository's.
     fn new(falco: &Path) -> FalcoInstall {
-        let rules = std::fs::read_to_string(repo_root().join("rules/default/coding_agents_rules.yaml"))
-            .expect("the default rules");
+        let rules =
+            std::fs::read_to_string(repo_root().join("rules/default/coding_agents_rules.yaml"))
+                .expect("the default rules");
         FalcoInstall::with_rules(falco, &rules)
     }
 
@@ -105,7 +106,11 @@ impl FalcoInstall {
         std::fs::create_dir_all(source.join("rules/user")).unwrap();
         std::fs::create_dir_all(source.join("installers/config")).unwrap();
         std::fs::write(source.join("rules/default/coding_agents_rules.yaml"), rules).unwrap();
-        std::fs::copy(repo_root().join("rules/seen.yaml"), source.join("rules/seen.yaml")).unwrap();
+        std::fs::copy(
+            repo_root().join("rules/seen.yaml"),
+            source.join("rules/seen.yaml"),
+        )
+        .unwrap();
         for name in [
             "falco.yaml",
             "falco.coding_agents_plugin.yaml",

@@ -720,6 +720,7 @@ pub async fn run(layout: Layout, settings: Settings) -> Result<()> {
                         let action = PluginConfig::load(&layout.plugin_config()).map(|p| p.default_action).unwrap_or_default();
                         apply_setting(&ctx, &mut falco, mode, action, format!("mode is now {mode}")).await
                     }
+                    ControlRequest::Authorize { action } => super::authorized(&action),
                     ControlRequest::SetDefaultAction { action } => {
                         let mode = PluginConfig::load(&layout.plugin_config()).map(|p| p.mode).unwrap_or_default();
                         apply_setting(&ctx, &mut falco, mode, action, format!("default action is now {action}")).await

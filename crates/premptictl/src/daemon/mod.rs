@@ -692,8 +692,20 @@ fn handle_control(
             message: "stopping".into(),
             data: Default::default(),
         },
+        ControlRequest::Authorize { action } => authorized(&action),
     };
     let _ = reply.send(response);
+}
+
+/// The answer to an [`ControlRequest::Authorize`] that carried the token (the control server
+/// refuses and records one without it before it gets here).
+pub(crate) fn authorized(action: &str) -> ControlResponse {
+    tracing::warn!("control: `premptictl {action}` authorized with the control token");
+    ControlResponse {
+        ok: true,
+        message: format!("`{action}` authorized"),
+        data: Default::default(),
+    }
 }
 
 /// Saves mode and default action in the plugin configuration so a restart keeps them.

@@ -15,8 +15,8 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use prempti_protocol::{Agent, HookRequest};
-use premptictl::rules_tools::{self, Homes};
 use prempti_rules::RulesFile;
+use premptictl::rules_tools::{self, Homes};
 
 use super::generate::{self, Rng};
 use super::{falco_binary, falco_call, new_audit_records, plugin_library, FalcoInstall};
@@ -100,7 +100,10 @@ impl Validator {
     }
 
     /// Writes the files (name, text) and returns Falco's and the embedded engine's summaries.
-    fn compare(&self, files: &[(String, String)]) -> (Vec<(String, LoadSummary)>, Vec<(String, LoadSummary)>) {
+    fn compare(
+        &self,
+        files: &[(String, String)],
+    ) -> (Vec<(String, LoadSummary)>, Vec<(String, LoadSummary)>) {
         let mut command = Command::new(&self.falco);
         command
             .current_dir(self.dir.path())
@@ -140,9 +143,8 @@ impl Validator {
 /// names), and an exception whose values do not match its fields, which is refused while
 /// reading here (Falco finds it while compiling, after the warnings of the rules before it).
 fn documented_difference(falco: &LoadSummary, embedded: &LoadSummary) -> bool {
-    let only_error = |s: &LoadSummary, pred: &dyn Fn(&str) -> bool| {
-        s.errors.len() == 1 && pred(&s.errors[0])
-    };
+    let only_error =
+        |s: &LoadSummary, pred: &dyn Fn(&str) -> bool| s.errors.len() == 1 && pred(&s.errors[0]);
     let regex = |m: &str| m.contains("invalid regex pattern");
     let syntax = |m: &str| {
         m.starts_with("LOAD_ERR_COMPILE_CONDITION: unexpected token")
@@ -226,7 +228,10 @@ fn generated_rules_files_load_with_the_same_errors_and_warnings_on_both_engines(
         differences.len()
     );
     assert_eq!(compared, LOAD_CASES, "every generated file is compared");
-    assert!(codes.len() >= 10, "the load cases cover too few codes: {codes:?}");
+    assert!(
+        codes.len() >= 10,
+        "the load cases cover too few codes: {codes:?}"
+    );
     assert!(
         differences.is_empty(),
         "{} generated files load differently:\n{}",
@@ -290,7 +295,11 @@ fn generated_rules_match_render_and_decide_the_same_on_both_engines() {
         });
         let (records, next) = new_audit_records(&install.audit_log(), offset);
         offset = next;
-        assert_eq!(records.len(), 1, "event #{i}: one audit record, got {records:?}");
+        assert_eq!(
+            records.len(),
+            1,
+            "event #{i}: one audit record, got {records:?}"
+        );
         let falco_matched: Vec<(String, String)> = records[0]["matched"]
             .as_array()
             .map(|m| {
