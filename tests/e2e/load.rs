@@ -124,11 +124,16 @@ fn mode_switches_under_64_concurrent_clients_lose_and_misroute_nothing_on(engine
     );
 
     let records = install.audit_at_least(TOTAL, Duration::from_secs(120));
-    assert_eq!(
-        records.len(),
-        TOTAL,
-        "one audit record per call, no more, no less"
-    );
+    if records.len() != TOTAL {
+        let log = std::fs::read_to_string(install.prempti_home.join("log/daemon.log"))
+            .unwrap_or_default();
+        let tail: Vec<&str> = log.lines().rev().take(60).collect();
+        panic!(
+            "{} audit records for {TOTAL} calls (one per call, no more, no less); daemon.log ends:\n{}",
+            records.len(),
+            tail.into_iter().rev().collect::<Vec<_>>().join("\n")
+        );
+    }
     let by_marker = records_by_marker(&records);
     let mut modes = BTreeSet::new();
     for c in &calls {
