@@ -6,7 +6,8 @@
 //! first.
 //!
 //! ```text
-//! soak --bin-dir target/release [--calls 100000] [--clients 64] [--reloads 500]
+//! soak --bin-dir target/release [--hook-dir DIR] [--calls 100000] [--clients 64]
+//!      [--reloads 500]
 //! ```
 //!
 //! Calls go straight to the broker socket in the hook's framing (one connection per call, as
@@ -27,6 +28,7 @@ use prempti_protocol::{frame, Agent, Decision, HookRequest, HookResponse};
 
 struct Args {
     bin_dir: PathBuf,
+    hook_dir: Option<PathBuf>,
     calls: usize,
     clients: usize,
     reloads: usize,
@@ -35,6 +37,7 @@ struct Args {
 fn args() -> Result<Args, String> {
     let mut out = Args {
         bin_dir: PathBuf::from("target/release"),
+        hook_dir: None,
         calls: 100_000,
         clients: 64,
         reloads: 500,
@@ -45,6 +48,7 @@ fn args() -> Result<Args, String> {
         let number = |v: String| v.parse::<usize>().map_err(|e| format!("{flag}: {e}"));
         match flag.as_str() {
             "--bin-dir" => out.bin_dir = PathBuf::from(value()?),
+            "--hook-dir" => out.hook_dir = Some(PathBuf::from(value()?)),
             "--calls" => out.calls = number(value()?)?,
             "--clients" => out.clients = number(value()?)?.max(1),
             "--reloads" => out.reloads = number(value()?)?,
@@ -124,7 +128,10 @@ fn main() -> ExitCode {
     };
     let started = Instant::now();
     let install = Install::builder()
-        .binaries(&args.bin_dir, &args.bin_dir)
+        .binaries(
+            &args.bin_dir,
+            args.hook_dir.as_ref().unwrap_or(&args.bin_dir),
+        )
         .deadlines_ms(19_000)
         .start();
     let pid = install.daemon_pid().expect("daemon pid");

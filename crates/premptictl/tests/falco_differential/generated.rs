@@ -36,8 +36,11 @@ struct LoadSummary {
     warnings: Vec<String>,
 }
 
+/// Each file's name and load summary, in load order.
+type Summaries = Vec<(String, LoadSummary)>;
+
 /// The per-file summaries of a `falco -V` JSON document (Falco's or the embedded rendering).
-fn summaries(json: &serde_json::Value) -> Vec<(String, LoadSummary)> {
+fn summaries(json: &serde_json::Value) -> Summaries {
     let entries = |v: &serde_json::Value| -> Vec<String> {
         v.as_array()
             .map(|a| {
@@ -100,10 +103,7 @@ impl Validator {
     }
 
     /// Writes the files (name, text) and returns Falco's and the embedded engine's summaries.
-    fn compare(
-        &self,
-        files: &[(String, String)],
-    ) -> (Vec<(String, LoadSummary)>, Vec<(String, LoadSummary)>) {
+    fn compare(&self, files: &[(String, String)]) -> (Summaries, Summaries) {
         let mut command = Command::new(&self.falco);
         command
             .current_dir(self.dir.path())
