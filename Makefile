@@ -7,7 +7,8 @@
 #   make test      the whole test suite: unit, integration, end-to-end, rule fixtures, real agents,
 #                  the release tarball installed into a temporary home
 #   make bench     engine microbenchmarks and end-to-end hook latency (see BENCHMARKS.md)
-#   make check     formatting, lints, tests, docs and the fuzz targets: what to run before pushing
+#   make check     formatting, lints, docs, fuzz targets, unused dependencies and the tests
+#   make lint      the same gates without the tests (CI runs them after make test)
 #   make corpus    regenerate the labelled corpus (rules/corpus) and print its per-class figures
 
 CARGO ?= cargo
@@ -17,7 +18,7 @@ PREMPTI_HOME := $(HOME)/.prempti
 endif
 export PREMPTI_HOME
 
-.PHONY: all build release hook install uninstall dist test test-rust test-rules test-agents test-dist corpus corpus-figures bench check fmt clippy doc fuzz-check clean
+.PHONY: all build release hook install uninstall dist test test-rust test-rules test-agents test-dist corpus corpus-figures bench check lint deps fmt clippy doc fuzz-check clean
 
 all: build
 
@@ -85,7 +86,11 @@ corpus-figures:
 bench:
 	./scripts/bench.sh
 
-check: fmt clippy test-rust doc fuzz-check
+# The gates CI runs besides the tests (.ci/run): formatting, lints, docs, the fuzz targets
+# compile, no unused dependency.
+lint: fmt clippy doc fuzz-check deps
+
+check: lint test-rust
 
 fmt:
 	$(CARGO) fmt --all -- --check
@@ -97,6 +102,9 @@ doc:
 	RUSTDOCFLAGS="-D warnings" $(CARGO) doc --workspace --no-deps
 
 # Every fuzz target in fuzz/ compiles (cargo check; offline, against a libfuzzer-sys stand-in).
+deps:
+	python3 scripts/check-deps.py
+
 fuzz-check:
 	CARGO=$(CARGO) ./scripts/check-fuzz.sh
 

@@ -1315,7 +1315,7 @@ def gen_installs(rng):
 
 def gen_boundary(rng):
     plain = [sh(c) for c in [
-        "cd .. && rm -rf old-api", "cd ../billing-svc && git clean -n && rm -rf dist", "cp dist/app.js ../shop-frontend/public/", "mv build ../archive/",
+        "cd .. && rm -rf old-api", "cd ../billing-svc && git clean -n && rm -rf dist", "cp dist/app.js ../storefront/public/", "mv build ../archive/",
         "sed -i 's/v1/v2/' ../shared/config.yml", "rm ../other/package-lock.json", "touch /home/dev/projects/api-server/NOTES.md",
         "echo 'TODO' > ~/notes.md", "tar xzf vendor.tgz -C ../vendor", "mkdir ~/backups && cp -r src ~/backups/", "ln -s $PWD/bin/tool ~/bin/tool",
         "rsync -a dist/ /var/www/html/", "sudo sed -i 's/80/8080/' /opt/app/config.yml", "cp .env.example ~/.config/app/env", "mv README.md ../README.webapp.md",

@@ -132,3 +132,9 @@ fn claude_code_enforces_prempti_verdicts_on_file_tools() {
         "{rec:#}"
     );
 }
+
+/// Issue #21, point 5, with the real CLI: see [`crate::agent::post_tool_catches_a_secret`].
+#[test]
+fn claude_code_post_tool_reports_catch_a_secret_value_sent_later() {
+    crate::agent::post_tool_catches_a_secret(Agent::Claude, ".claude/settings.json");
+}

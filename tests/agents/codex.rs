@@ -68,3 +68,10 @@ fn codex_runs_the_call_when_the_hook_cannot_start() {
         );
     }
 }
+
+/// Issue #21, point 5: Codex CLI's `PostToolUse` reports, registered by `premptictl hook add
+/// codex --post-tool` (see [`crate::agent::post_tool_catches_a_secret`]).
+#[test]
+fn codex_cli_post_tool_reports_catch_a_secret_value_sent_later() {
+    crate::agent::post_tool_catches_a_secret(Agent::Codex, ".codex/hooks.json");
+}

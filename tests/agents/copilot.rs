@@ -20,3 +20,10 @@ fn copilot_cli_runs_the_call_when_the_hook_cannot_start() {
         );
     }
 }
+
+/// Issue #21, point 5: Copilot CLI's `postToolUse` reports, registered by `premptictl hook add
+/// copilot --post-tool` (see [`crate::agent::post_tool_catches_a_secret`]).
+#[test]
+fn copilot_cli_post_tool_reports_catch_a_secret_value_sent_later() {
+    crate::agent::post_tool_catches_a_secret(Agent::Copilot, ".copilot/hooks/prempti.json");
+}

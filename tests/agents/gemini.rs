@@ -28,3 +28,10 @@ fn gemini_cli_blocks_when_the_hook_cannot_start() {
         );
     }
 }
+
+/// Issue #21, point 5: Gemini CLI's `AfterTool` reports, registered by `premptictl hook add
+/// gemini --post-tool` (see [`crate::agent::post_tool_catches_a_secret`]).
+#[test]
+fn gemini_cli_post_tool_reports_catch_a_secret_value_sent_later() {
+    crate::agent::post_tool_catches_a_secret(Agent::Gemini, ".gemini/settings.json");
+}

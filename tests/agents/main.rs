@@ -5,7 +5,10 @@
 //!
 //! For each agent: a call the default rules deny is not executed and the model receives the rule
 //! name and reason; a harmless call runs; in monitor mode the denied call runs and the audit log
-//! records the would-deny; with the service stopped the call is refused (fail closed).
+//! records the would-deny; with the service stopped the call is refused (fail closed); then
+//! `premptictl scan` finds each of these calls in the transcripts the CLI wrote, with the
+//! verdict the daemon recorded. With the post-tool hook registered, every agent's reports let
+//! a secret value read earlier be recognized when a later call sends it.
 //! Claude Code also: a Write and an Edit the rules deny, and an ask (a deny in `-p` mode); Codex
 //! also an `apply_patch` to a sensitive path; Gemini CLI and Codex an ask (answered as a deny).
 //!

@@ -12,6 +12,8 @@ use prempti_protocol::{Agent, PROTOCOL_VERSION};
 pub enum Command {
     /// Gate one tool call of this agent.
     Hook(Agent),
+    /// Forward one post-tool report of this agent (`<agent> --post-tool`).
+    PostTool(Agent),
     /// Print [`HELP`].
     Help,
     /// Print [`version`].
@@ -25,6 +27,7 @@ pub const HELP: &str = "\
 prempti-hook: Prempti's pre-tool hook for AI coding agents
 
 Usage: prempti-hook <agent>
+       prempti-hook <agent> --post-tool
        prempti-hook --help | --version
 
 <agent> is the agent whose hook entry runs this program, and decides the reply format:
@@ -37,6 +40,10 @@ Usage: prempti-hook <agent>
 The agent's hook JSON is read from stdin and sent to Prempti's service, which answers allow,
 deny, ask or defer; the answer is printed in the agent's own format. Register the hook with
 `premptictl hook add <agent>` rather than by hand.
+
+With --post-tool it forwards the agent's post-tool report (PostToolUse, AfterTool,
+postToolUse: the call ran, and what it returned) to the service and always exits 0 with
+nothing printed; `premptictl hook add <agent> --post-tool` registers it.
 
 Environment:
   PREMPTI_HOME             install directory (default ~/.prempti)
@@ -85,6 +92,10 @@ pub fn parse(args: impl IntoIterator<Item = OsString>) -> Command {
     };
     match args.next() {
         None => command,
+        Some(flag) if flag == crate::post_tool::FLAG && args.next().is_none() => match command {
+            Command::Hook(agent) => Command::PostTool(agent),
+            other => other,
+        },
         Some(extra) => Command::Usage(format!(
             "prempti-hook: unexpected argument '{}'; usage: prempti-hook <agent>",
             extra.to_string_lossy()
@@ -117,5 +128,13 @@ mod tests {
         assert!(
             matches!(parse_strs(&["codex", "x"]), Command::Usage(m) if m.contains("unexpected argument 'x'"))
         );
+        assert_eq!(
+            parse_strs(&["claude", "--post-tool"]),
+            Command::PostTool(Agent::ClaudeCode)
+        );
+        assert!(matches!(
+            parse_strs(&["claude", "--post-tool", "x"]),
+            Command::Usage(_)
+        ));
     }
 }

@@ -33,6 +33,7 @@ pub mod broker;
 pub mod cli;
 pub mod input;
 pub mod messages;
+pub mod post_tool;
 pub mod reply;
 pub mod run;
 pub mod settings;

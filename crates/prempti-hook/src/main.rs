@@ -17,6 +17,9 @@ fn main() -> ExitCode {
             install_panic_hook(Some(agent));
             prempti_hook::run(agent, io::stdin().lock(), &Settings::from_env())
         }
+        Command::PostTool(agent) => {
+            prempti_hook::post_tool::run(agent, io::stdin().lock(), &Settings::from_env())
+        }
         Command::Help => Reply {
             stdout: cli::HELP.to_owned(),
             ..Reply::silent()

@@ -130,7 +130,7 @@ fn with_notes(mut reason: String, settings: &Settings) -> String {
 }
 
 /// The agent's pid: the hook's parent process.
-fn agent_pid() -> u32 {
+pub(crate) fn agent_pid() -> u32 {
     #[cfg(unix)]
     {
         std::os::unix::process::parent_id()
@@ -143,7 +143,7 @@ fn agent_pid() -> u32 {
 }
 
 /// A fresh request nonce: std's per-process random hash keys mixed with the pid and the time.
-fn nonce() -> u64 {
+pub(crate) fn nonce() -> u64 {
     use std::hash::{BuildHasher, Hasher};
     let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
     hasher.write_u32(std::process::id());

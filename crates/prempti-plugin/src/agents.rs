@@ -612,8 +612,7 @@ impl ToolCall {
                 cwd: self.real_cwd.as_deref().or(self.cwd.as_deref()),
                 home,
             };
-            // Fenced code block markers are not commands.
-            let text = content[..end].replace("```", "\n");
+            let text = prempti_shell::commands_in_prose(&content[..end]);
             let analysis =
                 prempti_shell::analyze_in(&text, &context, &prempti_shell::Limits::default());
             (analysis, false)
@@ -730,6 +729,7 @@ impl ToolCall {
                 prempti_shell::analyze_in(command, &context, &limits)
             };
             crate::globs::expand(&mut analysis, home);
+            crate::globs::confirm_downloads_run(&mut analysis);
             let unresolved = self.resolve_per_process(&mut analysis, command);
             (analysis, unresolved)
         }))
@@ -1616,24 +1616,12 @@ fn shell_command(args: &Map<String, Value>) -> Option<String> {
             Some(
                 words
                     .iter()
-                    .map(|w| shell_quote(w))
+                    .map(|w| prempti_shell::quote_word(w))
                     .collect::<Vec<_>>()
                     .join(" "),
             )
         }
         _ => None,
-    }
-}
-
-fn shell_quote(word: &str) -> String {
-    let plain = !word.is_empty()
-        && word
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b"-_./=:,+@%".contains(&b));
-    if plain {
-        word.to_owned()
-    } else {
-        format!("'{}'", word.replace('\'', "'\\''"))
     }
 }
 

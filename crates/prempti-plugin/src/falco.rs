@@ -10,7 +10,7 @@
 //!   paired with their call by `correlation.id`. The catch-all seen rule (`rules/seen.yaml`,
 //!   loaded last, `rule_matching: all`) fires last for every event; when the seen alerts of
 //!   all the events of a call have arrived, the call's matches are resolved
-//!   ([`crate::verdict::resolve`]), the hook is answered and the audit record written.
+//!   ([`crate::evaluate::decide`], as the embedded host does), the hook is answered and the audit record written.
 //!
 //! Plugin id: [`PLUGIN_ID`] (`0x7072_6d70`, "prmp"), not registered with the falcosecurity
 //! plugin registry; it only has to differ from the ids of other source plugins Falco loads
@@ -45,7 +45,7 @@ use crate::host::{failure_verdict, settle};
 use crate::intake::{Alert, AlertSink, Completed, Correlator, Intake, IntakeConfig, IntakeStats};
 use crate::rotate::RotationPolicy;
 use crate::session::SessionStore;
-use crate::verdict::{resolve, RuntimeSettings, SharedSettings, TagConfig, Verdict};
+use crate::verdict::{RuntimeSettings, SharedSettings, TagConfig, Verdict};
 
 /// The plugin id of the `coding_agent` source ("prmp").
 pub const PLUGIN_ID: u32 = 0x7072_6d70;
@@ -150,9 +150,9 @@ impl Shared {
     fn finish(&self, done: Completed) {
         let id = done.call.correlation_id;
         let pending = self.pending.lock().ok().and_then(|mut p| p.remove(&id));
-        let verdict = resolve(&done.matches, &self.tags, done.call.settings);
+        let decided = crate::evaluate::decide(done.events, &self.tags, done.call.settings);
         let described = pending.as_ref().map_or(&[][..], |p| &p.events[..]);
-        self.settle(done.call, &verdict, done.matches, described);
+        self.settle(done.call, &decided.verdict, decided.matched, described);
     }
 
     /// Answers a call whose payload could not be normalized: deny in every mode.
@@ -515,6 +515,10 @@ impl SourcePluginInstance for CodingAgentInstance {
             .duration_since(UNIX_EPOCH)
             .map_or(0, |d| u64::try_from(d.as_nanos()).unwrap_or(u64::MAX));
         for incoming in calls {
+            if incoming.request.post_tool {
+                crate::post_tool::settle_report(incoming, shared.sessions.as_ref());
+                continue;
+            }
             let ctx = CallContext {
                 correlation_id: incoming.correlation_id,
                 agent_pid: u64::from(incoming.request.agent_pid),
@@ -703,7 +707,7 @@ impl ExtractPlugin for CodingAgentPlugin {
         0 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20 21 22 23 24 25 26 27 28 29 30
         31 32 33 34 35 36 37 38 39 40 41 42 43 44 45 46 47 48 49 50 51 52 53 54 55 56 57 58
         59 60 61 62 63 64 65 66 67 68 69 70 71 72 73 74 75 76 77 78 79 80 81 82 83 84 85 86
-        87 88 89 90 91 92 93
+        87 88 89 90 91 92 93 94 95 96 97 98
     );
 }
 

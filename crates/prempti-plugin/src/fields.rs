@@ -235,7 +235,7 @@ fn with_ancestors<'p>(paths: impl IntoIterator<Item = &'p str>, absolute: bool) 
 }
 
 /// Number of fields in [`FIELDS`].
-pub const FIELD_COUNT: usize = 94;
+pub const FIELD_COUNT: usize = 99;
 
 /// The field table of the `coding_agent` source. A field's position is its [`FieldId`] in
 /// [`schema()`] and its index in the plugin's exported field list.
@@ -604,6 +604,12 @@ pub const FIELDS: [FieldSpec; FIELD_COUNT] = [
             _ => Extracted::None,
         },
     },
+    scalar("session.carries_secret", FieldType::Bool, "The call's arguments (command, content, URL, body, MCP arguments) carry a secret-looking value that an earlier call of this session read from a sensitive file, as the agent's post-tool report returned it (premptictl hook add AGENT --post-tool); only salted hashes of such values are kept; no value without a session id", |c, _| {
+        match c.session.as_ref() {
+            Some(view) => Extracted::Bool(view.carries_secret),
+            None => Extracted::None,
+        }
+    }),
     scalar("session.call_count", FieldType::U64, "Calls of this session decided before this one (any verdict); no value without a session id", |c, _| {
         match c.session.as_ref() {
             Some(v) => Extracted::U64(v.calls),
@@ -623,6 +629,23 @@ pub const FIELDS: [FieldSpec; FIELD_COUNT] = [
     string("agent.subagent_type", "Type of the subagent making the call, or of the agent the session runs as (Claude Code agent_type)", |c, _| s(&c.subagent_type)),
     string("agent.prompt_id", "Id of the user prompt the call belongs to, as sent (Claude Code prompt_id)", |c, _| s(&c.prompt_id)),
     string("agent.effort", "Effort level of the turn, as sent (Claude Code effort.level: low, medium, high, xhigh, max)", |c, _| s(&c.effort)),
+    strings("cmd.env_words", "Lowercase words naming environment values the command prints: names of variables it echoes or printenvs and what a whole-environment listing is filtered for, whole and split on _ ($OPENAI_API_KEY: openai_api_key, openai, api, key; env | grep -i token: token); a value piped, redirected or substituted is not printed", |c, _| {
+        cmd_list(c, |a| list(&a.env_words))
+    }),
+    strings("cmd.install_sources", "Where package managers install or run packages from when it is not their default registry: url, git (git+, github:, npm user/repo, cargo --git), index (-i, --index-url=, --registry, PIP_INDEX_URL=, GOPROXY=), archive, tap (third-party Homebrew tap), head (brew --HEAD)", |c, _| {
+        cmd_list(c, |a| list(&a.install_sources))
+    }),
+    strings("tool.secret_kinds", "Kinds of credential-looking values in the tool input, percent-encoding decoded: aws_access_key_id, aws_secret_access_key, github_token, gitlab_token, npm_token, slack_token, api_key, google_api_key, stripe_key, private_key, jwt, secret_assignment (NAME_SECRET=long value)", |c, _| {
+        let kinds = c.input.as_deref().map(crate::secret_values::kinds).unwrap_or_default();
+        if kinds.is_empty() { Extracted::None } else { Extracted::List(kinds.into_iter().map(Cow::Borrowed).collect()) }
+    }),
+    strings("tool.home_path_depths", "For each of tool.paths inside agent.home, how many directories deep it is: 0 for the home itself, 1 for ~/Documents or ~/.bashrc", |c, _| {
+        let depths = distinct(c.home_paths().iter().map(|rel| {
+            let depth = if rel.is_empty() { 0 } else { rel.split('/').count() };
+            depth.to_string()
+        }));
+        owned_list(Some(depths))
+    }),
 ];
 
 /// Extracts field number `index` of [`FIELDS`] from `call`.

@@ -81,6 +81,54 @@ pub const SENSITIVE_CATALOG: &[&str] = &[
     "~/.prempti",
 ];
 
+/// File names that hold secrets wherever they are: a pattern whose last component can name
+/// one (`cat .env*`, `cat ./conf/id_*`) is treated as naming it in the pattern's directory.
+pub const SENSITIVE_NAMES: &[&str] = &[
+    ".env",
+    ".env.local",
+    ".env.production",
+    ".env.prod",
+    ".env.staging",
+    ".env.development",
+    "id_rsa",
+    "id_ed25519",
+    "id_ecdsa",
+    "id_dsa",
+    "credentials",
+    "credentials.json",
+    ".netrc",
+    ".git-credentials",
+    ".pgpass",
+    ".npmrc",
+    ".pypirc",
+    "secrets.yaml",
+    "secrets.yml",
+    "secrets.json",
+    "master.key",
+];
+
+/// Settles `exec_near_download` (a script run from the directory a download in the same
+/// command went to): when a script the command runs does not exist on this machine now, it
+/// can only come from that download or the command itself, so it is `exec_downloaded`; a
+/// project's own script that exists (`./gradlew`) is not.
+pub fn confirm_downloads_run(analysis: &mut Analysis) {
+    let Some(at) = analysis
+        .behaviors
+        .iter()
+        .position(|b| b == "exec_near_download")
+    else {
+        return;
+    };
+    analysis.behaviors.remove(at);
+    let fetched = analysis
+        .exec_paths
+        .iter()
+        .any(|p| !std::path::Path::new(p).exists());
+    if fetched && !analysis.behaviors.iter().any(|b| b == "exec_downloaded") {
+        analysis.behaviors.push("exec_downloaded".to_owned());
+    }
+}
+
 /// Adds what each glob pattern of `analysis` can match to the effect lists it is in.
 pub fn expand(analysis: &mut Analysis, home: Option<&str>) {
     let patterns: Vec<String> = analysis
@@ -90,8 +138,18 @@ pub fn expand(analysis: &mut Analysis, home: Option<&str>) {
         .cloned()
         .collect();
     for pattern in patterns {
-        let mut matches = catalog_matches(&pattern, home);
-        matches.extend(fs_matches(&pattern));
+        let mut matches = if pattern.contains("**") {
+            // A recursive pattern is matched against the catalog only: walking the disk for
+            // it could take as long as the whole tree.
+            catalog_full_matches(&pattern, home)
+        } else {
+            let mut m = catalog_matches(&pattern, home);
+            m.extend(fs_matches(&pattern));
+            m
+        };
+        matches.extend(name_matches(&pattern));
+        matches.extend(whole_directory(&pattern));
+        matches.extend(home_spelled_out(&pattern, home));
         if matches.is_empty() {
             continue;
         }
@@ -153,6 +211,58 @@ pub(crate) fn catalog_matches(pattern: &str, home: Option<&str>) -> Vec<String> 
         }
     }
     out
+}
+
+/// `DIR/*` (also `DIR/.*`, `DIR/*.*`) names everything in `DIR`: as much as `DIR` itself
+/// (`rm -rf ~/Documents/*` empties `~/Documents`).
+pub(crate) fn whole_directory(pattern: &str) -> Option<String> {
+    let dir = ["/*", "/.*", "/*.*"]
+        .iter()
+        .find_map(|suffix| pattern.strip_suffix(suffix))?;
+    (!dir.is_empty() && !dir.contains(['*', '?', '['])).then(|| dir.to_owned())
+}
+
+/// A pattern whose leading components match the home (`/h?me/dev/Doc*`): the home spelled
+/// out with the rest of the pattern, so home-relative rules see `~/Doc*`.
+pub(crate) fn home_spelled_out(pattern: &str, home: Option<&str>) -> Option<String> {
+    let home = home?.trim_end_matches('/');
+    let depth = home.split('/').count();
+    let parts: Vec<&str> = pattern.split('/').collect();
+    if parts.len() <= depth {
+        return None;
+    }
+    let head = parts[..depth].join("/");
+    if !head.contains(['*', '?', '[']) {
+        return None;
+    }
+    let options = glob::MatchOptions {
+        case_sensitive: true,
+        require_literal_separator: true,
+        require_literal_leading_dot: false,
+    };
+    let matches = glob::Pattern::new(&head).is_ok_and(|p| p.matches_with(home, options));
+    matches.then(|| format!("{home}/{}", parts[depth..].join("/")))
+}
+
+/// [`SENSITIVE_NAMES`] the pattern's last component matches, in the pattern's directory
+/// when that is literal.
+pub(crate) fn name_matches(pattern: &str) -> Vec<String> {
+    let Some((dir, last)) = pattern.rsplit_once('/') else {
+        return Vec::new();
+    };
+    // A pattern with a literal start (`.env*`, `id_*`), not any file (`*.json`).
+    let literal = last.find(['*', '?', '[']).unwrap_or(last.len());
+    if dir.contains(['*', '?', '[']) || literal < 2 {
+        return Vec::new();
+    }
+    let Ok(last) = glob::Pattern::new(last) else {
+        return Vec::new();
+    };
+    SENSITIVE_NAMES
+        .iter()
+        .filter(|name| last.matches(name))
+        .map(|name| format!("{dir}/{name}"))
+        .collect()
 }
 
 /// Catalog entries the whole pattern matches (`/home/u/**/id_*` names `~/.ssh/id_rsa`;
@@ -229,6 +339,69 @@ mod tests {
             .contains(&"/nonexistent/home/u/.ssh".to_owned()));
         let a = analysis("cat src/*.rs");
         assert_eq!(a.read_paths, ["/nonexistent/p/src/*.rs"]);
+    }
+
+    #[test]
+    fn patterns_name_secret_files_in_their_directory() {
+        assert_eq!(
+            name_matches("/home/dev/p/.env*"),
+            [
+                "/home/dev/p/.env",
+                "/home/dev/p/.env.local",
+                "/home/dev/p/.env.production",
+                "/home/dev/p/.env.prod",
+                "/home/dev/p/.env.staging",
+                "/home/dev/p/.env.development"
+            ]
+        );
+        assert_eq!(
+            name_matches("/srv/keys/id_*sa"),
+            ["/srv/keys/id_rsa", "/srv/keys/id_ecdsa", "/srv/keys/id_dsa"]
+        );
+        assert!(name_matches("/home/dev/p/*.rs").is_empty());
+        assert!(name_matches("/home/dev/p/fixtures/*.json").is_empty());
+        assert!(name_matches("/home/*/x/.env*").is_empty());
+    }
+
+    #[test]
+    fn scripts_near_a_download_run_fetched_code_only_when_new() {
+        let dir = tempfile::tempdir().unwrap();
+        let existing = dir.path().join("gradlew");
+        std::fs::write(&existing, "#!/bin/sh\n").unwrap();
+        let run = |script: &std::path::Path| {
+            let d = dir.path().to_str().unwrap();
+            let cmd = format!(
+                "cd {d} && curl -fsSLO https://x.test/data.txt && sh {}",
+                script.display()
+            );
+            let mut a = prempti_shell::analyze(&cmd, Some(d));
+            assert!(
+                a.behaviors.iter().any(|b| b == "exec_near_download"),
+                "{:?}",
+                a.behaviors
+            );
+            confirm_downloads_run(&mut a);
+            assert!(!a.behaviors.iter().any(|b| b == "exec_near_download"));
+            a.behaviors.iter().any(|b| b == "exec_downloaded")
+        };
+        assert!(!run(&existing));
+        assert!(run(&dir.path().join("install.sh")));
+    }
+
+    #[test]
+    fn whole_directories_and_spelled_out_homes() {
+        assert_eq!(
+            whole_directory("/home/dev/.config/*").as_deref(),
+            Some("/home/dev/.config")
+        );
+        assert_eq!(whole_directory("/home/dev/p/*.rs"), None);
+        assert_eq!(whole_directory("/h?me/*"), None);
+        assert_eq!(
+            home_spelled_out("/h?me/dev/Doc*", Some("/home/dev")).as_deref(),
+            Some("/home/dev/Doc*")
+        );
+        assert_eq!(home_spelled_out("/home/dev/Doc*", Some("/home/dev")), None);
+        assert_eq!(home_spelled_out("/h?me/other/x", Some("/home/dev")), None);
     }
 
     #[test]

@@ -50,7 +50,8 @@ pub fn settle(
     // A hook that stopped waiting got the broker's own deny: record that, not our verdict.
     let late = !call.answered_early && !call.is_waiting();
     let allowed = !late && verdict.decision != Decision::Deny;
-    let outcome = Outcome::of(described, &matched, allowed);
+    let outcome =
+        Outcome::of(described, &matched, allowed).asked(verdict.decision == Decision::Ask);
     let session_id = described.first().and_then(|c| c.session_id.as_deref());
     if let (Some(store), Some(id)) = (sessions, session_id) {
         store.record(id, crate::session::now_ms(), &outcome);

@@ -673,7 +673,8 @@ async fn handle(shared: &Shared, request: Request<Incoming>) -> Response<Full<By
 
 struct Pending {
     call: IncomingCall,
-    matches: Vec<MatchedRule>,
+    /// The matches of each event so far: a seen alert closes an event and opens the next.
+    events: Vec<Vec<MatchedRule>>,
     since: Instant,
     /// Seen alerts still expected: one per event the call was split into.
     seen_left: usize,
@@ -683,9 +684,10 @@ struct Pending {
 ///
 /// The host inserts each call when `next_batch` hands it to Falco ([`Correlator::insert`], or
 /// [`Correlator::insert_expecting`] for a call split into several events) and feeds every
-/// alert to [`Correlator::on_alert`]; when the last seen alert of a call arrives, the call and all its
-/// matches (seen rules excluded, in arrival order, which is Falco's evaluation order) come
-/// back as [`Completed`]. Alerts for unknown ids (calls already answered by their deadline and
+/// alert to [`Correlator::on_alert`]; when the last seen alert of a call arrives, the call and
+/// the matches of each of its events (seen rules excluded, in arrival order, which is Falco's
+/// evaluation order; the seen rule is loaded last, so its alert closes an event) come back as
+/// [`Completed`], ready for [`crate::evaluate::decide`]. Alerts for unknown ids (calls already answered by their deadline and
 /// swept) are ignored.
 pub struct Correlator {
     tags: TagConfig,
@@ -705,8 +707,15 @@ impl std::fmt::Debug for Correlator {
 pub struct Completed {
     /// The call, to be answered.
     pub call: IncomingCall,
-    /// The rules that matched, seen rules excluded, in evaluation order.
-    pub matches: Vec<MatchedRule>,
+    /// The rules that matched each event, seen rules excluded, in evaluation order.
+    pub events: Vec<Vec<MatchedRule>>,
+}
+
+impl Completed {
+    /// Every matched rule of every event, in evaluation order.
+    pub fn matches(&self) -> Vec<MatchedRule> {
+        self.events.iter().flatten().cloned().collect()
+    }
 }
 
 impl Correlator {
@@ -736,7 +745,7 @@ impl Correlator {
         let id = call.correlation_id;
         let pending = Pending {
             call,
-            matches: Vec::new(),
+            events: vec![Vec::new()],
             since: Instant::now(),
             seen_left: events.max(1),
         };
@@ -751,16 +760,20 @@ impl Correlator {
             let entry = pending.get_mut(&alert.correlation_id)?;
             entry.seen_left = entry.seen_left.saturating_sub(1);
             if entry.seen_left > 0 {
+                entry.events.push(Vec::new());
                 return None;
             }
             let done = pending.remove(&alert.correlation_id)?;
             return Some(Completed {
                 call: done.call,
-                matches: done.matches,
+                events: done.events,
             });
         }
-        if let Some(entry) = pending.get_mut(&alert.correlation_id) {
-            entry.matches.push(matched);
+        if let Some(event) = pending
+            .get_mut(&alert.correlation_id)
+            .and_then(|entry| entry.events.last_mut())
+        {
+            event.push(matched);
         }
         None
     }

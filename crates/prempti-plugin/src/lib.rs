@@ -3,6 +3,9 @@
 //! One plugin, two hosts: real Falco loads this crate as a shared library (`cdylib`);
 //! `premptictl daemon` links it as an `rlib` next to the embedded rule engine. Both use the
 //! same modules below, so fields, verdicts and audit records are decided by one implementation.
+
+// A library reports through its callers (errors, `tracing`), never on the terminal.
+#![warn(clippy::print_stdout, clippy::print_stderr)]
 #![deny(missing_docs)]
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
 
@@ -14,14 +17,17 @@ pub mod agents;
 pub mod audit;
 pub mod broker;
 pub mod config;
+pub mod evaluate;
 pub mod event;
 pub mod falco;
 pub mod fields;
 pub mod globs;
 pub mod host;
 pub mod intake;
+pub mod post_tool;
 pub mod realpath;
 pub mod rotate;
+pub mod secret_values;
 pub mod session;
 pub mod sha256;
 pub mod signals;

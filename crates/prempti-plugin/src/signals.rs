@@ -17,6 +17,9 @@ const KILLERS: &[&str] = &[
     "snice",
     "taskkill",
     "Stop-Process",
+    // PowerShell's analysis lower-cases cmdlets and aliases.
+    "stop-process",
+    "spps",
 ];
 /// Programs whose patterns select processes for a later `kill` in the same command.
 const SELECTORS: &[&str] = &["pgrep", "pidof", "grep", "egrep", "fgrep", "rg", "awk"];
@@ -137,10 +140,23 @@ pub fn signals_prempti(analysis: &Analysis, prempti_home: Option<&str>, own_pids
                     return true;
                 }
             }
-            "taskkill" | "Stop-Process"
-                if p.args
+            "taskkill" | "Stop-Process" | "stop-process" | "spps"
+                if p.args.iter().any(|a| {
+                    let a = a.to_ascii_lowercase();
+                    a.contains("prempti") || a == "falco" || a.starts_with("falco.")
+                }) =>
+            {
+                return true;
+            }
+            // `Get-Process premptictl | Stop-Process`: the selection is the getter's.
+            "get-process" | "gps" | "ps"
+                if programs
                     .iter()
-                    .any(|a| a.to_ascii_lowercase().contains("prempti")) =>
+                    .any(|q| matches!(q.name.as_str(), "stop-process" | "spps"))
+                    && ops.iter().any(|n| {
+                        let n = n.to_ascii_lowercase();
+                        n.contains("prempti") || n == "falco"
+                    }) =>
             {
                 return true;
             }
@@ -183,6 +199,34 @@ mod tests {
             "p=pkill; $p -f 'ctl d'",
         ] {
             assert!(signals(cmd), "{cmd}");
+        }
+    }
+
+    #[test]
+    fn powershell_stops_the_daemon() {
+        for cmd in [
+            "Stop-Process -Name premptictl -Force",
+            "spps -Name falco",
+            "Get-Process premptictl | Stop-Process",
+        ] {
+            let a = prempti_shell::analyze_powershell(cmd);
+            let analysis = prempti_shell::Analysis {
+                programs: a
+                    .commands
+                    .iter()
+                    .map(|c| Program {
+                        name: c.name.clone(),
+                        path: c.name.clone(),
+                        args: c.args.clone(),
+                    })
+                    .collect(),
+                ..Default::default()
+            };
+            assert!(
+                signals_prempti(&analysis, Some("/home/u/.prempti"), &[4242]),
+                "{cmd}: {:?}",
+                analysis.programs
+            );
         }
     }
 

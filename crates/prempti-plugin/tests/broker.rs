@@ -661,6 +661,12 @@ fn an_inherited_socket_survives_its_brokers_and_queues_calls_between_them() {
     let response = waiting.join().unwrap();
     assert_eq!(response.nonce, 2);
     assert_eq!((response.decision, response.reason), (decision, reason));
+    // The broker counts the call done after the answer is written, so the client may read
+    // it first: wait (bounded) for the count to settle.
+    let settled = std::time::Instant::now() + Duration::from_secs(5);
+    while second.handle().in_flight() != 0 && std::time::Instant::now() < settled {
+        std::thread::sleep(Duration::from_millis(5));
+    }
     assert_eq!(second.handle().in_flight(), 0);
     second.shutdown();
     assert!(path.exists());

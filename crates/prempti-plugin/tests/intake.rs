@@ -9,9 +9,10 @@ use std::time::Duration;
 
 use prempti_plugin::audit::{AuditLog, AuditRecord, Engine};
 use prempti_plugin::broker::{Broker, BrokerConfig};
+use prempti_plugin::evaluate::decide;
 use prempti_plugin::intake::{Alert, Correlator, Intake, IntakeConfig, IntakeError};
 use prempti_plugin::rotate::RotationPolicy;
-use prempti_plugin::verdict::{resolve, SharedSettings, TagConfig};
+use prempti_plugin::verdict::{SharedSettings, TagConfig};
 use prempti_protocol::{frame, Agent, Decision, HookRequest, HookResponse};
 
 fn alert_json(id: u64, rule: &str, tags: &[&str]) -> String {
@@ -342,13 +343,14 @@ fn falco_host_flow_resolves_on_the_seen_alert() {
         let audit = Arc::clone(&audit);
         move |alert: Alert| {
             if let Some(done) = correlator.on_alert(alert) {
-                let verdict = resolve(&done.matches, &TagConfig::default(), done.call.settings);
+                let decided = decide(done.events, &TagConfig::default(), done.call.settings);
+                let verdict = decided.verdict;
                 let mut record = AuditRecord::new(
                     done.call.correlation_id,
                     Engine::Falco,
                     done.call.request.agent,
                     &verdict,
-                    done.matches.clone(),
+                    decided.matched,
                     done.call.received.elapsed(),
                 );
                 record.set_payload(&done.call.request.payload, audit.payload_cap());
@@ -503,9 +505,11 @@ fn a_call_split_into_several_events_completes_on_its_last_seen_alert() {
     let done = correlator
         .on_alert(alert("seen", &["coding_agent_seen"]))
         .unwrap();
-    let rules: Vec<&str> = done.matches.iter().map(|m| m.rule.as_str()).collect();
+    let rules: Vec<String> = done.matches().into_iter().map(|m| m.rule).collect();
     assert_eq!(rules, ["ask a.txt", "deny c.txt"]);
-    let verdict = resolve(&done.matches, &TagConfig::default(), done.call.settings);
+    let per_event: Vec<usize> = done.events.iter().map(Vec::len).collect();
+    assert_eq!(per_event, [1, 0, 1]);
+    let verdict = decide(done.events, &TagConfig::default(), done.call.settings).verdict;
     assert!(done.call.respond_verdict(&verdict));
     let response = hook.join().unwrap();
     assert_eq!(response.decision, Decision::Deny);

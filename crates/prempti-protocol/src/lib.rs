@@ -27,6 +27,10 @@
 //! let response = HookResponse::new(decoded.nonce, 1, Decision::Deny, "rule: stopped".into());
 //! assert!(response.matches(&request).is_ok());
 //! ```
+
+#![forbid(unsafe_code)]
+// A library reports through its callers (errors, `tracing`), never on the terminal.
+#![warn(clippy::print_stdout, clippy::print_stderr)]
 #![deny(missing_docs)]
 
 pub mod control;

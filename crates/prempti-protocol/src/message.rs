@@ -329,6 +329,10 @@ pub struct HookRequest {
     /// `None` when it could not be resolved, and from hooks that predate it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub prempti_home: Option<String>,
+    /// The payload is the agent's post-tool report (`prempti-hook <agent> --post-tool`): the
+    /// call already ran, nothing is decided, and the broker answers at once.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub post_tool: bool,
 }
 
 impl HookRequest {
@@ -343,6 +347,7 @@ impl HookRequest {
             payload,
             home: None,
             prempti_home: None,
+            post_tool: false,
         }
     }
 

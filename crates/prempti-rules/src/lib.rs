@@ -76,6 +76,10 @@
 //! Loading never fails as a whole: [`Engine::load`] returns a [`LoadResult`] with per-file
 //! [`Diagnostic`]s carrying Falco's codes ([`Code`]) and wording, a file and byte span, and the
 //! item concerned. Render them concisely, in full with a caret, or as JSON.
+
+#![forbid(unsafe_code)]
+// A library reports through its callers (errors, `tracing`), never on the terminal.
+#![warn(clippy::print_stdout, clippy::print_stderr)]
 #![deny(missing_docs)]
 
 mod ast;

@@ -968,12 +968,6 @@ mod tests {
 
     #[test]
     fn depth_limit_is_an_error_not_a_crash() {
-        eprintln!(
-            "size Expr={} Operand={} Rhs={}",
-            std::mem::size_of::<Expr>(),
-            std::mem::size_of::<Operand>(),
-            std::mem::size_of::<Rhs>()
-        );
         let deep = format!("{}a.b = x{}", "(".repeat(5000), ")".repeat(5000));
         let ok = format!("{}a.b = x{}", "(".repeat(190), ")".repeat(190));
         assert!(parse_condition(&ok).is_ok());

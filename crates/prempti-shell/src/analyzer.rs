@@ -11,6 +11,11 @@ use crate::model::{push_unique, Analysis, Limits, Program};
 use crate::word::{Value, Word};
 use crate::{fallback, parse, paths};
 
+/// Extensions of files that run as programs or shell scripts (a file without one runs too).
+const RUNNABLE_EXTENSIONS: &[&str] = &[
+    "sh", "bash", "zsh", "ksh", "run", "bin", "exe", "ps1", "bat", "cmd", "appimage", "command",
+];
+
 /// Most variables remembered (assignments past it are treated as unknown values).
 const MAX_VARS: usize = 256;
 /// Longest variable value remembered.
@@ -131,6 +136,18 @@ pub(crate) struct Analyzer<'a> {
     pub(crate) substs: usize,
     /// The program limit was reached: record nothing more.
     pub(crate) stopped: bool,
+    /// The current statement's standard output goes into a pipe or a substitution, not to
+    /// the terminal (see `env_access`).
+    pub(crate) stdout_captured: bool,
+    /// A whole-environment listing ran earlier in the command (its filters are recorded).
+    pub(crate) env_listed: bool,
+    /// A redirection of the current statement goes to `/dev/tcp` or `/dev/udp`.
+    pub(crate) dev_tcp_redirect: bool,
+    /// Symbolic links the command created (`ln -s TARGET LINK`), resolved: a later read of
+    /// the link reads its target (`ln -s ~/.ssh/id_rsa k && cat k`).
+    pub(crate) links: Vec<(String, String)>,
+    /// An effect is being recorded again through a link (no further link is followed).
+    following_link: bool,
     /// Argument bytes that may still be recorded.
     arg_bytes_left: usize,
     /// Bytes that may still be re-processed (see [`WORK_PER_INPUT_BYTE`]).
@@ -171,6 +188,11 @@ impl<'a> Analyzer<'a> {
             out: Analysis::default(),
             substs: 0,
             stopped: false,
+            stdout_captured: false,
+            env_listed: false,
+            dev_tcp_redirect: false,
+            links: Vec::new(),
+            following_link: false,
             arg_bytes_left: budget(ARG_BYTES_PER_INPUT_BYTE),
             work_left: budget(WORK_PER_INPUT_BYTE),
             expand_left: budget(EXPAND_PER_INPUT_BYTE).max(64 * 1024),
@@ -455,6 +477,7 @@ impl<'a> Analyzer<'a> {
             return;
         }
         if let Some(host) = crate::urls::dev_tcp_host(raw) {
+            self.dev_tcp_redirect = true;
             push_unique(&mut self.out.hosts, &host);
             return;
         }
@@ -487,6 +510,110 @@ impl<'a> Analyzer<'a> {
             }
         }
         self.out.limit_hit |= full;
+        let through_link = matches!(
+            access,
+            Access::Read | Access::RecursiveRead | Access::Upload | Access::Exec | Access::Serve
+        );
+        if through_link && !self.following_link {
+            if let Some(target) = self.link_target(&path) {
+                self.following_link = true;
+                self.effect(access, &target, None, None);
+                self.following_link = false;
+            }
+        }
+    }
+
+    /// The path `path` reaches through the links the command created (up to 8 of them, so a
+    /// cycle ends), or `None` when it is not below one.
+    fn link_target(&self, path: &str) -> Option<String> {
+        let mut current = path.to_owned();
+        let mut followed = false;
+        for _ in 0..8 {
+            let next = self.links.iter().find_map(|(link, target)| {
+                let rest = current.strip_prefix(link.as_str())?;
+                (rest.is_empty() || rest.starts_with('/')).then(|| format!("{target}{rest}"))
+            });
+            match next {
+                Some(next) if next != current => {
+                    current = next;
+                    followed = true;
+                }
+                _ => break,
+            }
+        }
+        followed.then_some(current)
+    }
+
+    /// Remembers `ln -s TARGET [LINK]` (LINK defaults to TARGET's name in the working
+    /// directory; a LINK ending in `/` is a directory the link goes into).
+    pub(crate) fn remember_link(&mut self, args: &[Word]) {
+        let symbolic = args.iter().any(|w| {
+            w.text == "--symbolic"
+                || (w.text.starts_with('-') && !w.text.starts_with("--") && w.text.contains('s'))
+        });
+        if !symbolic {
+            return;
+        }
+        let operands: Vec<&Word> = args.iter().filter(|w| !w.text.starts_with('-')).collect();
+        let (target, link) = match operands.as_slice() {
+            [target] => (*target, paths::basename(&target.text).to_owned()),
+            [target, link] if link.text.ends_with('/') => (
+                *target,
+                format!("{}{}", link.text, paths::basename(&target.text)),
+            ),
+            [target, link] => (*target, link.text.clone()),
+            _ => return,
+        };
+        if target.dynamic || self.links.len() >= MAX_VARS {
+            return;
+        }
+        if let (Some(target), Some(link)) =
+            (self.resolve(&target.text, None), self.resolve(&link, None))
+        {
+            self.links.push((link, target));
+        }
+    }
+
+    /// The lengths of the path effect lists (see [`Self::truncate_path_lists`]).
+    pub(crate) fn path_list_lengths(&self) -> [usize; 12] {
+        let o = &self.out;
+        [
+            o.read_paths.len(),
+            o.write_paths.len(),
+            o.delete_paths.len(),
+            o.recursive_delete_paths.len(),
+            o.recursive_read_paths.len(),
+            o.chmod_paths.len(),
+            o.exec_paths.len(),
+            o.upload_paths.len(),
+            o.serve_paths.len(),
+            o.path_globs.len(),
+            o.dynamic_paths.len(),
+            o.written_text.len(),
+        ]
+    }
+
+    /// Forgets the paths recorded since [`Self::path_list_lengths`] returned `lengths`
+    /// (the lists are sets: what was there before stays).
+    pub(crate) fn truncate_path_lists(&mut self, lengths: [usize; 12]) {
+        let o = &mut self.out;
+        let lists = [
+            &mut o.read_paths,
+            &mut o.write_paths,
+            &mut o.delete_paths,
+            &mut o.recursive_delete_paths,
+            &mut o.recursive_read_paths,
+            &mut o.chmod_paths,
+            &mut o.exec_paths,
+            &mut o.upload_paths,
+            &mut o.serve_paths,
+            &mut o.path_globs,
+            &mut o.dynamic_paths,
+        ];
+        for (list, len) in lists.into_iter().zip(lengths) {
+            list.truncate(len);
+        }
+        o.written_text.truncate(lengths[11]);
     }
 
     /// Flags what only the whole command shows: a file downloaded earlier in it that is then
@@ -502,8 +629,29 @@ impl<'a> Analyzer<'a> {
             })
         };
         let run = out.exec_paths.iter().chain(&out.chmod_paths);
-        if run.into_iter().any(downloaded) {
+        // A script run from the directory a download went to may be what it fetched under
+        // another name (`curl -O URL && bash install.sh`, an archive unpacked there).
+        let download_dirs: Vec<&str> = downloads
+            .iter()
+            .filter_map(|d| d.rsplit_once('/').map(|(dir, _)| dir))
+            .filter(|dir| !dir.is_empty())
+            .collect();
+        let in_download_dir = |p: &String| {
+            let script = paths::basename(p)
+                .rsplit_once('.')
+                .is_none_or(|(_, ext)| RUNNABLE_EXTENSIONS.contains(&ext));
+            script
+                && download_dirs
+                    .iter()
+                    .any(|dir| p.strip_prefix(dir).is_some_and(|r| r.starts_with('/')))
+        };
+        let run: Vec<&String> = run.collect();
+        if run.iter().any(|p| downloaded(p)) {
             push_unique(&mut out.behaviors, "exec_downloaded");
+        } else if run.iter().any(|p| in_download_dir(p)) {
+            // Whether the script came with the download is only known where the files are:
+            // the caller confirms it (a script that does not exist yet does).
+            push_unique(&mut out.behaviors, "exec_near_download");
         }
     }
 

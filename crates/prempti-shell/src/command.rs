@@ -131,13 +131,25 @@ impl Analyzer<'_> {
     /// The file effects of one program: from the effect table, a program run by path, a
     /// directory change, a file sent on standard input to a network tool.
     fn program_effects(&mut self, name: &str, program: &Word, args: &[Word], stdin: &Stdin) {
-        if program.dynamic {
+        // `$'\x24'CMD` runs a program literally named `$CMD`: as unknowable as `$CMD`.
+        if program.dynamic || program.text.contains('$') {
             crate::model::push_unique(&mut self.out.dynamic_programs, &program.text);
         } else if program.text.contains('/') {
             self.effect(Access::Exec, &program.text, Some(program), None);
         }
         match name {
             "cd" | "pushd" | "popd" => self.change_dir(name, args),
+            _ => {}
+        }
+        self.env_access(name, args, stdin);
+        self.install_sources(name, args);
+        self.transfers(name, args);
+        self.project_writes(name, args);
+        self.stdin_upload(name, args, stdin);
+        self.socket_shell(name, args);
+        match name {
+            "ln" => self.remember_link(args),
+            "parallel" => self.parallel_commands(args),
             _ => {}
         }
         if let Stdin::File(file) = stdin {
@@ -247,6 +259,7 @@ impl Analyzer<'_> {
                 self.cwd = resolved;
             }
             if name == "xargs" {
+                self.xargs_code(args, unwrapped.command_at, &stdin);
                 // Literal input becomes arguments: `xargs rm -rf <<< /srv`.
                 let literal = stdin.literal();
                 stdin = Stdin::Inherited;
@@ -451,6 +464,59 @@ impl Analyzer<'_> {
     }
 }
 
+impl Analyzer<'_> {
+    /// `... | xargs bash -c`, `xargs -a cmds -I{} sh -c '{}'`: xargs hands its input to an
+    /// interpreter as the code to run. Piped input is code from another command; input from
+    /// a file cannot be known.
+    fn xargs_code(&mut self, args: &[Word], command_at: Option<usize>, stdin: &Stdin) {
+        let Some(at) = command_at else { return };
+        let Some(program) = args.get(at) else { return };
+        let name = paths::basename(&program.text);
+        if !crate::interpreters::is_interpreter(name) {
+            return;
+        }
+        let code = args.get(at + 1..).unwrap_or_default();
+        let code_flag = code
+            .iter()
+            .position(|w| matches!(w.text.as_str(), "-c" | "-e"));
+        let code_is_input = match code_flag {
+            // `bash -c` with nothing after it, or with the replacement string as the code.
+            Some(k) => code.get(k + 1).is_none_or(|w| w.text.contains("{}")),
+            // `xargs bash`: the input names the scripts to run.
+            None => code.is_empty(),
+        };
+        if !code_is_input {
+            return;
+        }
+        if stdin.literal().is_some() {
+            return;
+        }
+        if matches!(stdin, Stdin::Pipe | Stdin::Command) {
+            self.piped_interpreter(name);
+        } else {
+            crate::model::push_unique(&mut self.out.dynamic_programs, "xargs input");
+        }
+    }
+
+    /// `parallel ::: CMD...` (no command before `:::`): every input is a command line; those
+    /// that cannot be known statically are dynamic programs.
+    fn parallel_commands(&mut self, args: &[Word]) {
+        let first = args.iter().find(|w| !w.text.starts_with('-'));
+        if !first.is_some_and(|w| w.text == ":::" || w.text == "::::") {
+            return;
+        }
+        for word in args
+            .iter()
+            .skip_while(|w| !w.text.starts_with(":::"))
+            .skip(1)
+        {
+            if word.dynamic || word.text == "::::" || word.has_subst {
+                crate::model::push_unique(&mut self.out.dynamic_programs, &word.text);
+            }
+        }
+    }
+}
+
 /// The code of `su [-l] -c CODE [user]` / `su --command=CODE`.
 fn su_command(args: &[Word]) -> Option<Word> {
     let mut iter = args.iter();
@@ -559,7 +625,8 @@ impl Analyzer<'_> {
                 crate::embedded::Embedded::Code { text, piped } => {
                     self.script(&text, ctx.depth + 1, ctx.nest, piped);
                 }
-                crate::embedded::Embedded::Remote(text) => self.remote(&text, ctx),
+                crate::embedded::Embedded::Remote(text) => self.remote(&text, ctx, false),
+                crate::embedded::Embedded::Container(text) => self.remote(&text, ctx, true),
             }
         }
     }
@@ -567,15 +634,20 @@ impl Analyzer<'_> {
     /// The command `ssh host CMD` runs on the other machine: its programs and effects are
     /// recorded like local ones, but nothing local applies — no working directory (relative
     /// paths stay relative), no home (`~` stays as written), none of the variables assigned
-    /// so far.
-    fn remote(&mut self, text: &str, ctx: Ctx<'_>) {
+    /// so far. In a container (`isolated`) the files are not this machine's: only programs,
+    /// hosts and behaviors are kept.
+    fn remote(&mut self, text: &str, ctx: Ctx<'_>, isolated: bool) {
         let cwd = self.cwd.take();
         let dir_stack = std::mem::take(&mut self.dir_stack);
         let cwd_unknown = std::mem::replace(&mut self.cwd_unknown, false);
         let home = self.home.take();
         let vars = std::mem::take(&mut self.vars);
         let downloads = std::mem::take(&mut self.downloads);
+        let lengths = self.path_list_lengths();
         self.script(text, ctx.depth + 1, ctx.nest, false);
+        if isolated {
+            self.truncate_path_lists(lengths);
+        }
         self.cwd = cwd;
         self.dir_stack = dir_stack;
         self.cwd_unknown = cwd_unknown;

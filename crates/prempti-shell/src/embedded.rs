@@ -18,6 +18,9 @@ pub(crate) enum Embedded {
     Code { text: String, piped: bool },
     /// Shell code run on another machine (`ssh host CMD`).
     Remote(String),
+    /// A command run inside a container or pod (`docker exec c CMD`, `kubectl exec p -- CMD`):
+    /// like a remote one, and its files are the container's, not this machine's.
+    Container(String),
 }
 
 /// The commands embedded in `args` of program `name` (empty for most programs).
@@ -30,6 +33,8 @@ pub(crate) fn find(name: &str, args: &[Word]) -> Vec<Embedded> {
         "sqlite3" | "sqlite" => sqlite(args, &mut out),
         "vi" | "vim" | "nvim" | "view" | "ex" | "gvim" | "vimdiff" => vim(args, &mut out),
         "ssh" => ssh(args, &mut out),
+        "docker" | "podman" | "nerdctl" => container_exec(args, &mut out),
+        "kubectl" | "oc" => pod_exec(args, &mut out),
         _ => {}
     }
     out
@@ -367,6 +372,64 @@ const SSH_VALUES: &str = "BbcDEeFIiJLlmOoPpQRSWw";
 
 /// `ssh [OPTIONS] DEST [CMD...]`: the words after the destination, joined with spaces as
 /// ssh does, are the remote shell's command line.
+/// docker exec options that take a value.
+const EXEC_VALUES: &[&str] = &[
+    "-e",
+    "--env",
+    "--env-file",
+    "-u",
+    "--user",
+    "-w",
+    "--workdir",
+    "--detach-keys",
+];
+
+/// `docker exec [OPTIONS] CONTAINER CMD...`: the command runs in the container, analyzed
+/// like a remote one (nothing local applies).
+fn container_exec(args: &[Word], out: &mut Vec<Embedded>) {
+    let Some(exec) = args.iter().position(|w| w.text == "exec") else {
+        return;
+    };
+    if args[..exec].iter().any(|w| !w.text.starts_with('-')) {
+        return;
+    }
+    let mut i = exec + 1;
+    while i < args.len() && args[i].text.starts_with('-') {
+        i += if EXEC_VALUES.contains(&args[i].text.as_str()) {
+            2
+        } else {
+            1
+        };
+    }
+    // An argument vector, not shell text: each word is quoted back.
+    let words: Vec<String> = args
+        .get(i + 1..)
+        .unwrap_or_default()
+        .iter()
+        .map(|w| crate::quote::quote_word(&w.script))
+        .collect();
+    if !words.is_empty() {
+        out.push(Embedded::Container(words.join(" ")));
+    }
+}
+
+/// `kubectl exec [OPTIONS] POD -- CMD...`: the command runs in the pod.
+fn pod_exec(args: &[Word], out: &mut Vec<Embedded>) {
+    if !args.iter().any(|w| w.text == "exec") {
+        return;
+    }
+    let Some(dashes) = args.iter().position(|w| w.text == "--") else {
+        return;
+    };
+    let words: Vec<String> = args[dashes + 1..]
+        .iter()
+        .map(|w| crate::quote::quote_word(&w.script))
+        .collect();
+    if !words.is_empty() {
+        out.push(Embedded::Container(words.join(" ")));
+    }
+}
+
 fn ssh(args: &[Word], out: &mut Vec<Embedded>) {
     let mut i = 0;
     while i < args.len() {
@@ -417,6 +480,7 @@ mod tests {
             .map(|e| match e {
                 Embedded::Code { text, .. } => text,
                 Embedded::Remote(text) => format!("remote: {text}"),
+                Embedded::Container(text) => format!("container: {text}"),
             })
             .collect()
     }

@@ -104,6 +104,13 @@ impl Analyzer<'_> {
                 continue;
             }
             self.effect(access, &path, None, None);
+            // A script that fetches writes what it fetched (`DownloadFile(URL, 'a.exe')`,
+            // `iwr URL -OutFile a.ps1`): running the file later runs downloaded code.
+            if access == Access::Write && !ps.urls.is_empty() {
+                if let Some(resolved) = self.resolve(&path, None) {
+                    self.downloads.push(resolved);
+                }
+            }
         }
         self.scan_args("", &ps.urls);
         if ps.exec_remote {
@@ -124,6 +131,22 @@ impl Analyzer<'_> {
     fn windows_path(&self, raw: &str) -> String {
         let path = raw.replace('\\', "/");
         let lower = path.to_ascii_lowercase();
+        for (prefix, below) in [
+            ("$env:appdata", "/AppData/Roaming"),
+            ("${env:appdata}", "/AppData/Roaming"),
+            ("$env:localappdata", "/AppData/Local"),
+            ("${env:localappdata}", "/AppData/Local"),
+        ] {
+            if let Some(rest) = lower.strip_prefix(prefix) {
+                if rest.is_empty() || rest.starts_with('/') {
+                    if let Some(home) = self.home {
+                        let home = home.replace('\\', "/");
+                        let home = home.trim_end_matches('/');
+                        return format!("{home}{below}{}", &path[prefix.len()..]);
+                    }
+                }
+            }
+        }
         for prefix in [
             "$env:userprofile",
             "${env:userprofile}",

@@ -35,7 +35,7 @@ pub const MAX_HOST: usize = 253;
 pub const MAX_INPUT: usize = 64 * 1024;
 
 /// Normalizes a host name, an IP address literal or a URL authority (`user@host:port`,
-/// `[v6]:port`) to the form rules compare: see the [module documentation](self).
+/// `[v6]:port`) to the form rules compare: see the documentation of the `host` module.
 ///
 /// Returns `None` for an empty host, for input longer than [`MAX_INPUT`] bytes and for a
 /// result longer than [`MAX_HOST`] bytes. A name that is not valid IDNA is returned

@@ -39,24 +39,35 @@
 //! When the parser rejects the input (anywhere, including in a `-c` string),
 //! [`Analysis::parse_error`] is set and that text is analyzed by a quote-aware word split
 //! instead, so rules still see programs and arguments.
+
+#![forbid(unsafe_code)]
+// A library reports through its callers (errors, `tracing`), never on the terminal.
+#![warn(clippy::print_stdout, clippy::print_stderr)]
 #![deny(missing_docs)]
 
 mod analyzer;
 mod command;
 mod effects;
 mod embedded;
+mod env_access;
 mod expand;
 mod fallback;
 mod foreign;
 mod host;
 mod inline;
+mod installs;
 mod interpreters;
 mod model;
 mod parse;
 mod paths;
 mod powershell;
+mod project_writes;
+mod prose;
+mod quote;
 mod redirect;
+mod sockets;
 mod static_text;
+mod transfers;
 mod urls;
 mod walk;
 mod word;
@@ -67,6 +78,8 @@ pub use model::{Analysis, Limits, Program};
 pub use paths::normalize as normalize_path;
 pub use paths::windows_drive_path;
 pub use powershell::{PowerShellAnalysis, PsAccess, PsCommand, PsEffect};
+pub use prose::commands_in_prose;
+pub use quote::quote_word;
 
 /// Analyzes `command` with default [`Limits`], resolving relative redirection targets against
 /// `cwd` when given.

@@ -83,8 +83,21 @@ pub struct Analysis {
     /// (`rm -rf "$DIR"`, `rm -rf $(cat list)`), as written.
     pub dynamic_paths: Vec<String>,
     /// What inline interpreter code does beyond files: `exec_remote` (runs fetched code),
-    /// `exec_decoded` (runs decoded data), `reverse_shell`, `socket`, `env_dump`, `decode`.
+    /// `exec_decoded` (runs decoded data), `reverse_shell`, `socket`, `env_dump`, `decode`;
+    /// from shell programs, `print_env` (a whole-environment listing such as `env` or `set`),
+    /// `reverse_shell` (`nc -e`, `socat EXEC:`, a shell redirected to `/dev/tcp`),
+    /// `upload_stdin` (piped input sent by `curl -T -`, `nc host port`), `exec_downloaded`,
+    /// `exec_near_download` (a script run from the directory a download went to: whether it
+    /// came with the download is for the caller to tell from the files).
     pub behaviors: Vec<String>,
+    /// Lowercase words naming environment values the command prints: the names of variables
+    /// it echoes or `printenv`s and what a whole-environment listing is filtered for, each
+    /// whole and split into its alphanumeric parts (`$OPENAI_API_KEY` → `openai_api_key`,
+    /// `openai`, `api`, `key`; `env | grep -i token` → `token`).
+    pub env_words: Vec<String>,
+    /// Where package managers install or run packages from when it is not their default
+    /// registry: `url`, `git`, `index`, `archive`, `tap`, `head` (see `installs`).
+    pub install_sources: Vec<String>,
     /// Interpreters (`sh`, `bash`, `python`, ...) that receive piped input.
     pub piped_interpreters: Vec<String>,
     /// URLs appearing in arguments.

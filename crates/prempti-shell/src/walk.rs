@@ -20,20 +20,26 @@ impl Analyzer<'_> {
         match node.kind() {
             "command" => {
                 self.redirect_writes.clear();
+                self.dev_tcp_redirect = false;
                 self.command(node, ctx, None)
             }
             "redirected_statement" => {
                 self.redirect_writes.clear();
+                self.dev_tcp_redirect = false;
                 self.redirected(node, ctx)
             }
             "pipeline" => {
                 let mut first = true;
                 let mut feed: Option<String> = None;
                 let mut cursor = node.walk();
-                for child in node.named_children(&mut cursor) {
+                let captured = self.stdout_captured;
+                let last = node.named_child_count().saturating_sub(1);
+                for (k, child) in node.named_children(&mut cursor).enumerate() {
                     let before = self.out.programs.len();
                     self.feed = feed.clone();
+                    self.stdout_captured = captured || k < last;
                     self.stmt(child, ctx.piped(ctx.piped || !first));
+                    self.stdout_captured = captured;
                     self.feed = None;
                     feed = match child.kind() {
                         "command" => self.stage_output(before, feed),
@@ -45,7 +51,9 @@ impl Analyzer<'_> {
             "subshell" => self.nested(node, ctx, ctx.piped),
             "command_substitution" | "process_substitution" => {
                 self.substs += 1;
+                let captured = std::mem::replace(&mut self.stdout_captured, true);
                 self.nested(node, ctx, false);
+                self.stdout_captured = captured;
             }
             "declaration_command" | "unset_command" => self.declaration(node, ctx),
             "variable_assignment" => {
@@ -54,6 +62,11 @@ impl Analyzer<'_> {
                 self.remember(&assignment);
             }
             "comment" | "heredoc_start" | "heredoc_end" | "heredoc_content" => {}
+            // `$(< file)`: the substitution reads the file.
+            "file_redirect" => {
+                let (mut extra, mut after) = (Vec::new(), Vec::new());
+                self.redirect(node, ctx, &mut extra, &mut after);
+            }
             _ => {
                 let mut cursor = node.walk();
                 for child in node.named_children(&mut cursor) {
@@ -140,7 +153,9 @@ impl Analyzer<'_> {
                     let before = self.out.programs.len();
                     self.feed = feed.clone();
                     if k < last {
+                        let captured = std::mem::replace(&mut self.stdout_captured, true);
                         self.stmt(stage, ctx.piped(piped));
+                        self.stdout_captured = captured;
                         self.feed = None;
                         feed = match stage.kind() {
                             "command" => self.stage_output(before, feed),

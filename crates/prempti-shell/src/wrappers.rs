@@ -228,6 +228,39 @@ const WRAPPERS: &[Spec] = &[
         long_with_arg: &["format", "output"],
         ..spec("time")
     },
+    // Secret injectors run a command with secrets in its environment.
+    Spec {
+        long_with_arg: &["env-file", "account", "session", "environment"],
+        subcommands: &["run"],
+        ..spec("op")
+    },
+    Spec {
+        short_with_arg: "pc",
+        long_with_arg: &["project", "config", "token", "scope", "mount"],
+        subcommands: &["run"],
+        ..spec("doppler")
+    },
+    Spec {
+        long_with_arg: &["env", "projectId", "path", "token", "domain"],
+        subcommands: &["run"],
+        ..spec("infisical")
+    },
+    Spec {
+        short_with_arg: "f",
+        long_with_arg: &["env-file", "env"],
+        subcommands: &["run"],
+        ..spec("dotenvx")
+    },
+    Spec {
+        operands_before: 1,
+        subcommands: &["exec"],
+        ..spec("aws-vault")
+    },
+    Spec {
+        operands_before: 1,
+        subcommands: &["exec"],
+        ..spec("chamber")
+    },
     spec("setsid"),
     spec("nocorrect"),
     spec("noglob"),

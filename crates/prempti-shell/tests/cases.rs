@@ -275,7 +275,7 @@ const CASES: &[Case] = &[
     ("echo hi > out.txt", &[(W, &["/work/p/out.txt"]), (R, &[])]),
     ("echo hi >> /var/log/x.log", &[(W, &["/var/log/x.log"])]),
     ("cmd >| f1 &> f2 &>> f3 2> f4", &[(W, &["/work/p/f1", "/work/p/f2", "/work/p/f3", "/work/p/f4"])]),
-    ("make 2>&1 | tee build.log", &[(P, &["make", "tee"]), (W, &["/work/p/build.log"])]),
+    ("make 2>&1 | tee build.log", &[(P, &["make", "tee"]), (W, &["/work/p", "/work/p/build.log"])]),
     ("echo hi >&2", &[(W, &[])]),
     ("ls > /dev/null 2>&1", &[(W, &[])]),
     ("exec 3<&-", &[(W, &[]), (R, &[])]),

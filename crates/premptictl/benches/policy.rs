@@ -61,7 +61,8 @@ fn benches(c: &mut Criterion) {
     g.bench_function("load_compile_default", |b| {
         b.iter(|| black_box(rules_tools::load_ruleset(&paths).expect("default rules load")))
     });
-    let ruleset = rules_tools::load_ruleset(&paths).expect("default rules load");
+    let ruleset = rules_tools::load_policy(&paths, rules_tools::EvalConfig::defaults())
+        .expect("default rules load");
     let meta = EventMeta {
         num: 1,
         time_ns: 0,

@@ -322,6 +322,12 @@ pub struct HookArgs {
     /// The agent, or `all`.
     #[arg(value_enum, default_value_t = AgentArg::All)]
     pub agent: AgentArg,
+    /// With `add`: also register the post-tool hook (Claude Code and Codex PostToolUse, Gemini
+    /// CLI AfterTool, Copilot CLI postToolUse), so asked calls set their session marks only
+    /// once they ran and secret values read from sensitive files are recognized in later
+    /// calls. Off by default: it runs the hook a second time per call.
+    #[arg(long)]
+    pub post_tool: bool,
     /// Print machine-readable JSON.
     #[arg(long)]
     pub json: bool,
@@ -448,6 +454,10 @@ pub struct RulesEvalArgs {
     /// Which agent sent the payload.
     #[arg(long, value_enum, default_value_t = SingleAgentArg::Claude)]
     pub agent: SingleAgentArg,
+    /// Evaluate in this mode instead of guardrails (monitor and passthrough answer the
+    /// configured default action and report what the rules would have done).
+    #[arg(long, value_enum, value_name = "MODE")]
+    pub mode: Option<ModeArg>,
     /// Print machine-readable JSON.
     #[arg(long)]
     pub json: bool,
@@ -495,6 +505,15 @@ pub struct RulesExplainArgs {
     /// field values it saw.
     #[arg(long)]
     pub all: bool,
+    /// Evaluate in this mode instead of guardrails (monitor and passthrough answer the
+    /// configured default action and report what the rules would have done).
+    #[arg(long, value_enum, value_name = "MODE")]
+    pub mode: Option<ModeArg>,
+    /// The session history to judge the event in (default: the installation's
+    /// state/sessions.jsonl, read only): the event's session, as the daemon keeps it, feeds the
+    /// session.* fields and is shown with the verdict.
+    #[arg(long, value_name = "FILE")]
+    pub sessions: Option<PathBuf>,
     /// Print machine-readable JSON.
     #[arg(long)]
     pub json: bool,
@@ -515,6 +534,24 @@ pub struct RulesReplayArgs {
     /// Audit log to replay (default: the installation's log/audit.jsonl).
     #[arg(long, value_name = "FILE")]
     pub audit: Option<PathBuf>,
+    /// Replay the tool calls of the agents' transcripts (what `premptictl scan` reads) instead
+    /// of the audit log: each call's verdict under the installed rules is compared with its
+    /// verdict under the candidates, so calls made before Prempti was installed count too.
+    #[arg(long, conflicts_with = "audit")]
+    pub transcripts: bool,
+    /// With --transcripts: which agent's transcripts to read.
+    #[arg(long, value_enum, default_value_t = ScanAgentArg::All)]
+    pub agent: ScanAgentArg,
+    /// With --transcripts: only calls at or after this time (RFC 3339, or a duration ago such
+    /// as `12h`, `30d`).
+    #[arg(long, value_name = "WHEN", requires = "transcripts")]
+    pub since: Option<String>,
+    /// With --transcripts: only calls made in this directory or below it.
+    #[arg(long, value_name = "DIR", requires = "transcripts")]
+    pub project: Option<PathBuf>,
+    /// With --transcripts: the home directory whose agents' transcripts are read.
+    #[arg(long, env = "HOME", value_name = "DIR")]
+    pub user_home: Option<PathBuf>,
     /// Print machine-readable JSON.
     #[arg(long)]
     pub json: bool,

@@ -273,8 +273,11 @@ fn falco_and_the_embedded_engine_agree_on_every_fixture() {
         return;
     };
     let rules = repo_root().join("rules/default/coding_agents_rules.yaml");
-    let ruleset = rules_tools::load_ruleset(std::slice::from_ref(&rules))
-        .unwrap_or_else(|e| panic!("the default rules do not load in the embedded engine: {e:#}"));
+    let ruleset = rules_tools::load_policy(
+        std::slice::from_ref(&rules),
+        rules_tools::EvalConfig::defaults(),
+    )
+    .unwrap_or_else(|e| panic!("the default rules do not load in the embedded engine: {e:#}"));
     let mut cases = cases_of(&repo_root().join("rules/tests"));
     let fixtures_count = cases.len();
     cases.extend(cases_of(&repo_root().join("rules/corpus")));

@@ -531,3 +531,51 @@ fn fail_closed_claude_entry_is_removed_byte_for_byte() {
     env.ok(&["hook", "remove", "claude"]);
     assert_eq!(fs::read_to_string(&path).unwrap(), EXISTING_CLAUDE);
 }
+
+/// Issue #21, point 5: `hook add <agent> --post-tool` adds `prempti-hook <agent> --post-tool` on
+/// the agent's post-tool event (once, however often it runs), `hook status` still reports the
+/// pre-tool entry installed, and `hook remove` takes both out.
+#[test]
+fn post_tool_hooks_are_added_once_and_removed_with_the_rest() {
+    let env = Env::new();
+    env.fake_claude("2.1.329");
+    for (agent, file, event) in [
+        ("claude", ".claude/settings.json", "PostToolUse"),
+        ("gemini", ".gemini/settings.json", "AfterTool"),
+    ] {
+        let said = env.ok(&["hook", "add", agent, "--post-tool"]);
+        assert!(
+            said.contains(&format!("post-tool hook on {event}")),
+            "{said}"
+        );
+        let path = env.home.join(file);
+        let first = fs::read(&path).unwrap();
+        env.ok(&["hook", "add", agent, "--post-tool"]);
+        assert_eq!(
+            fs::read(&path).unwrap(),
+            first,
+            "a second add changed {file}"
+        );
+        let doc: Value = serde_json::from_slice(&first).unwrap();
+        let entries = doc["hooks"][event].as_array().unwrap();
+        assert_eq!(entries.len(), 1, "{doc:#}");
+        let command = entries[0]["hooks"][0]["command"].as_str().unwrap();
+        assert!(
+            command.ends_with(&format!("{agent} --post-tool")),
+            "{doc:#}"
+        );
+        assert!(entries[0]["hooks"][0].get("onFailure").is_none(), "{doc:#}");
+        let (code, status) = env.status_json(agent);
+        assert_eq!(code, 0, "{status:#}");
+        env.ok(&["hook", "remove", agent]);
+        let left = fs::read_to_string(&path).unwrap_or_default();
+        assert!(!left.contains("prempti-hook"), "{left}");
+    }
+    let cursor = env.run(&["hook", "add", "cursor", "--post-tool"]);
+    assert!(cursor.status.success());
+    assert!(
+        text(&cursor.stdout).contains("no post-tool hook Prempti uses"),
+        "{}",
+        text(&cursor.stdout)
+    );
+}

@@ -48,6 +48,8 @@ enum Check {
     RulesTest,
     /// "installed rules + candidate, against your audit log"
     RulesReplay,
+    /// "... against your agents' transcripts"
+    RulesReplayTranscripts,
     /// "stop the service, remove hooks, remove ~/.prempti" (no terminal: user data kept).
     Uninstall,
     /// "the same, but keep ~/.prempti/rules/user"
@@ -82,6 +84,10 @@ const EXAMPLES: &[(&str, Check)] = &[
     (
         "premptictl rules replay --rules my_candidate.yaml",
         Check::RulesReplay,
+    ),
+    (
+        "premptictl rules replay --rules my_candidate.yaml --transcripts",
+        Check::RulesReplayTranscripts,
     ),
     ("premptictl uninstall", Check::Uninstall),
     (
@@ -647,6 +653,19 @@ fn check_example(w: &World, line: &str, check: Check) {
                 last.contains(" evaluated, 1 changed, ") && last.contains(" 0 unreadable"),
                 "{what}: {shown}"
             );
+        }
+        Check::RulesReplayTranscripts => {
+            // The calls of the transcripts `scan` reads: the Claude Code session's two and the
+            // Codex session's, judged by the installed rules and by installed + candidate.
+            assert_success(&out, &what);
+            let last = o.lines().last().unwrap_or_default();
+            let evaluated: usize = last
+                .split(' ')
+                .next()
+                .and_then(|n| n.parse().ok())
+                .unwrap_or_else(|| panic!("{what}: no count: {shown}"));
+            assert!(evaluated >= 3, "{what}: {shown}");
+            assert!(last.contains(" evaluated, "), "{what}: {shown}");
         }
         Check::Uninstall
         | Check::UninstallKeepUserRules

@@ -328,11 +328,11 @@ fn transcripts_written_by_the_real_clis() {
         .expect("run");
     assert!(out.status.success());
     let v: Value = serde_json::from_slice(&out.stdout).expect("json");
-    assert_eq!(v["lines"]["lines"], 67, "{v:#}");
+    assert_eq!(v["lines"]["lines"], 82, "{v:#}");
     assert_eq!(v["lines"]["damaged"], 0);
     assert_eq!(v["lines"]["unknown"], 0);
-    assert_eq!(count(&v, "calls"), 4);
-    assert_eq!(count(&v, "deny"), 4);
+    assert_eq!(count(&v, "calls"), 5);
+    assert_eq!(count(&v, "deny"), 5);
     let calls = v["calls_list"].as_array().expect("calls");
     let by_agent =
         |agent: &str| -> Vec<&Value> { calls.iter().filter(|c| c["agent"] == agent).collect() };
@@ -372,4 +372,94 @@ fn transcripts_written_by_the_real_clis() {
     );
     assert_eq!(gemini[0]["cwd"], format!("{home_text}/project"));
     assert_eq!(gemini[0]["tool_name"], "run_shell_command");
+    let copilot = by_agent("copilot");
+    assert_eq!(copilot.len(), 1);
+    assert_eq!(
+        copilot[0]["session_id"],
+        "11dd8244-ed5f-448e-ac1b-2a63e9aca087"
+    );
+    assert_eq!(copilot[0]["cwd"], format!("{home_text}/project"));
+    assert_eq!(copilot[0]["tool_name"], "bash");
+    assert_eq!(
+        copilot[0]["command"],
+        format!("cat {home_text}/.ssh/id_rsa > /dev/null && touch {home_text}/markers/deny")
+    );
+}
+
+/// Issue #20, point 2: `rules replay --transcripts` replays the calls `scan` finds, comparing the
+/// installed rules (here the fixture rules installed as the default rules) with the candidate.
+#[test]
+fn replay_takes_transcripts_as_well_as_the_audit_log() {
+    let w = World::new();
+    let installed = w.dir.path().join("prempti/rules/default");
+    std::fs::create_dir_all(&installed).expect("mkdir rules");
+    std::fs::copy(fixtures().join("rules.yaml"), installed.join("rules.yaml")).expect("copy");
+    let replay = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_premptictl"))
+            .args([
+                "rules",
+                "replay",
+                "--transcripts",
+                "--standalone",
+                "--rules",
+                &candidate(),
+            ])
+            .args(args)
+            .env("HOME", w.home())
+            .env("PREMPTI_HOME", w.dir.path().join("prempti"))
+            .env_remove("CLAUDE_CONFIG_DIR")
+            .env_remove("CODEX_HOME")
+            .env_remove("COPILOT_HOME")
+            .env("NO_COLOR", "1")
+            .current_dir(w.dir.path())
+            .output()
+            .expect("run premptictl rules replay")
+    };
+    let out = replay(&["--json"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: Value = serde_json::from_slice(&out.stdout).expect("json");
+    // The same changes as `scan --diff` of the same rules.
+    let diff = w.scan_json(&["--diff", "--rules", &candidate(), "--baseline", &rules()]);
+    assert_eq!(v["directions"]["allow→ask"], 1, "{v:#}");
+    assert_eq!(
+        v["directions"]["allow→ask"],
+        diff["directions"]["allow→ask"]
+    );
+    assert_eq!(
+        v["directions"]["ask→allow"],
+        diff["directions"]["ask→allow"]
+    );
+    assert_eq!(v["evaluated"], diff["calls"], "{v:#}");
+    let changes = v["changes"].as_array().expect("changes");
+    assert_eq!(changes.len(), 3, "{v:#}");
+    let rm = changes
+        .iter()
+        .find(|c| c["subject"] == "rm -rf build")
+        .expect("rm flagged");
+    assert_eq!(
+        (rm["before"].as_str(), rm["after"].as_str()),
+        (Some("allow"), Some("ask"))
+    );
+    assert!(
+        rm["transcript"]
+            .as_str()
+            .is_some_and(|t| t.ends_with(".jsonl")),
+        "{rm}"
+    );
+    // Only one agent's transcripts.
+    let out = replay(&["--json", "--agent", "gemini"]);
+    let gemini: Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert!(
+        gemini["evaluated"].as_u64() < v["evaluated"].as_u64(),
+        "{gemini}"
+    );
+    // The text form names the transcript and line of each change.
+    let out = replay(&[]);
+    let text = String::from_utf8(out.stdout).expect("utf-8");
+    assert!(text.contains("allow→ask: 1"), "{text}");
+    assert!(text.contains(".jsonl:"), "{text}");
 }

@@ -149,6 +149,7 @@ fn architecture_field_table_is_covered() {
         ("cmd.modifies_prempti_home", "bool", false),
         ("session.mark_age_ms", "uint64", false),
         ("session.mark_count", "uint64", false),
+        ("session.carries_secret", "bool", false),
         ("session.call_count", "uint64", false),
         ("session.hosts", "string", true),
         ("session.new_hosts", "string", true),
@@ -156,6 +157,10 @@ fn architecture_field_table_is_covered() {
         ("agent.subagent_type", "string", false),
         ("agent.prompt_id", "string", false),
         ("agent.effort", "string", false),
+        ("cmd.env_words", "string", true),
+        ("cmd.install_sources", "string", true),
+        ("tool.secret_kinds", "string", true),
+        ("tool.home_path_depths", "string", true),
     ];
     let schema = schema();
     let got: Vec<(&str, &str, bool)> = schema

@@ -449,6 +449,20 @@ pub(super) fn git(p: &Parsed<'_>, e: &mut Effects) {
             }
         }
         "reset" if sub_parsed.longs.contains(&"hard") => e.add(Access::Write, ".", None),
+        // `git show REV:PATH`, `git cat-file -p REV:PATH`: the file's content at REV is read.
+        "show" | "cat-file" => {
+            for i in 0..sub_parsed.operands.len() {
+                if let Some((text, k)) = operand(i) {
+                    let path = text
+                        .split_once(':')
+                        .map(|(_, p)| p)
+                        .filter(|p| !p.is_empty());
+                    if let Some(path) = path.filter(|_| !text.contains("://")) {
+                        e.add(Access::Read, path, Some(k));
+                    }
+                }
+            }
+        }
         "clone" => {
             // `git clone URL [DIR]`: the directory is written (named after the URL without DIR).
             let url = operand(0).map(|(t, _)| t.clone());
@@ -772,6 +786,123 @@ pub(super) fn python(p: &Parsed<'_>, e: &mut Effects) {
         Some((d, k)) => e.add(Access::Serve, &d, Some(k)),
         None => e.add(Access::Serve, ".", None),
     }
+}
+
+/// `ruby -run -e httpd [DIR] [-p PORT] [-b ADDR]` (the `un` library's web server): the
+/// directory (the working directory by default) is served. Otherwise a one-liner: `-i`
+/// edits the files after the code in place.
+pub(super) fn ruby(p: &Parsed<'_>, e: &mut Effects) {
+    let words = p.words;
+    let Some(at) = words
+        .windows(3)
+        .position(|w| w[0].text == "-run" && w[1].text == "-e" && w[2].text == "httpd")
+    else {
+        let one_liner = super::Shape::PatternThenRead {
+            given_by: &["-e", "-E"],
+            recursive: &[],
+            in_place: &["-i"],
+        };
+        super::apply(one_liner, p, e);
+        return;
+    };
+    let rest = &words[at + 3..];
+    let mut k = 0;
+    while k < rest.len() {
+        let t = rest[k].text.as_str();
+        if matches!(t, "-p" | "--port" | "-b" | "--bind-address") {
+            k += 2;
+            continue;
+        }
+        if !t.starts_with('-') {
+            e.add(Access::Serve, t, Some(at + 3 + k));
+            return;
+        }
+        k += 1;
+    }
+    e.add(Access::Serve, ".", None);
+}
+
+/// `docker run|create -v SRC:DST[:ro]` (also `--volume`, `--mount type=bind,source=SRC`): a
+/// host directory mounted into a container is read below it, and written unless read-only.
+pub(super) fn container_mounts(p: &Parsed<'_>, e: &mut Effects) {
+    let words = p.words;
+    let Some(at) = words.iter().position(|w| !w.text.starts_with('-')) else {
+        return;
+    };
+    let sub = words[at].text.as_str();
+    let at = match sub {
+        "run" | "create" => at,
+        "container"
+            if matches!(
+                words.get(at + 1).map(|w| w.text.as_str()),
+                Some("run" | "create")
+            ) =>
+        {
+            at + 1
+        }
+        _ => return,
+    };
+    let mut k = at + 1;
+    while k < words.len() {
+        let t = words[k].text.as_str();
+        let (value, index) = match t {
+            "-v" | "--volume" | "--mount" => (words.get(k + 1).map(|w| w.text.as_str()), k + 1),
+            _ => match t
+                .strip_prefix("--volume=")
+                .or_else(|| t.strip_prefix("--mount="))
+                .or_else(|| t.strip_prefix("-v").filter(|v| !v.is_empty()))
+            {
+                Some(v) => (Some(v), k),
+                None => {
+                    // The image: the rest is the container's command.
+                    if !t.starts_with('-') && k > at + 1 && !words[k - 1].text.starts_with('-') {
+                        break;
+                    }
+                    k += 1;
+                    continue;
+                }
+            },
+        };
+        if let Some(spec) = value {
+            mount(spec, index, e);
+        }
+        k = index + 1;
+    }
+}
+
+/// One mount specification: `SRC:DST[:OPTS]` or `type=bind,source=SRC,...`.
+fn mount(spec: &str, arg: usize, e: &mut Effects) {
+    let (source, read_only) = if spec.contains("source=") || spec.contains("src=") {
+        let fields: Vec<&str> = spec.split(',').collect();
+        let source = fields
+            .iter()
+            .find_map(|f| f.strip_prefix("source=").or_else(|| f.strip_prefix("src=")));
+        let read_only = fields
+            .iter()
+            .any(|f| matches!(*f, "readonly" | "ro" | "readonly=true" | "ro=true"));
+        (source, read_only)
+    } else {
+        let mut parts = spec.split(':');
+        let source = parts.next();
+        let read_only = spec
+            .split(':')
+            .nth(2)
+            .is_some_and(|o| o.split(',').any(|o| o == "ro"));
+        (source, read_only)
+    };
+    // A named volume (`data:/var/lib/x`) is not a host path.
+    let Some(source) = source.filter(|s| s.starts_with(['/', '.', '~', '$'])) else {
+        return;
+    };
+    e.add(Access::RecursiveRead, source, Some(arg));
+    if !read_only {
+        e.add(Access::Write, source, Some(arg));
+    }
+}
+
+/// `locate NAME`, `mdfind NAME`: the names of the whole disk are searched.
+pub(super) fn whole_disk(_: &Parsed<'_>, e: &mut Effects) {
+    e.add(Access::RecursiveRead, "/", None);
 }
 
 /// `php -S ADDR [-t DIR]`: the document root (the working directory by default) is served.

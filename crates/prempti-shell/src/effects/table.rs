@@ -263,11 +263,7 @@ const TABLE: &[Spec] = &[
             short_values: "eEIMmrCxd",
             long_values: &[],
         },
-        Shape::PatternThenRead {
-            given_by: &["-e", "-E"],
-            recursive: &[],
-            in_place: &["-i"],
-        },
+        Shape::Custom(custom::ruby),
     ),
     spec(
         &["aria2c"],
@@ -715,6 +711,18 @@ const TABLE: &[Spec] = &[
     spec(&["find", "bfs", "gfind"], NONE, Shape::Custom(custom::find)),
     // Servers of a directory.
     spec(&["python"], NONE, Shape::Custom(custom::python)),
+    // Containers with host directories mounted.
+    spec(
+        &["docker", "podman", "nerdctl", "finch"],
+        NONE,
+        Shape::Custom(custom::container_mounts),
+    ),
+    // File-name databases cover the whole disk.
+    spec(
+        &["locate", "plocate", "mlocate", "slocate", "mdfind"],
+        NONE,
+        Shape::Custom(custom::whole_disk),
+    ),
     spec(
         &["php"],
         Syntax {

@@ -434,6 +434,16 @@ fn is_url(s: &str) -> bool {
         .any(|p| s.get(..p.len()).is_some_and(|h| h.eq_ignore_ascii_case(p)))
 }
 
+/// Whether `cmd` starts with a program that prints what it downloads.
+fn starts_download(cmd: &str) -> bool {
+    let first = cmd.split_whitespace().next().unwrap_or("");
+    let base = first.rsplit('/').next().unwrap_or(first);
+    matches!(
+        base,
+        "curl" | "wget" | "wget2" | "http" | "https" | "xh" | "fetch"
+    )
+}
+
 /// Whether `cmd` starts with a shell program.
 fn starts_shell(cmd: &str) -> bool {
     let first = cmd.split_whitespace().next().unwrap_or("");
@@ -517,6 +527,14 @@ impl Run<'_> {
                     let name = name.clone();
                     if (self.spec.env_dump)(&self.t, i) {
                         self.behavior(Behavior::EnvDump);
+                    }
+                    // `eval` handed on as a value (`.then(eval)`, `map(exec, …)`) runs
+                    // whatever it is given: fetched or decoded data decide below.
+                    let call = matches!(self.t.get(i + 1), Some(Tok::Op(o)) if o == "(");
+                    let member = i > 0
+                        && matches!(self.t.get(i - 1), Some(Tok::Op(o)) if o == "." || o == "->");
+                    if !call && !member && matches!(name.as_str(), "eval" | "exec") {
+                        self.pending_exec = true;
                     }
                     match self.t.get(i + 1) {
                         Some(Tok::Op(o)) if o == "=" => self.assign(&name, i + 2),
@@ -909,6 +927,10 @@ impl Run<'_> {
     /// Records a literal shell command.
     fn shell_str(&mut self, cmd: &str) {
         self.spawns_shell |= starts_shell(cmd);
+        // Its output is fetched content when it downloads (`execSync('curl -s URL')`).
+        if starts_download(cmd) {
+            self.remote_seen = true;
+        }
         push(&mut self.f.shell_commands, cmd);
     }
 

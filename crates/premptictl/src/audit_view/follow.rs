@@ -170,28 +170,37 @@ mod tests {
         f.write_all(text.as_bytes()).unwrap();
     }
 
+    /// A complete record line deciding `decision`, with its newline.
+    fn line(decision: &str) -> String {
+        crate::audit_view::test_line(serde_json::json!({ "decision": decision })) + "\n"
+    }
+
     #[test]
     fn follows_appends_partial_lines_and_rotation() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("audit.jsonl");
-        append(&path, "{\"decision\":\"allow\"}\n");
+        append(&path, &line("allow"));
         let mut f = Follower::new(&path, std::fs::metadata(&path).unwrap().len());
         assert!(f.poll().unwrap().is_empty());
-        append(&path, "{\"decision\":\"deny\"}\n{\"decision\":");
+        let ask = line("ask");
+        let (head, tail) = ask.split_at(ask.len() / 2);
+        append(&path, &(line("deny") + head));
         let got = f.poll().unwrap();
         assert_eq!(got.len(), 1);
         assert_eq!(got[0].decision(), "deny");
-        append(&path, "\"ask\"}\n");
+        append(&path, tail);
         assert_eq!(f.poll().unwrap()[0].decision(), "ask");
         // Written just before the rotation, then rotated, then a new file.
-        append(&path, "{\"decision\":\"defer\"}\n");
+        append(&path, &line("defer"));
         std::fs::rename(&path, dir.path().join("audit.jsonl.1")).unwrap();
-        append(&path, "{\"decision\":\"allow\",\"session_id\":\"new\"}\n");
+        append(&path, &line("allow"));
         let got = f.poll().unwrap();
         let decisions: Vec<&str> = got.iter().map(Record::decision).collect();
         assert_eq!(decisions, ["defer", "allow"]);
-        // Truncation restarts from the beginning.
-        std::fs::write(&path, "garbage\n{\"decision\":\"deny\"}\n").unwrap();
+        // Truncation (to less than was read) restarts from the beginning.
+        append(&path, &(line("ask") + &line("ask")));
+        assert_eq!(f.poll().unwrap().len(), 2);
+        std::fs::write(&path, format!("garbage\n{}", line("deny"))).unwrap();
         let got = f.poll().unwrap();
         assert_eq!(got.len(), 1);
         assert_eq!(f.skipped, 1);

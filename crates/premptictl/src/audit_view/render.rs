@@ -95,11 +95,8 @@ fn local_time(record: &Record) -> String {
             .to_zoned(jiff::tz::TimeZone::system())
             .strftime("%Y-%m-%d %H:%M:%S")
             .to_string(),
-        None => record
-            .entry
-            .time
-            .clone()
-            .unwrap_or_else(|| "(no time)".to_owned()),
+        None if record.entry.time.is_empty() => "(no time)".to_owned(),
+        None => record.entry.time.clone(),
     }
 }
 
@@ -114,7 +111,7 @@ pub(crate) fn record(record: &Record, styles: &Styles, symbols: Symbols) -> Stri
         "{color}{}{reset} {color}{bold}{decision:<6}{reset} {dim}{}{reset}  {}  {bold}{}{reset}",
         symbols.of(decision),
         local_time(record),
-        e.agent.as_deref().unwrap_or("unknown"),
+        e.agent.field_name(),
         e.tool_name.as_deref().unwrap_or("(no tool)"),
         reset = styles.reset,
         bold = styles.bold,
@@ -125,11 +122,7 @@ pub(crate) fn record(record: &Record, styles: &Styles, symbols: Symbols) -> Stri
         let _ = write!(out, "  {would_color}(would {would}){}", styles.reset);
     }
     out.push('\n');
-    let files = e
-        .files
-        .as_ref()
-        .filter(|f| f.len() > 1)
-        .map(|f| f.join(", "));
+    let files = (e.files.len() > 1).then(|| e.files.join(", "));
     let target = e
         .command
         .as_deref()
@@ -159,7 +152,7 @@ pub(crate) fn record(record: &Record, styles: &Styles, symbols: Symbols) -> Stri
             reset = styles.reset
         );
     }
-    if let Some(reason) = e.reason.as_deref().filter(|r| !r.is_empty()) {
+    if let Some(reason) = Some(e.reason.as_str()).filter(|r| !r.is_empty()) {
         let _ = writeln!(
             out,
             "    {dim}reason{reset}  {}",
@@ -178,7 +171,7 @@ pub(crate) fn record(record: &Record, styles: &Styles, symbols: Symbols) -> Stri
     let _ = writeln!(
         out,
         "    {dim}session{reset} {session}  {dim}mode{reset} {}",
-        e.mode.as_deref().unwrap_or("-"),
+        e.mode.as_str(),
         dim = styles.dim,
         reset = styles.reset
     );
@@ -249,11 +242,12 @@ mod tests {
 
     #[test]
     fn block_shows_would_deny_and_short_session() {
-        let r = Record::parse(
-            r#"{"time":"2026-11-21T01:02:03Z","agent":"codex","tool_name":"Bash","command":"rm -rf /",
-               "mode":"monitor","decision":"allow","policy_decision":"deny","reason":"R: no",
-               "session_id":"0123456789abcdef","matched":[{"rule":"R"},{"rule":"S"}]}"#,
-        )
+        let rule = |name: &str| serde_json::json!({"rule": name, "priority": "Warning", "tags": [], "output": "o"});
+        let r = Record::parse(&crate::audit_view::test_line(serde_json::json!({
+            "time": "2026-11-21T01:02:03Z", "agent": "codex", "tool_name": "Bash",
+            "command": "rm -rf /", "mode": "monitor", "decision": "allow",
+            "policy_decision": "deny", "reason": "R: no", "session_id": "0123456789abcdef",
+            "matched": [rule("R"), rule("S")]})))
         .unwrap();
         let text = record(&r, &Styles::new(false), Symbols { unicode: true });
         assert!(text.starts_with("✓ allow "), "{text}");
@@ -266,10 +260,9 @@ mod tests {
 
     #[test]
     fn block_names_every_file_of_a_split_patch() {
-        let r = Record::parse(
-            r#"{"time":"2026-11-21T01:02:03Z","agent":"codex","tool_name":"apply_patch",
-               "file_path":"src/lib.rs","files":["src/lib.rs",".env"],"decision":"ask"}"#,
-        )
+        let r = Record::parse(&crate::audit_view::test_line(serde_json::json!({
+            "time": "2026-11-21T01:02:03Z", "agent": "codex", "tool_name": "apply_patch",
+            "file_path": "src/lib.rs", "files": ["src/lib.rs", ".env"], "decision": "ask"})))
         .unwrap();
         let text = record(&r, &Styles::new(false), Symbols { unicode: true });
         assert!(text.contains("    src/lib.rs, .env\n"), "{text}");

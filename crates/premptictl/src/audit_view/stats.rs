@@ -106,18 +106,14 @@ pub(crate) fn compute<'a>(
     let mut sessions: BTreeMap<String, SessionStats> = BTreeMap::new();
     for record in records {
         stats.totals.add(record);
-        let time = record.entry.time.clone();
+        let time = Some(record.entry.time.clone()).filter(|t| !t.is_empty());
         if stats.first.is_none() {
             stats.first.clone_from(&time);
         }
         if time.is_some() {
             stats.last.clone_from(&time);
         }
-        let agent = record
-            .entry
-            .agent
-            .clone()
-            .unwrap_or_else(|| "unknown".to_owned());
+        let agent = record.entry.agent.field_name().to_owned();
         stats.agents.entry(agent.clone()).or_default().add(record);
         // A rule matched several times in one call (per-file matches) counts once.
         let mut seen: Vec<&str> = Vec::new();

@@ -36,7 +36,11 @@ fn change(ctx: &Context, args: &HookArgs, add: bool) -> Result<ExitStatus> {
         args,
         |agent| {
             if add {
-                hooks::add(&ctx.layout, agent)
+                let mut change = hooks::add(&ctx.layout, agent)?;
+                if args.post_tool {
+                    post_tool(ctx, agent, &mut change)?;
+                }
+                Ok(change)
             } else {
                 hooks::remove(&ctx.layout, agent)
             }
@@ -58,6 +62,28 @@ fn change(ctx: &Context, args: &HookArgs, add: bool) -> Result<ExitStatus> {
     } else {
         ExitStatus::Success
     })
+}
+
+/// Registers the post-tool hook of `agent` next to its pre-tool hook, noting what was done.
+fn post_tool(
+    ctx: &Context,
+    agent: prempti_protocol::Agent,
+    change: &mut hooks::HookChange,
+) -> Result<()> {
+    match hooks::post_tool::event(agent) {
+        None => change.notes.push(format!(
+            "{} has no post-tool hook Prempti uses: only the pre-tool hook is registered",
+            agent.display_name()
+        )),
+        Some(event) => {
+            let env = hooks::HookEnv::from_process();
+            change.changed |= hooks::post_tool::add_with(&ctx.layout, agent, &env)?;
+            change.notes.push(format!(
+                "post-tool hook on {event}: the session history learns which calls ran"
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// What [`for_each_agent`] did.

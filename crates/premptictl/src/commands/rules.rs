@@ -40,6 +40,19 @@ fn homes(ctx: &Context, user_home: Option<&str>) -> rules_tools::Homes {
     }
 }
 
+/// What the rules are evaluated under: the installation's configuration as the daemon reads
+/// it (tags, default action, `rule_matching`, ...), in guardrails mode unless `mode` is given.
+fn eval_config(
+    ctx: &Context,
+    mode: Option<crate::cli::ModeArg>,
+) -> Result<rules_tools::EvalConfig> {
+    let config = rules_tools::EvalConfig::for_layout(&ctx.layout)?;
+    Ok(match mode {
+        Some(m) => config.with_mode(m.into()),
+        None => config,
+    })
+}
+
 /// The files to load for candidate rules files: alone, or placed among the installed ones.
 fn placed(ctx: &Context, candidates: &[PathBuf], standalone: bool) -> Result<InDaemonOrder> {
     if standalone {
@@ -151,7 +164,7 @@ fn validate(ctx: &Context, args: &RulesValidateArgs) -> Result<ExitStatus> {
 }
 
 fn eval(ctx: &Context, args: &RulesEvalArgs) -> Result<ExitStatus> {
-    let ruleset = rules_tools::load_ruleset(&args.rules)?;
+    let ruleset = rules_tools::load_policy(&args.rules, eval_config(ctx, args.mode)?)?;
     let payload = rules_tools::read_event(&args.event)?;
     let agent: Agent = args.agent.into();
     let homes = homes(ctx, args.user_home.as_deref());
@@ -213,7 +226,7 @@ fn test(ctx: &Context, args: &RulesTestArgs) -> Result<ExitStatus> {
     } else {
         args.rules.clone()
     };
-    let ruleset = rules_tools::load_ruleset(&rules)?;
+    let ruleset = rules_tools::load_policy(&rules, eval_config(ctx, None)?)?;
     let mut cases = Vec::new();
     for file in fixtures::fixture_files(&dir)? {
         let text = std::fs::read_to_string(&file)
@@ -260,14 +273,27 @@ fn explain(ctx: &Context, args: &RulesExplainArgs) -> Result<ExitStatus> {
     } else {
         args.rules.clone()
     };
-    let ruleset = rules_tools::load_ruleset(&rules)?;
+    let ruleset = rules_tools::load_policy(&rules, eval_config(ctx, args.mode)?)?;
     let payload = rules_tools::read_event(&args.event)?;
     let agent: Agent = args.agent.into();
     let homes = homes(ctx, args.user_home.as_deref());
-    let outcome = rules_tools::evaluate_payload_with(&ruleset, agent, &payload, &homes)?;
-    let per_call = rules_tools::explain_payload_with(&ruleset, agent, &payload, &homes)?;
+    let mut calls = rules_tools::parse_payload_with(agent, &payload, &homes)?;
+    // The event's session as the daemon keeps it: what session.* fields see.
+    let sessions_path = args
+        .sessions
+        .clone()
+        .unwrap_or_else(|| ctx.layout.home.join("state/sessions.jsonl"));
+    if let Some(store) = rules_tools::read_sessions(&sessions_path) {
+        store.attach(&mut calls, prempti_plugin::session::now_ms());
+    }
+    let session = calls
+        .first()
+        .and_then(|c| Some((c.session_id.clone()?, c.session.clone()?)))
+        .filter(|(_, v)| v.calls > 0 || v.carries_secret);
+    let per_call = rules_tools::explain_calls(&ruleset, &calls);
+    let outcome = rules_tools::evaluate_calls(&ruleset, calls);
     // Internal rules (the Falco host's "seen" marker) never vote: not part of an explanation.
-    let tags = prempti_plugin::verdict::TagConfig::default();
+    let tags = ruleset.config.tags.clone();
     let internal: Vec<String> = ruleset
         .rules()
         .into_iter()
@@ -331,18 +357,26 @@ fn explain(ctx: &Context, args: &RulesExplainArgs) -> Result<ExitStatus> {
     let deciding: Vec<&str> = outcome
         .matched
         .iter()
-        .filter(|m| vote(m) == Some(outcome.verdict))
+        .filter(|m| vote(m) == Some(outcome.policy_verdict))
         .map(|m| m.rule.as_str())
         .collect();
     if deciding.is_empty() {
+        let action = match ruleset.config.settings.default_action {
+            prempti_protocol::DefaultAction::Defer => {
+                "defer: the agent's own permission flow decides"
+            }
+            prempti_protocol::DefaultAction::Allow => "allow",
+        };
         writeln!(
             out,
-            "decided by: no rule denies or asks, so the default action applies (defer: the \
-             agent's own permission flow decides)"
+            "decided by: no rule denies or asks, so the default action applies ({action})"
         )?;
     } else {
         writeln!(out, "decided by: {}", deciding.join(", "))?;
         writeln!(out, "reason: {}", outcome.reason)?;
+    }
+    if let Some((id, view)) = &session {
+        writeln!(out, "{}", session_line(id, view))?;
     }
     for (i, rules) in per_call.iter().enumerate() {
         if per_call.len() > 1 {
@@ -394,18 +428,59 @@ fn explain(ctx: &Context, args: &RulesExplainArgs) -> Result<ExitStatus> {
     Ok(ExitStatus::Success)
 }
 
+/// The session state a call was judged in, for `rules explain`: what `session.*` saw.
+fn session_line(id: &str, view: &prempti_plugin::session::SessionView) -> String {
+    let marks: Vec<String> = view
+        .marks
+        .iter()
+        .map(|(name, (age_ms, count))| format!("{name} (newest {} s ago, {count}x)", age_ms / 1000))
+        .collect();
+    format!(
+        "session {id}: {} earlier calls; marks: {}; hosts: {}; carries a secret read earlier: {}",
+        view.calls,
+        if marks.is_empty() {
+            "none".to_owned()
+        } else {
+            marks.join(", ")
+        },
+        if view.hosts.is_empty() {
+            "none".to_owned()
+        } else {
+            view.hosts.join(", ")
+        },
+        if view.carries_secret { "yes" } else { "no" }
+    )
+}
+
 fn replay_cmd(ctx: &Context, args: &RulesReplayArgs) -> Result<ExitStatus> {
     let order = placed(ctx, &args.rules, args.standalone)?;
-    let ruleset = rules_tools::load_ruleset(&order.files)?;
-    let path = args.audit.clone().unwrap_or_else(|| ctx.layout.audit_log());
-    let file = std::fs::File::open(&path).with_context(|| {
-        format!(
-            "cannot open audit log {} (pass --audit FILE)",
-            path.display()
-        )
-    })?;
-    let mut report = replay::replay(&ruleset, std::io::BufReader::new(file))
-        .with_context(|| format!("cannot read audit log {}", path.display()))?;
+    let ruleset = rules_tools::load_policy(&order.files, eval_config(ctx, None)?)?;
+    let mut report = if args.transcripts {
+        let installed = rules_tools::default_rules_files(&ctx.layout)?;
+        let installed = rules_tools::load_policy(&installed, eval_config(ctx, None)?)
+            .context("the installed rules")?;
+        let selection = super::scan::Selection {
+            agent: args.agent,
+            since: args.since.as_deref(),
+            project: args.project.as_deref(),
+            user_home: args.user_home.as_deref(),
+            max_line_bytes: crate::scan::DEFAULT_MAX_LINE_BYTES,
+        };
+        let (opts, home) = super::scan::options(ctx, &selection, false, 0)?;
+        let roots = crate::scan::Roots::new(&home, |name| std::env::var(name).ok());
+        replay::replay_transcripts(&ruleset, &installed, &roots, &opts)
+    } else {
+        let path = args.audit.clone().unwrap_or_else(|| ctx.layout.audit_log());
+        let file = std::fs::File::open(&path).with_context(|| {
+            format!(
+                "cannot open audit log {} (pass --audit FILE, or --transcripts to replay the \
+                 agents' transcripts)",
+                path.display()
+            )
+        })?;
+        replay::replay(&ruleset, std::io::BufReader::new(file))
+            .with_context(|| format!("cannot read audit log {}", path.display()))?
+    };
     report.rules = order
         .files
         .iter()
@@ -421,10 +496,14 @@ fn replay_cmd(ctx: &Context, args: &RulesReplayArgs) -> Result<ExitStatus> {
         writeln!(out, "{}replaying the candidates {note}{}", s.dim, s.reset)?;
     }
     for c in &report.changes {
+        let at = match &c.transcript {
+            Some(t) => format!("{t}:{}", c.line),
+            None => format!("line {}", c.line),
+        };
         writeln!(
             out,
-            "line {}: {} {} {}: {}{}→{}{} {}",
-            c.line, c.agent, c.tool_name, c.subject, s.bold, c.before, c.after, s.reset, c.reason
+            "{at}: {} {} {}: {}{}→{}{} {}",
+            c.agent, c.tool_name, c.subject, s.bold, c.before, c.after, s.reset, c.reason
         )?;
     }
     for (direction, n) in &report.directions {

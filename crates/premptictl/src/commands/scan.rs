@@ -36,56 +36,24 @@ pub(crate) fn scan(ctx: &Context, args: &ScanArgs) -> Result<ExitStatus> {
     } else {
         (args.rules.clone(), None)
     };
-    let ruleset = rules_tools::load_ruleset(&rules)?;
+    let config = rules_tools::EvalConfig::for_layout(&ctx.layout)?;
+    let ruleset = rules_tools::load_policy(&rules, config.clone())?;
     let baseline = match &baseline {
-        Some(files) => Some(rules_tools::load_ruleset(files).context("the baseline rules")?),
+        Some(files) => Some(rules_tools::load_policy(files, config).context("the baseline rules")?),
         None => None,
     };
-    let since = match &args.since {
-        Some(s) => Some(crate::audit_view::filter::parse_since(
-            s,
-            jiff::Timestamp::now(),
-        )?),
-        None => None,
-    };
-    let home = match &args.user_home {
-        Some(h) if !h.as_os_str().is_empty() => h.clone(),
-        _ => anyhow::bail!("no home directory: set HOME or pass --user-home DIR"),
-    };
-    // The directory as given (made absolute) and its canonical form: transcripts record the
-    // working directory as the agent saw it, symbolic links included.
-    let mut project: Vec<String> = Vec::new();
-    if let Some(p) = &args.project {
-        let absolute = std::path::absolute(p).unwrap_or_else(|_| p.clone());
-        project.push(absolute.to_string_lossy().into_owned());
-        if let Ok(canonical) = std::fs::canonicalize(p) {
-            let canonical = canonical.to_string_lossy().into_owned();
-            if !project.contains(&canonical) {
-                project.push(canonical);
-            }
-        }
-    }
-    let agents = match args.agent {
-        ScanAgentArg::Claude => vec![prempti_plugin::agents::Agent::ClaudeCode],
-        ScanAgentArg::Codex => vec![prempti_plugin::agents::Agent::Codex],
-        ScanAgentArg::Gemini => vec![prempti_plugin::agents::Agent::GeminiCli],
-        ScanAgentArg::Copilot => vec![prempti_plugin::agents::Agent::Copilot],
-        ScanAgentArg::All => AGENTS.to_vec(),
-    };
-    let opts = Options {
-        agents,
-        since,
-        project,
-        limits: Limits {
-            max_line_bytes: args.max_line_bytes.max(1),
+    let (opts, home) = options(
+        ctx,
+        &Selection {
+            agent: args.agent,
+            since: args.since.as_deref(),
+            project: args.project.as_deref(),
+            user_home: args.user_home.as_deref(),
+            max_line_bytes: args.max_line_bytes,
         },
-        homes: Homes {
-            home: Some(home.to_string_lossy().into_owned()),
-            prempti_home: Some(ctx.layout.home.to_string_lossy().into_owned()),
-        },
-        keep_calls: args.json,
-        examples: args.examples,
-    };
+        args.json,
+        args.examples,
+    )?;
     let roots = Roots::new(&home, |name| std::env::var(name).ok());
     let report = report::scan(&roots, &ruleset, baseline.as_ref(), &opts);
     let mut out = std::io::stdout().lock();
@@ -102,6 +70,76 @@ pub(crate) fn scan(ctx: &Context, args: &ScanArgs) -> Result<ExitStatus> {
         write!(out, "{}", render(&report, &s, &home_text))?;
     }
     Ok(ExitStatus::Success)
+}
+
+/// Which transcript calls to read: the selection flags `scan` and `rules replay --transcripts`
+/// share.
+pub(crate) struct Selection<'a> {
+    /// `--agent`.
+    pub(crate) agent: ScanAgentArg,
+    /// `--since`.
+    pub(crate) since: Option<&'a str>,
+    /// `--project`.
+    pub(crate) project: Option<&'a std::path::Path>,
+    /// `--user-home` (defaults to HOME).
+    pub(crate) user_home: Option<&'a std::path::Path>,
+    /// `--max-line-bytes`.
+    pub(crate) max_line_bytes: usize,
+}
+
+/// The scan options for `selection`, and the home whose transcripts are read.
+pub(crate) fn options(
+    ctx: &Context,
+    selection: &Selection<'_>,
+    keep_calls: bool,
+    examples: usize,
+) -> Result<(Options, PathBuf)> {
+    let since = match selection.since {
+        Some(s) => Some(crate::audit_view::filter::parse_since(
+            s,
+            jiff::Timestamp::now(),
+        )?),
+        None => None,
+    };
+    let home = match selection.user_home {
+        Some(h) if !h.as_os_str().is_empty() => h.to_path_buf(),
+        _ => anyhow::bail!("no home directory: set HOME or pass --user-home DIR"),
+    };
+    // The directory as given (made absolute) and its canonical form: transcripts record the
+    // working directory as the agent saw it, symbolic links included.
+    let mut project: Vec<String> = Vec::new();
+    if let Some(p) = selection.project {
+        let absolute = std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf());
+        project.push(absolute.to_string_lossy().into_owned());
+        if let Ok(canonical) = std::fs::canonicalize(p) {
+            let canonical = canonical.to_string_lossy().into_owned();
+            if !project.contains(&canonical) {
+                project.push(canonical);
+            }
+        }
+    }
+    let agents = match selection.agent {
+        ScanAgentArg::Claude => vec![prempti_plugin::agents::Agent::ClaudeCode],
+        ScanAgentArg::Codex => vec![prempti_plugin::agents::Agent::Codex],
+        ScanAgentArg::Gemini => vec![prempti_plugin::agents::Agent::GeminiCli],
+        ScanAgentArg::Copilot => vec![prempti_plugin::agents::Agent::Copilot],
+        ScanAgentArg::All => AGENTS.to_vec(),
+    };
+    let opts = Options {
+        agents,
+        since,
+        project,
+        limits: Limits {
+            max_line_bytes: selection.max_line_bytes.max(1),
+        },
+        homes: Homes {
+            home: Some(home.to_string_lossy().into_owned()),
+            prempti_home: Some(ctx.layout.home.to_string_lossy().into_owned()),
+        },
+        keep_calls,
+        examples,
+    };
+    Ok((opts, home))
 }
 
 /// `~/…` for paths under the home.

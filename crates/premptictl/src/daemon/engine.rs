@@ -2,17 +2,15 @@
 //! atomically ([`PolicyCell`]), and evaluating one hook call against it.
 //!
 //! A call's payload is normalized by the plugin (`agents::parse_call`, one event per touched
-//! file for a Codex `apply_patch`); each event is evaluated by the rule engine with the
-//! configured `rule_matching`, minimum `priority` and `append_output`; the matches of each
-//! event are resolved into a verdict by the plugin's verdict module and the per-event verdicts
-//! are combined with `escalate`. Alerts are rendered in Falco's JSON format.
+//! file for a Codex `apply_patch`) and evaluated by [`prempti_plugin::evaluate::evaluate`], the
+//! one evaluation every host and tool shares, over a ruleset compiled with the configured
+//! `rule_matching`, minimum `priority` and `append_output` ([`engine_config`]). Alerts are
+//! rendered in Falco's JSON format.
 
 use std::sync::{Arc, RwLock};
 
 use prempti_plugin::agents::{parse_request, CallContext, Os, PayloadError, ToolCall};
-use prempti_plugin::verdict::{
-    escalate, resolve, MatchedRule, RuntimeSettings, TagConfig, Verdict,
-};
+use prempti_plugin::verdict::{MatchedRule, RuntimeSettings, TagConfig, Verdict};
 use prempti_protocol::HookRequest;
 
 use crate::config::FalcoConfig;
@@ -180,23 +178,13 @@ pub fn evaluate(
         time_ns,
         hostname: hostname.to_owned(),
     };
-    let mut matched = Vec::new();
     let mut alerts = Vec::new();
-    let mut verdicts = Vec::with_capacity(calls.len());
-    for call in &calls {
-        let hits = rules::evaluate(&policy.ruleset, &meta, call, policy.json_output);
-        let event_matches: Vec<MatchedRule> = hits.iter().map(|h| h.matched.clone()).collect();
-        verdicts.push(resolve(&event_matches, tags, settings));
-        alerts.extend(hits.into_iter().map(|h| h.alert));
-        matched.extend(event_matches.into_iter().filter(|m| !tags.is_seen(m)));
-    }
-    let verdict = if verdicts.len() == 1 {
-        verdicts
-            .pop()
-            .unwrap_or_else(|| Verdict::default_for(settings))
-    } else {
-        escalate(verdicts, settings)
-    };
+    let json = policy.json_output;
+    let decided =
+        prempti_plugin::evaluate::evaluate(&policy.ruleset, &meta, &calls, tags, settings, |m| {
+            alerts.push(if json { m.json_alert() } else { m.text_line() })
+        });
+    let (matched, verdict) = (decided.matched, decided.verdict);
     Ok(Evaluation {
         calls,
         matched,
@@ -204,6 +192,8 @@ pub fn evaluate(
         alerts,
     })
 }
+
+pub(crate) use rules::engine_config;
 
 /// The seam with `prempti-rules`.
 mod rules {
@@ -222,14 +212,8 @@ mod rules {
         pub(super) warnings: Vec<String>,
     }
 
-    /// One rule match and its rendered alert.
-    pub(super) struct Hit {
-        pub(super) matched: MatchedRule,
-        pub(super) alert: String,
-    }
-
     /// The engine configuration `falco` describes.
-    pub(super) fn engine_config(falco: &FalcoConfig) -> Result<EngineConfig, CompileFailure> {
+    pub(crate) fn engine_config(falco: &FalcoConfig) -> Result<EngineConfig, CompileFailure> {
         let min_priority = Priority::parse(&falco.priority).ok_or_else(|| CompileFailure {
             errors: vec![format!(
                 "{}: unknown priority '{}' (use emergency, alert, critical, error, warning, notice, informational or debug)",
@@ -317,26 +301,5 @@ mod rules {
             }
         }
         status
-    }
-
-    pub(super) fn evaluate(
-        ruleset: &Ruleset,
-        meta: &prempti_rules::EventMeta,
-        call: &ToolCall,
-        json: bool,
-    ) -> Vec<Hit> {
-        ruleset
-            .evaluate(prempti_plugin::fields::SOURCE, meta, call)
-            .into_iter()
-            .map(|m| Hit {
-                alert: if json { m.json_alert() } else { m.text_line() },
-                matched: MatchedRule {
-                    rule: m.rule,
-                    priority: m.priority.as_str().to_owned(),
-                    tags: m.tags,
-                    output: m.output,
-                },
-            })
-            .collect()
     }
 }

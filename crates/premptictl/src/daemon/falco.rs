@@ -10,7 +10,7 @@
 //! ([`prempti_plugin::broker::BROKER_FD_ENV`]): the plugin serves it instead of binding its own.
 //! The daemon binds the control socket, and so `premptictl start` reports success, only once
 //! Falco has answered a health call (a synthetic `Read` through the broker socket, see
-//! [`health_call`]); a Falco that exits or never answers makes the start fail with its reason.
+//! `health_call`); a Falco that exits or never answers makes the start fail with its reason.
 //!
 //! Because the daemon holds the broker socket for its whole life, the socket never disappears
 //! while Falco is replaced: hook connections made while no Falco serves wait in the socket's

@@ -491,6 +491,10 @@ async fn event_loop(
 
 /// Evaluates one call and answers it; never lets a failure escape without an answer.
 fn handle_call(call: IncomingCall, shared: &Shared) {
+    if call.request.post_tool {
+        prempti_plugin::post_tool::settle_report(call, Some(&shared.sessions));
+        return;
+    }
     let policy = shared.policy.load();
     let settings = call.settings;
     let evaluated = std::panic::catch_unwind(AssertUnwindSafe(|| {

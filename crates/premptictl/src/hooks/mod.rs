@@ -30,6 +30,7 @@ mod copilot;
 mod cursor;
 pub(crate) mod file;
 mod gemini;
+pub mod post_tool;
 
 use std::collections::BTreeMap;
 use std::ffi::OsString;

@@ -26,6 +26,8 @@
 //!       - event: {...}                # same keys as a case's event; agent: optional
 //!         verdict: ask                # optional: the verdict this step must get
 //!         offset_ms: 0                # optional: time since the previous step (default 0)
+//!         ran: {...}                  # optional: the agent then reports the call ran, with
+//!                                     #   this tool response (a post-tool report)
 //!     offset_ms: 60000                # optional: time from the last step to `event`
 //! ```
 //!
@@ -51,14 +53,13 @@ use std::path::{Path, PathBuf};
 use anyhow::{bail, Context as _, Result};
 use prempti_plugin::agents::Agent;
 use prempti_protocol::Decision;
-use prempti_rules::Ruleset;
 use saphyr::{LoadableYamlNode, ScalarOwned, YamlOwned};
 use serde::Serialize;
 
 use prempti_plugin::session::{Outcome, SessionConfig, SessionStore};
 use prempti_plugin::verdict::MatchedRule;
 
-use super::{evaluate_calls, parse_agent, parse_payload_with, EvalOutcome, Homes};
+use super::{evaluate_calls, parse_agent, parse_payload_with, EvalOutcome, Homes, Policy};
 
 /// One fixture case as read from YAML.
 #[derive(Debug, Clone, PartialEq)]
@@ -102,6 +103,9 @@ pub struct Step {
     pub offset_ms: u64,
     /// The verdict the step must get, when given.
     pub verdict: Option<Decision>,
+    /// `ran:` the agent's post-tool report of this call follows, with this tool response
+    /// (JSON): the call ran, and returned this.
+    pub ran: Option<String>,
 }
 
 /// The virtual clock of a sequence starts here (ms since the Unix epoch); only differences
@@ -523,11 +527,16 @@ fn parse_case(
                         anyhow::anyhow!(at(&format!("expects an unknown verdict `{v}` in {what}")))
                     })?),
                 };
+                let ran = match step.get("ran") {
+                    None | Some(serde_json::Value::Null) => None,
+                    Some(v) => Some(v.to_string()),
+                };
                 sequence.push(Step {
                     agent,
                     event,
                     offset_ms: offset(step, &what)?,
                     verdict,
+                    ran,
                 });
             }
         }
@@ -552,13 +561,13 @@ fn parse_case(
 }
 
 /// Runs one case; returns the reasons it failed (empty when it passed).
-pub fn run_case(ruleset: &Ruleset, case: &Case) -> Vec<String> {
+pub fn run_case(ruleset: &Policy, case: &Case) -> Vec<String> {
     check_case(ruleset, case).1
 }
 
 /// Runs one case; returns the verdict it got (`None` when the payload could not be evaluated)
 /// and the reasons it failed (empty when it passed).
-fn check_case(ruleset: &Ruleset, case: &Case) -> (Option<Decision>, Vec<String>) {
+fn check_case(ruleset: &Policy, case: &Case) -> (Option<Decision>, Vec<String>) {
     let (outcome, mut reasons) = evaluate_case(ruleset, case);
     let outcome = match outcome {
         Ok(o) => o,
@@ -571,7 +580,7 @@ fn check_case(ruleset: &Ruleset, case: &Case) -> (Option<Decision>, Vec<String>)
 /// store, then its event. Returns the event's outcome (or why it could not be evaluated) and
 /// the steps' verdict mismatches.
 pub fn evaluate_case(
-    ruleset: &Ruleset,
+    ruleset: &Policy,
     case: &Case,
 ) -> (std::result::Result<EvalOutcome, String>, Vec<String>) {
     let store = SessionStore::in_memory(SessionConfig::default());
@@ -582,7 +591,7 @@ pub fn evaluate_case(
         match play(ruleset, &store, step.agent, &step.event, &case.homes, now) {
             Ok(outcome) => {
                 if let Some(want) = step.verdict {
-                    if outcome.verdict != want {
+                    if !same_verdict(want, outcome.verdict) {
                         reasons.push(format!(
                             "sequence step #{}: expected verdict {want}, got {}",
                             k + 1,
@@ -592,6 +601,11 @@ pub fn evaluate_case(
                 }
             }
             Err(e) => return (Err(format!("sequence step #{}: {e:#}", k + 1)), reasons),
+        }
+        if let Some(response) = &step.ran {
+            if let Err(e) = report(&store, step, response, &case.homes, now) {
+                return (Err(format!("sequence step #{}: {e:#}", k + 1)), reasons);
+            }
         }
     }
     now = now.saturating_add(case.offset_ms);
@@ -607,7 +621,7 @@ fn check_outcome(
 ) -> (Option<Decision>, Vec<String>) {
     let mut reasons = std::mem::take(reasons);
     let names: Vec<&str> = outcome.matched.iter().map(|m| m.rule.as_str()).collect();
-    if outcome.verdict != case.verdict {
+    if !same_verdict(case.verdict, outcome.verdict) {
         reasons.push(format!(
             "expected verdict {}, got {} (matched: {})",
             case.verdict,
@@ -638,10 +652,39 @@ fn check_outcome(
     (Some(outcome.verdict), reasons)
 }
 
+/// Whether the verdict got is the one expected. `allow` and `defer` both mean "no rule voted"
+/// (the configured default action decides which one a call gets), so they match each other.
+fn same_verdict(want: Decision, got: Decision) -> bool {
+    want == got || (want.severity() == 0 && got.severity() == 0)
+}
+
+/// Plays the agent's post-tool report of `step`'s call (its event plus `tool_response`), as
+/// the daemon records one.
+fn report(
+    store: &SessionStore,
+    step: &Step,
+    response: &str,
+    homes: &Homes,
+    now_ms: u64,
+) -> Result<(), super::EventError> {
+    let mut payload: serde_json::Value = serde_json::from_str(&step.event).unwrap_or_default();
+    if let Some(obj) = payload.as_object_mut() {
+        obj.insert("hook_event_name".into(), "PostToolUse".into());
+        obj.insert(
+            "tool_response".into(),
+            serde_json::from_str(response).unwrap_or_default(),
+        );
+    }
+    let payload = payload.to_string();
+    let calls = parse_payload_with(step.agent, &payload, homes)?;
+    prempti_plugin::post_tool::record_report(store, &calls, &payload, now_ms);
+    Ok(())
+}
+
 /// Judges one call of a case's session at `now_ms` and records it in `store` as the daemon
 /// does when it settles a call (a call that is not denied sets its marks and hosts).
 fn play(
-    ruleset: &Ruleset,
+    ruleset: &Policy,
     store: &SessionStore,
     agent: Agent,
     event: &str,
@@ -663,13 +706,18 @@ fn play(
         .collect();
     let allowed = outcome.verdict != Decision::Deny;
     if let Some(id) = outcome.calls.first().and_then(|c| c.session_id.clone()) {
-        store.record(&id, now_ms, &Outcome::of(&outcome.calls, &matched, allowed));
+        let asked = outcome.verdict == Decision::Ask;
+        store.record(
+            &id,
+            now_ms,
+            &Outcome::of(&outcome.calls, &matched, allowed).asked(asked),
+        );
     }
     Ok(outcome)
 }
 
 /// Runs every case, then the coverage check for `checked_rules` (name → enabled deny/ask).
-pub fn run(ruleset: &Ruleset, cases: &[Case], checked_rules: &[String]) -> Report {
+pub fn run(ruleset: &Policy, cases: &[Case], checked_rules: &[String]) -> Report {
     let mut report = Report::default();
     let mut got = Vec::with_capacity(cases.len());
     for case in cases {
@@ -730,7 +778,7 @@ pub fn run(ruleset: &Ruleset, cases: &[Case], checked_rules: &[String]) -> Repor
 /// file, and running someone else's suite against an extra file does not demand fixtures for
 /// that file.
 pub fn rules_needing_coverage(
-    ruleset: &Ruleset,
+    ruleset: &Policy,
     files: &[PathBuf],
     cases: &[Case],
 ) -> Result<Vec<String>> {
@@ -739,7 +787,7 @@ pub fn rules_needing_coverage(
             .iter()
             .any(|c| c.matched.iter().chain(&c.not_matched).any(|r| r == name))
     };
-    let tags = prempti_plugin::verdict::TagConfig::default();
+    let tags = &ruleset.config.tags;
     let summaries = ruleset.rules();
     let mut out: Vec<String> = Vec::new();
     for f in files {
@@ -1000,13 +1048,16 @@ cases:
   source: coding_agent
   tags: [coding_agent_deny]
 "#;
-        let ruleset = crate::rules_tools::engine()
-            .load(&[prempti_rules::RulesFile::new(
-                "t.yaml".to_owned(),
-                rules.to_owned(),
-            )])
-            .into_ruleset()
-            .expect("loads");
+        let ruleset = crate::rules_tools::Policy {
+            ruleset: crate::rules_tools::engine()
+                .load(&[prempti_rules::RulesFile::new(
+                    "t.yaml".to_owned(),
+                    rules.to_owned(),
+                )])
+                .into_ruleset()
+                .expect("loads"),
+            config: crate::rules_tools::EvalConfig::defaults(),
+        };
         let plain = "cases:\n  - agent: claude\n    expect: {verdict: deny}\n    event: {tool_name: Bash, tool_input: {command: ls}}\n";
         let cases = parse_file(Path::new("x.yaml"), plain).expect("parses");
         let report = run(&ruleset, &cases, &[]);

@@ -2,11 +2,17 @@
 //! way the daemon does, running fixture suites and replaying the audit log.
 //!
 //! Everything here goes through the real code paths: the plugin's payload normalization
-//! ([`prempti_plugin::agents::parse_call`]), its field table ([`prempti_plugin::fields`]), the
-//! embedded engine ([`prempti_rules`]) and the plugin's verdict resolution
-//! ([`prempti_plugin::verdict`]). Evaluation always uses guardrails mode, `rule_matching: all`,
-//! no `append_output` and the default action `defer`, so a verdict of `defer` means "no rule
-//! voted".
+//! ([`prempti_plugin::agents::parse_call`]), its field table ([`prempti_plugin::fields`]), and
+//! the one evaluation the daemon's hosts use ([`prempti_plugin::evaluate`]: engine, matched
+//! rules, verdict with mode, default action and escalation).
+//!
+//! The tools read the configuration the daemon reads ([`EvalConfig::for_layout`]): the tag
+//! names of `config/falco.coding_agents_plugin.yaml`, its default action, and `rule_matching`,
+//! `priority` and `append_output` of `config/falco.yaml`. They evaluate in guardrails mode
+//! unless asked for another ([`EvalConfig::with_mode`]), so a tool shows what the policy
+//! decides. Without an installation (no configuration files) they use the defaults of a fresh
+//! one: default tags, `rule_matching: all`, and the default action `defer`, so a verdict of
+//! `defer` means "no rule voted".
 //!
 //! The command-line glue (argument parsing, printing) lives in `commands/rules.rs`; this module
 //! returns plain data so tests can drive it directly.
@@ -19,7 +25,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{bail, Context as _, Result};
 use prempti_plugin::agents::{self, Agent, CallContext, Os, ToolCall};
 use prempti_plugin::fields::{self, Extracted};
-use prempti_plugin::verdict::{self, MatchedRule, RuntimeSettings, TagConfig, Verdict};
+use prempti_plugin::verdict::{RuntimeSettings, TagConfig};
 use prempti_protocol::{Decision, DefaultAction, Mode};
 use prempti_rules::{
     Engine, EngineConfig, EventMeta, LoadResult, RuleExplanation, RuleMatching, RulesFile, Ruleset,
@@ -29,23 +35,97 @@ use serde::Serialize;
 /// The plugin version the rules tools present to `required_plugin_versions` checks.
 pub const PLUGIN_VERSION: &str = env!("CARGO_PKG_VERSION");
 
-/// The settings every rules tool evaluates under: enforce, and defer when no rule votes.
-pub fn eval_settings() -> RuntimeSettings {
-    RuntimeSettings {
-        mode: Mode::Guardrails,
-        default_action: DefaultAction::Defer,
+/// The configuration a rules tool evaluates under: what the daemon would use.
+#[derive(Debug, Clone)]
+pub struct EvalConfig {
+    /// The tag names that make rules vote (`init_config` of the plugin configuration).
+    pub tags: TagConfig,
+    /// Mode (guardrails unless asked) and the configured default action.
+    pub settings: RuntimeSettings,
+    /// The engine configuration (`rule_matching`, `priority`, `append_output`, ...).
+    pub engine: EngineConfig,
+    /// The configuration files read (empty for the defaults).
+    pub read_from: Vec<PathBuf>,
+}
+
+impl EvalConfig {
+    /// The defaults of a fresh installation: default tags, guardrails, default action `defer`,
+    /// `rule_matching: all`, no `append_output`.
+    pub fn defaults() -> EvalConfig {
+        EvalConfig {
+            tags: TagConfig::default(),
+            settings: RuntimeSettings {
+                mode: Mode::Guardrails,
+                default_action: DefaultAction::Defer,
+            },
+            engine: EngineConfig {
+                rule_matching: RuleMatching::All,
+                plugins: vec![(fields::PLUGIN_NAME.to_owned(), PLUGIN_VERSION.to_owned())],
+                ..EngineConfig::default()
+            },
+            read_from: Vec::new(),
+        }
+    }
+
+    /// The configuration of the installation at `layout`, read the way the daemon reads it
+    /// (`config/falco.yaml` and `config/falco.coding_agents_plugin.yaml`), in guardrails mode.
+    /// When neither file exists, [`EvalConfig::defaults`].
+    pub fn for_layout(layout: &prempti_protocol::paths::Layout) -> Result<EvalConfig> {
+        let (falco_path, plugin_path) = (layout.falco_config(), layout.plugin_config());
+        if !falco_path.is_file() && !plugin_path.is_file() {
+            return Ok(EvalConfig::defaults());
+        }
+        let falco = crate::config::FalcoConfig::load(&falco_path, &layout.home)?;
+        let plugin = crate::config::PluginConfig::load(&plugin_path)?;
+        let engine = crate::daemon::engine::engine_config(&falco)
+            .map_err(|f| anyhow::anyhow!("{} (fix the configuration)", f.errors.join("; ")))?;
+        Ok(EvalConfig {
+            tags: crate::daemon::tags_of(&plugin),
+            settings: RuntimeSettings {
+                mode: Mode::Guardrails,
+                default_action: plugin.default_action,
+            },
+            engine,
+            read_from: [falco_path, plugin_path]
+                .into_iter()
+                .filter(|p| p.is_file())
+                .collect(),
+        })
+    }
+
+    /// The same configuration evaluated in `mode`.
+    pub fn with_mode(mut self, mode: Mode) -> EvalConfig {
+        self.settings.mode = mode;
+        self
     }
 }
 
-/// An engine configured like the daemon for rule evaluation: the `coding_agent` schema,
-/// `rule_matching: all`, no `append_output`, the plugin version known for requirement checks.
+/// Compiled rules and the configuration they are evaluated under.
+#[derive(Debug)]
+pub struct Policy {
+    /// The compiled rules.
+    pub ruleset: Ruleset,
+    /// Tags, mode, default action.
+    pub config: EvalConfig,
+}
+
+impl std::ops::Deref for Policy {
+    type Target = Ruleset;
+
+    fn deref(&self) -> &Ruleset {
+        &self.ruleset
+    }
+}
+
+/// An engine configured like the daemon for rule evaluation with the defaults of a fresh
+/// installation ([`EvalConfig::defaults`]).
 pub fn engine() -> Engine {
-    let config = EngineConfig {
-        rule_matching: RuleMatching::All,
-        plugins: vec![(fields::PLUGIN_NAME.to_owned(), PLUGIN_VERSION.to_owned())],
-        ..EngineConfig::default()
-    };
-    let mut engine = Engine::new(config);
+    engine_with(&EvalConfig::defaults())
+}
+
+/// An engine for the `coding_agent` source configured by `config`.
+pub fn engine_with(config: &EvalConfig) -> Engine {
+    let mut engine = Engine::new(config.engine.clone());
     engine.add_source(fields::schema());
     engine
 }
@@ -68,11 +148,17 @@ pub fn read_rules_files(paths: &[PathBuf]) -> Result<Vec<RulesFile>> {
         .collect()
 }
 
-/// Loads rules files into a ruleset; fails with every diagnostic (concise form) when they do
-/// not load.
+/// Loads rules files into a ruleset with the defaults of a fresh installation; fails with every
+/// diagnostic (concise form) when they do not load.
 pub fn load_ruleset(paths: &[PathBuf]) -> Result<Ruleset> {
+    Ok(load_policy(paths, EvalConfig::defaults())?.ruleset)
+}
+
+/// Loads rules files for evaluation under `config`; fails with every diagnostic (concise form)
+/// when they do not load.
+pub fn load_policy(paths: &[PathBuf], config: EvalConfig) -> Result<Policy> {
     let files = read_rules_files(paths)?;
-    let result: LoadResult = engine().load(&files);
+    let result: LoadResult = engine_with(&config).load(&files);
     if !result.ok() {
         bail!(
             "the rules do not load; fix these errors (premptictl rules validate shows them in full):\n{}",
@@ -80,7 +166,7 @@ pub fn load_ruleset(paths: &[PathBuf]) -> Result<Ruleset> {
         );
     }
     match result.into_ruleset() {
-        Some(ruleset) => Ok(ruleset),
+        Some(ruleset) => Ok(Policy { ruleset, config }),
         None => bail!("the rules loaded without errors but produced no ruleset; run premptictl rules validate"),
     }
 }
@@ -281,11 +367,14 @@ pub struct MatchInfo {
 /// The result of evaluating one payload.
 #[derive(Debug, Clone, Serialize)]
 pub struct EvalOutcome {
-    /// The resolved verdict (`allow`, `deny`, `ask` or `defer`).
+    /// The resolved verdict (`allow`, `deny`, `ask` or `defer`) under the configured mode.
     pub verdict: Decision,
+    /// What the rules decided before the mode was applied (equal to `verdict` in guardrails).
+    pub policy_verdict: Decision,
     /// The reason the agent would be told (empty when no rule voted).
     pub reason: String,
-    /// Matched rules in evaluation order (for a multi-file patch, in file order, each rule once).
+    /// Matched rules in evaluation order (for a multi-file patch, in file order, each rule once),
+    /// seen markers left out.
     pub matched: Vec<MatchInfo>,
     /// The normalized calls (one per call, one per file for a Codex `apply_patch`).
     #[serde(skip)]
@@ -340,10 +429,9 @@ pub fn parse_payload_with(
     Ok(calls)
 }
 
-/// Evaluates one raw hook payload against a ruleset, as the daemon does in guardrails mode with
-/// the default action `defer`.
+/// Evaluates one raw hook payload against a policy, as the daemon does.
 pub fn evaluate_payload(
-    ruleset: &Ruleset,
+    ruleset: &Policy,
     agent: Agent,
     payload: &str,
 ) -> Result<EvalOutcome, EventError> {
@@ -352,7 +440,7 @@ pub fn evaluate_payload(
 
 /// [`evaluate_payload`] for a request that carries `homes`.
 pub fn evaluate_payload_with(
-    ruleset: &Ruleset,
+    ruleset: &Policy,
     agent: Agent,
     payload: &str,
     homes: &Homes,
@@ -361,48 +449,38 @@ pub fn evaluate_payload_with(
     Ok(evaluate_calls(ruleset, calls))
 }
 
-/// Evaluates already-normalized calls (one event each) and combines their verdicts.
-pub fn evaluate_calls(ruleset: &Ruleset, calls: Vec<ToolCall>) -> EvalOutcome {
-    let settings = eval_settings();
-    let tags = TagConfig::default();
-    let mut verdicts: Vec<Verdict> = Vec::with_capacity(calls.len());
-    let mut matched: Vec<MatchInfo> = Vec::new();
-    for (i, call) in calls.iter().enumerate() {
-        let meta = EventMeta {
-            num: i as u64 + 1,
-            time_ns: now_ns(),
-            hostname: hostname(),
-        };
-        let matches = ruleset.evaluate(fields::SOURCE, &meta, call);
-        let rules: Vec<MatchedRule> = matches
-            .iter()
-            .map(|m| MatchedRule {
-                rule: m.rule.clone(),
-                priority: m.priority.as_str().to_owned(),
-                tags: m.tags.clone(),
-                output: m.output.clone(),
-            })
-            .collect();
-        verdicts.push(verdict::resolve(&rules, &tags, settings));
-        for m in rules {
-            if !matched.iter().any(|x| x.rule == m.rule) {
-                matched.push(MatchInfo {
-                    rule: m.rule,
-                    priority: m.priority,
-                    tags: m.tags,
-                    output: m.output,
-                });
-            }
+/// Evaluates already-normalized calls (one event each) with the daemon's evaluation
+/// ([`prempti_plugin::evaluate::evaluate`]) under the policy's configuration.
+pub fn evaluate_calls(policy: &Policy, calls: Vec<ToolCall>) -> EvalOutcome {
+    let meta = EventMeta {
+        num: 1,
+        time_ns: now_ns(),
+        hostname: hostname(),
+    };
+    let config = &policy.config;
+    let decided = prempti_plugin::evaluate::evaluate(
+        &policy.ruleset,
+        &meta,
+        &calls,
+        &config.tags,
+        config.settings,
+        |_| {},
+    );
+    let mut matched: Vec<MatchInfo> = Vec::with_capacity(decided.matched.len());
+    for m in decided.matched {
+        if !matched.iter().any(|x| x.rule == m.rule) {
+            matched.push(MatchInfo {
+                rule: m.rule,
+                priority: m.priority,
+                tags: m.tags,
+                output: m.output,
+            });
         }
     }
-    let combined = if verdicts.len() == 1 {
-        verdicts.remove(0)
-    } else {
-        verdict::escalate(verdicts, settings)
-    };
     EvalOutcome {
-        verdict: combined.decision,
-        reason: combined.reason,
+        verdict: decided.verdict.decision,
+        policy_verdict: decided.verdict.policy_decision,
+        reason: decided.verdict.reason,
         matched,
         calls,
     }
@@ -460,6 +538,33 @@ pub fn explain_payload_with(
             ruleset.explain(fields::SOURCE, &meta, call)
         })
         .collect())
+}
+
+/// Per-rule explanations for already-normalized calls (one list per call).
+pub fn explain_calls(ruleset: &Ruleset, calls: &[ToolCall]) -> Vec<Vec<RuleExplanation>> {
+    calls
+        .iter()
+        .enumerate()
+        .map(|(i, call)| {
+            let meta = EventMeta {
+                num: i as u64 + 1,
+                time_ns: now_ns(),
+                hostname: hostname(),
+            };
+            ruleset.explain(fields::SOURCE, &meta, call)
+        })
+        .collect()
+}
+
+/// The session history the daemon keeps (`path`, normally the installation's
+/// `state/sessions.jsonl`), read without writing it; `None` when it cannot be read.
+pub fn read_sessions(path: &Path) -> Option<prempti_plugin::session::SessionStore> {
+    prempti_plugin::session::SessionStore::read_only(
+        prempti_plugin::session::SessionConfig::default(),
+        path,
+        prempti_plugin::session::now_ms(),
+    )
+    .ok()
 }
 
 /// Reads an event from a file, or from stdin when the path is `-`.

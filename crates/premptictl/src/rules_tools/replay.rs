@@ -1,8 +1,12 @@
-//! `premptictl rules replay`: re-evaluates recorded calls from the audit log against candidate
-//! rules and lists the calls whose verdict would change.
+//! `premptictl rules replay`: re-evaluates recorded calls from the audit log, or from the
+//! agents' transcripts, against candidate rules and lists the calls whose verdict would change.
 //!
-//! Each audit line carries the agent's raw stdin in `payload` (see the audit format in
-//! `ARCHITECTURE.md`). The recorded verdict compared against is `policy_decision` (what the
+//! From transcripts ([`replay_transcripts`]), the calls are those `premptictl scan` finds, and
+//! the verdict compared against is the one the installed rules give today (transcripts do not
+//! record Prempti's verdicts).
+//!
+//! Each audit line is read as the plugin's own [`AuditRecord`] and carries the agent's raw
+//! stdin in `payload` (see the audit format in `ARCHITECTURE.md`). The recorded verdict compared against is `policy_decision` (what the
 //! rules said before the mode was applied), so a monitor-mode log replays like a guardrails
 //! one. Records without a payload (`payload_omitted`, or written by a host that did not keep it)
 //! are counted as skipped; lines that are not audit records are counted as unreadable.
@@ -10,11 +14,11 @@
 use std::collections::BTreeMap;
 use std::io::BufRead;
 
+use prempti_plugin::audit::AuditRecord;
 use prempti_protocol::Decision;
-use prempti_rules::Ruleset;
 use serde::Serialize;
 
-use super::{evaluate_payload_with, Homes};
+use super::{evaluate_payload_with, Homes, Policy};
 
 /// One call whose verdict would change.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -35,6 +39,10 @@ pub struct Change {
     pub after: Decision,
     /// The candidate rules' reason (empty when no rule voted).
     pub reason: String,
+    /// The transcript the call was found in (replays of transcripts only; `line` is then the
+    /// line in that file).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub transcript: Option<String>,
 }
 
 /// The result of a replay.
@@ -57,40 +65,15 @@ pub struct ReplayReport {
     pub rules: Vec<String>,
 }
 
-/// The fields of an audit record replay needs.
-#[derive(Debug, serde::Deserialize)]
-struct Record {
-    #[serde(default)]
-    time: String,
-    agent: String,
-    #[serde(default)]
-    tool_name: Option<String>,
-    #[serde(default)]
-    command: Option<String>,
-    #[serde(default)]
-    file_path: Option<String>,
-    #[serde(default)]
-    url: Option<String>,
-    #[serde(default)]
-    mcp_server: Option<String>,
-    policy_decision: Decision,
-    #[serde(default)]
-    payload: Option<Box<serde_json::value::RawValue>>,
-    #[serde(default)]
-    home: Option<String>,
-    #[serde(default)]
-    prempti_home: Option<String>,
-}
-
 /// Replays every line of `reader` against `ruleset`.
-pub fn replay(ruleset: &Ruleset, reader: impl BufRead) -> std::io::Result<ReplayReport> {
+pub fn replay(ruleset: &Policy, reader: impl BufRead) -> std::io::Result<ReplayReport> {
     let mut report = ReplayReport::default();
     for (i, line) in reader.lines().enumerate() {
         let line = line?;
         if line.trim().is_empty() {
             continue;
         }
-        let Ok(record) = serde_json::from_str::<Record>(&line) else {
+        let Ok(record) = serde_json::from_str::<AuditRecord>(&line) else {
             report.unreadable += 1;
             continue;
         };
@@ -98,7 +81,7 @@ pub fn replay(ruleset: &Ruleset, reader: impl BufRead) -> std::io::Result<Replay
             report.skipped += 1;
             continue;
         };
-        let Some(agent) = super::parse_agent(&record.agent) else {
+        let Some(agent) = super::parse_agent(record.agent.field_name()) else {
             report.unreadable += 1;
             continue;
         };
@@ -120,7 +103,7 @@ pub fn replay(ruleset: &Ruleset, reader: impl BufRead) -> std::io::Result<Replay
         };
         report.evaluated += 1;
         let before = normalize(record.policy_decision);
-        let after = normalize(outcome.verdict);
+        let after = normalize(outcome.policy_verdict);
         if before == after {
             report.unchanged += 1;
             continue;
@@ -138,15 +121,58 @@ pub fn replay(ruleset: &Ruleset, reader: impl BufRead) -> std::io::Result<Replay
         report.changes.push(Change {
             line: i + 1,
             time: record.time,
-            agent: record.agent,
+            agent: record.agent.field_name().to_owned(),
             tool_name: record.tool_name.unwrap_or_default(),
             subject,
             before,
             after,
             reason: outcome.reason,
+            transcript: None,
         });
     }
     Ok(report)
+}
+
+/// Replays the calls of the agents' transcripts under `roots` (selected by `opts`): their
+/// verdict under `installed` (the policy in force) against their verdict under `candidates`.
+/// Lines the transcripts' readers could not use and calls the plugin cannot evaluate count as
+/// unreadable.
+pub fn replay_transcripts(
+    candidates: &Policy,
+    installed: &Policy,
+    roots: &crate::scan::Roots,
+    opts: &crate::scan::report::Options,
+) -> ReplayReport {
+    let scanned = crate::scan::report::scan(roots, candidates, Some(installed), opts);
+    let mut report = ReplayReport {
+        evaluated: usize::try_from(scanned.calls).unwrap_or(usize::MAX),
+        unreadable: usize::try_from(scanned.unevaluable + scanned.lines.damaged)
+            .unwrap_or(usize::MAX),
+        ..ReplayReport::default()
+    };
+    for call in scanned.changes.unwrap_or_default() {
+        let (Some(before), after) = (call.baseline, call.verdict) else {
+            continue;
+        };
+        let (before, after) = (normalize(before), normalize(after));
+        *report
+            .directions
+            .entry(format!("{before}→{after}"))
+            .or_default() += 1;
+        report.changes.push(Change {
+            line: call.line,
+            time: call.time.clone().unwrap_or_default(),
+            agent: call.agent.clone(),
+            tool_name: call.tool_name.clone(),
+            subject: call.subject().to_owned(),
+            before,
+            after,
+            reason: call.reason.clone(),
+            transcript: Some(call.transcript.clone()),
+        });
+    }
+    report.unchanged = report.evaluated.saturating_sub(report.changes.len());
+    report
 }
 
 /// `allow` and `defer` are both "no rule voted" (the default action), reported as `allow`

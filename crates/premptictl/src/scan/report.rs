@@ -12,11 +12,10 @@ use std::path::Path;
 use prempti_plugin::agents::Agent;
 use prempti_plugin::verdict::TagConfig;
 use prempti_protocol::Decision;
-use prempti_rules::Ruleset;
 use serde::Serialize;
 
 use super::{Call, Limits, LineCounts, Roots};
-use crate::rules_tools::{self, EvalOutcome, Homes};
+use crate::rules_tools::{self, EvalOutcome, Homes, Policy};
 
 /// What to scan and how.
 #[derive(Debug, Clone)]
@@ -169,12 +168,7 @@ pub struct Report {
 ///
 /// Files are shared out to one worker per available core (at most [`MAX_WORKERS`]); each file's
 /// results are merged in file order, so the report does not depend on the number of workers.
-pub fn scan(
-    roots: &Roots,
-    ruleset: &Ruleset,
-    baseline: Option<&Ruleset>,
-    opts: &Options,
-) -> Report {
+pub fn scan(roots: &Roots, ruleset: &Policy, baseline: Option<&Policy>, opts: &Options) -> Report {
     let mut files: Vec<(Agent, std::path::PathBuf)> = Vec::new();
     let mut skipped = 0u64;
     for &agent in &opts.agents {
@@ -201,7 +195,8 @@ pub fn scan(
                         let Some((agent, path)) = files.get(i) else {
                             break;
                         };
-                        let mut acc = Accumulator::new(opts, baseline.is_some());
+                        let mut acc =
+                            Accumulator::new(opts, baseline.is_some(), &ruleset.config.tags);
                         acc.report.transcripts = 1;
                         let mut sink = |call: Call| acc.call(call, ruleset, baseline);
                         match super::read_transcript(*agent, path, opts.limits, &mut sink) {
@@ -222,7 +217,7 @@ pub fn scan(
             }
         }
     });
-    let mut total = Accumulator::new(opts, baseline.is_some());
+    let mut total = Accumulator::new(opts, baseline.is_some(), &ruleset.config.tags);
     total.report.transcripts_skipped = skipped;
     for acc in per_file.into_iter().flatten() {
         total.merge(acc);
@@ -236,11 +231,11 @@ pub const MAX_WORKERS: usize = 4;
 /// Evaluates calls from any source (tests and benchmarks feed them directly).
 pub fn scan_calls(
     calls: impl IntoIterator<Item = Call>,
-    ruleset: &Ruleset,
-    baseline: Option<&Ruleset>,
+    ruleset: &Policy,
+    baseline: Option<&Policy>,
     opts: &Options,
 ) -> Report {
-    let mut acc = Accumulator::new(opts, baseline.is_some());
+    let mut acc = Accumulator::new(opts, baseline.is_some(), &ruleset.config.tags);
     for call in calls {
         acc.call(call, ruleset, baseline);
     }
@@ -268,7 +263,7 @@ struct Accumulator<'o> {
 }
 
 impl<'o> Accumulator<'o> {
-    fn new(opts: &'o Options, diff: bool) -> Self {
+    fn new(opts: &'o Options, diff: bool, tags: &TagConfig) -> Self {
         let mut report = Report::default();
         if opts.keep_calls {
             report.calls_list = Some(Vec::new());
@@ -282,11 +277,11 @@ impl<'o> Accumulator<'o> {
             report,
             groups: BTreeMap::new(),
             rules: BTreeMap::new(),
-            tags: TagConfig::default(),
+            tags: tags.clone(),
         }
     }
 
-    fn call(&mut self, call: Call, ruleset: &Ruleset, baseline: Option<&Ruleset>) {
+    fn call(&mut self, call: Call, ruleset: &Policy, baseline: Option<&Policy>) {
         self.report.calls_found += 1;
         if let Some(since) = self.opts.since {
             // A call without a readable time is kept: the file was modified since.

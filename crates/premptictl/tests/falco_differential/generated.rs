@@ -269,7 +269,10 @@ fn generated_rules_match_render_and_decide_the_same_on_both_engines() {
         falco_load, embedded_load,
         "the generated rules file loads differently (Falco left, embedded right)"
     );
-    let ruleset = result.into_ruleset().expect("the generated rules load");
+    let policy = rules_tools::Policy {
+        ruleset: result.into_ruleset().expect("the generated rules load"),
+        config: rules_tools::EvalConfig::defaults(),
+    };
 
     let install = FalcoInstall::with_rules(&falco, &generated.text);
     let daemon = install.start();
@@ -284,7 +287,7 @@ fn generated_rules_match_render_and_decide_the_same_on_both_engines() {
     let events = generate::events();
     for (i, event) in events.iter().enumerate() {
         let embedded =
-            rules_tools::evaluate_payload_with(&ruleset, Agent::ClaudeCode, event, &homes)
+            rules_tools::evaluate_payload_with(&policy, Agent::ClaudeCode, event, &homes)
                 .expect("a generated event is a valid payload");
         let request = HookRequest::new(Agent::ClaudeCode, 4242, i as u64 + 1, event.clone())
             .with_homes(homes.home.clone(), None);
