@@ -8,7 +8,10 @@
 #      a temporary PREMPTI_HOME, real daemon with the default rules, p50/p90/p99 for 1 and 64
 #      concurrent clients side by side with /bin/true, and the daemon's RSS idle and under load
 #      (tests/src/bin/latency.rs);
-#   3. `premptictl scan` throughput over 100,000 synthetic transcript lines of four agents
+#   3. memory soak: 100,000 calls from 64 clients and 500 reloads against a release daemon,
+#      its idle RSS after start and at the end (tests/src/bin/soak.rs; SOAK_CALLS,
+#      SOAK_RELOADS change the size);
+#   4. `premptictl scan` throughput over 100,000 synthetic transcript lines of four agents
 #      (scripts/bench-scan.sh; SCAN_BENCH_LINES changes the size).
 #
 # Environment: BENCH_SKIP_CRITERION=1 runs only the end-to-end part; BENCH_CRITERION_ARGS are
@@ -59,6 +62,16 @@ if [ -n "${falco_line#PREMPTI_FALCO=}" ]; then
         --rounds-64 "${LATENCY_ROUNDS_64:-32}" \
         --falco "${falco_line#PREMPTI_FALCO=}"
 fi
+
+echo
+echo "== memory soak (release daemon, embedded engine, default rules)"
+cargo build --release -p prempti-e2e --bin soak
+./target/release/soak \
+    --bin-dir target/release \
+    --hook-dir target/hook \
+    --calls "${SOAK_CALLS:-100000}" \
+    --clients 64 \
+    --reloads "${SOAK_RELOADS:-500}"
 
 echo
 PREMPTICTL="$PWD/target/release/premptictl" ./scripts/bench-scan.sh

@@ -3,7 +3,7 @@
 //! the reason on stderr), never reaches the daemon, and leaves it healthy.
 
 use prempti_e2e::calls::{Event, Kind};
-use prempti_e2e::install::{HookOutput, Install};
+use prempti_e2e::install::{Engine, HookOutput, Install};
 
 use crate::support::{call, check_reply, records_by_marker};
 
@@ -31,7 +31,17 @@ fn assert_blocked(agent: &str, what: &str, out: &HookOutput) {
 
 #[test]
 fn bad_input_is_blocked_in_every_agent_format_and_the_daemon_stays_healthy() {
-    let install = Install::builder().start();
+    for engine in
+        Engine::all("bad_input_is_blocked_in_every_agent_format_and_the_daemon_stays_healthy")
+    {
+        println!("bad_input_is_blocked_in_every_agent_format_and_the_daemon_stays_healthy: on the {} engine", engine.name());
+        bad_input_is_blocked_in_every_agent_format_and_the_daemon_stays_healthy_on(&engine);
+    }
+}
+
+/// [`bad_input_is_blocked_in_every_agent_format_and_the_daemon_stays_healthy`] on one engine.
+fn bad_input_is_blocked_in_every_agent_format_and_the_daemon_stays_healthy_on(engine: &Engine) {
+    let install = Install::builder().engine(engine).start();
     let events = [
         Event::ClaudePreToolUse,
         Event::CodexPreToolUse,

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use prempti_e2e::calls::{Event, Kind};
-use prempti_e2e::install::{process_alive, sigkill, wait_gone, Install};
+use prempti_e2e::install::{process_alive, sigkill, wait_gone, Engine, Install};
 
 use crate::support::{call, check_reply, field, records_by_marker, Call};
 
@@ -22,7 +22,23 @@ const SERVICE_FAILURE: &str = "Prempti blocked this tool call: Prempti's service
 
 #[test]
 fn sigkill_under_load_denies_in_flight_calls_and_restarts_cleanly() {
-    let install = Arc::new(Install::builder().deadlines_ms(19_000).start());
+    for engine in Engine::all("sigkill_under_load_denies_in_flight_calls_and_restarts_cleanly") {
+        println!(
+            "sigkill_under_load_denies_in_flight_calls_and_restarts_cleanly: on the {} engine",
+            engine.name()
+        );
+        sigkill_under_load_denies_in_flight_calls_and_restarts_cleanly_on(&engine);
+    }
+}
+
+/// [`sigkill_under_load_denies_in_flight_calls_and_restarts_cleanly`] on one engine.
+fn sigkill_under_load_denies_in_flight_calls_and_restarts_cleanly_on(engine: &Engine) {
+    let install = Arc::new(
+        Install::builder()
+            .engine(engine)
+            .deadlines_ms(19_000)
+            .start(),
+    );
     let pid = install
         .daemon_pid()
         .expect("the daemon's pid is in run/daemon.lock");

@@ -14,7 +14,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use prempti_e2e::calls::{deciding_rule, Event, Kind};
-use prempti_e2e::install::Install;
+use prempti_e2e::install::{Engine, Install};
 use serde_json::Value;
 
 use crate::support::{check_reply, field, records_by_marker, Call};
@@ -34,7 +34,24 @@ const SWITCHES: [(usize, &str); 7] = [
 
 #[test]
 fn mode_switches_under_64_concurrent_clients_lose_and_misroute_nothing() {
-    let install = Arc::new(Install::builder().deadlines_ms(19_000).start());
+    for engine in Engine::all("mode_switches_under_64_concurrent_clients_lose_and_misroute_nothing")
+    {
+        println!(
+            "mode_switches_under_64_concurrent_clients_lose_and_misroute_nothing: on the {} engine",
+            engine.name()
+        );
+        mode_switches_under_64_concurrent_clients_lose_and_misroute_nothing_on(&engine);
+    }
+}
+
+/// [`mode_switches_under_64_concurrent_clients_lose_and_misroute_nothing`] on one engine.
+fn mode_switches_under_64_concurrent_clients_lose_and_misroute_nothing_on(engine: &Engine) {
+    let install = Arc::new(
+        Install::builder()
+            .engine(engine)
+            .deadlines_ms(19_000)
+            .start(),
+    );
     let templates: Arc<HashMap<Event, Value>> = Arc::new(
         Event::SHELL_PER_AGENT
             .iter()
@@ -107,11 +124,16 @@ fn mode_switches_under_64_concurrent_clients_lose_and_misroute_nothing() {
     );
 
     let records = install.audit_at_least(TOTAL, Duration::from_secs(120));
-    assert_eq!(
-        records.len(),
-        TOTAL,
-        "one audit record per call, no more, no less"
-    );
+    if records.len() != TOTAL {
+        let log = std::fs::read_to_string(install.prempti_home.join("log/daemon.log"))
+            .unwrap_or_default();
+        let tail: Vec<&str> = log.lines().rev().take(60).collect();
+        panic!(
+            "{} audit records for {TOTAL} calls (one per call, no more, no less); daemon.log ends:\n{}",
+            records.len(),
+            tail.into_iter().rev().collect::<Vec<_>>().join("\n")
+        );
+    }
     let by_marker = records_by_marker(&records);
     let mut modes = BTreeSet::new();
     for c in &calls {

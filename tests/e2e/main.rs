@@ -12,7 +12,14 @@
 //!   line, clean restart with `premptictl start`);
 //! - `reload`: a broken rules file is reported as file:line:col and the old policy stays;
 //! - `bad_input`: oversized, malformed and non-UTF-8 hook input is blocked in every agent's
-//!   format and the daemon stays healthy.
+//!   format and the daemon stays healthy;
+//! - `self_protection`: an agent's shell calls that would turn Prempti off are denied, and
+//!   premptictl refuses `hook remove` / `uninstall` / `stop` / `disable` without the control
+//!   token or a terminal, and records the attempt.
+//!
+//! Every test but `tidy` runs once per engine: the embedded one, then Falco when
+//! `PREMPTI_FALCO` names a binary (`make test` sets it with `scripts/setup-falco.sh`); without
+//! one, each test prints a line saying its Falco run is skipped.
 //!
 //! The binaries come from the cargo target directory (built once by the suite with
 //! `cargo build -p premptictl -p prempti-hook`; `make test` builds them first).
@@ -25,6 +32,7 @@ mod crash;
 mod load;
 mod modes;
 mod reload;
+mod self_protection;
 mod support;
 mod tidy;
 mod verdicts;

@@ -2,14 +2,25 @@
 //! verdict is recorded in the audit (`policy_decision`, and a "would deny/ask" reason).
 
 use prempti_e2e::calls::{deciding_rule, Event, Kind, CONFIRM_RULE};
-use prempti_e2e::install::Install;
+use prempti_e2e::install::{Engine, Install};
 use std::time::Duration;
 
 use crate::support::{call, check_reply, field, records_by_marker};
 
 #[test]
 fn monitor_and_passthrough_answer_the_default_action_and_record_would_deny() {
+    for engine in
+        Engine::all("monitor_and_passthrough_answer_the_default_action_and_record_would_deny")
+    {
+        println!("monitor_and_passthrough_answer_the_default_action_and_record_would_deny: on the {} engine", engine.name());
+        monitor_and_passthrough_answer_the_default_action_and_record_would_deny_on(&engine);
+    }
+}
+
+/// [`monitor_and_passthrough_answer_the_default_action_and_record_would_deny`] on one engine.
+fn monitor_and_passthrough_answer_the_default_action_and_record_would_deny_on(engine: &Engine) {
     let install = Install::builder()
+        .engine(engine)
         .user_rule("e2e_confirm.yaml", CONFIRM_RULE)
         .start();
     let mut calls = Vec::new();
@@ -67,7 +78,18 @@ fn monitor_and_passthrough_answer_the_default_action_and_record_would_deny() {
 
 #[test]
 fn monitor_with_default_action_defer_defers_what_would_be_denied() {
-    let install = Install::builder().start();
+    for engine in Engine::all("monitor_with_default_action_defer_defers_what_would_be_denied") {
+        println!(
+            "monitor_with_default_action_defer_defers_what_would_be_denied: on the {} engine",
+            engine.name()
+        );
+        monitor_with_default_action_defer_defers_what_would_be_denied_on(&engine);
+    }
+}
+
+/// [`monitor_with_default_action_defer_defers_what_would_be_denied`] on one engine.
+fn monitor_with_default_action_defer_defers_what_would_be_denied_on(engine: &Engine) {
+    let install = Install::builder().engine(engine).start();
     install.ctl_ok(&["mode", "monitor"]);
     install.ctl_ok(&["default-action", "defer"]);
     let c = call(&install, Event::ClaudePreToolUse, Kind::Deny, "e2e-md-1");

@@ -3,7 +3,7 @@
 //! a reload takes the new rule into account.
 
 use prempti_e2e::calls::{Event, Kind};
-use prempti_e2e::install::Install;
+use prempti_e2e::install::{Engine, Install};
 
 use crate::support::{call, field, is_health_check};
 
@@ -32,7 +32,18 @@ fn decision(install: &Install, kind: Kind, marker: &str) -> String {
 
 #[test]
 fn broken_reload_reports_file_line_col_and_keeps_the_old_policy() {
-    let install = Install::builder().start();
+    for engine in Engine::all("broken_reload_reports_file_line_col_and_keeps_the_old_policy") {
+        println!(
+            "broken_reload_reports_file_line_col_and_keeps_the_old_policy: on the {} engine",
+            engine.name()
+        );
+        broken_reload_reports_file_line_col_and_keeps_the_old_policy_on(&engine);
+    }
+}
+
+/// [`broken_reload_reports_file_line_col_and_keeps_the_old_policy`] on one engine.
+fn broken_reload_reports_file_line_col_and_keeps_the_old_policy_on(engine: &Engine) {
+    let install = Install::builder().engine(engine).start();
     assert_eq!(decision(&install, Kind::Deny, "e2e-r-1"), "deny");
     let rules_before = install.status()["rules"]["rules"].clone();
 

@@ -4,13 +4,25 @@
 //! the call's own audit record, whose reason must come from the expected rule).
 
 use prempti_e2e::calls::{deciding_rule, Event, Kind, CONFIRM_RULE};
-use prempti_e2e::install::Install;
+use prempti_e2e::install::{Engine, Install};
 
 use crate::support::{call, check_reply, field, records_by_marker, Call};
 
 #[test]
 fn every_agent_gets_every_verdict_in_its_own_format() {
+    for engine in Engine::all("every_agent_gets_every_verdict_in_its_own_format") {
+        println!(
+            "every_agent_gets_every_verdict_in_its_own_format: on the {} engine",
+            engine.name()
+        );
+        every_agent_gets_every_verdict_in_its_own_format_on(&engine);
+    }
+}
+
+/// [`every_agent_gets_every_verdict_in_its_own_format`] on one engine.
+fn every_agent_gets_every_verdict_in_its_own_format_on(engine: &Engine) {
     let install = Install::builder()
+        .engine(engine)
         .user_rule("e2e_confirm.yaml", CONFIRM_RULE)
         .start();
     let mut calls: Vec<(Call, &str)> = Vec::new();
@@ -89,7 +101,18 @@ fn every_agent_gets_every_verdict_in_its_own_format() {
 /// test above builds them): a Codex ask is a deny with an explanation, a Cursor defer is `{}`.
 #[test]
 fn literal_replies_for_mapped_verdicts() {
-    let install = Install::builder().start();
+    for engine in Engine::all("literal_replies_for_mapped_verdicts") {
+        println!(
+            "literal_replies_for_mapped_verdicts: on the {} engine",
+            engine.name()
+        );
+        literal_replies_for_mapped_verdicts_on(&engine);
+    }
+}
+
+/// [`literal_replies_for_mapped_verdicts`] on one engine.
+fn literal_replies_for_mapped_verdicts_on(engine: &Engine) {
+    let install = Install::builder().engine(engine).start();
     let c = call(&install, Event::CodexPreToolUse, Kind::Ask, "e2e-lit-1");
     assert_eq!(c.out.code, Some(0));
     let reply: serde_json::Value = serde_json::from_str(&c.out.stdout).expect("JSON reply");

@@ -54,7 +54,16 @@ pub fn debug_binaries() -> PathBuf {
         let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
         let mut build = Command::new(cargo);
         build
-            .args(["build", "-q", "-p", "premptictl", "-p", "prempti-hook"])
+            .args([
+                "build",
+                "-q",
+                "-p",
+                "premptictl",
+                "-p",
+                "prempti-hook",
+                "-p",
+                "prempti-plugin",
+            ])
             .current_dir(repo_root());
         if profile_dir.file_name().is_some_and(|n| n == "release") {
             build.arg("--release");
@@ -62,7 +71,7 @@ pub fn debug_binaries() -> PathBuf {
         let status = build.status().expect("run cargo build");
         assert!(
             status.success(),
-            "cargo build -p premptictl -p prempti-hook failed (PREMPTI_E2E_NO_BUILD=1 runs the binaries already built)"
+            "cargo build -p premptictl -p prempti-hook -p prempti-plugin failed (PREMPTI_E2E_NO_BUILD=1 runs the binaries already built)"
         );
     });
     for name in ["premptictl", "prempti-hook"] {
@@ -74,6 +83,44 @@ pub fn debug_binaries() -> PathBuf {
         );
     }
     profile_dir
+}
+
+/// The engine an installation runs its rules on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Engine {
+    /// The rules engine embedded in the daemon (the default).
+    Embedded,
+    /// A real Falco binary hosting the plugin.
+    Falco(PathBuf),
+}
+
+impl Engine {
+    /// Every engine a test runs on: the embedded one, then Falco when `PREMPTI_FALCO` names a
+    /// binary (`make test` sets it with `scripts/setup-falco.sh`). Without one, prints a line
+    /// saying the Falco run of `test` is skipped.
+    pub fn all(test: &str) -> Vec<Engine> {
+        let mut engines = vec![Engine::Embedded];
+        match std::env::var_os("PREMPTI_FALCO")
+            .filter(|f| !f.is_empty())
+            .map(PathBuf::from)
+            .filter(|f| f.is_file())
+        {
+            Some(falco) => engines.push(Engine::Falco(falco)),
+            None => println!(
+                "{test}: skipped on the Falco engine: no Falco binary (set PREMPTI_FALCO; \
+                 `make test` sets it with scripts/setup-falco.sh)"
+            ),
+        }
+        engines
+    }
+
+    /// `embedded` or `falco`, as `status` and the audit log name it.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Engine::Embedded => "embedded",
+            Engine::Falco(_) => "falco",
+        }
+    }
 }
 
 /// What to install.
@@ -99,6 +146,15 @@ impl InstallBuilder {
     /// `premptictl` in the `binaries` directory).
     pub fn falco_engine(mut self, falco: impl Into<PathBuf>) -> Self {
         self.falco = Some(falco.into());
+        self
+    }
+
+    /// Installs with `engine`.
+    pub fn engine(mut self, engine: &Engine) -> Self {
+        self.falco = match engine {
+            Engine::Embedded => None,
+            Engine::Falco(falco) => Some(falco.clone()),
+        };
         self
     }
 
@@ -314,7 +370,7 @@ impl Install {
         std::fs::read_to_string(self.prempti_home.join("log/audit.jsonl")).unwrap_or_default()
     }
 
-    /// Every record of `log/audit.jsonl`; fails the test on a line that is not a whole JSON
+    /// Every record of `log/audit.jsonl` but health calls (`"health":true`); fails the test on a line that is not a whole JSON
     /// object or a file that does not end with a newline (a torn write).
     pub fn audit(&self) -> Vec<Value> {
         let text = self.audit_text();
@@ -335,6 +391,9 @@ impl Install {
                 );
                 v
             })
+            // Health calls (the daemon's own when it starts Falco, `premptictl health`) are
+            // not calls of the test.
+            .filter(|v| v["health"] != true)
             .collect()
     }
 

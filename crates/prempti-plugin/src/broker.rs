@@ -169,6 +169,12 @@ impl BrokerHandle {
         self.0.draining.send_replace(true);
     }
 
+    /// Calls in the queue, not yet taken by the host (passthrough calls, answered already,
+    /// wait here for their evaluation too).
+    pub fn queued(&self) -> usize {
+        self.0.queue.lock().calls.len()
+    }
+
     /// Connections accepted and not answered yet.
     pub fn in_flight(&self) -> usize {
         self.0

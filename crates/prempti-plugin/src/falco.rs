@@ -118,7 +118,7 @@ pub struct PluginStatus {
     pub errors: u64,
     /// Rule alerts of settled calls (the seen rule's not counted).
     pub alerts: u64,
-    /// Calls handed to Falco and not settled yet.
+    /// Calls queued for Falco or handed to it, and not settled yet.
     pub pending: u64,
     /// Broker connections accepted and not answered yet.
     pub in_flight: u64,
@@ -267,7 +267,10 @@ impl Shared {
             defer: load(&c.defer),
             errors: load(&c.errors),
             alerts: load(&c.alerts),
-            pending: self.pending.lock().map(|p| p.len() as u64).unwrap_or(0),
+            // Queued calls count: a passthrough call is answered before it is evaluated, and
+            // a handover must not stop Falco before it is.
+            pending: self.pending.lock().map(|p| p.len() as u64).unwrap_or(0)
+                + broker.as_ref().map_or(0, |b| b.queued() as u64),
             in_flight: broker.as_ref().map_or(0, |b| b.in_flight() as u64),
             draining: self.draining.load(Ordering::Acquire),
             broker: broker.as_ref().map(BrokerHandle::snapshot),

@@ -592,7 +592,18 @@ async fn handle(shared: &Shared, request: Request<Incoming>) -> Response<Full<By
         }
     }
     if !constant_time_eq(request.uri().path().as_bytes(), shared.path.as_bytes()) {
-        bump(&counters.wrong_path);
+        // Something local is probing the intake without its secret path: worth the log, but
+        // bounded (the 1st, 2nd, 4th, 8th, ... such request).
+        let n = counters
+            .wrong_path
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+            .saturating_add(1);
+        if n.is_power_of_two() {
+            tracing::warn!(
+                "alert intake: refused a request without the secret path ({n} so far): \
+                 something other than Falco is sending to it"
+            );
+        }
         return status(StatusCode::NOT_FOUND);
     }
     if request.method() != Method::POST {

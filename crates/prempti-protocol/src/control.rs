@@ -52,6 +52,14 @@ pub enum ControlRequest {
     Reload,
     /// Shut the daemon down cleanly.
     Stop,
+    /// Check that the person running premptictl may carry out an operation that loosens
+    /// enforcement outside the daemon (`hook remove`, `uninstall`, `disable`): answered `ok`
+    /// only with the control token; without it, refused and recorded like any loosening
+    /// request. The daemon changes nothing.
+    Authorize {
+        /// The operation, as typed (`hook remove`, `uninstall`, ...).
+        action: String,
+    },
 }
 
 impl ControlRequest {
@@ -61,7 +69,7 @@ impl ControlRequest {
             ControlRequest::Status | ControlRequest::Reload => false,
             ControlRequest::SetMode { mode } => *mode != Mode::Guardrails,
             ControlRequest::SetDefaultAction { action } => *action == DefaultAction::Allow,
-            ControlRequest::Stop => true,
+            ControlRequest::Stop | ControlRequest::Authorize { .. } => true,
         }
     }
 
@@ -73,6 +81,7 @@ impl ControlRequest {
             ControlRequest::SetDefaultAction { .. } => "set_default_action",
             ControlRequest::Reload => "reload",
             ControlRequest::Stop => "stop",
+            ControlRequest::Authorize { .. } => "authorize",
         }
     }
 }
@@ -150,6 +159,9 @@ mod tests {
                 action: DefaultAction::Allow,
             },
             ControlRequest::Stop,
+            ControlRequest::Authorize {
+                action: "hook remove".into(),
+            },
         ];
         assert!(loose.iter().all(ControlRequest::loosens));
         let tight = [

@@ -553,9 +553,8 @@ impl Engine {
         for id in &ids {
             let visible = c.macros.get(id).is_some_and(|x| x.index < info.visibility);
             if !visible {
-                if id == name {
-                    return Err((name.to_string(), msg::macro_loop(name)));
-                }
+                // A macro naming itself is not visible to itself either: Falco 0.44.1 reports
+                // it as undefined, not as a loop.
                 return Err((name.to_string(), msg::undefined_macro(id)));
             }
             self.resolve_macro(c, id, parsed, resolved, used, stack)?;

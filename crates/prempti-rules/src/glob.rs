@@ -94,6 +94,9 @@ fn parse_class(pat: &[u8], p: usize, c: u8, icase: bool) -> Option<(bool, usize)
     if negate {
         i += 1;
     }
+    // Named classes test the character as written, even with `icase` (glibc's fnmatch with
+    // FNM_CASEFOLD, as Falco 0.44.1 runs it: `iglob "[[:upper:]]*"` does not match `write`).
+    let raw = c;
     let c = fold(c, icase);
     let mut matched = false;
     let mut first = true;
@@ -106,10 +109,8 @@ fn parse_class(pat: &[u8], p: usize, c: u8, icase: bool) -> Option<(bool, usize)
         if b == b'[' && pat.get(i + 1) == Some(&b':') {
             if let Some(len) = pat[i + 2..].windows(2).position(|w| w == b":]") {
                 let name = &pat[i + 2..i + 2 + len];
-                let raw = c;
                 if let Some(m) = named_class(name, raw) {
-                    matched |= m
-                        || (icase && named_class(name, raw.to_ascii_uppercase()).unwrap_or(false));
+                    matched |= m;
                     i += len + 4;
                     continue;
                 }
@@ -215,6 +216,16 @@ mod tests {
         }
         assert!(fnmatch(b"A*", b"abc", true));
         assert!(!fnmatch(b"A*", b"abc", false));
+    }
+
+    /// Measured with Falco 0.44.1 (`iglob`, FNM_CASEFOLD): a named class tests the
+    /// character as written; letters and ranges fold.
+    #[test]
+    fn iglob_named_classes_do_not_fold() {
+        assert!(!fnmatch(b"[[:upper:]]*", b"write", true));
+        assert!(fnmatch(b"[[:upper:]]*", b"Write", true));
+        assert!(fnmatch(b"[A-Z]*", b"write", true));
+        assert!(fnmatch(b"W*", b"write", true));
     }
 
     #[test]

@@ -850,6 +850,15 @@ impl Collector {
                         let mut items = Vec::new();
                         for x in s {
                             match x.as_scalar() {
+                                // yaml-cpp reads `[!=, x]` as an empty first item (a tag).
+                                Some("") => {
+                                    return Err(r.err(
+                                        Code::LoadErrYamlValidate,
+                                        msg::MUST_BE_NON_EMPTY,
+                                        x,
+                                        item,
+                                    ))
+                                }
                                 Some(x) => items.push(x.to_string()),
                                 None => {
                                     return Err(r.err(
@@ -885,6 +894,21 @@ impl Collector {
                         ));
                     };
                     for entry in vs {
+                        // yaml-cpp refuses an empty item in a nested value list.
+                        if let Some(empty) = entry.as_seq().and_then(|elems| {
+                            elems
+                                .iter()
+                                .filter_map(|el| el.as_seq())
+                                .flatten()
+                                .find(|x| x.as_scalar() == Some(""))
+                        }) {
+                            return Err(r.err(
+                                Code::LoadErrYamlValidate,
+                                msg::MUST_BE_NON_EMPTY,
+                                empty,
+                                item,
+                            ));
+                        }
                         values.push(match &entry.kind {
                             NodeKind::Scalar { value, .. } => ExcEntry::Scalar(value.clone()),
                             NodeKind::Seq(elems) => ExcEntry::Seq(
@@ -915,8 +939,7 @@ impl Collector {
                 values,
                 loc: r.span(e),
             };
-            check_exception_shape(&info)
-                .map_err(|m| r.err(Code::LoadErrYamlValidate, m, e, item))?;
+            check_exception_shape(&info).map_err(|m| r.err(Code::LoadErrValidate, m, e, item))?;
             out.push(info);
         }
         Ok(out)
@@ -1102,6 +1125,8 @@ impl Collector {
                     return Err(r.err(Code::LoadErrValidate, msg::EXC_NEW_NEEDS_FIELDS, it, item));
                 }
                 if e.values.is_empty() {
+                    // Falco 0.44.1 warns that the appended exception has no values, then
+                    // refuses it: a new exception needs values.
                     if it
                         .get("exceptions")
                         .and_then(|x| x.as_seq())
@@ -1118,14 +1143,8 @@ impl Collector {
                             it,
                             item,
                         );
-                    } else {
-                        return Err(r.err(
-                            Code::LoadErrValidate,
-                            msg::EXC_NEW_NEEDS_VALUES,
-                            it,
-                            item,
-                        ));
                     }
+                    return Err(r.err(Code::LoadErrValidate, msg::EXC_NEW_NEEDS_VALUES, it, item));
                 }
                 rule.exceptions.push(e);
             }

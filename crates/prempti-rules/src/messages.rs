@@ -104,20 +104,17 @@ pub(crate) fn plugin_multiple_alternatives(n: &str) -> String {
 pub(crate) const OVERRIDE_AND_APPEND: &str =
     "Keys 'override' and 'append: true' cannot be used together. Add an 'append' entry (e.g. 'condition: append') under 'override' instead.";
 pub(crate) const WARNING_APPEND: &str =
-    "The 'append' key is deprecated. Add an 'append' entry (e.g. 'condition: append') under 'override' instead.";
+    "'append' key is deprecated. Add an 'append' entry (e.g. 'condition: append') under 'override' instead.";
 pub(crate) const WARNING_ENABLED: &str =
     "The standalone 'enabled' key usage is deprecated. The correct approach requires also a 'replace' entry under the 'override' key (i.e. 'enabled: replace').";
 pub(crate) const LIST_APPEND_NO_PREVIOUS: &str =
     "List uses 'append' or 'override.items: append' but no list by that name already exists";
 pub(crate) const MACRO_APPEND_NO_PREVIOUS: &str =
     "Macro uses 'append' or 'override.condition: append' but no macro by that name already exists";
-pub(crate) fn rule_append_no_previous(key: &str) -> String {
-    if key.is_empty() {
-        "Rule uses 'append' or 'override.<key>: append' but no rule by that name already exists"
-            .to_string()
-    } else {
-        format!("Rule uses 'append' or 'override.{key}: append' but no rule by that name already exists")
-    }
+/// Falco 0.44.1 prints `<key>` literally, whichever key was appended.
+pub(crate) fn rule_append_no_previous(_key: &str) -> String {
+    "Rule uses 'append' or 'override.<key>: append' but no rule by that name already exists"
+        .to_string()
 }
 pub(crate) fn rule_replace_no_previous(key: &str) -> String {
     format!("An 'override.{key}: replace' to a rule was requested but no rule by that name already exists")
@@ -182,8 +179,9 @@ pub(crate) fn exc_bad_field(f: &str) -> String {
 pub(crate) fn exc_name_not_unique(n: &str) -> String {
     format!("Multiple definitions of exception '{n}' in the same rule")
 }
-pub(crate) fn exc_append_no_values(n: &str) -> String {
-    format!("Overriding/appending exception with no values: '{n}'")
+/// Falco 0.44.1 does not name the exception.
+pub(crate) fn exc_append_no_values(_n: &str) -> String {
+    "Overriding/appending exception with no values".to_string()
 }
 
 // ---------------------------------------------------------------- compiler
@@ -199,8 +197,8 @@ pub(crate) fn nonexistent_field(f: &str) -> String {
 }
 pub(crate) fn op_not_supported(op: &str, kind: &str) -> String {
     match kind {
-        "list" => format!("'{op}' operator not supported list filters"),
-        _ => format!("'{op}' operator not supported for {kind} filters"),
+        "list" => format!("filter error: '{op}' operator not supported list filters"),
+        _ => format!("filter error: '{op}' operator not supported for {kind} filters"),
     }
 }
 pub(crate) fn not_a_number(v: &str) -> String {
@@ -278,8 +276,12 @@ pub(crate) fn multivalue_vs_field_crashes(lhs: &str, op: &str, rhs: &str) -> Str
          evaluated); compare it with constant values instead"
     )
 }
+/// Falco 0.44.1 names the operator in upper case (`operator 'PMATCH' ...`).
 pub(crate) fn dynamic_rhs_not_supported(op: &str) -> String {
-    format!("filter error: operator '{op}' does not support a field on its right-hand side")
+    format!(
+        "operator '{}' doesn't support right-hand side fields",
+        op.to_ascii_uppercase()
+    )
 }
 /// libs `sinsp_filter_check_plugin::parse_field_name`: `full` is `name[arg]`.
 pub(crate) fn field_arg_not_allowed(full: &str, f: &str, a: &str) -> String {

@@ -56,16 +56,19 @@ pub enum Command {
     Install(InstallArgs),
     /// Stop the service, unregister every hook and remove the installation. Your user rules
     /// and audit log are deleted only when you confirm (on a terminal) or pass `--yes`.
+    /// Needs proof a person asked: the daemon's control token, or `yes` typed on the terminal.
     Uninstall(UninstallArgs),
     /// Start the service.
     Start,
-    /// Stop the service (hook calls are then denied: Prempti fails closed).
+    /// Stop the service (hook calls are then denied: Prempti fails closed). Needs the
+    /// daemon's control token or `yes` typed on the terminal.
     Stop,
     /// Restart the service.
     Restart,
     /// Start the service at login (systemd user unit or launchd agent).
     Enable,
-    /// Do not start the service at login.
+    /// Do not start the service at login. Needs the daemon's control token (when it runs) or
+    /// `yes` typed on the terminal.
     Disable,
     /// Show the service's state: engine, mode, rules, counters, last reload errors.
     Status(JsonArgs),
@@ -325,6 +328,7 @@ pub enum HookCommand {
     /// Register Prempti's hook in the agent's user settings (atomic edit, backup kept).
     Add(HookArgs),
     /// Remove Prempti's hook from the agent's user settings, leaving everything else as it was.
+    /// Needs the daemon's control token (when it runs) or `yes` typed on the terminal.
     Remove(HookArgs),
     /// Report missing, duplicate, stale and foreign hook entries.
     Status(HookArgs),

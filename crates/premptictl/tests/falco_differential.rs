@@ -26,6 +26,10 @@ use prempti_protocol::{frame, Decision, HookRequest, HookResponse};
 use premptictl::rules_tools::{self, fixtures};
 
 mod common;
+#[path = "falco_differential/generate.rs"]
+mod generate;
+#[path = "falco_differential/generated.rs"]
+mod generated;
 use common::{assert_success, hook_binary, repo_root, target_dir};
 
 fn falco_binary() -> Option<PathBuf> {
@@ -80,7 +84,16 @@ struct FalcoInstall {
 }
 
 impl FalcoInstall {
+    /// An installation whose default rules are the repository's.
     fn new(falco: &Path) -> FalcoInstall {
+        let rules =
+            std::fs::read_to_string(repo_root().join("rules/default/coding_agents_rules.yaml"))
+                .expect("the default rules");
+        FalcoInstall::with_rules(falco, &rules)
+    }
+
+    /// An installation whose default rules file holds `rules`.
+    fn with_rules(falco: &Path, rules: &str) -> FalcoInstall {
         hook_binary();
         plugin_library();
         let dir = tempfile::tempdir().expect("temp dir");
@@ -92,9 +105,12 @@ impl FalcoInstall {
         std::fs::create_dir_all(source.join("rules/default")).unwrap();
         std::fs::create_dir_all(source.join("rules/user")).unwrap();
         std::fs::create_dir_all(source.join("installers/config")).unwrap();
-        for file in ["rules/default/coding_agents_rules.yaml", "rules/seen.yaml"] {
-            std::fs::copy(repo_root().join(file), source.join(file)).unwrap();
-        }
+        std::fs::write(source.join("rules/default/coding_agents_rules.yaml"), rules).unwrap();
+        std::fs::copy(
+            repo_root().join("rules/seen.yaml"),
+            source.join("rules/seen.yaml"),
+        )
+        .unwrap();
         for name in [
             "falco.yaml",
             "falco.coding_agents_plugin.yaml",

@@ -497,3 +497,54 @@ fn start_fails_when_falco_exits_before_answering() {
     );
     assert!(!t.prempti_home.join("run/broker.sock").exists());
 }
+
+/// The plugin's `tracing` warnings, when Falco hosts it, go through the plugin API's log
+/// callback into Falco's log, which the daemon keeps in `log/daemon.log`. The warning used:
+/// a request to the alert intake without its secret path.
+#[test]
+fn plugin_warnings_reach_falcos_log() {
+    use std::io::{Read as _, Write as _};
+    let Some(falco) = real_falco("plugin_warnings_reach_falcos_log") else {
+        return;
+    };
+    let t = Install::new();
+    assert_success(&t.install_falco(&falco), "install --engine falco");
+    assert_eq!(t.status()["engine"], "falco");
+    let config = std::fs::read_to_string(
+        t.prempti_home
+            .join("config/falco.coding_agents_plugin.yaml"),
+    )
+    .expect("the plugin configuration");
+    let address = config
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("address:"))
+        .map(|a| a.trim().trim_matches('"').to_owned())
+        .expect("the intake address");
+    let mut stream = std::net::TcpStream::connect(&address).expect("connect to the intake");
+    stream
+        .write_all(b"POST /not-the-secret HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}")
+        .unwrap();
+    let mut answer = String::new();
+    let _ = stream.read_to_string(&mut answer);
+    assert!(answer.starts_with("HTTP/1.1 404"), "{answer}");
+    let wanted = "alert intake: refused a request without the secret path";
+    let log_path = t.prempti_home.join("log/daemon.log");
+    let mut log = String::new();
+    for _ in 0..100 {
+        log = std::fs::read_to_string(&log_path).unwrap_or_default();
+        if log.contains(wanted) {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    let line = log.lines().find(|l| l.contains(wanted)).unwrap_or_else(|| {
+        panic!(
+            "the plugin's warning is not in {}:\n{log}",
+            log_path.display()
+        )
+    });
+    assert!(
+        line.contains("falco: ") && line.contains("coding_agent"),
+        "the warning came through Falco's log, from the plugin: {line}"
+    );
+}

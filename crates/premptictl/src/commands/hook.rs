@@ -28,6 +28,9 @@ pub(crate) fn run(ctx: &Context, cmd: &HookCommand) -> Result<ExitStatus> {
 }
 
 fn change(ctx: &Context, args: &HookArgs, add: bool) -> Result<ExitStatus> {
+    if !add {
+        crate::control::consent::require(&ctx.layout, "hook remove")?;
+    }
     let styles = Styles::new(ctx.color);
     let report = for_each_agent(
         args,

@@ -36,6 +36,7 @@ pub(crate) fn install(ctx: &Context, args: &InstallArgs) -> Result<ExitStatus> {
 }
 
 pub(crate) fn uninstall(ctx: &Context, args: &UninstallArgs) -> Result<ExitStatus> {
+    crate::control::consent::require(&ctx.layout, "uninstall")?;
     let data = crate::install::user_data(&ctx.layout);
     let interactive = std::io::stdin().is_terminal() && std::io::stderr().is_terminal();
     // Whether to delete one kind of user data: --yes deletes, a terminal asks, otherwise keep.

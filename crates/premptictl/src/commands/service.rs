@@ -38,6 +38,7 @@ pub(crate) fn start(ctx: &Context) -> Result<ExitStatus> {
 
 pub(crate) fn stop(ctx: &Context) -> Result<ExitStatus> {
     let kind = service_kind(ctx)?;
+    crate::control::consent::require(&ctx.layout, "stop")?;
     let was_running = service::stop(&ctx.layout, kind)?;
     if was_running {
         outln!("Prempti stopped.")?;
@@ -73,6 +74,7 @@ pub(crate) fn enable(ctx: &Context) -> Result<ExitStatus> {
 
 pub(crate) fn disable(ctx: &Context) -> Result<ExitStatus> {
     let kind = service_kind(ctx)?;
+    crate::control::consent::require(&ctx.layout, "disable")?;
     service::disable(&ctx.layout, kind)?;
     outln!("Prempti will not start at login; `premptictl start` starts it now.")?;
     Ok(ExitStatus::Success)

@@ -3,6 +3,8 @@
 //! Requests and responses are [`prempti_protocol::control`] messages, one frame each way
 //! ([`prempti_protocol::frame`]) over `run/control.sock` (0600, in the 0700 `run/` directory).
 
+pub mod consent;
+
 use std::io;
 use std::path::Path;
 use std::time::Duration;

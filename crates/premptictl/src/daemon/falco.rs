@@ -407,7 +407,11 @@ fn fastrand_u16() -> u16 {
 
 /// Waits until `falco` answers a health call; fails when it exits first or takes longer than
 /// [`HEALTH_TIMEOUT`].
-async fn wait_healthy(falco: &mut Falco, socket: &Path, home: &Path) -> Result<Duration> {
+async fn wait_healthy(
+    falco: &mut Falco,
+    socket: &Path,
+    home: &Path,
+) -> Result<(Duration, prempti_protocol::Decision)> {
     let started = Instant::now();
     let mut last = String::from("no answer yet");
     while started.elapsed() < HEALTH_TIMEOUT {
@@ -423,7 +427,7 @@ async fn wait_healthy(falco: &mut Falco, socket: &Path, home: &Path) -> Result<D
                 );
             }
             result = attempt => match result {
-                Ok(Ok(_)) => return Ok(started.elapsed()),
+                Ok(Ok(response)) => return Ok((started.elapsed(), response.decision)),
                 Ok(Err(e)) => last = format!("{e:#}"),
                 Err(e) => last = e.to_string(),
             },
@@ -438,11 +442,15 @@ async fn wait_healthy(falco: &mut Falco, socket: &Path, home: &Path) -> Result<D
 async fn start_falco(ctx: &Ctx, config: &Path) -> Result<Falco> {
     let mut falco = spawn(&ctx.layout, &ctx.binary, config, ctx.broker_fd)?;
     match wait_healthy(&mut falco, &ctx.broker_path, &ctx.layout.home).await {
-        Ok(took) => {
+        Ok((took, decision)) => {
             tracing::info!(
                 "falco (pid {}) answered its health call {took:.1?} after start",
                 falco.child.id().unwrap_or(0)
             );
+            // The start's own health call is not a call of an agent.
+            if let Ok(mut carried) = ctx.carried.lock() {
+                carried.forget_health_call(decision);
+            }
             Ok(falco)
         }
         Err(e) => {
@@ -460,6 +468,59 @@ struct Ctx {
     broker_fd: i32,
     /// The plugin's alert intake (`host:port`), where its control route is.
     intake: String,
+    /// Counters carried over Falco replacements (see [`Carried`]).
+    carried: std::sync::Mutex<Carried>,
+}
+
+/// The daemon's counters while each Falco keeps its own: what the Falcos replaced by a reload
+/// counted (read after draining, before stopping), less the daemon's own health call of each
+/// start, so `status` counts the calls of
+/// the daemon's life as on the embedded engine. A Falco that dies takes its counts with it.
+#[derive(Debug, Default, Clone, Copy)]
+struct Carried {
+    calls: i64,
+    allow: i64,
+    deny: i64,
+    ask: i64,
+    defer: i64,
+    errors: i64,
+    alerts: i64,
+}
+
+impl Carried {
+    /// Takes away the daemon's health call of a Falco start.
+    fn forget_health_call(&mut self, decision: prempti_protocol::Decision) {
+        use prempti_protocol::Decision;
+        self.calls -= 1;
+        match decision {
+            Decision::Allow => self.allow -= 1,
+            Decision::Deny => self.deny -= 1,
+            Decision::Ask => self.ask -= 1,
+            Decision::Defer => self.defer -= 1,
+        }
+    }
+
+    /// Adds (`sign` 1) or takes away (`sign` -1) one Falco's counts.
+    fn add(&mut self, p: &PluginStatus, sign: i64) {
+        let n = |v: u64| sign.saturating_mul(i64::try_from(v).unwrap_or(i64::MAX));
+        self.calls = self.calls.saturating_add(n(p.calls));
+        self.allow = self.allow.saturating_add(n(p.allow));
+        self.deny = self.deny.saturating_add(n(p.deny));
+        self.ask = self.ask.saturating_add(n(p.ask));
+        self.defer = self.defer.saturating_add(n(p.defer));
+        self.errors = self.errors.saturating_add(n(p.errors));
+        self.alerts = self.alerts.saturating_add(n(p.alerts));
+    }
+}
+
+/// `current + carried`, never below zero.
+fn with_carried(current: u64, carried: i64) -> u64 {
+    u64::try_from(
+        i64::try_from(current)
+            .unwrap_or(i64::MAX)
+            .saturating_add(carried),
+    )
+    .unwrap_or(0)
 }
 
 /// One control request to the plugin inside Falco (see the module documentation).
@@ -528,11 +589,42 @@ async fn drain(ctx: &Ctx) {
     tracing::warn!("falco still had calls after {DRAIN_TIMEOUT:?}; stopping it anyway");
 }
 
+/// A fingerprint of what a Falco is started from: `falco.yaml`, the plugin configuration
+/// without its `mode` and `default_action` lines (switched live, without a new Falco), and
+/// every rules file (path and content). `None` when one cannot be read.
+fn inputs_fingerprint(layout: &Layout) -> Option<u64> {
+    use std::hash::{Hash as _, Hasher as _};
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    std::fs::read(layout.falco_config()).ok()?.hash(&mut hasher);
+    let plugin = std::fs::read_to_string(layout.plugin_config()).ok()?;
+    for line in plugin.lines() {
+        let key = line.trim_start();
+        if !(key.starts_with("mode:") || key.starts_with("default_action:")) {
+            line.hash(&mut hasher);
+        }
+    }
+    let falco = FalcoConfig::load(&layout.falco_config(), &layout.home).ok()?;
+    let (files, problems) = crate::config::falco::expand_rules_files(&falco.rules_files);
+    if !problems.is_empty() {
+        return None;
+    }
+    for file in files {
+        file.hash(&mut hasher);
+        std::fs::read(&file).ok()?.hash(&mut hasher);
+    }
+    Some(hasher.finish())
+}
+
 /// Replaces the running Falco (if any) by a new one on the same broker socket.
 async fn replace(ctx: &Ctx, falco: &mut Option<Falco>) -> Result<()> {
     let config = render(&ctx.layout)?;
     if let Some(old) = falco.as_mut() {
         drain(ctx).await;
+        if let Ok(status) = plugin_request(ctx, "status", &serde_json::json!({})).await {
+            if let Ok(mut carried) = ctx.carried.lock() {
+                carried.add(&status, 1);
+            }
+        }
         stop(old).await;
     }
     *falco = None;
@@ -603,8 +695,10 @@ pub async fn run(layout: Layout, settings: Settings) -> Result<()> {
         binary,
         intake: settings.plugin.init_config.intake.address.clone(),
         layout,
+        carried: std::sync::Mutex::new(Carried::default()),
     };
     let layout = &ctx.layout;
+    let mut running_inputs = inputs_fingerprint(&ctx.layout);
     let started_falco = start_falco(&ctx, &config).await;
     let mut falco = match started_falco {
         Ok(falco) => Some(falco),
@@ -677,7 +771,17 @@ pub async fn run(layout: Layout, settings: Settings) -> Result<()> {
             _ = sigterm.recv() => break Ok(()),
             _ = sigint.recv() => break Ok(()),
             Some(()) = watch_rx.recv() => {
+                // A mode or default-action switch rewrites the plugin configuration, and the
+                // running Falco has it already: no new Falco for that.
+                let inputs = inputs_fingerprint(&ctx.layout);
+                if falco.is_some() && inputs.is_some() && inputs == running_inputs {
+                    tracing::info!("watch: the rules and configuration Falco runs are unchanged (a mode or default-action switch); falco keeps running");
+                    continue;
+                }
                 let status = reload(&ctx, &settings, &mut falco, &mut policy, "watch").await;
+                if status.ok {
+                    running_inputs = inputs;
+                }
                 if falco.is_some() {
                     restart_at = None;
                 }
@@ -702,7 +806,11 @@ pub async fn run(layout: Layout, settings: Settings) -> Result<()> {
                         ControlResponse { ok: true, message: "running".into(), data: serde_json::to_value(doc).unwrap_or_default() }
                     }
                     ControlRequest::Reload => {
+                        let inputs = inputs_fingerprint(&ctx.layout);
                         let status = reload(&ctx, &settings, &mut falco, &mut policy, "control").await;
+                        if status.ok {
+                            running_inputs = inputs;
+                        }
                         failed_reloads += u64::from(!status.ok);
                         let response = ControlResponse {
                             ok: status.ok,
@@ -720,6 +828,7 @@ pub async fn run(layout: Layout, settings: Settings) -> Result<()> {
                         let action = PluginConfig::load(&layout.plugin_config()).map(|p| p.default_action).unwrap_or_default();
                         apply_setting(&ctx, &mut falco, mode, action, format!("mode is now {mode}")).await
                     }
+                    ControlRequest::Authorize { action } => super::authorized(&action),
                     ControlRequest::SetDefaultAction { action } => {
                         let mode = PluginConfig::load(&layout.plugin_config()).map(|p| p.mode).unwrap_or_default();
                         apply_setting(&ctx, &mut falco, mode, action, format!("default action is now {action}")).await
@@ -863,15 +972,16 @@ async fn status_doc(
         (Err(_), Some(s)) => (s.mode.to_string(), s.default_action.to_string()),
         _ => Default::default(),
     };
+    let carried = ctx.carried.lock().map(|c| *c).unwrap_or_default();
     let counters = match &plugin {
         Ok(p) => Counters {
-            calls: p.calls,
-            allow: p.allow,
-            deny: p.deny,
-            ask: p.ask,
-            defer: p.defer,
-            errors: p.errors,
-            alerts: p.alerts,
+            calls: with_carried(p.calls, carried.calls),
+            allow: with_carried(p.allow, carried.allow),
+            deny: with_carried(p.deny, carried.deny),
+            ask: with_carried(p.ask, carried.ask),
+            defer: with_carried(p.defer, carried.defer),
+            errors: with_carried(p.errors, carried.errors),
+            alerts: with_carried(p.alerts, carried.alerts),
             failed_reloads: parts.failed_reloads,
         },
         Err(_) => Counters {

@@ -36,6 +36,7 @@ pub mod falco;
 pub mod lock;
 pub mod logging;
 pub mod outputs;
+pub mod trim;
 pub mod watch;
 
 use crate::output::count;
@@ -364,7 +365,14 @@ async fn run_embedded(layout: Layout, settings: Settings, policy: Policy) -> Res
         None
     };
 
+    let trimmer = {
+        let shared = shared.clone();
+        tokio::spawn(trim::when_idle(move || {
+            shared.counters.calls.load(Ordering::Relaxed)
+        }))
+    };
     let result = event_loop(shared.clone(), calls, control_rx, watch_rx).await;
+    trimmer.abort();
 
     control_task.abort();
     let _ = std::fs::remove_file(layout.control_socket());
@@ -640,6 +648,8 @@ fn reload(shared: &Shared, trigger: &str) -> ReloadStatus {
         }
     };
     *shared.last_reload.lock().unwrap_or_else(|p| p.into_inner()) = Some(status.clone());
+    // The previous policy (or the failed attempt) was freed: give it back to the system.
+    trim::release_free_heap();
     status
 }
 
@@ -696,8 +706,20 @@ fn handle_control(
             message: "stopping".into(),
             data: Default::default(),
         },
+        ControlRequest::Authorize { action } => authorized(&action),
     };
     let _ = reply.send(response);
+}
+
+/// The answer to an [`ControlRequest::Authorize`] that carried the token (the control server
+/// refuses and records one without it before it gets here).
+pub(crate) fn authorized(action: &str) -> ControlResponse {
+    tracing::warn!("control: `premptictl {action}` authorized with the control token");
+    ControlResponse {
+        ok: true,
+        message: format!("`{action}` authorized"),
+        data: Default::default(),
+    }
 }
 
 /// Saves mode and default action in the plugin configuration so a restart keeps them.
