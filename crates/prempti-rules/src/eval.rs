@@ -1,93 +1,15 @@
-//! Evaluation of compiled conditions over a [`FieldProvider`] (reference §3.2).
+//! Evaluation of compiled conditions (`program`) over a [`FieldProvider`] (COMPAT.md §5).
 //!
-//! The compiled program is a tree of [`CNode`]s whose leaves are checks with pre-compiled
-//! right-hand sides (string sets, regexes, glob patterns, prefix sets, parsed numbers). A check
-//! whose left side has no value is false for every operator; `not` flips it.
+//! A check whose left side has no value is false for every operator; `not` flips it.
 
 use std::borrow::Cow;
-use std::collections::HashSet;
 use std::net::IpAddr;
 
-use regex::Regex;
-
 use crate::ast::{CmpOp, Modifier, Transformer};
-use crate::evt::{self, EvtField, EvtValue};
-use crate::field::{EventMeta, FieldId, FieldProvider, IpNetwork, SourceSchema, Value};
+use crate::evt::{self, EvtValue};
+use crate::field::{EventMeta, FieldProvider, IpNetwork, SourceSchema, Value};
 use crate::glob::{fnmatch, PrefixSet};
-
-/// Where a field's values come from.
-#[derive(Debug, Clone)]
-pub(crate) enum FieldSrc {
-    Plugin(FieldId),
-    Evt(EvtField),
-    Static(String),
-}
-
-/// A compiled operand.
-#[derive(Debug, Clone)]
-pub(crate) enum COperand {
-    Field {
-        src: FieldSrc,
-        arg: Option<Box<str>>,
-    },
-    Tr {
-        kind: Transformer,
-        args: Vec<CArg>,
-        arg: Option<Box<str>>,
-    },
-}
-
-#[derive(Debug, Clone)]
-pub(crate) enum CArg {
-    Op(COperand),
-    Lit(String),
-    List(Vec<CArg>),
-}
-
-/// A compiled constant.
-#[derive(Debug, Clone)]
-pub(crate) enum Const {
-    Str(String),
-    Glob(Box<[u8]>),
-    Regex(Regex),
-    U64(u64),
-    Bool(bool),
-    Ip(IpAddr),
-    Net(IpNetwork),
-    Bytes(Vec<u8>),
-}
-
-/// A compiled right-hand side.
-#[derive(Debug, Clone)]
-pub(crate) enum CRhs {
-    Exists,
-    One(Const),
-    StrSet(HashSet<String, foldhash::fast::RandomState>),
-    Set(Vec<Const>),
-    PMatch(PrefixSet),
-    Modifier(Modifier, Vec<Const>),
-    Dynamic(COperand),
-}
-
-#[derive(Debug, Clone)]
-pub(crate) struct CCheck {
-    pub(crate) lhs: COperand,
-    pub(crate) lhs_list: bool,
-    pub(crate) op: CmpOp,
-    pub(crate) rhs: CRhs,
-    /// Canonical text of the check (for explain).
-    pub(crate) text: Box<str>,
-    /// Canonical text of the fields read (for explain).
-    pub(crate) lhs_text: Box<str>,
-}
-
-#[derive(Debug, Clone)]
-pub(crate) enum CNode {
-    And(Vec<CNode>),
-    Or(Vec<CNode>),
-    Not(Box<CNode>),
-    Check(Box<CCheck>),
-}
+use crate::program::{CArg, CCheck, CNode, COperand, CRhs, Const, FieldSrc};
 
 /// Everything an evaluation needs besides the program.
 pub(crate) struct Ctx<'a> {
@@ -263,7 +185,7 @@ impl<'a> Ctx<'a> {
                     // Items are appended as C strings (up to a NUL).
                     match v {
                         Value::Str(s) => out.push_str(truncate_nul(s)),
-                        other => out.push_str(&crate::output::render_value(other)),
+                        other => out.push_str(&other.render()),
                     }
                 }
                 Some(vec![Value::Str(Cow::Owned(out))])
@@ -273,7 +195,7 @@ impl<'a> Ctx<'a> {
                 for a in args {
                     match self.carg(a)?.first()? {
                         Value::Str(s) => out.push_str(truncate_nul(s)),
-                        other => out.push_str(&crate::output::render_value(other)),
+                        other => out.push_str(&other.render()),
                     }
                 }
                 Some(vec![Value::Str(Cow::Owned(out))])
