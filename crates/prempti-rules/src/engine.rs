@@ -14,7 +14,7 @@ use crate::load::{Collector, PluginRequirement};
 use crate::messages as msg;
 use crate::output::json_escape;
 use crate::priority::Priority;
-use crate::program::{CNode, CompiledRule, Extra};
+use crate::program::{CNode, CompiledRule, Extra, Program};
 
 /// One rules file to load: a name (for messages) and its content.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -164,7 +164,7 @@ impl Engine {
         let mut sources = SourceMap::default();
         let known: Vec<String> = self.sources.iter().map(|s| s.source.to_string()).collect();
         let mut results = Vec::new();
-        let mut installed: Option<Vec<CompiledRule>> = None;
+        let mut installed: Option<Program> = None;
         for f in files {
             let name: Arc<str> = Arc::from(f.name.as_str());
             sources.add(name.clone(), Arc::from(f.content.as_str()));
@@ -176,7 +176,7 @@ impl Engine {
             match collector.read_file(&name, &f.content, &known, &mut res.warnings) {
                 Err(e) => res.errors.push(*e),
                 Ok(()) => match self.compiler().compile_all(&collector, &mut res.warnings) {
-                    Ok(rules) => installed = Some(rules),
+                    Ok(program) => installed = Some(program),
                     Err(e) => res.errors.push(*e),
                 },
             }
@@ -187,9 +187,10 @@ impl Engine {
             }
             results.push(res);
         }
-        let ruleset = installed.map(|rules| {
+        let ruleset = installed.map(|program| {
             let mut rs = Ruleset {
-                rules,
+                rules: program.rules,
+                slots: program.slots,
                 schemas: self
                     .sources
                     .iter()
@@ -279,6 +280,8 @@ impl Engine {
 #[derive(Debug)]
 pub struct Ruleset {
     rules: Vec<CompiledRule>,
+    /// Memo slots of the rules' plugin field reads.
+    slots: usize,
     schemas: HashMap<String, Arc<SourceSchema>>,
     config: EngineConfig,
     start_ns: AtomicU64,
@@ -481,7 +484,7 @@ impl Ruleset {
             schema,
             tz: &self.tz,
             start_ns,
-            memo: Default::default(),
+            memo: crate::eval::memo(self.slots),
         })
     }
 

@@ -24,10 +24,18 @@ pub(crate) struct Ty {
     pub(crate) list: bool,
 }
 
+/// The slot of a plugin field read before [`crate::compile`] numbered it.
+pub(crate) const UNASSIGNED_SLOT: u32 = u32::MAX;
+
 /// Where a field's values come from.
 #[derive(Debug, Clone)]
 pub(crate) enum FieldSrc {
-    Plugin(FieldId),
+    /// A plugin field; `slot` is its cell in the per-event memo (one per distinct field and
+    /// argument of the program, assigned when the ruleset is compiled).
+    Plugin {
+        id: FieldId,
+        slot: u32,
+    },
     Evt(EvtField),
     Static(String),
 }
@@ -39,10 +47,13 @@ pub(crate) enum COperand {
         src: FieldSrc,
         arg: Option<Box<str>>,
     },
+    /// A transformer; `slot` as for plugin fields (a transformer's result depends only on
+    /// the event, so it is computed once per event).
     Tr {
         kind: Transformer,
         args: Vec<CArg>,
         arg: Option<Box<str>>,
+        slot: u32,
     },
 }
 
@@ -57,6 +68,8 @@ pub(crate) enum CArg {
 #[derive(Debug, Clone)]
 pub(crate) enum Const {
     Str(String),
+    /// The value of a `contains` check, with its substring searcher built once.
+    Sub(Box<memchr::memmem::Finder<'static>>),
     Glob(Box<[u8]>),
     Regex(Regex),
     U64(u64),
@@ -144,4 +157,12 @@ pub(crate) struct CompiledRule {
     pub(crate) node: CNode,
     pub(crate) format: Format,
     pub(crate) extras: Vec<Extra>,
+}
+
+/// A compiled ruleset: its rules in evaluation order and the number of memo slots their
+/// plugin field reads use.
+#[derive(Debug)]
+pub(crate) struct Program {
+    pub(crate) rules: Vec<CompiledRule>,
+    pub(crate) slots: usize,
 }

@@ -7,7 +7,7 @@ use crate::ast::{operand_text, CmpOp, Expr, Operand, Rhs, TArg, Transformer};
 use crate::field::{ArgSpec, FieldType, IpNetwork, SourceSchema};
 use crate::glob::PrefixSet;
 use crate::messages as msg;
-use crate::program::{CArg, CCheck, CNode, COperand, CRhs, Const, FieldSrc, Ty};
+use crate::program::{CArg, CCheck, CNode, COperand, CRhs, Const, FieldSrc, Ty, UNASSIGNED_SLOT};
 
 /// Field lookup for one source: plugin fields, generic `evt.*`, `static.*`.
 pub(crate) struct Binder<'a> {
@@ -69,7 +69,10 @@ impl Binder<'_> {
             _ => {}
         }
         Ok((
-            FieldSrc::Plugin(id),
+            FieldSrc::Plugin {
+                id,
+                slot: UNASSIGNED_SLOT,
+            },
             Ty {
                 ft: def.ty,
                 list: def.is_list,
@@ -188,6 +191,7 @@ impl Binder<'_> {
                         kind: *name,
                         args: cargs,
                         arg: arg.as_deref().map(Box::from),
+                        slot: UNASSIGNED_SLOT,
                     },
                     ty,
                 ))
@@ -450,6 +454,9 @@ impl Binder<'_> {
                             .collect();
                         Const::Bytes(bytes)
                     }
+                    CmpOp::Contains => Const::Sub(Box::new(
+                        memchr::memmem::Finder::new(v.as_bytes()).into_owned(),
+                    )),
                     _ => Const::Str(v.to_string()),
                 })
             }

@@ -11,6 +11,7 @@ mod exceptions;
 mod format;
 mod lists;
 mod macros;
+mod slots;
 
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
@@ -23,7 +24,7 @@ use crate::load::{Collector, LocatedText, RuleInfo};
 use crate::messages as msg;
 use crate::parse::parse_condition;
 use crate::priority::Priority;
-use crate::program::{CompiledRule, Extra};
+use crate::program::{CompiledRule, Extra, Program};
 
 pub(crate) use bind::{Binder, Warnings};
 pub(crate) use exceptions::exception_clause;
@@ -50,7 +51,7 @@ impl Compiler<'_> {
         &self,
         c: &Collector,
         warnings: &mut Vec<Diagnostic>,
-    ) -> Result<Vec<CompiledRule>, Box<Diagnostic>> {
+    ) -> Result<Program, Box<Diagnostic>> {
         // Lists: expand references to earlier lists (COMPAT.md §6).
         let mut expanded: Vec<(String, Vec<String>)> = Vec::new();
         let mut used_lists: HashSet<String> = HashSet::new();
@@ -183,7 +184,8 @@ impl Compiler<'_> {
         // Install: drop rules below the minimum priority (COMPAT.md §9).
         let min = self.config.min_priority.unwrap_or(Priority::Debug);
         out.retain(|r: &CompiledRule| r.priority <= min);
-        Ok(out)
+        let slots = slots::assign(&mut out);
+        Ok(Program { rules: out, slots })
     }
 
     #[allow(clippy::too_many_arguments)]
