@@ -1,10 +1,12 @@
 //! Binding: a parsed, inlined condition → a [`CNode`] tree over one source's fields, with every
 //! constant parsed and compiled, and the type checks Falco's compiler makes (COMPAT.md §4).
 
+use std::borrow::Cow;
+use std::collections::HashMap;
 use std::net::IpAddr;
 
 use crate::ast::{operand_text, CmpOp, Expr, Operand, Rhs, TArg, Transformer};
-use crate::field::{ArgSpec, FieldType, IpNetwork, SourceSchema};
+use crate::field::{ArgSpec, FieldDef, FieldId, FieldType, IpNetwork, SourceSchema};
 use crate::glob::PrefixSet;
 use crate::messages as msg;
 use crate::program::{CArg, CCheck, CNode, COperand, CRhs, Const, FieldSrc, Ty, UNASSIGNED_SLOT};
@@ -12,7 +14,30 @@ use crate::program::{CArg, CCheck, CNode, COperand, CRhs, Const, FieldSrc, Ty, U
 /// Field lookup for one source: plugin fields, generic `evt.*`, `static.*`.
 pub(crate) struct Binder<'a> {
     pub(crate) schema: &'a SourceSchema,
+    /// The schema's fields by name, built once per compile.
+    pub(crate) fields: &'a FieldIndex<'a>,
     pub(crate) static_fields: &'a [(String, String)],
+}
+
+/// A source's fields by name (the first field of a name wins, as in [`SourceSchema::find`]).
+pub(crate) struct FieldIndex<'a>(HashMap<&'a str, u32>);
+
+impl<'a> FieldIndex<'a> {
+    /// Indexes `schema`.
+    pub(crate) fn new(schema: &'a SourceSchema) -> FieldIndex<'a> {
+        let mut by_name = HashMap::with_capacity(schema.fields.len());
+        for (i, f) in schema.fields.iter().enumerate() {
+            by_name
+                .entry(f.name.as_ref())
+                .or_insert(u32::try_from(i).unwrap_or(u32::MAX));
+        }
+        FieldIndex(by_name)
+    }
+
+    fn find<'s>(&self, schema: &'s SourceSchema, name: &str) -> Option<(FieldId, &'s FieldDef)> {
+        let i = *self.0.get(name)?;
+        schema.fields.get(i as usize).map(|f| (FieldId(i), f))
+    }
 }
 
 fn base(ft: FieldType) -> u8 {
@@ -28,13 +53,13 @@ fn base(ft: FieldType) -> u8 {
 impl Binder<'_> {
     /// Resolves a field name and argument.
     pub(crate) fn field(&self, name: &str, arg: Option<&str>) -> Result<(FieldSrc, Ty), String> {
-        let full = match arg {
+        let full = || match arg {
             Some(a) => format!("{name}[{a}]"),
             None => name.to_string(),
         };
         if let Some((f, ft)) = crate::evt::lookup(name) {
             if arg.is_some() {
-                return Err(msg::nonexistent_field(&full));
+                return Err(msg::nonexistent_field(&full()));
             }
             return Ok((FieldSrc::Evt(f), Ty { ft, list: false }));
         }
@@ -49,11 +74,11 @@ impl Binder<'_> {
                 ));
             }
         }
-        let Some((id, def)) = self.schema.find(name) else {
-            return Err(msg::nonexistent_field(&full));
+        let Some((id, def)) = self.fields.find(self.schema, name) else {
+            return Err(msg::nonexistent_field(&full()));
         };
         match (def.arg, arg) {
-            (ArgSpec::None, Some(a)) => return Err(msg::field_arg_not_allowed(&full, name, a)),
+            (ArgSpec::None, Some(a)) => return Err(msg::field_arg_not_allowed(&full(), name, a)),
             (ArgSpec::Index { required: true } | ArgSpec::Key { required: true }, None) => {
                 return Err(msg::field_arg_required(name))
             }
@@ -63,7 +88,7 @@ impl Binder<'_> {
                     && (a == "0" || !a.starts_with('0'))
                     && a.parse::<u64>().is_ok();
                 if !ok {
-                    return Err(msg::field_arg_index(&full, name, a));
+                    return Err(msg::field_arg_index(&full(), name, a));
                 }
             }
             _ => {}
@@ -404,6 +429,17 @@ fn parse_ip(v: &str) -> Option<IpAddr> {
     }
 }
 
+/// `name(` of a transformer or of `val` at the start of `s`.
+fn looks_like_call(s: &str) -> bool {
+    let Some((name, _)) = s.split_once('(') else {
+        return false;
+    };
+    name == "val"
+        || crate::ast::ALL_TRANSFORMERS
+            .iter()
+            .any(|t| t.as_str() == name)
+}
+
 fn regex_is_simple(v: &str) -> bool {
     let mut s = v;
     s = s.strip_prefix('^').unwrap_or(s);
@@ -422,16 +458,17 @@ impl Binder<'_> {
         }
         match base(ty.ft) {
             0 => {
-                let squashed: String = v.chars().filter(|c| *c != ' ').collect();
+                let squashed: Cow<'_, str> = if v.contains(' ') {
+                    Cow::Owned(v.chars().filter(|c| *c != ' ').collect())
+                } else {
+                    Cow::Borrowed(v)
+                };
                 if self.field(&squashed, None).is_ok()
                     || split_field_arg(&squashed)
                         .is_some_and(|(n, a)| self.field(n, Some(a)).is_ok())
                 {
                     w.items.push(msg::warn_field_as_value(v));
-                } else if crate::ast::ALL_TRANSFORMERS.iter().any(|t| {
-                    squashed.starts_with(&format!("{}(", t.as_str())) && squashed.ends_with(')')
-                }) || (squashed.starts_with("val(") && squashed.ends_with(')'))
-                {
+                } else if squashed.ends_with(')') && looks_like_call(&squashed) {
                     w.items.push(msg::warn_transformer_as_value(v));
                 }
                 Ok(match op {

@@ -26,7 +26,7 @@ use crate::parse::parse_condition;
 use crate::priority::Priority;
 use crate::program::{CompiledRule, Extra, Program};
 
-pub(crate) use bind::{Binder, Warnings};
+pub(crate) use bind::{Binder, FieldIndex, Warnings};
 pub(crate) use exceptions::exception_clause;
 pub(crate) use format::compile_format;
 pub(crate) use lists::substitute_lists;
@@ -125,17 +125,21 @@ impl Compiler<'_> {
             })?;
         }
         // Rules.
+        let indexes: Vec<FieldIndex<'_>> =
+            self.sources.iter().map(|s| FieldIndex::new(s)).collect();
         let mut out = Vec::new();
         for r in &c.rules.items {
-            let Some(schema) = self.sources.iter().find(|s| s.source == r.source) else {
+            let Some(at) = self.sources.iter().position(|s| s.source == r.source) else {
                 continue;
             };
+            let schema = &self.sources[at];
             let item = Some(ItemRef {
                 kind: ItemKind::Rule,
                 name: r.name.clone(),
             });
             let binder = Binder {
                 schema,
+                fields: &indexes[at],
                 static_fields: &self.config.static_fields,
             };
             match self.compile_rule(
