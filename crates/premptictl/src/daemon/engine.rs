@@ -150,8 +150,27 @@ pub struct Evaluation {
     pub matched: Vec<MatchedRule>,
     /// The verdict.
     pub verdict: Verdict,
-    /// Rendered alerts, one per match (including seen markers, as Falco would emit them).
-    pub alerts: Vec<String>,
+    /// Alerts, one per match (including seen markers, as Falco would emit them), rendered
+    /// only when they are emitted, after the hook has its answer.
+    pub alerts: Vec<Alert>,
+}
+
+/// One match's alert, kept unrendered until it is emitted.
+#[derive(Debug)]
+pub struct Alert {
+    matched: prempti_rules::Match,
+    json: bool,
+}
+
+impl Alert {
+    /// The alert line: Falco's JSON alert with `json_output`, else its text line.
+    pub fn render(&self) -> String {
+        if self.json {
+            self.matched.json_alert()
+        } else {
+            self.matched.text_line()
+        }
+    }
 }
 
 /// Evaluates one hook request under `settings`. A payload the plugin cannot read is an error
@@ -184,10 +203,13 @@ pub fn evaluate(
     let mut alerts = Vec::new();
     let mut verdicts = Vec::with_capacity(calls.len());
     for call in &calls {
-        let hits = rules::evaluate(&policy.ruleset, &meta, call, policy.json_output);
-        let event_matches: Vec<MatchedRule> = hits.iter().map(|h| h.matched.clone()).collect();
+        let hits = rules::evaluate(&policy.ruleset, &meta, call);
+        let event_matches: Vec<MatchedRule> = hits.iter().map(rules::matched_rule).collect();
         verdicts.push(resolve(&event_matches, tags, settings));
-        alerts.extend(hits.into_iter().map(|h| h.alert));
+        alerts.extend(hits.into_iter().map(|m| Alert {
+            matched: m,
+            json: policy.json_output,
+        }));
         matched.extend(event_matches.into_iter().filter(|m| !tags.is_seen(m)));
     }
     let verdict = if verdicts.len() == 1 {
@@ -220,12 +242,6 @@ mod rules {
         pub(super) files: Vec<RulesFileStatus>,
         pub(super) rule_count: usize,
         pub(super) warnings: Vec<String>,
-    }
-
-    /// One rule match and its rendered alert.
-    pub(super) struct Hit {
-        pub(super) matched: MatchedRule,
-        pub(super) alert: String,
     }
 
     /// The engine configuration `falco` describes.
@@ -323,20 +339,17 @@ mod rules {
         ruleset: &Ruleset,
         meta: &prempti_rules::EventMeta,
         call: &ToolCall,
-        json: bool,
-    ) -> Vec<Hit> {
-        ruleset
-            .evaluate(prempti_plugin::fields::SOURCE, meta, call)
-            .into_iter()
-            .map(|m| Hit {
-                alert: if json { m.json_alert() } else { m.text_line() },
-                matched: MatchedRule {
-                    rule: m.rule,
-                    priority: m.priority.as_str().to_owned(),
-                    tags: m.tags,
-                    output: m.output,
-                },
-            })
-            .collect()
+    ) -> Vec<prempti_rules::Match> {
+        ruleset.evaluate(prempti_plugin::fields::SOURCE, meta, call)
+    }
+
+    /// What the verdict and the audit record need of a match.
+    pub(super) fn matched_rule(m: &prempti_rules::Match) -> MatchedRule {
+        MatchedRule {
+            rule: m.rule.clone(),
+            priority: m.priority.as_str().to_owned(),
+            tags: m.tags.clone(),
+            output: m.output.clone(),
+        }
     }
 }
