@@ -1,7 +1,7 @@
 //! The condition syntax tree (`parse` output) and its printers.
 //!
 //! Spans are byte offsets into the condition text the tree was parsed from. The
-//! [`Expr::canonical`] printer reproduces Falco's `string_visitor` output (reference §2.5); the
+//! [`Expr::canonical`] printer reproduces Falco's `string_visitor` output (COMPAT.md §3); the
 //! [`Expr::reparsable`] printer quotes every value that would not lex back as itself, so that
 //! `parse(reparsable(e)) == e` up to spans (the fuzz round trip).
 
@@ -339,7 +339,7 @@ impl Expr {
         }
     }
 
-    /// Falco's canonical form (reference §2.5).
+    /// Falco's canonical form (COMPAT.md §3).
     pub fn canonical(&self) -> String {
         let mut out = String::new();
         print_expr(self, &mut out, Mode::Canonical);

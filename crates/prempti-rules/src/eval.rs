@@ -1,93 +1,16 @@
-//! Evaluation of compiled conditions over a [`FieldProvider`] (reference §3.2).
+//! Evaluation of compiled conditions (`program`) over a [`FieldProvider`] (COMPAT.md §5).
 //!
-//! The compiled program is a tree of [`CNode`]s whose leaves are checks with pre-compiled
-//! right-hand sides (string sets, regexes, glob patterns, prefix sets, parsed numbers). A check
-//! whose left side has no value is false for every operator; `not` flips it.
+//! A check whose left side has no value is false for every operator; `not` flips it.
 
 use std::borrow::Cow;
-use std::collections::HashSet;
+use std::cell::OnceCell;
 use std::net::IpAddr;
 
-use regex::Regex;
-
 use crate::ast::{CmpOp, Modifier, Transformer};
-use crate::evt::{self, EvtField, EvtValue};
+use crate::evt::{self, EvtValue};
 use crate::field::{EventMeta, FieldId, FieldProvider, IpNetwork, SourceSchema, Value};
 use crate::glob::{fnmatch, PrefixSet};
-
-/// Where a field's values come from.
-#[derive(Debug, Clone)]
-pub(crate) enum FieldSrc {
-    Plugin(FieldId),
-    Evt(EvtField),
-    Static(String),
-}
-
-/// A compiled operand.
-#[derive(Debug, Clone)]
-pub(crate) enum COperand {
-    Field {
-        src: FieldSrc,
-        arg: Option<Box<str>>,
-    },
-    Tr {
-        kind: Transformer,
-        args: Vec<CArg>,
-        arg: Option<Box<str>>,
-    },
-}
-
-#[derive(Debug, Clone)]
-pub(crate) enum CArg {
-    Op(COperand),
-    Lit(String),
-    List(Vec<CArg>),
-}
-
-/// A compiled constant.
-#[derive(Debug, Clone)]
-pub(crate) enum Const {
-    Str(String),
-    Glob(Box<[u8]>),
-    Regex(Regex),
-    U64(u64),
-    Bool(bool),
-    Ip(IpAddr),
-    Net(IpNetwork),
-    Bytes(Vec<u8>),
-}
-
-/// A compiled right-hand side.
-#[derive(Debug, Clone)]
-pub(crate) enum CRhs {
-    Exists,
-    One(Const),
-    StrSet(HashSet<String, foldhash::fast::RandomState>),
-    Set(Vec<Const>),
-    PMatch(PrefixSet),
-    Modifier(Modifier, Vec<Const>),
-    Dynamic(COperand),
-}
-
-#[derive(Debug, Clone)]
-pub(crate) struct CCheck {
-    pub(crate) lhs: COperand,
-    pub(crate) lhs_list: bool,
-    pub(crate) op: CmpOp,
-    pub(crate) rhs: CRhs,
-    /// Canonical text of the check (for explain).
-    pub(crate) text: Box<str>,
-    /// Canonical text of the fields read (for explain).
-    pub(crate) lhs_text: Box<str>,
-}
-
-#[derive(Debug, Clone)]
-pub(crate) enum CNode {
-    And(Vec<CNode>),
-    Or(Vec<CNode>),
-    Not(Box<CNode>),
-    Check(Box<CCheck>),
-}
+use crate::program::{CArg, CCheck, CNode, COperand, CRhs, Const, FieldSrc};
 
 /// Everything an evaluation needs besides the program.
 pub(crate) struct Ctx<'a> {
@@ -97,18 +20,19 @@ pub(crate) struct Ctx<'a> {
     pub(crate) tz: &'a jiff::tz::TimeZone,
     pub(crate) start_ns: u64,
     /// Plugin field values already extracted for this event (a rule set reads the same
-    /// fields many times): by field id, then by argument.
-    pub(crate) memo: std::cell::RefCell<Memo<'a>>,
-}
-
-/// Per-event cache of plugin field values.
-#[derive(Default)]
-pub(crate) struct Memo<'a> {
-    plain: Vec<Option<Vals<'a>>>,
-    keyed: Vec<(u32, Box<str>, Vals<'a>)>,
+    /// fields many times), one cell per distinct field read of the program (its slot).
+    pub(crate) memo: Box<[OnceCell<Option<Vals<'a>>>]>,
 }
 
 type Vals<'a> = Vec<Value<'a>>;
+
+/// An operand's values: borrowed from the event's memo, or computed for this read.
+pub(crate) type Values<'s, 'a> = Cow<'s, [Value<'a>]>;
+
+/// A fresh memo for a program with `slots` field reads.
+pub(crate) fn memo<'a>(slots: usize) -> Box<[OnceCell<Option<Vals<'a>>>]> {
+    (0..slots).map(|_| OnceCell::new()).collect()
+}
 
 fn truncate_nul(s: &str) -> &str {
     match memchr::memchr(0, s.as_bytes()) {
@@ -126,92 +50,85 @@ fn str_of<'v>(v: &'v Value<'_>) -> Option<&'v str> {
 
 impl<'a> Ctx<'a> {
     /// An operand's values; empty when absent (for rendering).
-    pub(crate) fn operand(&self, o: &'a COperand) -> Vals<'a> {
-        self.operand_p(o).unwrap_or_default()
+    pub(crate) fn operand<'s>(&'s self, o: &'a COperand) -> Values<'s, 'a> {
+        self.operand_p(o).unwrap_or(Cow::Borrowed(&[]))
     }
 
     /// An operand's values, `None` when absent. A plugin field with zero values is absent
     /// (libs `plugin_filtercheck.cpp`); a transformer result may be a present empty list
     /// (`getopt` with no options, `tolower(())`, `()`), as in libs.
-    pub(crate) fn operand_p(&self, o: &'a COperand) -> Option<Vals<'a>> {
+    pub(crate) fn operand_p<'s>(&'s self, o: &'a COperand) -> Option<Values<'s, 'a>> {
         match o {
             COperand::Field { src, arg } => {
-                let v = match src {
-                    FieldSrc::Plugin(id) => self.plugin_values(*id, arg.as_deref()),
-                    FieldSrc::Static(v) => vec![Value::Str(Cow::Borrowed(v.as_str()))],
-                    FieldSrc::Evt(f) => {
+                let v: Values<'s, 'a> = match src {
+                    FieldSrc::Plugin { id, slot } => self.plugin_values(*id, *slot, arg.as_deref()),
+                    FieldSrc::Static(v) => Cow::Owned(vec![Value::Str(Cow::Borrowed(v.as_str()))]),
+                    FieldSrc::Evt(f) => Cow::Owned(
                         match evt::extract(*f, self.meta, self.schema, self.tz, self.start_ns) {
                             EvtValue::Str(s) => vec![Value::Str(Cow::Owned(s))],
                             EvtValue::U64(n) => vec![Value::U64(n)],
                             EvtValue::Bool(b) => vec![Value::Bool(b)],
                             EvtValue::None => Vec::new(),
-                        }
-                    }
+                        },
+                    ),
                 };
                 (!v.is_empty()).then_some(v)
             }
-            COperand::Tr { kind, args, arg } => self.transform(*kind, args, arg.as_deref()),
+            COperand::Tr {
+                kind,
+                args,
+                arg,
+                slot,
+            } => match self.memo.get(*slot as usize) {
+                Some(cell) => cell
+                    .get_or_init(|| self.transform(*kind, args, arg.as_deref()))
+                    .as_deref()
+                    .map(Cow::Borrowed),
+                None => self.transform(*kind, args, arg.as_deref()).map(Cow::Owned),
+            },
         }
     }
 
-    /// A plugin field's values for this event, extracted once.
-    fn plugin_values(&self, id: crate::field::FieldId, arg: Option<&str>) -> Vals<'a> {
-        let index = id.0 as usize;
-        {
-            let memo = self.memo.borrow();
-            let hit = match arg {
-                None => memo.plain.get(index).and_then(Option::as_ref),
-                Some(a) => memo
-                    .keyed
-                    .iter()
-                    .find(|(i, k, _)| *i == id.0 && &**k == a)
-                    .map(|(_, _, v)| v),
-            };
-            if let Some(v) = hit {
-                return v.clone();
-            }
+    /// A plugin field's values for this event, extracted once per slot (a read without a
+    /// slot, which compiled programs do not have, is extracted each time).
+    fn plugin_values<'s>(&'s self, id: FieldId, slot: u32, arg: Option<&str>) -> Values<'s, 'a> {
+        match self.memo.get(slot as usize) {
+            Some(cell) => Cow::Borrowed(
+                cell.get_or_init(|| Some(self.provider.extract(id, arg)))
+                    .as_deref()
+                    .unwrap_or_default(),
+            ),
+            None => Cow::Owned(self.provider.extract(id, arg)),
         }
-        let v = self.provider.extract(id, arg);
-        let mut memo = self.memo.borrow_mut();
-        match arg {
-            None => {
-                if memo.plain.len() <= index {
-                    memo.plain.resize_with(index + 1, || None);
-                }
-                memo.plain[index] = Some(v.clone());
-            }
-            Some(a) => memo.keyed.push((id.0, a.into(), v.clone())),
-        }
-        v
     }
 
     /// libs `list_check`: every element must be present; values are flattened and numbers
     /// become decimal text (`rawnum_check`).
-    fn carg(&self, a: &'a CArg) -> Option<Vals<'a>> {
+    fn carg<'s>(&'s self, a: &'a CArg) -> Option<Values<'s, 'a>> {
         match a {
             CArg::Op(o) => self.operand_p(o),
-            CArg::Lit(s) => Some(vec![Value::Str(Cow::Borrowed(s.as_str()))]),
+            CArg::Lit(s) => Some(Cow::Owned(vec![Value::Str(Cow::Borrowed(s.as_str()))])),
             CArg::List(items) => {
                 let mut out = Vec::new();
                 for i in items {
-                    for v in self.carg(i)? {
+                    for v in self.carg(i)?.iter() {
                         out.push(match v {
                             Value::U64(n) => Value::Str(Cow::Owned(n.to_string())),
-                            v => v,
+                            v => v.clone(),
                         });
                     }
                 }
-                Some(out)
+                Some(Cow::Owned(out))
             }
         }
     }
 
     /// libs `string_transformer`: trailing NULs are dropped, then `f` runs on each value; a
     /// failure makes the whole value absent.
-    fn map_str(&self, vals: Vals<'a>, f: impl Fn(&str) -> Option<String>) -> Option<Vals<'a>> {
+    fn map_str(vals: &[Value<'a>], f: impl Fn(&str) -> Option<String>) -> Option<Vals<'a>> {
         let mut out = Vec::with_capacity(vals.len());
         for v in vals {
-            match &v {
+            match v {
                 Value::Str(s) => out.push(Value::Str(Cow::Owned(f(s.trim_end_matches('\0'))?))),
                 _ => return None,
             }
@@ -228,15 +145,15 @@ impl<'a> Ctx<'a> {
         let first = args.first()?;
         match kind {
             Transformer::ToLower => {
-                self.map_str(self.carg(first)?, |s| Some(s.to_ascii_lowercase()))
+                Self::map_str(&self.carg(first)?, |s| Some(s.to_ascii_lowercase()))
             }
             Transformer::ToUpper => {
-                self.map_str(self.carg(first)?, |s| Some(s.to_ascii_uppercase()))
+                Self::map_str(&self.carg(first)?, |s| Some(s.to_ascii_uppercase()))
             }
-            Transformer::Basename => self.map_str(self.carg(first)?, |s| {
+            Transformer::Basename => Self::map_str(&self.carg(first)?, |s| {
                 Some(s.rsplit('/').next().unwrap_or("").to_string())
             }),
-            Transformer::B64 => self.map_str(self.carg(first)?, |s| {
+            Transformer::B64 => Self::map_str(&self.carg(first)?, |s| {
                 b64_decode(s.as_bytes()).map(|b| String::from_utf8_lossy(&b).into_owned())
             }),
             Transformer::Len => {
@@ -263,7 +180,7 @@ impl<'a> Ctx<'a> {
                     // Items are appended as C strings (up to a NUL).
                     match v {
                         Value::Str(s) => out.push_str(truncate_nul(s)),
-                        other => out.push_str(&crate::output::render_value(other)),
+                        other => out.push_str(&other.render()),
                     }
                 }
                 Some(vec![Value::Str(Cow::Owned(out))])
@@ -273,7 +190,7 @@ impl<'a> Ctx<'a> {
                 for a in args {
                     match self.carg(a)?.first()? {
                         Value::Str(s) => out.push_str(truncate_nul(s)),
-                        other => out.push_str(&crate::output::render_value(other)),
+                        other => out.push_str(&other.render()),
                     }
                 }
                 Some(vec![Value::Str(Cow::Owned(out))])
@@ -304,7 +221,7 @@ impl<'a> Ctx<'a> {
     fn is_list_operand(&self, o: &COperand) -> bool {
         match o {
             COperand::Field {
-                src: FieldSrc::Plugin(id),
+                src: FieldSrc::Plugin { id, .. },
                 ..
             } => self
                 .schema
@@ -312,7 +229,9 @@ impl<'a> Ctx<'a> {
                 .get(id.0 as usize)
                 .is_some_and(|f| f.is_list),
             COperand::Field { .. } => false,
-            COperand::Tr { kind, args, arg } => match kind {
+            COperand::Tr {
+                kind, args, arg, ..
+            } => match kind {
                 Transformer::Getopt => arg.is_none(),
                 Transformer::Len | Transformer::Join | Transformer::Concat => false,
                 _ => args.first().is_some_and(|a| self.carg_is_list(a)),
@@ -369,11 +288,14 @@ impl<'a> Ctx<'a> {
                 if items.is_empty() {
                     return false;
                 }
-                let n = items.iter().filter(|k| cmp(c.op, &lhs[0], k)).count();
+                // Counting stops as soon as the answer is known: comparisons have no effects.
+                let v = &lhs[0];
                 match m {
-                    Modifier::AnyOf => n >= 1,
-                    Modifier::AllOf => n == items.len(),
-                    Modifier::OneOf => n == 1,
+                    Modifier::AnyOf => items.iter().any(|k| cmp(c.op, v, k)),
+                    Modifier::AllOf => items.iter().all(|k| cmp(c.op, v, k)),
+                    Modifier::OneOf => {
+                        items.iter().filter(|k| cmp(c.op, v, k)).take(2).count() == 1
+                    }
                 }
             }
             CRhs::Dynamic(o) => {
@@ -490,6 +412,7 @@ fn ord_cmp<T: PartialOrd>(op: CmpOp, a: T, b: T) -> bool {
 fn cmp(op: CmpOp, v: &Value<'_>, k: &Const) -> bool {
     match (v, k) {
         (Value::Str(s), Const::Str(r)) => str_cmp(op, s, r),
+        (Value::Str(s), Const::Sub(f)) => f.find(truncate_nul(s).as_bytes()).is_some(),
         (Value::Str(s), Const::Glob(p)) => {
             fnmatch(p, truncate_nul(s).as_bytes(), op == CmpOp::IGlob)
         }

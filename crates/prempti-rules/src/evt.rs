@@ -1,4 +1,4 @@
-//! The generic `evt.*` fields Falco's framework answers for every plugin source (reference §11).
+//! The generic `evt.*` fields Falco's framework answers for every plugin source (COMPAT.md §13).
 
 use jiff::tz::TimeZone;
 use jiff::Timestamp;

@@ -1,6 +1,6 @@
 //! `falco -V` output: the per-file text Falco prints (`<file>: Ok | Ok, with warnings |
 //! Invalid` and the verbose error/warning blocks) and its JSON (`{"falco_load_results":[..]}`),
-//! plus the advisory schema check of reference §1.9.
+//! plus the advisory schema check of COMPAT.md §2.
 //!
 //! Falco attaches to every diagnostic a chain of locations (rules content → item → value /
 //! condition / output → condition expression). We keep one span and the item per diagnostic,
@@ -378,7 +378,7 @@ fn reported(res: &LoadResult) -> (Vec<FileResult>, Option<String>) {
 }
 
 impl LoadResult {
-    /// Schema check of one loaded file (reference §1.9), as Falco records it: one status per
+    /// Schema check of one loaded file (COMPAT.md §2), as Falco records it: one status per
     /// YAML document, `ok` or `failed for <path>: <reason>`; `None` when the YAML does not
     /// parse or has no document. Advisory only: it never affects [`LoadResult::ok`].
     pub fn schema_status(&self, file: &str) -> Option<Vec<String>> {
@@ -495,7 +495,7 @@ fn finish(
     }
 }
 
-// ---------------------------------------------------------------- schema (§1.9)
+// ---------------------------------------------------------------- schema (COMPAT.md §2)
 
 const PRIORITIES: [&str; 9] = [
     "EMERGENCY",

@@ -127,6 +127,19 @@ pub enum Value<'a> {
     Net(IpNetwork),
 }
 
+impl Value<'_> {
+    /// The value as output text (an `ipnet` renders as `<IPNET>`, as in Falco).
+    pub(crate) fn render(&self) -> String {
+        match self {
+            Value::Str(s) => s.to_string(),
+            Value::U64(n) => n.to_string(),
+            Value::Bool(b) => b.to_string(),
+            Value::Ip(ip) => ip.to_string(),
+            Value::Net(_) => "<IPNET>".to_string(),
+        }
+    }
+}
+
 /// Supplies field values for the event being evaluated.
 pub trait FieldProvider {
     /// The values of field `id` (with its argument, when the condition gave one) for the

@@ -229,7 +229,7 @@ mod tests {
     }
 
     #[test]
-    fn e49_pmatch() {
+    fn pmatch_prefix_components() {
         let set = PrefixSet::new(["/opt/*/subdir"]);
         assert!(set.matches(b"/opt/dir/subdir/file.txt"));
         assert!(!PrefixSet::new(["/opt/di/subdir"]).matches(b"/opt/dir/subdir/file.txt"));

@@ -12,8 +12,12 @@
 //! 2. `parse` — each condition → an [`Expr`] (hand-written recursive descent, see
 //!    `src/GRAMMAR.md`), printable in Falco's canonical form;
 //! 3. `compile` — lists substituted textually, exceptions appended, macros inlined, fields bound
-//!    against a [`SourceSchema`], constants (regexes, globs, sets) pre-compiled;
-//! 4. `eval` — the compiled conditions over a [`FieldProvider`], plus output rendering.
+//!    against a [`SourceSchema`], constants (regexes, globs, sets) pre-compiled, outputs
+//!    compiled; it produces the compiled form of `program`;
+//! 4. `eval` — the compiled conditions over a [`FieldProvider`]; `output` renders outputs.
+//!
+//! `engine` drives them and holds the [`Ruleset`] API. The Falco behaviour each stage
+//! reproduces is written down in the crate's `COMPAT.md`.
 //!
 //! # Example
 //!
@@ -84,6 +88,7 @@
 
 mod ast;
 mod compile;
+mod config;
 mod diag;
 mod engine;
 mod eval;
@@ -97,16 +102,19 @@ mod output;
 mod parse;
 mod posix_re;
 mod priority;
+mod program;
 mod yaml;
 
 pub use ast::{Check, CmpOp, Expr, FieldRef, Modifier, Operand, Rhs, Span, TArg, Transformer};
+pub use config::{
+    AppendOutput, EngineConfig, ExtraField, JsonOptions, RuleMatching, RuleSelection,
+};
 pub use diag::{
     render_concise, render_full, render_json, Code, Diagnostic, FileSpan, ItemKind, ItemRef,
     LineCol, LineIndex, Severity, SourceMap,
 };
 pub use engine::{
-    sort_rules_dir_entries, AppendOutput, Engine, EngineConfig, ExtraField, FileResult,
-    JsonOptions, LoadResult, Match, RuleExplanation, RuleMatching, RuleSelection, RuleSummary,
+    sort_rules_dir_entries, Engine, FileResult, LoadResult, Match, RuleExplanation, RuleSummary,
     RulesFile, Ruleset,
 };
 pub use falco_out::FalcoValidateOutput;

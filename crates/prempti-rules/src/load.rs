@@ -1,4 +1,4 @@
-//! Loading: YAML items → definitions in one shared collector (reference §1, §5).
+//! Loading: YAML items → definitions in one shared collector (COMPAT.md §2, §7).
 //!
 //! [`Collector::read_file`] walks one file's items in order and applies each to the collector
 //! at once (define, append, override, enable), as Falco's reader does: the first error stops the
@@ -114,7 +114,7 @@ pub(crate) enum OneOrMany {
     Many(Vec<String>),
 }
 
-/// An exception as read (§5).
+/// An exception as read (COMPAT.md §7).
 #[derive(Debug, Clone)]
 pub(crate) struct ExceptionInfo {
     pub(crate) name: String,
@@ -325,7 +325,7 @@ impl Reader<'_> {
         self.warnings.push(d);
     }
 
-    /// Decodes a scalar key (§1.2). `Ok(None)` when absent and optional.
+    /// Decodes a scalar key (COMPAT.md §2). `Ok(None)` when absent and optional.
     fn scalar<'n>(
         &self,
         map: &'n Node,
@@ -1397,7 +1397,7 @@ impl Collector {
     }
 }
 
-/// Structural checks of one exception (§5.2, §5.3).
+/// Structural checks of one exception (COMPAT.md §7).
 fn check_exception_shape(e: &ExceptionInfo) -> Result<(), String> {
     match (&e.fields, &e.comps) {
         (Some(OneOrMany::One(_)), Some(OneOrMany::Many(_)))

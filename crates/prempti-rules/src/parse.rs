@@ -1,7 +1,7 @@
 //! The condition parser: hand-written recursive descent over the condition text.
 //!
 //! The grammar, with the quirks Falco's parser has and we reproduce, is written down in
-//! `GRAMMAR.md` beside this file (reference §2). One function per precedence level:
+//! `GRAMMAR.md` beside this file (`COMPAT.md` §3). One function per precedence level:
 //! [`Parser::parse_or`] → [`Parser::parse_and`] → [`Parser::parse_not`] →
 //! [`Parser::parse_check`] → operands and values. Keywords are matched as prefixes at operator
 //! positions, exactly as Falco does, so `a.b in(x)` is valid and `x orx` is not.
@@ -65,7 +65,7 @@ pub(crate) fn is_number_literal(s: &str) -> bool {
     (p.lex_hex_num() || p.lex_num()) && p.pos == s.len()
 }
 
-/// Decodes the escapes of a quoted token (delimiters included), reference §2.4.
+/// Decodes the escapes of a quoted token (delimiters included), `src/GRAMMAR.md` (COMPAT.md §3).
 pub(crate) fn unescape(raw: &str) -> Result<String, String> {
     let bytes = raw.as_bytes();
     if bytes.len() < 2 {
@@ -705,7 +705,7 @@ impl<'a> Parser<'a> {
         None
     }
 
-    /// Rule M of reference §2.3: a modifier is recognized only when it is followed by a blank
+    /// Rule M of `src/GRAMMAR.md`: a modifier is recognized only when it is followed by a blank
     /// and then by `(` or an identifier other than `and`/`or`/`not`; otherwise backtrack.
     fn try_modifier(&mut self, word_op: bool) -> Option<Modifier> {
         let save = self.pos;
@@ -925,7 +925,7 @@ mod tests {
     }
 
     #[test]
-    fn e41_or_paren_quirk() {
+    fn or_paren_quirk() {
         assert!(
             check("a or(b) and c").contains("unexpected token after ')', expecting 'or', 'and'")
         );
@@ -933,12 +933,12 @@ mod tests {
     }
 
     #[test]
-    fn e42_inside_is_in_side() {
+    fn inside_is_in_side() {
         assert_eq!(check("fd.name inside"), "fd.name in (side)");
     }
 
     #[test]
-    fn e43_backslash_space_and_unclosable_quote() {
+    fn backslash_space_and_unclosable_quote() {
         let e = parse_condition("proc.name = \"a\\ b\"").unwrap_or_else(|e| panic!("{e}"));
         match e {
             Expr::Check(c, _) => assert_eq!(c.rhs, Rhs::Value("a\\b".into())),
@@ -948,13 +948,13 @@ mod tests {
     }
 
     #[test]
-    fn e44_exponent_requires_sign() {
+    fn exponent_requires_sign() {
         assert!(parse_condition("evt.num > 1e5").is_err());
         assert!(parse_condition("evt.num > 1e+5").is_ok());
     }
 
     #[test]
-    fn e45_list_literals() {
+    fn list_literals() {
         assert!(parse_condition("a.b in (x, y,)").is_err());
         assert!(parse_condition("a.b in (x y)").is_err());
         assert!(parse_condition("a.b in (,)").is_err());
@@ -962,7 +962,7 @@ mod tests {
     }
 
     #[test]
-    fn e61_field_without_operator() {
+    fn field_without_operator() {
         assert!(check("proc.name").contains("expected a valid check operator: one of 'exists', '<=', '<', '>=', '>', '==', '=', '!=', 'glob', 'iglob', 'contains', 'icontains', 'bcontains', 'startswith', 'bstartswith', 'endswith', 'regex', 'intersects', 'in', 'pmatch'"));
     }
 

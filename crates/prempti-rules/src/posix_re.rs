@@ -106,7 +106,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn e52_posix_mode() {
+    fn posix_syntax_only() {
         for bad in [
             "\\d+", "\\w", "a\\b", "\\pL", "(?i)abc", "(?:a)", "a*?", "\\Aabc",
         ] {

@@ -1,4 +1,4 @@
-//! Rule priorities (`falco_common.cpp`, reference §6).
+//! Rule priorities (COMPAT.md §9).
 
 use std::fmt;
 

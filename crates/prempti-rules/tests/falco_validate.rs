@@ -186,7 +186,7 @@ fn json_shape_and_key_order() {
 
 #[test]
 fn schema_failure_is_advisory() {
-    // `capture: "yes"` loads (yaml-cpp boolean) but fails the schema (E37).
+    // `capture: "yes"` loads (yaml-cpp boolean) but fails the schema (COMPAT.md §2).
     let y = RULE_OK.replace("source: t\n", "source: t\n  capture: \"yes\"\n");
     let files = [RulesFile::new("s.yaml", y.as_str())];
     let res = engine().load(&files);

@@ -1,4 +1,4 @@
-//! Integration tests: one per edge case of the reference (§10, E1–E66), and operator × type ×
+//! Integration tests: one per edge case of `COMPAT.md` §14, and operator × type ×
 //! missing-value tables. Syscall-only cases are noted where they are skipped.
 
 use std::borrow::Cow;
@@ -152,10 +152,10 @@ fn holds(cond: &str, ev: &Ev) -> Result<bool, String> {
     Ok(!names(&r, ev).is_empty())
 }
 
-// ---------------------------------------------------------------- §10 edge cases
+// ---------------------------------------------------------------- edge cases (COMPAT.md §14)
 
 #[test]
-fn e01_list_override_append() {
+fn list_override_append_concatenates_items() {
     let r = load(&format!(
         "- list: l\n  items: [a, b]\n- list: l\n  items: [pwsh]\n  override:\n    items: append\n{}",
         rule("r", "proc.name in (l)")
@@ -164,7 +164,7 @@ fn e01_list_override_append() {
 }
 
 #[test]
-fn e02_list_append_before_definition() {
+fn list_append_before_definition_fails() {
     for y in [
         "- list: l\n  items: [a]\n  append: true\n",
         "- list: l\n  items: [a]\n  override:\n    items: append\n",
@@ -180,7 +180,7 @@ fn e02_list_append_before_definition() {
 }
 
 #[test]
-fn e03_override_typo_is_unknown_key_and_redefinition() {
+fn list_override_typo_is_unknown_key_and_redefinition() {
     let r = load(&format!(
         "- list: l\n  items: [a]\n- list: l\n  items: [b]\n  override_written_wrong:\n    items: append\n{}",
         rule("r", "proc.name in (l)")
@@ -190,7 +190,7 @@ fn e03_override_typo_is_unknown_key_and_redefinition() {
 }
 
 #[test]
-fn e04_list_replace_before_definition() {
+fn list_replace_before_definition_defines() {
     let r = load(&format!(
         "- list: l\n  items: [a]\n  override:\n    items: replace\n- list: l\n  items: [b]\n{}",
         rule("r", "proc.name in (l)")
@@ -199,7 +199,7 @@ fn e04_list_replace_before_definition() {
 }
 
 #[test]
-fn e05_macro_replace_before_definition() {
+fn macro_replace_before_definition_defines() {
     let r = load(&format!(
         "- macro: m\n  condition: proc.name = a\n  override:\n    condition: replace\n{}",
         rule("r", "m")
@@ -208,13 +208,13 @@ fn e05_macro_replace_before_definition() {
 }
 
 #[test]
-fn e06_macro_append_before_definition() {
+fn macro_append_before_definition_fails() {
     let r = load("- macro: m\n  condition: proc.name = a\n  append: true\n");
     assert!(messages(&r).contains("Macro uses 'append'"));
 }
 
 #[test]
-fn e07_rule_override_before_definition() {
+fn rule_override_before_definition_fails() {
     let r = load("- rule: r\n  condition: and x\n  override:\n    condition: append\n");
     assert!(messages(&r).contains(
         "Rule uses 'append' or 'override.<key>: append' but no rule by that name already exists"
@@ -224,7 +224,7 @@ fn e07_rule_override_before_definition() {
 }
 
 #[test]
-fn e08_append_and_override_together() {
+fn append_and_override_together_fail() {
     let r = load(&format!(
         "{}- rule: r\n  condition: and x\n  append: true\n  override:\n    condition: append\n",
         rule("r", "proc.name = a")
@@ -238,7 +238,7 @@ fn e08_append_and_override_together() {
 }
 
 #[test]
-fn e09_priority_cannot_be_appended() {
+fn priority_cannot_be_appended() {
     let r = load(&format!(
         "{}- rule: r\n  priority: ERROR\n  override:\n    priority: append\n",
         rule("r", "proc.name = a")
@@ -253,7 +253,7 @@ fn e09_priority_cannot_be_appended() {
 }
 
 #[test]
-fn e10_override_without_key() {
+fn override_without_key_fails() {
     let r = load(&format!(
         "{}- rule: r\n  desc: x\n  override:\n    condition: append\n",
         rule("r", "proc.name = a")
@@ -268,13 +268,13 @@ fn e10_override_without_key() {
 }
 
 #[test]
-fn e11_override_extra_key() {
+fn override_extra_key_fails() {
     let r = load(&format!("{}- rule: r\n  condition: and proc.pname = b\n  priority: ERROR\n  override:\n    condition: append\n", rule("r", "proc.name = a")));
     assert!(messages(&r).contains("Unexpected key 'priority'"));
 }
 
 #[test]
-fn e12_condition_append_without_parentheses() {
+fn condition_append_without_parentheses_changes_precedence() {
     let r = load(&format!(
         "{}- rule: r\n  condition: and proc.pname = c\n  override:\n    condition: append\n",
         rule("r", "proc.name = a or proc.name = b")
@@ -286,7 +286,7 @@ fn e12_condition_append_without_parentheses() {
 }
 
 #[test]
-fn e13_override_append_condition_output_desc() {
+fn override_append_joins_condition_output_desc() {
     let r = load(&format!(
         "{}- rule: r\n  condition: and proc.name = cat\n  output: more\n  desc: more desc\n  override:\n    condition: append\n    output: append\n    desc: append\n",
         rule("r", "evt.type=open")
@@ -305,7 +305,7 @@ fn e13_override_append_condition_output_desc() {
 }
 
 #[test]
-fn e14_mixed_override() {
+fn mixed_override_appends_and_replaces() {
     let r = load(&format!(
         "{}- rule: r\n  desc: new\n  condition: and proc.name = cat\n  priority: warning\n  override:\n    desc: replace\n    condition: append\n    priority: replace\n",
         rule("r", "evt.type=open").replace("WARNING", "ERROR")
@@ -317,7 +317,7 @@ fn e14_mixed_override() {
 }
 
 #[test]
-fn e15_standalone_enabled_toggles() {
+fn standalone_enabled_toggles_with_warning() {
     let r = load(&format!(
         "{}  enabled: false\n- rule: r\n  enabled: true\n",
         rule("r", "proc.name = a")
@@ -327,7 +327,7 @@ fn e15_standalone_enabled_toggles() {
 }
 
 #[test]
-fn e16_list_referencing_later_list() {
+fn list_referencing_later_list_expands_in_conditions() {
     let r = load(&format!(
         "- list: a\n  items: [b, x]\n- list: b\n  items: [y]\n{}",
         rule("r", "proc.name in (a)")
@@ -336,13 +336,13 @@ fn e16_list_referencing_later_list() {
 }
 
 #[test]
-fn e17_enabled_ignored_by_append() {
+fn enabled_ignored_by_append() {
     let r = load(&format!("{}  enabled: false\n- rule: r\n  condition: or proc.name = b\n  enabled: true\n  append: true\n", rule("r", "proc.name = a")));
     assert!(names(&r, &Ev::default().s("proc.name", "a")).is_empty());
 }
 
 #[test]
-fn e18_full_redefinition_keeps_slot() {
+fn full_redefinition_keeps_slot() {
     let y = format!(
         "{}  enabled: false\n{}{}",
         rule("r", "proc.name = a"),
@@ -363,7 +363,7 @@ fn e18_full_redefinition_keeps_slot() {
 }
 
 #[test]
-fn e19_enabled_replace_without_key() {
+fn enabled_replace_without_key_fails() {
     let r = load(&format!(
         "{}- rule: r\n  override:\n    enabled: replace\n",
         rule("r", "proc.name = a")
@@ -372,7 +372,7 @@ fn e19_enabled_replace_without_key() {
 }
 
 #[test]
-fn e20_exception_replace_requires_fields() {
+fn exception_replace_requires_fields() {
     let base = format!(
         "{}  exceptions:\n  - name: e\n    fields: [proc.pname]\n    values: [[x]]\n",
         rule("r", "proc.name = a")
@@ -389,7 +389,7 @@ fn e20_exception_replace_requires_fields() {
 }
 
 #[test]
-fn e21_numeric_engine_version() {
+fn numeric_engine_version_means_zero_dot_n() {
     let r = load("- required_engine_version: 26\n");
     assert!(r.ok() && codes(&r).is_empty(), "{}", messages(&r));
     let r = load("- required_engine_version: 0.64.0\n");
@@ -414,20 +414,20 @@ fn engine_version_is_falco_0_44_s() {
 }
 
 #[test]
-fn e22_invalid_engine_version() {
+fn invalid_engine_version_fails() {
     let r = load("- required_engine_version: seven\n");
     assert!(messages(&r).contains("Unable to parse engine version 'seven'"));
 }
 
 #[test]
-fn e23_list_items_kept_and_unused_list() {
+fn list_items_kept_and_unused_list_warns() {
     let r = load("- list: l\n  items: [non_escaped_val, \"escaped val\"]\n");
     assert!(r.ok());
     assert_eq!(codes(&r), vec!["LOAD_UNUSED_LIST"]);
 }
 
 #[test]
-fn e24_exception_value_auto_quoted() {
+fn exception_value_with_space_auto_quoted() {
     let r = load(&format!(
         "{}  exceptions:\n  - name: e\n    fields: [proc.cmdline]\n    comps: [contains]\n    values: [[curl 127.0.0.1]]\n",
         rule("r", "proc.name = a")
@@ -439,14 +439,14 @@ fn e24_exception_value_auto_quoted() {
 }
 
 #[test]
-fn e25_invalid_macro_name() {
+fn invalid_macro_name_warns() {
     let r = load("- macro: test-macro\n  condition: proc.name = a\n");
     assert!(r.ok());
     assert!(codes(&r).contains(&"LOAD_INVALID_MACRO_NAME"));
 }
 
 #[test]
-fn e26_invalid_list_name() {
+fn invalid_list_name_warns() {
     let r = load(&format!(
         "- list: test list\n  items: [a]\n{}",
         rule("r", "proc.name in (test list)")
@@ -456,7 +456,7 @@ fn e26_invalid_list_name() {
 }
 
 #[test]
-fn e27_append_exception_without_values() {
+fn append_exception_without_values_warns() {
     let r = load(&format!(
         "{}  exceptions:\n  - name: e\n    fields: [proc.pname]\n    values: [[x]]\n- rule: r\n  exceptions:\n  - name: e\n    value: [[y]]\n  override:\n    exceptions: append\n",
         rule("r", "proc.name = a")
@@ -469,7 +469,7 @@ fn e27_append_exception_without_values() {
 }
 
 #[test]
-fn e28_exception_names_not_unique() {
+fn exception_names_not_unique_warns() {
     let r = load(&format!(
         "{}  exceptions:\n  - name: e\n    fields: [proc.pname]\n    values: [[x]]\n  - name: e\n    fields: [proc.pname]\n    values: [[y]]\n",
         rule("r", "proc.name = a")
@@ -478,7 +478,7 @@ fn e28_exception_names_not_unique() {
 }
 
 #[test]
-fn e29_exception_value_field_is_literal() {
+fn exception_value_naming_field_is_literal() {
     let r = load(&format!(
         "{}  exceptions:\n  - name: e\n    fields: [proc.name]\n    values: [[proc.pname]]\n",
         rule("r", "proc.name = a")
@@ -493,7 +493,7 @@ fn e29_exception_value_field_is_literal() {
 }
 
 #[test]
-fn e30_exception_value_transformer() {
+fn exception_value_transformer_is_dynamic_without_spaces() {
     let r = load(&format!("{}  exceptions:\n  - name: e\n    fields: [proc.name]\n    values: [[toupper(proc.pname)]]\n", rule("r", "proc.name = a")));
     assert!(
         !codes(&r).contains(&"LOAD_COMPILE_CONDITION"),
@@ -513,7 +513,7 @@ fn e30_exception_value_transformer() {
 }
 
 #[test]
-fn e31_exception_field_transformer_with_space() {
+fn exception_field_transformer_with_space() {
     let r = load(&format!("{}  exceptions:\n  - name: e\n    fields: [\"tolower( proc.name)\"]\n    values: [[test]]\n", rule("r", "proc.pname = a")));
     assert_eq!(
         condition_of(&r, "r"),
@@ -522,7 +522,7 @@ fn e31_exception_field_transformer_with_space() {
 }
 
 #[test]
-fn e32_redefinition_with_different_source() {
+fn redefinition_with_different_source_fails() {
     let r = load(&format!(
         "{}{}",
         rule("r", "proc.name = a"),
@@ -532,7 +532,7 @@ fn e32_redefinition_with_different_source() {
 }
 
 #[test]
-fn e33_legacy_append_with_empty_source() {
+fn legacy_append_with_empty_source_skips_source_check() {
     for src in ["source:", "source: \"\""] {
         let r = load(&format!(
             "{}- rule: r\n  condition: or proc.name = b\n  append: true\n  {src}\n",
@@ -543,7 +543,7 @@ fn e33_legacy_append_with_empty_source() {
 }
 
 #[test]
-fn e34_unknown_keys() {
+fn unknown_keys_warn() {
     let r = load(&format!("{}  typo_field: 1\n- list: l\n  items: []\n  priority: INFO\n- macro: m\n  condition: x\n  typo_field: 2\n", rule("r", "proc.name = a")));
     let m = messages(&r);
     assert!(
@@ -554,7 +554,7 @@ fn e34_unknown_keys() {
 }
 
 #[test]
-fn e35_capture_duration_wrong_type() {
+fn capture_duration_wrong_type_fails() {
     let r = load(&format!(
         "{}  capture_duration: not_a_number\n",
         rule("r", "proc.name = a")
@@ -563,7 +563,7 @@ fn e35_capture_duration_wrong_type() {
 }
 
 #[test]
-fn e36_unknown_source_skipped() {
+fn unknown_source_rule_skipped() {
     let r = load(&rule("r", "this is not even valid").replace("source: t", "source: k8s_audit"));
     assert!(r.ok());
     assert_eq!(codes(&r), vec!["LOAD_UNKNOWN_SOURCE"]);
@@ -580,7 +580,7 @@ fn e36b_rule_without_source_defaults_to_syscall_and_is_skipped() {
 }
 
 #[test]
-fn e37_capture_yes() {
+fn capture_yes_is_true() {
     let r = load(&format!(
         "{}  capture: \"yes\"\n",
         rule("r", "proc.name = a")
@@ -589,7 +589,7 @@ fn e37_capture_yes() {
 }
 
 #[test]
-fn e38_exception_modifier_comp() {
+fn exception_modifier_comp_builds_modifier_check() {
     let r = load(&format!(
         "{}  exceptions:\n  - name: e\n    fields: [proc.name]\n    comps: [startswith oneof]\n    values: [[[sshd, sudo, systemd]], [sshd]]\n",
         rule("r", "evt.type = a")
@@ -601,7 +601,7 @@ fn e38_exception_modifier_comp() {
 }
 
 #[test]
-fn e39_invalid_exception_comps() {
+fn invalid_exception_comps_fail() {
     for comp in ["frobulate oneof", "in oneof", ">= oneof", "oneof"] {
         let r = load(&format!("{}  exceptions:\n  - name: e\n    fields: [proc.name]\n    comps: [{comp}]\n    values: [[a]]\n", rule("r", "evt.type = a")));
         assert!(
@@ -615,13 +615,13 @@ fn e39_invalid_exception_comps() {
 }
 
 #[test]
-fn e40_exception_comp_whitespace_trimmed() {
+fn exception_comp_whitespace_trimmed() {
     let r = load(&format!("{}  exceptions:\n  - name: e\n    fields: [proc.name]\n    comps: [\"  startswith oneof  \"]\n    values: [[[a, b]]]\n", rule("r", "evt.type = a")));
     assert!(r.ok(), "{}", messages(&r));
 }
 
 #[test]
-fn e41_or_paren_quirk() {
+fn or_paren_quirk() {
     // The parser-level message is tested in `parse`; a rule condition is wrapped in `( )`
     // first, so there Falco reports the missing `)`.
     let e = parse_condition("proc.name = a or(proc.name = b) and proc.pname = c")
@@ -648,7 +648,7 @@ fn e41_or_paren_quirk() {
 }
 
 #[test]
-fn e42_inside() {
+fn inside_parses_as_in_side() {
     assert_eq!(
         holds("fd.name inside", &Ev::default().s("fd.name", "side")),
         Ok(true)
@@ -656,7 +656,7 @@ fn e42_inside() {
 }
 
 #[test]
-fn e43_backslash_space() {
+fn backslash_space_and_unclosable_quote() {
     assert_eq!(
         holds(
             r#"proc.name = "a\ b""#,
@@ -668,7 +668,7 @@ fn e43_backslash_space() {
 }
 
 #[test]
-fn e44_exponent_numbers() {
+fn exponent_requires_sign() {
     assert!(holds("proc.pid > 1e5", &Ev::default())
         .is_err_and(|m| m.contains("LOAD_ERR_COMPILE_CONDITION")));
     assert!(holds("proc.pid > 1e+5", &Ev::default())
@@ -676,7 +676,7 @@ fn e44_exponent_numbers() {
 }
 
 #[test]
-fn e45_list_literal_syntax() {
+fn list_literal_syntax() {
     for bad in [
         "proc.name in (x, y,)",
         "proc.name in (x y)",
@@ -691,7 +691,7 @@ fn e45_list_literal_syntax() {
 }
 
 #[test]
-fn e46_list_without_parentheses() {
+fn list_name_without_parentheses() {
     let r = load(&format!(
         "- list: l\n  items: [a, b]\n{}",
         rule("r", "proc.name in l")
@@ -707,7 +707,7 @@ fn e46_list_without_parentheses() {
 }
 
 #[test]
-fn e47_missing_value_semantics() {
+fn missing_value_semantics() {
     let ev = Ev::default();
     assert_eq!(holds("proc.name != x", &ev), Ok(false));
     assert_eq!(holds("not proc.name = x", &ev), Ok(true));
@@ -716,7 +716,7 @@ fn e47_missing_value_semantics() {
 }
 
 #[test]
-fn e48_empty_list_is_absent() {
+fn empty_plugin_list_is_absent() {
     let ev = Ev::default().list("t.list", &[]);
     for c in [
         "t.list in (a)",
@@ -729,7 +729,7 @@ fn e48_empty_list_is_absent() {
 }
 
 #[test]
-fn e49_pmatch_glob_components() {
+fn pmatch_glob_components() {
     let ev = Ev::default().s("fd.name", "/opt/dir/subdir/file.txt");
     assert_eq!(holds("fd.name pmatch (/opt/*/subdir)", &ev), Ok(true));
     assert_eq!(holds("fd.name pmatch (/opt/di/subdir)", &ev), Ok(false));
@@ -737,7 +737,7 @@ fn e49_pmatch_glob_components() {
 }
 
 #[test]
-fn e50_modifier_counts() {
+fn modifier_counts() {
     let ev = Ev::default().s("proc.name", "x");
     assert_eq!(holds("proc.name = oneof (x, x)", &ev), Ok(false));
     assert_eq!(holds("proc.name != allof ()", &ev), Ok(false));
@@ -752,13 +752,13 @@ fn e50_modifier_counts() {
 }
 
 #[test]
-fn e51_bcontains_on_string() {
+fn bcontains_refused_on_string() {
     assert!(holds("proc.name bcontains 6162", &Ev::default())
         .is_err_and(|m| m.contains("'bcontains' operator not supported for string filters")));
 }
 
 #[test]
-fn e52_regex_posix() {
+fn regex_is_posix_and_full_match() {
     assert!(holds(r"proc.name regex '\x5cd+'", &Ev::default())
         .is_err_and(|m| m.contains("invalid regex pattern")));
     assert!(holds(r"proc.name regex '\d+'", &Ev::default())
@@ -789,7 +789,7 @@ fn output_of(out: &str, ev: &Ev) -> Result<String, String> {
 }
 
 #[test]
-fn e53_output_tokens() {
+fn output_token_extent_and_invalid_tokens() {
     assert_eq!(
         output_of("%proc.nameand", &Ev::default().s("proc.name", "cat")),
         Ok("catand".to_string())
@@ -810,7 +810,7 @@ fn e53_output_tokens() {
 }
 
 #[test]
-fn e54_missing_output_field() {
+fn missing_output_field_renders_na() {
     let r = load(&rule("r", "evt.num > 0"));
     let m = matches(&r, &Ev::default());
     assert_eq!(m[0].output, "out <NA>");
@@ -821,7 +821,7 @@ fn e54_missing_output_field() {
 }
 
 #[test]
-fn e55_transformer_output_fields() {
+fn transformer_output_fields_use_inner_fields() {
     let y = "- rule: r\n  desc: d\n  condition: evt.num > 0\n  output: '%toupper(proc.name)'\n  priority: INFO\n  source: t\n";
     let r = load(y);
     let m = matches(&r, &Ev::default().s("proc.name", "cat"));
@@ -831,14 +831,14 @@ fn e55_transformer_output_fields() {
 }
 
 #[test]
-fn e56_unused_macro_with_unknown_field() {
+fn unused_macro_with_unknown_field_only_warns() {
     let r = load("- macro: m\n  condition: nope.field = 1\n");
     assert!(r.ok());
     assert_eq!(codes(&r), vec!["LOAD_UNUSED_MACRO"]);
 }
 
 #[test]
-fn e57_macro_visibility() {
+fn macro_visibility() {
     let r = load("- macro: a\n  condition: b\n- macro: b\n  condition: proc.name = x\n");
     assert!(
         messages(&r).contains("Undefined macro 'b' used in filter."),
@@ -850,7 +850,7 @@ fn e57_macro_visibility() {
 }
 
 #[test]
-fn e58_disabled_rule_still_compiled() {
+fn disabled_rule_still_compiled() {
     let r = load(&format!(
         "{}  enabled: false\n",
         rule("r", "nope.field = 1")
@@ -859,7 +859,7 @@ fn e58_disabled_rule_still_compiled() {
 }
 
 #[test]
-fn e59_min_priority_not_enabled_later() {
+fn min_priority_rule_not_enabled_later() {
     let cfg = EngineConfig {
         min_priority: Priority::parse("error"),
         selections: vec![RuleSelection {
@@ -875,7 +875,7 @@ fn e59_min_priority_not_enabled_later() {
 }
 
 #[test]
-fn e60_priority_spellings() {
+fn priority_spellings() {
     for p in ["info", "INFO", "Informational"] {
         let r = load(&rule("r", "proc.name = a").replace("WARNING", p));
         assert_eq!(
@@ -889,14 +889,14 @@ fn e60_priority_spellings() {
 }
 
 #[test]
-fn e61_field_without_operator() {
+fn field_without_operator() {
     let r = load(&rule("r", "proc.name"));
     assert!(messages(&r)
         .contains("LOAD_ERR_COMPILE_CONDITION: expected a valid check operator: one of 'exists'"));
 }
 
 #[test]
-fn e62_undefined_identifier() {
+fn undefined_identifier_fails() {
     let r = load(&rule("r", "not_a_macro"));
     assert!(
         messages(&r).contains("LOAD_ERR_VALIDATE: Undefined macro 'not_a_macro' used in filter.")
@@ -904,7 +904,7 @@ fn e62_undefined_identifier() {
 }
 
 #[test]
-fn e63_macro_loops() {
+fn macro_loops_fail() {
     // A macro naming itself is undefined inside its own condition (Falco 0.44.1).
     let r = load(&format!("- macro: m\n  condition: m\n{}", rule("r", "m")));
     assert!(
@@ -924,7 +924,7 @@ fn e63_macro_loops() {
 }
 
 #[test]
-fn e64_container_info_removed() {
+fn container_info_removed() {
     assert_eq!(
         output_of("a %container.info b", &Ev::default()),
         Ok("a  b".to_string())
@@ -932,7 +932,7 @@ fn e64_container_info_removed() {
 }
 
 #[test]
-fn e65_append_output_by_tags() {
+fn append_output_by_tags() {
     let cfg = EngineConfig {
         append_output: vec![
             AppendOutput {
@@ -975,7 +975,7 @@ fn e65_append_output_by_tags() {
 }
 
 #[test]
-fn e66_text_line_escaping() {
+fn text_line_is_json_escaped() {
     let r = load("- rule: r\n  desc: d\n  condition: evt.num > 0\n  output: \"say \\\"hi\\\"\\nbye %proc.name\"\n  priority: INFO\n  source: t\n");
     let m = matches(&r, &Ev::default().s("proc.name", "x"));
     assert_eq!(

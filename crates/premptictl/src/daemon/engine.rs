@@ -148,8 +148,27 @@ pub struct Evaluation {
     pub matched: Vec<MatchedRule>,
     /// The verdict.
     pub verdict: Verdict,
-    /// Rendered alerts, one per match (including seen markers, as Falco would emit them).
-    pub alerts: Vec<String>,
+    /// Alerts, one per match (including seen markers, as Falco would emit them), rendered
+    /// only when they are emitted, after the hook has its answer.
+    pub alerts: Vec<Alert>,
+}
+
+/// One match's alert, kept unrendered until it is emitted.
+#[derive(Debug)]
+pub struct Alert {
+    matched: prempti_rules::Match,
+    json: bool,
+}
+
+impl Alert {
+    /// The alert line: Falco's JSON alert with `json_output`, else its text line.
+    pub fn render(&self) -> String {
+        if self.json {
+            self.matched.json_alert()
+        } else {
+            self.matched.text_line()
+        }
+    }
 }
 
 /// Evaluates one hook request under `settings`. A payload the plugin cannot read is an error
@@ -182,7 +201,11 @@ pub fn evaluate(
     let json = policy.json_output;
     let decided =
         prempti_plugin::evaluate::evaluate(&policy.ruleset, &meta, &calls, tags, settings, |m| {
-            alerts.push(if json { m.json_alert() } else { m.text_line() })
+            // Rendered after the hook has its answer (see `Alert`).
+            alerts.push(Alert {
+                matched: m.clone(),
+                json,
+            })
         });
     let (matched, verdict) = (decided.matched, decided.verdict);
     Ok(Evaluation {

@@ -583,7 +583,7 @@ fn handle_call(call: IncomingCall, shared: &Shared) {
     }
     // Alerts go out after the hook has its answer: outputs are never on the hot path.
     for alert in &alerts {
-        shared.outputs.emit(alert);
+        shared.outputs.emit(&alert.render());
     }
     shared
         .counters

@@ -1,36 +1,43 @@
-//! Compilation: collected definitions → a runnable program (reference §3.1, §4, §5).
-//!
-//! Per rule: exceptions are appended to the condition text (§5.4), list names are substituted
-//! textually (§4.1), the text is parsed, macros are inlined as ASTs (§4.2), and the tree is
-//! bound to the source's fields with every constant pre-compiled. Size and depth are bounded
-//! again after inlining, because macros can expand exponentially.
+//! Binding: a parsed, inlined condition → a [`CNode`] tree over one source's fields, with every
+//! constant parsed and compiled, and the type checks Falco's compiler makes (COMPAT.md §4).
 
-use std::collections::{HashMap, HashSet};
+use std::borrow::Cow;
+use std::collections::HashMap;
 use std::net::IpAddr;
 
 use crate::ast::{operand_text, CmpOp, Expr, Operand, Rhs, TArg, Transformer};
-use crate::eval::{CArg, CCheck, CNode, COperand, CRhs, Const, FieldSrc};
-use crate::field::{ArgSpec, FieldType, IpNetwork, SourceSchema};
+use crate::field::{ArgSpec, FieldDef, FieldId, FieldType, IpNetwork, SourceSchema};
 use crate::glob::PrefixSet;
-use crate::load::{ExcElem, ExcEntry, ExceptionInfo, OneOrMany};
 use crate::messages as msg;
-
-/// Most nodes a condition may have after macro inlining.
-pub(crate) const MAX_NODES: usize = 100_000;
-/// Deepest a condition may be after macro inlining.
-pub(crate) const MAX_DEPTH: usize = 500;
+use crate::program::{CArg, CCheck, CNode, COperand, CRhs, Const, FieldSrc, Ty, UNASSIGNED_SLOT};
 
 /// Field lookup for one source: plugin fields, generic `evt.*`, `static.*`.
 pub(crate) struct Binder<'a> {
     pub(crate) schema: &'a SourceSchema,
+    /// The schema's fields by name, built once per compile.
+    pub(crate) fields: &'a FieldIndex<'a>,
     pub(crate) static_fields: &'a [(String, String)],
 }
 
-/// The type of an operand: element type and list-ness.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct Ty {
-    pub(crate) ft: FieldType,
-    pub(crate) list: bool,
+/// A source's fields by name (the first field of a name wins, as in [`SourceSchema::find`]).
+pub(crate) struct FieldIndex<'a>(HashMap<&'a str, u32>);
+
+impl<'a> FieldIndex<'a> {
+    /// Indexes `schema`.
+    pub(crate) fn new(schema: &'a SourceSchema) -> FieldIndex<'a> {
+        let mut by_name = HashMap::with_capacity(schema.fields.len());
+        for (i, f) in schema.fields.iter().enumerate() {
+            by_name
+                .entry(f.name.as_ref())
+                .or_insert(u32::try_from(i).unwrap_or(u32::MAX));
+        }
+        FieldIndex(by_name)
+    }
+
+    fn find<'s>(&self, schema: &'s SourceSchema, name: &str) -> Option<(FieldId, &'s FieldDef)> {
+        let i = *self.0.get(name)?;
+        schema.fields.get(i as usize).map(|f| (FieldId(i), f))
+    }
 }
 
 fn base(ft: FieldType) -> u8 {
@@ -46,13 +53,13 @@ fn base(ft: FieldType) -> u8 {
 impl Binder<'_> {
     /// Resolves a field name and argument.
     pub(crate) fn field(&self, name: &str, arg: Option<&str>) -> Result<(FieldSrc, Ty), String> {
-        let full = match arg {
+        let full = || match arg {
             Some(a) => format!("{name}[{a}]"),
             None => name.to_string(),
         };
         if let Some((f, ft)) = crate::evt::lookup(name) {
             if arg.is_some() {
-                return Err(msg::nonexistent_field(&full));
+                return Err(msg::nonexistent_field(&full()));
             }
             return Ok((FieldSrc::Evt(f), Ty { ft, list: false }));
         }
@@ -67,11 +74,11 @@ impl Binder<'_> {
                 ));
             }
         }
-        let Some((id, def)) = self.schema.find(name) else {
-            return Err(msg::nonexistent_field(&full));
+        let Some((id, def)) = self.fields.find(self.schema, name) else {
+            return Err(msg::nonexistent_field(&full()));
         };
         match (def.arg, arg) {
-            (ArgSpec::None, Some(a)) => return Err(msg::field_arg_not_allowed(&full, name, a)),
+            (ArgSpec::None, Some(a)) => return Err(msg::field_arg_not_allowed(&full(), name, a)),
             (ArgSpec::Index { required: true } | ArgSpec::Key { required: true }, None) => {
                 return Err(msg::field_arg_required(name))
             }
@@ -81,13 +88,16 @@ impl Binder<'_> {
                     && (a == "0" || !a.starts_with('0'))
                     && a.parse::<u64>().is_ok();
                 if !ok {
-                    return Err(msg::field_arg_index(&full, name, a));
+                    return Err(msg::field_arg_index(&full(), name, a));
                 }
             }
             _ => {}
         }
         Ok((
-            FieldSrc::Plugin(id),
+            FieldSrc::Plugin {
+                id,
+                slot: UNASSIGNED_SLOT,
+            },
             Ty {
                 ft: def.ty,
                 list: def.is_list,
@@ -206,6 +216,7 @@ impl Binder<'_> {
                         kind: *name,
                         args: cargs,
                         arg: arg.as_deref().map(Box::from),
+                        slot: UNASSIGNED_SLOT,
                     },
                     ty,
                 ))
@@ -418,6 +429,17 @@ fn parse_ip(v: &str) -> Option<IpAddr> {
     }
 }
 
+/// `name(` of a transformer or of `val` at the start of `s`.
+fn looks_like_call(s: &str) -> bool {
+    let Some((name, _)) = s.split_once('(') else {
+        return false;
+    };
+    name == "val"
+        || crate::ast::ALL_TRANSFORMERS
+            .iter()
+            .any(|t| t.as_str() == name)
+}
+
 fn regex_is_simple(v: &str) -> bool {
     let mut s = v;
     s = s.strip_prefix('^').unwrap_or(s);
@@ -437,16 +459,17 @@ impl Binder<'_> {
         }
         match base(ty.ft) {
             0 => {
-                let squashed: String = v.chars().filter(|c| *c != ' ').collect();
+                let squashed: Cow<'_, str> = if v.contains(' ') {
+                    Cow::Owned(v.chars().filter(|c| *c != ' ').collect())
+                } else {
+                    Cow::Borrowed(v)
+                };
                 if self.field(&squashed, None).is_ok()
                     || split_field_arg(&squashed)
                         .is_some_and(|(n, a)| self.field(n, Some(a)).is_ok())
                 {
                     w.items.push(msg::warn_field_as_value(v));
-                } else if crate::ast::ALL_TRANSFORMERS.iter().any(|t| {
-                    squashed.starts_with(&format!("{}(", t.as_str())) && squashed.ends_with(')')
-                }) || (squashed.starts_with("val(") && squashed.ends_with(')'))
-                {
+                } else if squashed.ends_with(')') && looks_like_call(&squashed) {
                     w.items.push(msg::warn_transformer_as_value(v));
                 }
                 Ok(match op {
@@ -469,6 +492,9 @@ impl Binder<'_> {
                             .collect();
                         Const::Bytes(bytes)
                     }
+                    CmpOp::Contains => Const::Sub(Box::new(
+                        memchr::memmem::Finder::new(v.as_bytes()).into_owned(),
+                    )),
                     _ => Const::Str(v.to_string()),
                 })
             }
@@ -647,327 +673,9 @@ fn split_field_arg(s: &str) -> Option<(&str, &str)> {
     Some((n, rest.strip_suffix(']')?))
 }
 
-// ---------------------------------------------------------------- lists (§4.1)
-
-/// Substitutes list names in `text` (textual, §4.1). Returns the new text, the names used and an
-/// offset map (new offset, old offset) at every replacement.
-pub(crate) fn substitute_lists<'l>(
-    text: &str,
-    lists: &'l [(String, Vec<String>)],
-) -> (String, Vec<&'l str>, Vec<(usize, usize)>) {
-    let mut cur = text.to_string();
-    let mut used = Vec::new();
-    // Offsets map only through the first pass of replacements: good enough for pointing.
-    let mut map: Vec<(usize, usize)> = Vec::new();
-    for (name, items) in lists {
-        if name.is_empty() || !cur.contains(name.as_str()) {
-            continue;
-        }
-        let repl = items
-            .iter()
-            .map(|i| {
-                if i.contains(' ') && !i.starts_with('\'') && !i.starts_with('"') {
-                    format!("\"{i}\"")
-                } else {
-                    i.clone()
-                }
-            })
-            .collect::<Vec<_>>()
-            .join(", ");
-        let (next, n) = replace_delimited(&cur, name, &repl, items.is_empty());
-        if n > 0 {
-            used.push(name.as_str());
-            if map.is_empty() && next.len() != cur.len() {
-                // Record where the text starts to differ.
-                let diff = cur
-                    .bytes()
-                    .zip(next.bytes())
-                    .position(|(a, b)| a != b)
-                    .unwrap_or(0);
-                map.push((diff, diff));
-            }
-            cur = next;
-        }
-    }
-    (cur, used, map)
-}
-
-fn is_delim(b: u8) -> bool {
-    matches!(
-        b,
-        b' ' | b'\t' | b'\n' | b'\r' | 0x0b | 0x0c | b'(' | b')' | b',' | b'='
-    )
-}
-
-fn is_ws(b: u8) -> bool {
-    matches!(b, b' ' | b'\t' | b'\n' | b'\r' | 0x0b | 0x0c)
-}
-
-fn replace_delimited(text: &str, name: &str, repl: &str, empty: bool) -> (String, usize) {
-    let t = text.as_bytes();
-    let mut out = String::with_capacity(text.len() + repl.len());
-    let mut last = 0;
-    let mut count = 0;
-    let mut i = 0;
-    while let Some(found) = text[i..].find(name) {
-        let s = i + found;
-        let e = s + name.len();
-        let left_ok = s == 0 || is_delim(t[s - 1]);
-        let right_ok = e == t.len() || is_delim(t[e]);
-        if !(left_ok && right_ok) {
-            i = s + 1;
-            while i < t.len() && !text.is_char_boundary(i) {
-                i += 1;
-            }
-            continue;
-        }
-        // Swallow adjacent whitespace.
-        let mut ls = s;
-        while ls > last && is_ws(t[ls - 1]) {
-            ls -= 1;
-        }
-        let mut re = e;
-        while re < t.len() && is_ws(t[re]) {
-            re += 1;
-        }
-        let mut prefix_end = ls;
-        let mut resume = re;
-        if empty {
-            // Remove one adjacent comma, left preferred.
-            let mut l = ls;
-            if l > last && t[l - 1] == b',' {
-                l -= 1;
-                while l > last && is_ws(t[l - 1]) {
-                    l -= 1;
-                }
-                prefix_end = l;
-            } else if resume < t.len() && t[resume] == b',' {
-                resume += 1;
-                while resume < t.len() && is_ws(t[resume]) {
-                    resume += 1;
-                }
-            }
-        }
-        out.push_str(&text[last..prefix_end]);
-        out.push(' ');
-        out.push_str(repl);
-        out.push(' ');
-        last = resume;
-        i = resume.max(e);
-        count += 1;
-    }
-    out.push_str(&text[last..]);
-    (out, count)
-}
-
-// ---------------------------------------------------------------- exceptions (§5)
-
-fn quote_if_space(v: &str) -> String {
-    if v.contains(' ') && !v.starts_with('\'') && !v.starts_with('"') {
-        format!("\"{v}\"")
-    } else {
-        v.to_string()
-    }
-}
-
-fn is_list_comp(c: &str) -> bool {
-    matches!(c, "in" | "intersects" | "pmatch") || crate::load::is_modifier_comp(c)
-}
-
-/// Builds the ` and not (...)` clause of one exception, or None when it has no values.
-pub(crate) fn exception_clause(e: &ExceptionInfo) -> Result<Option<String>, String> {
-    if e.values.is_empty() {
-        return Ok(None);
-    }
-    match &e.fields {
-        Some(OneOrMany::One(f)) => {
-            let comp = match &e.comps {
-                Some(OneOrMany::One(c)) => c.trim().to_string(),
-                _ => "in".to_string(),
-            };
-            let mut vals = Vec::new();
-            for v in &e.values {
-                match v {
-                    ExcEntry::Scalar(s) => vals.push(quote_if_space(s)),
-                    _ => return Err(msg::EXC_VALUES_STRINGS.to_string()),
-                }
-            }
-            Ok(Some(format!("({} {} ({}))", f, comp, vals.join(", "))))
-        }
-        Some(OneOrMany::Many(fields)) => {
-            let comps: Vec<String> = match &e.comps {
-                Some(OneOrMany::Many(c)) => c.iter().map(|c| c.trim().to_string()).collect(),
-                _ => vec!["=".to_string(); fields.len()],
-            };
-            let mut ors = Vec::new();
-            for v in &e.values {
-                let ExcEntry::Seq(elems) = v else {
-                    return Err(msg::EXC_VALUES_STRINGS.to_string());
-                };
-                if elems.len() != fields.len() {
-                    return Err(msg::EXC_VALUES_LEN.to_string());
-                }
-                let mut conj = String::from("(");
-                for (i, ((f, c), el)) in fields.iter().zip(&comps).zip(elems).enumerate() {
-                    if i > 0 {
-                        conj.push_str(" and ");
-                    }
-                    let val = match el {
-                        ExcElem::Seq(items) => format!(
-                            "({})",
-                            items
-                                .iter()
-                                .map(|s| quote_if_space(s))
-                                .collect::<Vec<_>>()
-                                .join(", ")
-                        ),
-                        ExcElem::Scalar(s) if is_list_comp(c) => {
-                            if s.starts_with('(') {
-                                s.clone()
-                            } else {
-                                format!("({s})")
-                            }
-                        }
-                        ExcElem::Scalar(s) => quote_if_space(s),
-                        ExcElem::Other => return Err(msg::EXC_VALUES_STRINGS.to_string()),
-                    };
-                    conj.push_str(&format!(" {f} {c} {val}"));
-                }
-                conj.push(')');
-                ors.push(conj);
-            }
-            Ok(Some(format!("({})", ors.join(" or "))))
-        }
-        None => Ok(None),
-    }
-}
-
-// ---------------------------------------------------------------- macros (§4.2)
-
-/// Inlines macros into `e`. `macros` maps a name to its resolved tree; `visible` decides which
-/// names may be used (macro-visibility rule of §1.8). Bounded in size and depth.
-pub(crate) fn inline_macros(
-    e: &Expr,
-    macros: &HashMap<String, Expr>,
-    visible: &dyn Fn(&str) -> bool,
-    used: &mut HashSet<String>,
-    budget: &mut usize,
-) -> Result<Expr, String> {
-    if *budget == 0 {
-        return Err(msg::too_complex(MAX_NODES));
-    }
-    *budget -= 1;
-    Ok(match e {
-        Expr::And(c, s) => Expr::And(
-            c.iter()
-                .map(|x| inline_macros(x, macros, visible, used, budget))
-                .collect::<Result<_, _>>()?,
-            *s,
-        ),
-        Expr::Or(c, s) => Expr::Or(
-            c.iter()
-                .map(|x| inline_macros(x, macros, visible, used, budget))
-                .collect::<Result<_, _>>()?,
-            *s,
-        ),
-        Expr::Not(c, s) => Expr::Not(
-            Box::new(inline_macros(c, macros, visible, used, budget)?),
-            *s,
-        ),
-        Expr::Ident(n, _) => {
-            let Some(m) = macros.get(n).filter(|_| visible(n)) else {
-                return Err(msg::undefined_macro(n));
-            };
-            used.insert(n.clone());
-            let size = count(m);
-            if size > *budget {
-                return Err(msg::too_complex(MAX_NODES));
-            }
-            *budget -= size;
-            m.clone()
-        }
-        other => other.clone(),
-    })
-}
-
-fn count(e: &Expr) -> usize {
-    match e {
-        Expr::And(c, _) | Expr::Or(c, _) => 1 + c.iter().map(count).sum::<usize>(),
-        Expr::Not(c, _) => 1 + count(c),
-        _ => 1,
-    }
-}
-
-/// Identifiers referenced by a tree.
-pub(crate) fn idents(e: &Expr, out: &mut Vec<String>) {
-    match e {
-        Expr::And(c, _) | Expr::Or(c, _) => c.iter().for_each(|x| idents(x, out)),
-        Expr::Not(c, _) => idents(c, out),
-        Expr::Ident(n, _) => out.push(n.clone()),
-        _ => {}
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn lists(v: &[(&str, &[&str])]) -> Vec<(String, Vec<String>)> {
-        v.iter()
-            .map(|(n, i)| (n.to_string(), i.iter().map(|s| s.to_string()).collect()))
-            .collect()
-    }
-
-    #[test]
-    fn list_substitution_table() {
-        let l = lists(&[
-            ("shells", &["bash", "zsh"]),
-            ("empty", &[]),
-            ("spaced", &["a b", "c"]),
-        ]);
-        let cases = [
-            ("x.y in (shells)", "x.y in (bash, zsh)"),
-            ("x.y in (shells, sh)", "x.y in (bash, zsh, sh)"),
-            ("x.y in (sh, empty)", "x.y in (sh)"),
-            ("x.y in (empty, sh)", "x.y in (sh)"),
-            ("x.y in (empty)", "x.y in ()"),
-            ("x.y in (spaced)", "x.y in (\"a b\", c)"),
-            ("x.y in (myshells)", "x.y in (myshells)"),
-            ("x.y = \"run (shells)\"", "x.y = \"run ( bash, zsh )\""),
-        ];
-        for (input, want) in cases {
-            let text = substitute_lists(input, &l).0;
-            let got = crate::parse::parse_condition(&text)
-                .map(|e| e.canonical())
-                .unwrap_or_else(|e| e.message);
-            assert_eq!(got, want, "{input} -> {text}");
-        }
-        assert!(
-            crate::parse::parse_condition(&substitute_lists("x.y in shells", &l).0).is_err(),
-            "E46"
-        );
-    }
-
-    #[test]
-    fn e24_exception_value_with_space_is_quoted() {
-        let e = ExceptionInfo {
-            name: "x".into(),
-            fields: Some(OneOrMany::Many(vec!["proc.cmdline".into()])),
-            comps: Some(OneOrMany::Many(vec!["contains".into()])),
-            values: vec![ExcEntry::Seq(vec![ExcElem::Scalar(
-                "curl 127.0.0.1".into(),
-            )])],
-            loc: crate::diag::FileSpan {
-                file: "f".into(),
-                start: 0,
-                end: 0,
-            },
-        };
-        assert_eq!(
-            exception_clause(&e).ok().flatten().unwrap_or_default(),
-            "(( proc.cmdline contains \"curl 127.0.0.1\"))"
-        );
-    }
 
     #[test]
     fn numbers_parse_like_falco() {
