@@ -84,7 +84,10 @@ impl Settings {
             .and_then(|h| h.to_str())
             .filter(|h| !h.is_empty())
             .map(str::to_owned);
-        let install = paths::prempti_home_from(lookup(env::PREMPTI_HOME), user_home);
+        let install = paths::prempti_home_from(
+            lookup(env::PREMPTI_HOME),
+            paths::default_home_from(user_home, lookup("LOCALAPPDATA")),
+        );
         let prempti_home = install
             .as_ref()
             .ok()

@@ -20,6 +20,8 @@ pub mod fields;
 pub mod globs;
 pub mod host;
 pub mod intake;
+#[cfg(windows)]
+pub mod pipe_security;
 pub mod realpath;
 pub mod rotate;
 pub mod session;

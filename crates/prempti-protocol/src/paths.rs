@@ -30,19 +30,42 @@ impl std::error::Error for NoHomeError {}
 /// File name of the control token, next to the control socket in `run/`.
 pub const CONTROL_TOKEN_FILE: &str = "control.token";
 
-/// Resolves `$PREMPTI_HOME`, else `~/.prempti`, from the process environment.
+/// Resolves `$PREMPTI_HOME`, else the default ([`default_home_from`]), from the process
+/// environment.
 pub fn prempti_home() -> Result<PathBuf, NoHomeError> {
-    prempti_home_from(std::env::var_os(env::PREMPTI_HOME), user_home())
+    prempti_home_from(
+        std::env::var_os(env::PREMPTI_HOME),
+        default_home_from(user_home(), std::env::var_os("LOCALAPPDATA")),
+    )
 }
 
-/// [`prempti_home`] with explicit inputs, for tests and callers that hold their own env.
+/// [`prempti_home`] with explicit inputs: `PREMPTI_HOME` when set and not empty, else
+/// `default_home`.
 pub fn prempti_home_from(
     prempti_home: Option<OsString>,
-    user_home: Option<PathBuf>,
+    default_home: Option<PathBuf>,
 ) -> Result<PathBuf, NoHomeError> {
     match prempti_home.filter(|h| !h.is_empty()) {
         Some(home) => Ok(PathBuf::from(home)),
-        None => user_home.map(|h| h.join(".prempti")).ok_or(NoHomeError),
+        None => default_home.ok_or(NoHomeError),
+    }
+}
+
+/// The default install directory: `~/.prempti` on Unix; on Windows `%LOCALAPPDATA%\prempti`
+/// (per user, not roamed), or `<user home>\AppData\Local\prempti` when `LOCALAPPDATA` is
+/// unset.
+pub fn default_home_from(
+    user_home: Option<PathBuf>,
+    local_app_data: Option<OsString>,
+) -> Option<PathBuf> {
+    if cfg!(windows) {
+        local_app_data
+            .filter(|d| !d.is_empty())
+            .map(PathBuf::from)
+            .or_else(|| user_home.map(|h| h.join("AppData").join("Local")))
+            .map(|d| d.join("prempti"))
+    } else {
+        user_home.map(|h| h.join(".prempti"))
     }
 }
 
@@ -183,16 +206,30 @@ mod tests {
 
     #[test]
     fn home_prefers_prempti_home_and_ignores_empty() {
-        let user = Some(PathBuf::from("/home/u"));
+        let user = default_home_from(Some(PathBuf::from("/home/u")), None);
         assert_eq!(
             prempti_home_from(Some("/opt/p".into()), user.clone()).unwrap(),
             PathBuf::from("/opt/p")
         );
         assert_eq!(
             prempti_home_from(Some("".into()), user.clone()).unwrap(),
-            PathBuf::from("/home/u/.prempti")
+            if cfg!(windows) {
+                PathBuf::from("/home/u/AppData/Local/prempti")
+            } else {
+                PathBuf::from("/home/u/.prempti")
+            }
         );
         assert_eq!(prempti_home_from(None, None), Err(NoHomeError));
+    }
+
+    #[test]
+    fn the_windows_default_is_under_local_app_data() {
+        let home = default_home_from(Some(PathBuf::from("/home/u")), Some("/l".into()));
+        if cfg!(windows) {
+            assert_eq!(home, Some(Path::new("/l").join("prempti")));
+        } else {
+            assert_eq!(home, Some(PathBuf::from("/home/u/.prempti")));
+        }
     }
 
     #[test]
