@@ -126,7 +126,10 @@ impl InstallBuilder {
             .prefix("prempti-test-")
             .tempdir()
             .expect("temp dir");
-        let root = dir.path().canonicalize().expect("canonical temp dir");
+        // Without Windows' verbatim `\\?\` prefix, which no user's directory carries.
+        let root = PathBuf::from(prempti_protocol::paths::portable(
+            &dir.path().canonicalize().expect("canonical temp dir"),
+        ));
         let user_home = root.join("home");
         let project = root.join("project");
         let prempti_home = root.join("prempti");

@@ -92,14 +92,42 @@ pub fn broker_socket_from(socket: Option<OsString>, home: &Path) -> PathBuf {
 
 /// The name a socket path maps to on Windows, where local sockets are named pipes:
 /// `\\.\pipe\prempti-<hex hash of the path>`. On Unix the path itself is used.
+///
+/// On Windows the path is hashed in the form [`portable`] gives it, ASCII-lowercased, so
+/// `C:\Users\A\run\broker.sock` (the hook's, from `PREMPTI_HOME`), `c:/users/a/run/broker.sock`
+/// (a configuration file's) and `\\?\C:\Users\A\...` name the same pipe, as they name the
+/// same file.
 pub fn windows_pipe_name(socket: &Path) -> String {
+    let key = if cfg!(windows) {
+        portable(socket).to_ascii_lowercase()
+    } else {
+        socket.to_string_lossy().into_owned()
+    };
     // FNV-1a: stable across builds and platforms, no dependency needed for a name.
     let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
-    for byte in socket.to_string_lossy().bytes() {
+    for byte in key.bytes() {
         hash ^= u64::from(byte);
         hash = hash.wrapping_mul(0x0100_0000_01b3);
     }
     format!(r"\\.\pipe\prempti-{hash:016x}")
+}
+
+/// `path` as configuration files write it. On Windows: without the verbatim prefix
+/// (`\\?\C:\…` becomes `C:\…`, `\\?\UNC\server\share` becomes `\\server\share`) and with `/` as
+/// the separator, which Windows accepts and YAML and JSON need no escape for. Unchanged on Unix.
+pub fn portable(path: &Path) -> String {
+    let text = path.to_string_lossy();
+    if !cfg!(windows) {
+        return text.into_owned();
+    }
+    let plain = if let Some(rest) = text.strip_prefix(r"\\?\UNC\") {
+        format!(r"\\{rest}")
+    } else if let Some(rest) = text.strip_prefix(r"\\?\") {
+        rest.to_owned()
+    } else {
+        text.into_owned()
+    };
+    plain.replace('\\', "/")
 }
 
 /// Paths of an installation rooted at one `PREMPTI_HOME`.
@@ -220,6 +248,28 @@ mod tests {
             }
         );
         assert_eq!(prempti_home_from(None, None), Err(NoHomeError));
+    }
+
+    #[test]
+    fn one_windows_path_in_any_spelling_names_one_pipe() {
+        let spellings = [
+            r"C:\Users\A\prempti\run\broker.sock",
+            "c:/users/a/prempti/run/broker.sock",
+            r"\\?\C:\Users\A\prempti\run\broker.sock",
+        ];
+        let names: Vec<String> = spellings
+            .iter()
+            .map(|s| windows_pipe_name(Path::new(s)))
+            .collect();
+        assert!(names[0].starts_with(r"\\.\pipe\prempti-"), "{names:?}");
+        if cfg!(windows) {
+            assert!(names.iter().all(|n| *n == names[0]), "{names:?}");
+            assert_eq!(portable(Path::new(r"\\?\UNC\srv\share\p")), "//srv/share/p");
+        } else {
+            // Unix paths are case-sensitive and `\` is an ordinary character.
+            assert_ne!(names[0], names[1]);
+            assert_eq!(portable(Path::new(spellings[0])), spellings[0]);
+        }
     }
 
     #[test]

@@ -3,9 +3,9 @@
 
 use std::io;
 use std::path::PathBuf;
-use std::process::Command;
+use std::process::{Child, Command};
 
-pub use imp::{detach, hostname, program_of, terminate, user_id, StopRequests};
+pub use imp::{hostname, program_of, spawn_detached, terminate, user_id, StopRequests};
 
 /// What runs as a process: its program and, where the system shows them, its arguments.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -20,7 +20,7 @@ pub struct ProgramInfo {
 
 #[cfg(unix)]
 mod imp {
-    use super::{io, Command, PathBuf, ProgramInfo};
+    use super::{io, Child, Command, PathBuf, ProgramInfo};
     use tokio::signal::unix::{signal, Signal, SignalKind};
 
     /// The system's requests to stop: SIGTERM and SIGINT.
@@ -48,8 +48,9 @@ mod imp {
         }
     }
 
-    /// Makes `command` start in a new session, so it outlives the terminal that started it.
-    pub fn detach(command: &mut Command) {
+    /// Starts `command` in a new session, so it outlives the terminal that started it. Only
+    /// the descriptors `command` names reach it (std opens everything else close-on-exec).
+    pub fn spawn_detached(command: &mut Command) -> io::Result<Child> {
         use std::os::unix::process::CommandExt as _;
         // SAFETY: setsid is async-signal-safe and touches no memory of the parent; it only
         // moves the child into a new session.
@@ -61,6 +62,7 @@ mod imp {
                 Ok(())
             });
         }
+        command.spawn()
     }
 
     /// Asks process `pid` to stop (SIGTERM), or kills it (`force`: SIGKILL).
@@ -149,11 +151,17 @@ mod imp {
 
 #[cfg(windows)]
 mod imp {
-    use super::{io, Command, ProgramInfo};
+    use super::{io, Child, Command, ProgramInfo};
     use std::os::windows::process::CommandExt as _;
     use tokio::signal::windows::{ctrl_break, ctrl_c, ctrl_close, ctrl_shutdown, CtrlBreak};
     use tokio::signal::windows::{CtrlC, CtrlClose, CtrlShutdown};
     use windows_sys::Win32::Foundation::{CloseHandle, HANDLE};
+    use windows_sys::Win32::Foundation::{
+        GetHandleInformation, SetHandleInformation, HANDLE_FLAG_INHERIT, INVALID_HANDLE_VALUE,
+    };
+    use windows_sys::Win32::System::Console::{
+        GetStdHandle, STD_ERROR_HANDLE, STD_INPUT_HANDLE, STD_OUTPUT_HANDLE,
+    };
     use windows_sys::Win32::System::Threading::{
         OpenProcess, QueryFullProcessImageNameW, TerminateProcess, CREATE_NEW_PROCESS_GROUP,
         CREATE_NO_WINDOW, PROCESS_NAME_WIN32, PROCESS_QUERY_LIMITED_INFORMATION, PROCESS_TERMINATE,
@@ -190,10 +198,39 @@ mod imp {
         }
     }
 
-    /// Makes `command` start without a console window, in a process group of its own, so it
+    /// Starts `command` without a console window, in a process group of its own, so it
     /// outlives the console that started it and no Ctrl-C typed there reaches it.
-    pub fn detach(command: &mut Command) {
+    ///
+    /// Windows hands a child every inheritable handle of its parent, not only the ones it is
+    /// given: our own standard handles (the pipes of whoever runs `premptictl start`) would stay
+    /// open in the daemon for its whole life, and that caller would never see them close. They
+    /// are made non-inheritable for the spawn and restored after it.
+    pub fn spawn_detached(command: &mut Command) -> io::Result<Child> {
         command.creation_flags(CREATE_NO_WINDOW | CREATE_NEW_PROCESS_GROUP);
+        let ours = [STD_INPUT_HANDLE, STD_OUTPUT_HANDLE, STD_ERROR_HANDLE].map(|which| {
+            // SAFETY: GetStdHandle has no preconditions; a null or invalid result is skipped.
+            let handle = unsafe { GetStdHandle(which) };
+            let mut flags = 0u32;
+            // SAFETY: `flags` is a valid out pointer; an invalid handle makes the call fail.
+            let known = !handle.is_null()
+                && handle != INVALID_HANDLE_VALUE
+                && unsafe { GetHandleInformation(handle, &mut flags) } != 0;
+            (handle, known && flags & HANDLE_FLAG_INHERIT != 0)
+        });
+        for &(handle, inherited) in &ours {
+            if inherited {
+                // SAFETY: a valid handle of this process; only its inherit flag changes.
+                unsafe { SetHandleInformation(handle, HANDLE_FLAG_INHERIT, 0) };
+            }
+        }
+        let child = command.spawn();
+        for &(handle, inherited) in &ours {
+            if inherited {
+                // SAFETY: as above, restoring the flag.
+                unsafe { SetHandleInformation(handle, HANDLE_FLAG_INHERIT, HANDLE_FLAG_INHERIT) };
+            }
+        }
+        child
     }
 
     /// Ends process `pid`. Windows has no polite stop signal for a process without a console of

@@ -372,9 +372,7 @@ fn spawn_detached(layout: &Layout) -> Result<(std::process::Child, u64)> {
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(stderr);
-    crate::platform::process::detach(&mut command);
-    let child = command
-        .spawn()
+    let child = crate::platform::process::spawn_detached(&mut command)
         .with_context(|| format!("cannot start {} daemon", exe.display()))?;
     Ok((child, offset))
 }
