@@ -135,10 +135,11 @@ mod tests {
     #[test]
     fn defaults_come_from_the_protocol_crate() {
         let s = settings(&[], Some("/home/u"));
-        assert_eq!(
-            s.socket,
-            Ok(PathBuf::from("/home/u/.prempti/run/broker.sock"))
-        );
+        let default = paths::default_home_from(Some(PathBuf::from("/home/u")), None).unwrap();
+        assert_eq!(s.socket, Ok(default.join("run").join("broker.sock")));
+        if cfg!(unix) {
+            assert_eq!(default, PathBuf::from("/home/u/.prempti"));
+        }
         assert_eq!(s.timeout, Duration::from_millis(env::DEFAULT_TIMEOUT_MS));
         assert_eq!(s.input_max_bytes, env::DEFAULT_INPUT_MAX_BYTES);
         assert!(!s.fail_open && !s.debug && s.notes.is_empty());
@@ -163,7 +164,11 @@ mod tests {
     fn homes_are_resolved_for_the_request() {
         let s = settings(&[], Some("/srv/users/dev"));
         assert_eq!(s.home.as_deref(), Some("/srv/users/dev"));
-        assert_eq!(s.prempti_home.as_deref(), Some("/srv/users/dev/.prempti"));
+        let default = paths::default_home_from(Some(PathBuf::from("/srv/users/dev")), None);
+        assert_eq!(
+            s.prempti_home.as_deref(),
+            default.as_deref().and_then(|p| p.to_str())
+        );
         let s = settings(&[("PREMPTI_HOME", "/opt/p")], Some("/home/u"));
         assert_eq!(s.home.as_deref(), Some("/home/u"));
         assert_eq!(s.prempti_home.as_deref(), Some("/opt/p"));

@@ -55,7 +55,8 @@ pub fn write_atomic(path: &Path, contents: &[u8], mode: Option<u32>) -> Result<(
 /// Returns whether anything changed.
 pub fn write_if_changed(path: &Path, contents: &[u8], mode: u32) -> Result<bool> {
     if let Ok(existing) = fs::read(path) {
-        if existing == contents && mode_of(path) == Some(mode) {
+        // Windows has no mode bits: the same bytes are enough there.
+        if existing == contents && (cfg!(not(unix)) || mode_of(path) == Some(mode)) {
             return Ok(false);
         }
     }
