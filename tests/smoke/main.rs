@@ -87,7 +87,7 @@ fn silent_broker(socket: &std::path::Path) -> interprocess::local_socket::Listen
 
 #[test]
 fn a_broker_that_never_answers_is_denied_at_the_deadline() {
-    use interprocess::local_socket::traits::Listener as _;
+    use interprocess::local_socket::traits::ListenerExt as _;
     let dir = tempfile::tempdir().unwrap();
     let socket = dir.path().join("broker.sock");
     let listener = silent_broker(&socket);
