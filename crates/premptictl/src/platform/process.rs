@@ -329,12 +329,23 @@ mod tests {
     #[test]
     fn the_program_of_a_child_is_its_executable() {
         let exe = std::env::current_exe().unwrap();
+        let stem = |p: &std::path::Path| p.file_stem().map(|s| s.to_ascii_lowercase());
         let mut child = spawn_sleeper();
-        let info = program_of(child.id());
+        // Right after the spawn the child may not show its program yet: ask until it does.
+        let started = Instant::now();
+        let info = loop {
+            let info = program_of(child.id());
+            let found = info
+                .as_ref()
+                .is_some_and(|i| stem(std::path::Path::new(&i.program)) == stem(&exe));
+            if found || started.elapsed() > Duration::from_secs(10) {
+                break info;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        };
         let _ = child.kill();
         let _ = child.wait();
         let info = info.expect("a running child is found");
-        let stem = |p: &std::path::Path| p.file_stem().map(|s| s.to_ascii_lowercase());
         assert_eq!(stem(std::path::Path::new(&info.program)), stem(&exe));
         assert!(program_of(u32::MAX - 1).is_none());
     }
