@@ -174,7 +174,11 @@ mod tests {
         assert_eq!(s.prempti_home.as_deref(), Some("/opt/p"));
         // The socket override does not change where the installation is.
         let s = settings(&[("PREMPTI_SOCKET", "/tmp/b.sock")], Some("/home/u"));
-        assert_eq!(s.prempti_home.as_deref(), Some("/home/u/.prempti"));
+        let default = paths::default_home_from(Some(PathBuf::from("/home/u")), None);
+        assert_eq!(
+            s.prempti_home.as_deref(),
+            default.as_deref().and_then(|p| p.to_str())
+        );
         let s = settings(&[], None);
         assert_eq!((s.home, s.prempti_home), (None, None));
     }
