@@ -6,6 +6,8 @@
 #                  rules, configuration templates and an install.sh that needs no Rust toolchain
 #   make test      the whole test suite: unit, integration, end-to-end, rule fixtures, real agents,
 #                  the release tarball installed into a temporary home
+#   make test-windows  the Windows build (x86_64-pc-windows-gnu) checked, linted and tested
+#                  under Wine on this Linux machine (scripts/test-windows.sh)
 #   make bench     engine microbenchmarks and end-to-end hook latency (see BENCHMARKS.md)
 #   make check     formatting, lints, docs, fuzz targets, unused dependencies and the tests
 #   make lint      the same gates without the tests (CI runs them after make test)
@@ -18,7 +20,7 @@ PREMPTI_HOME := $(HOME)/.prempti
 endif
 export PREMPTI_HOME
 
-.PHONY: all build release hook install uninstall dist test test-rust test-rules test-agents test-dist corpus corpus-figures bench check lint deps fmt clippy doc fuzz-check clean
+.PHONY: all build release hook install uninstall dist test test-windows test-rust test-rules test-agents test-dist corpus corpus-figures bench check lint deps fmt clippy doc fuzz-check clean
 
 all: build
 
@@ -73,6 +75,12 @@ test-agents:
 # no cargo on PATH, then checks status, a denied hook call and uninstall.
 test-dist: release hook
 	./scripts/test-dist.sh
+
+# The Windows build on this Linux machine (scripts/test-windows.sh): windows-cargo setup, check
+# and clippy (-D warnings) of every target, the unit tests of every crate and the end-to-end
+# `smoke` suite under Wine (TEST_WINDOWS_UNIT=0 skips the unit tests).
+test-windows:
+	./scripts/test-windows.sh
 
 # The labelled corpus of dangerous and ordinary calls (rules/corpus/README.md): regenerate it
 # from scripts/gen-corpus.py (deterministic), then measure the default rules against it.

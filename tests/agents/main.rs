@@ -20,6 +20,11 @@
 //! sessions run at a time. The suite skips
 //! with a clear line only when the npm registry cannot be reached outside CI.
 
+// Unix only: these suites kill daemons with signals, read /proc, run thousands of hook
+// processes or drive agent CLIs from npm, none of which Wine (the Windows test runner here)
+// does faithfully; on Windows the `smoke` suite covers the installation's whole life.
+#![cfg(unix)]
+
 mod agent;
 mod claude;
 mod codex;

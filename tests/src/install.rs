@@ -39,9 +39,9 @@ pub fn debug_binaries() -> PathBuf {
     if let Some(dir) = std::env::var_os("PREMPTI_E2E_BIN_DIR") {
         return PathBuf::from(dir);
     }
-    let exe = std::env::current_exe().expect("the test binary's path");
+    let test_binary = std::env::current_exe().expect("the test binary's path");
     // target/<profile>/deps/e2e-<hash>
-    let profile_dir = exe
+    let profile_dir = test_binary
         .parent()
         .and_then(Path::parent)
         .expect("the test binary lives in target/<profile>/deps")
@@ -75,7 +75,7 @@ pub fn debug_binaries() -> PathBuf {
         );
     });
     for name in ["premptictl", "prempti-hook"] {
-        let path = profile_dir.join(name);
+        let path = profile_dir.join(exe(name));
         assert!(
             path.is_file(),
             "{} is missing; run `cargo build --workspace --bins`",
@@ -182,7 +182,10 @@ impl InstallBuilder {
             .prefix("prempti-test-")
             .tempdir()
             .expect("temp dir");
-        let root = dir.path().canonicalize().expect("canonical temp dir");
+        // Without Windows' verbatim `\\?\` prefix, which no user's directory carries.
+        let root = PathBuf::from(prempti_protocol::paths::portable(
+            &dir.path().canonicalize().expect("canonical temp dir"),
+        ));
         let user_home = root.join("home");
         let project = root.join("project");
         let prempti_home = root.join("prempti");
@@ -197,7 +200,7 @@ impl InstallBuilder {
             project,
             prempti_home,
             hook_timeout_ms: self.hook_timeout_ms,
-            bootstrap_ctl: from.join("premptictl"),
+            bootstrap_ctl: from.join(exe("premptictl")),
         };
         let falco = self.falco.clone();
         let source = repo_root();
@@ -290,13 +293,29 @@ impl Install {
             .env_clear()
             .env("PATH", std::env::var_os("PATH").unwrap_or_default())
             .env("HOME", &self.user_home)
+            .env("USERPROFILE", &self.user_home)
+            .env("LOCALAPPDATA", self.user_home.join("AppData").join("Local"))
+            .env("APPDATA", self.user_home.join("AppData").join("Roaming"))
             .env("PREMPTI_HOME", &self.prempti_home)
             .env("NO_COLOR", "1");
+        // What Windows programs need from the system to start (absent on Unix).
+        for name in [
+            "SystemRoot",
+            "windir",
+            "SystemDrive",
+            "TEMP",
+            "TMP",
+            "PATHEXT",
+        ] {
+            if let Some(value) = std::env::var_os(name) {
+                command.env(name, value);
+            }
+        }
     }
 
     /// Runs the installed `premptictl` (the one from `--from` before install).
     pub fn ctl(&self, args: &[&str]) -> Output {
-        let installed = self.prempti_home.join("bin/premptictl");
+        let installed = self.prempti_home.join("bin").join(exe("premptictl"));
         let exe = if installed.is_file() {
             installed
         } else {
@@ -341,7 +360,7 @@ impl Install {
 
     /// Runs the installed hook with extra environment variables.
     pub fn hook_with_env(&self, agent: &str, stdin: &[u8], env: &[(&str, &str)]) -> HookOutput {
-        let mut command = Command::new(self.prempti_home.join("bin/prempti-hook"));
+        let mut command = Command::new(self.prempti_home.join("bin").join(exe("prempti-hook")));
         command
             .arg(agent)
             .stdin(Stdio::piped())
@@ -424,28 +443,7 @@ impl Drop for Install {
     }
 }
 
-/// Sends SIGKILL to `pid`; returns whether the signal was delivered.
-pub fn sigkill(pid: i32) -> bool {
-    // SAFETY: a plain syscall; callers pass the pid of a daemon they started.
-    unsafe { libc::kill(pid, libc::SIGKILL) == 0 }
-}
-
-/// Whether `pid` exists and is not a zombie (a killed detached daemon stays a zombie until
-/// its new parent reaps it).
-pub fn process_alive(pid: i32) -> bool {
-    // SAFETY: signal 0 only checks for existence and permission.
-    if unsafe { libc::kill(pid, 0) } != 0 {
-        return false;
-    }
-    match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
-        // The state follows the parenthesised command name.
-        Ok(stat) => !matches!(
-            stat.rsplit(") ").next().and_then(|r| r.chars().next()),
-            Some('Z' | 'X')
-        ),
-        Err(_) => false,
-    }
-}
+pub use crate::process::{is_our_daemon, process_alive, sigkill};
 
 /// Waits (bounded by `limit`) until `pid` is gone; returns whether it is.
 pub fn wait_gone(pid: i32, limit: Duration) -> bool {
@@ -459,13 +457,9 @@ pub fn wait_gone(pid: i32, limit: Duration) -> bool {
     true
 }
 
-/// Whether `pid` is a `premptictl daemon` of this installation (its environment names it).
-pub fn is_our_daemon(pid: i32, prempti_home: &Path) -> bool {
-    let Ok(environ) = std::fs::read(format!("/proc/{pid}/environ")) else {
-        return false;
-    };
-    let want = format!("PREMPTI_HOME={}", prempti_home.display());
-    environ.split(|b| *b == 0).any(|v| v == want.as_bytes())
+/// `name` with the platform's executable suffix (`.exe` on Windows).
+pub fn exe(name: &str) -> String {
+    format!("{name}{}", std::env::consts::EXE_SUFFIX)
 }
 
 /// The path as UTF-8 (temporary paths always are here).

@@ -4,3 +4,4 @@
 pub mod calls;
 pub mod fake_models;
 pub mod install;
+pub mod process;

@@ -11,9 +11,10 @@
 //! decides every tool call.
 //!
 //! On Windows the broker is a named pipe (`paths::windows_pipe_name`) opened as a file. Opening
-//! is retried until the deadline while the pipe is busy; a synchronous pipe handle has no read
-//! or write timeout without threads or overlapped I/O, so once connected the deadline is checked
-//! before each operation and the agent's own hook timeout bounds a broker that stops mid-way.
+//! is retried until the deadline while the pipe is busy. A synchronous pipe handle has no read
+//! or write timeout, so there the exchange runs on a thread of its own and the hook stops
+//! waiting for it at the deadline (`sys::bounded`): a broker that accepts and never answers
+//! still gets the call denied on time, and the thread ends with the process.
 //!
 //! Every response is checked: frame size ([`frame::MAX_RESPONSE_BYTES`]), JSON shape, protocol
 //! version and nonce. Anything else is a [`BrokerError`], which the hook turns into a deny.
@@ -149,8 +150,26 @@ pub fn exchange(
     request: &HookRequest,
     timeout: Duration,
 ) -> Result<HookResponse, BrokerError> {
-    let start = Instant::now();
-    let deadline = start + timeout;
+    let deadline = Instant::now() + timeout;
+    let (owned_socket, owned_request) = (socket.to_owned(), request.clone());
+    sys::bounded(deadline, move || {
+        exchange_until(&owned_socket, &owned_request, deadline, timeout)
+    })
+    .unwrap_or_else(|| {
+        Err(BrokerError::Timeout {
+            socket: socket.to_owned(),
+            ms: timeout.as_millis(),
+        })
+    })
+}
+
+/// [`exchange`] on the calling thread, each operation bounded by the time left.
+fn exchange_until(
+    socket: &Path,
+    request: &HookRequest,
+    deadline: Instant,
+    timeout: Duration,
+) -> Result<HookResponse, BrokerError> {
     let timed_out = || BrokerError::Timeout {
         socket: socket.to_owned(),
         ms: timeout.as_millis(),
@@ -297,6 +316,11 @@ mod sys {
     use std::ffi::CString;
     use std::io;
     use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+
+    /// Runs `work` here: Unix sockets carry their own timeouts, set before each operation.
+    pub(super) fn bounded<T>(_deadline: Instant, work: impl FnOnce() -> T) -> Option<T> {
+        Some(work())
+    }
     use std::os::unix::ffi::OsStrExt;
     use std::os::unix::net::UnixStream;
     use std::path::Path;
@@ -535,6 +559,23 @@ mod sys {
         fn set_write_timeout_to(&self, _left: Duration) -> io::Result<()> {
             Ok(())
         }
+    }
+
+    /// Runs `work` on a thread of its own and waits for it until `deadline`; `None` when it
+    /// is late (it is then abandoned: the hook answers and exits, which ends it) or no thread
+    /// could be started (the call is then denied as a timeout: fail closed).
+    pub(super) fn bounded<T: Send + 'static>(
+        deadline: Instant,
+        work: impl FnOnce() -> T + Send + 'static,
+    ) -> Option<T> {
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::Builder::new()
+            .spawn(move || {
+                let _ = tx.send(work());
+            })
+            .ok()?;
+        rx.recv_timeout(deadline.saturating_duration_since(Instant::now()))
+            .ok()
     }
 
     pub(super) fn connect(socket: &Path, deadline: Instant) -> io::Result<File> {

@@ -84,7 +84,10 @@ impl Settings {
             .and_then(|h| h.to_str())
             .filter(|h| !h.is_empty())
             .map(str::to_owned);
-        let install = paths::prempti_home_from(lookup(env::PREMPTI_HOME), user_home);
+        let install = paths::prempti_home_from(
+            lookup(env::PREMPTI_HOME),
+            paths::default_home_from(user_home, lookup("LOCALAPPDATA")),
+        );
         let prempti_home = install
             .as_ref()
             .ok()
@@ -132,10 +135,11 @@ mod tests {
     #[test]
     fn defaults_come_from_the_protocol_crate() {
         let s = settings(&[], Some("/home/u"));
-        assert_eq!(
-            s.socket,
-            Ok(PathBuf::from("/home/u/.prempti/run/broker.sock"))
-        );
+        let default = paths::default_home_from(Some(PathBuf::from("/home/u")), None).unwrap();
+        assert_eq!(s.socket, Ok(default.join("run").join("broker.sock")));
+        if cfg!(unix) {
+            assert_eq!(default, PathBuf::from("/home/u/.prempti"));
+        }
         assert_eq!(s.timeout, Duration::from_millis(env::DEFAULT_TIMEOUT_MS));
         assert_eq!(s.input_max_bytes, env::DEFAULT_INPUT_MAX_BYTES);
         assert!(!s.fail_open && !s.debug && s.notes.is_empty());
@@ -160,13 +164,21 @@ mod tests {
     fn homes_are_resolved_for_the_request() {
         let s = settings(&[], Some("/srv/users/dev"));
         assert_eq!(s.home.as_deref(), Some("/srv/users/dev"));
-        assert_eq!(s.prempti_home.as_deref(), Some("/srv/users/dev/.prempti"));
+        let default = paths::default_home_from(Some(PathBuf::from("/srv/users/dev")), None);
+        assert_eq!(
+            s.prempti_home.as_deref(),
+            default.as_deref().and_then(|p| p.to_str())
+        );
         let s = settings(&[("PREMPTI_HOME", "/opt/p")], Some("/home/u"));
         assert_eq!(s.home.as_deref(), Some("/home/u"));
         assert_eq!(s.prempti_home.as_deref(), Some("/opt/p"));
         // The socket override does not change where the installation is.
         let s = settings(&[("PREMPTI_SOCKET", "/tmp/b.sock")], Some("/home/u"));
-        assert_eq!(s.prempti_home.as_deref(), Some("/home/u/.prempti"));
+        let default = paths::default_home_from(Some(PathBuf::from("/home/u")), None);
+        assert_eq!(
+            s.prempti_home.as_deref(),
+            default.as_deref().and_then(|p| p.to_str())
+        );
         let s = settings(&[], None);
         assert_eq!((s.home, s.prempti_home), (None, None));
     }

@@ -29,8 +29,9 @@
 //! stale socket file is removed only when nothing listens on it. Peers are checked with the
 //! kernel's credentials of the connection (`SO_PEERCRED` / `getpeereid`); a peer running as
 //! another effective uid is disconnected without an answer. On Windows the socket is a named
-//! pipe ([`prempti_protocol::paths::windows_pipe_name`]) whose default security only lets the
-//! creating user, administrators and SYSTEM write to it.
+//! pipe ([`prempti_protocol::paths::windows_pipe_name`]) whose security descriptor admits the
+//! current user only (the `pipe_security` module): other users, administrators and SYSTEM are
+//! refused when they open it, and remote clients are rejected.
 //!
 //! # Runtimes
 //!
@@ -1027,6 +1028,7 @@ fn peer_is_same_user(stream: &Stream) -> bool {
 #[cfg(windows)]
 fn bind_socket(path: &Path) -> Result<(BoundSocket, Listener), BrokerError> {
     use interprocess::local_socket::{GenericNamespaced, ToNsName};
+    use interprocess::os::windows::local_socket::ListenerOptionsExt as _;
 
     let pipe = prempti_protocol::paths::windows_pipe_name(path);
     let bind_err = |source| BrokerError::Bind {
@@ -1038,10 +1040,11 @@ fn bind_socket(path: &Path) -> Result<(BoundSocket, Listener), BrokerError> {
         .as_str()
         .to_ns_name::<GenericNamespaced>()
         .map_err(bind_err)?;
-    // The default named-pipe security grants write access only to the creating user,
-    // administrators and SYSTEM; remote clients are rejected by the pipe itself.
+    // Only the current user may open the pipe (crate::pipe_security); remote clients are
+    // rejected by the pipe itself.
     let listener = ListenerOptions::new()
         .name(name)
+        .security_descriptor(crate::pipe_security::owner_only().map_err(bind_err)?)
         .create_tokio()
         .map_err(|e| match e.kind() {
             io::ErrorKind::AddrInUse | io::ErrorKind::PermissionDenied => BrokerError::InUse {

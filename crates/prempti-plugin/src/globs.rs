@@ -405,6 +405,10 @@ mod tests {
     }
 
     #[test]
+    #[cfg_attr(
+        windows,
+        ignore = "joins a drive-letter temp directory under a Unix-absolute root"
+    )]
     fn patterns_match_the_file_system() {
         let dir = std::env::temp_dir().join(format!("prempti-glob-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();

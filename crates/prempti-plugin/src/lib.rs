@@ -26,6 +26,8 @@ pub mod globs;
 pub mod host;
 pub mod intake;
 pub mod post_tool;
+#[cfg(windows)]
+pub mod pipe_security;
 pub mod realpath;
 pub mod rotate;
 pub mod secret_values;

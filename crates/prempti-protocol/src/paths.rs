@@ -30,19 +30,42 @@ impl std::error::Error for NoHomeError {}
 /// File name of the control token, next to the control socket in `run/`.
 pub const CONTROL_TOKEN_FILE: &str = "control.token";
 
-/// Resolves `$PREMPTI_HOME`, else `~/.prempti`, from the process environment.
+/// Resolves `$PREMPTI_HOME`, else the default ([`default_home_from`]), from the process
+/// environment.
 pub fn prempti_home() -> Result<PathBuf, NoHomeError> {
-    prempti_home_from(std::env::var_os(env::PREMPTI_HOME), user_home())
+    prempti_home_from(
+        std::env::var_os(env::PREMPTI_HOME),
+        default_home_from(user_home(), std::env::var_os("LOCALAPPDATA")),
+    )
 }
 
-/// [`prempti_home`] with explicit inputs, for tests and callers that hold their own env.
+/// [`prempti_home`] with explicit inputs: `PREMPTI_HOME` when set and not empty, else
+/// `default_home`.
 pub fn prempti_home_from(
     prempti_home: Option<OsString>,
-    user_home: Option<PathBuf>,
+    default_home: Option<PathBuf>,
 ) -> Result<PathBuf, NoHomeError> {
     match prempti_home.filter(|h| !h.is_empty()) {
         Some(home) => Ok(PathBuf::from(home)),
-        None => user_home.map(|h| h.join(".prempti")).ok_or(NoHomeError),
+        None => default_home.ok_or(NoHomeError),
+    }
+}
+
+/// The default install directory: `~/.prempti` on Unix; on Windows `%LOCALAPPDATA%\prempti`
+/// (per user, not roamed), or `<user home>\AppData\Local\prempti` when `LOCALAPPDATA` is
+/// unset.
+pub fn default_home_from(
+    user_home: Option<PathBuf>,
+    local_app_data: Option<OsString>,
+) -> Option<PathBuf> {
+    if cfg!(windows) {
+        local_app_data
+            .filter(|d| !d.is_empty())
+            .map(PathBuf::from)
+            .or_else(|| user_home.map(|h| h.join("AppData").join("Local")))
+            .map(|d| d.join("prempti"))
+    } else {
+        user_home.map(|h| h.join(".prempti"))
     }
 }
 
@@ -69,14 +92,42 @@ pub fn broker_socket_from(socket: Option<OsString>, home: &Path) -> PathBuf {
 
 /// The name a socket path maps to on Windows, where local sockets are named pipes:
 /// `\\.\pipe\prempti-<hex hash of the path>`. On Unix the path itself is used.
+///
+/// On Windows the path is hashed in the form [`portable`] gives it, ASCII-lowercased, so
+/// `C:\Users\A\run\broker.sock` (the hook's, from `PREMPTI_HOME`), `c:/users/a/run/broker.sock`
+/// (a configuration file's) and `\\?\C:\Users\A\...` name the same pipe, as they name the
+/// same file.
 pub fn windows_pipe_name(socket: &Path) -> String {
+    let key = if cfg!(windows) {
+        portable(socket).to_ascii_lowercase()
+    } else {
+        socket.to_string_lossy().into_owned()
+    };
     // FNV-1a: stable across builds and platforms, no dependency needed for a name.
     let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
-    for byte in socket.to_string_lossy().bytes() {
+    for byte in key.bytes() {
         hash ^= u64::from(byte);
         hash = hash.wrapping_mul(0x0100_0000_01b3);
     }
     format!(r"\\.\pipe\prempti-{hash:016x}")
+}
+
+/// `path` as configuration files write it. On Windows: without the verbatim prefix
+/// (`\\?\C:\…` becomes `C:\…`, `\\?\UNC\server\share` becomes `\\server\share`) and with `/` as
+/// the separator, which Windows accepts and YAML and JSON need no escape for. Unchanged on Unix.
+pub fn portable(path: &Path) -> String {
+    let text = path.to_string_lossy();
+    if !cfg!(windows) {
+        return text.into_owned();
+    }
+    let plain = if let Some(rest) = text.strip_prefix(r"\\?\UNC\") {
+        format!(r"\\{rest}")
+    } else if let Some(rest) = text.strip_prefix(r"\\?\") {
+        rest.to_owned()
+    } else {
+        text.into_owned()
+    };
+    plain.replace('\\', "/")
 }
 
 /// Paths of an installation rooted at one `PREMPTI_HOME`.
@@ -183,16 +234,52 @@ mod tests {
 
     #[test]
     fn home_prefers_prempti_home_and_ignores_empty() {
-        let user = Some(PathBuf::from("/home/u"));
+        let user = default_home_from(Some(PathBuf::from("/home/u")), None);
         assert_eq!(
             prempti_home_from(Some("/opt/p".into()), user.clone()).unwrap(),
             PathBuf::from("/opt/p")
         );
         assert_eq!(
             prempti_home_from(Some("".into()), user.clone()).unwrap(),
-            PathBuf::from("/home/u/.prempti")
+            if cfg!(windows) {
+                PathBuf::from("/home/u/AppData/Local/prempti")
+            } else {
+                PathBuf::from("/home/u/.prempti")
+            }
         );
         assert_eq!(prempti_home_from(None, None), Err(NoHomeError));
+    }
+
+    #[test]
+    fn one_windows_path_in_any_spelling_names_one_pipe() {
+        let spellings = [
+            r"C:\Users\A\prempti\run\broker.sock",
+            "c:/users/a/prempti/run/broker.sock",
+            r"\\?\C:\Users\A\prempti\run\broker.sock",
+        ];
+        let names: Vec<String> = spellings
+            .iter()
+            .map(|s| windows_pipe_name(Path::new(s)))
+            .collect();
+        assert!(names[0].starts_with(r"\\.\pipe\prempti-"), "{names:?}");
+        if cfg!(windows) {
+            assert!(names.iter().all(|n| *n == names[0]), "{names:?}");
+            assert_eq!(portable(Path::new(r"\\?\UNC\srv\share\p")), "//srv/share/p");
+        } else {
+            // Unix paths are case-sensitive and `\` is an ordinary character.
+            assert_ne!(names[0], names[1]);
+            assert_eq!(portable(Path::new(spellings[0])), spellings[0]);
+        }
+    }
+
+    #[test]
+    fn the_windows_default_is_under_local_app_data() {
+        let home = default_home_from(Some(PathBuf::from("/home/u")), Some("/l".into()));
+        if cfg!(windows) {
+            assert_eq!(home, Some(Path::new("/l").join("prempti")));
+        } else {
+            assert_eq!(home, Some(PathBuf::from("/home/u/.prempti")));
+        }
     }
 
     #[test]

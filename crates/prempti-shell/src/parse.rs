@@ -28,9 +28,16 @@ pub(crate) enum Failure {
     Internal,
 }
 
-thread_local! {
-    static PARSER: RefCell<Option<Parser>> = const { RefCell::new(None) };
+// The initializer is const already; clippy 1.96 checking a std built from source
+// (`-Zbuild-std`, the Windows cross build) still reports it.
+#[allow(clippy::missing_const_for_thread_local)]
+mod parser_cell {
+    use super::{Parser, RefCell};
+    thread_local! {
+        pub(super) static PARSER: RefCell<Option<Parser>> = const { RefCell::new(None) };
+    }
 }
+use parser_cell::PARSER;
 
 /// Parses `text` as a bash program. A tree with error nodes is still a tree: callers check
 /// `root_node().has_error()`.

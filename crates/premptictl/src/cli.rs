@@ -112,7 +112,8 @@ pub struct JsonArgs {
 /// Which service manager runs the daemon.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum ServiceKind {
-    /// systemd user unit where `systemctl --user` works, launchd on macOS, else detached.
+    /// systemd user unit where `systemctl --user` works, launchd on macOS, the Run key on
+    /// Windows, else detached.
     Auto,
     /// A systemd user unit.
     Systemd,
@@ -120,6 +121,8 @@ pub enum ServiceKind {
     Launchd,
     /// A detached background process (no service manager).
     Detached,
+    /// Windows: a detached process started at logon by the per-user Run key.
+    RunKey,
 }
 
 /// Which engine evaluates the rules.

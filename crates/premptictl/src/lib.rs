@@ -31,6 +31,7 @@ pub mod exit;
 pub mod hooks;
 pub mod install;
 pub mod output;
+pub mod platform;
 pub mod rules_tools;
 pub mod scan;
 pub mod service;

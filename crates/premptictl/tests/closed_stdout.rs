@@ -4,6 +4,9 @@
 //! The reader is closed before the command starts (a pipe whose read end is already closed), so
 //! the very first write fails with EPIPE: no timing is involved.
 
+// Unix only: closes file descriptors of the child with libc.
+#![cfg(unix)]
+
 use std::os::fd::{FromRawFd, OwnedFd};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};

@@ -3,6 +3,10 @@
 //! configuration keys reported with their position, clean shutdown on SIGTERM, and refusal to
 //! start with broken rules.
 
+// Unix only: signals the daemon (SIGTERM) and checks socket modes; the Windows daemon's
+// start, verdicts and stop are the `smoke` suite of tests/ (run under Wine).
+#![cfg(unix)]
+
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};

@@ -16,6 +16,9 @@
 //! normalization: reasons are compared up to their first `/proc/` path (globs over `/proc`
 //! expand to the processes running at each evaluation).
 
+// Unix only: Falco runs on Linux and macOS (on Windows `engine: falco` is refused).
+#![cfg(unix)]
+
 use std::collections::BTreeSet;
 use std::io::BufRead as _;
 use std::path::{Path, PathBuf};

@@ -6,6 +6,9 @@
 //! when `PREMPTI_FALCO` names one (`scripts/setup-falco.sh` sets it in `make test`) and print
 //! a skip line otherwise; the one with a stand-in Falco always runs.
 
+// Unix only: Falco runs on Linux and macOS (on Windows `engine: falco` is refused).
+#![cfg(unix)]
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::sync::atomic::{AtomicBool, Ordering};

@@ -1,6 +1,9 @@
 //! `premptictl hook add|remove|status` driven through the real binary in temporary HOME and
 //! PREMPTI_HOME directories.
 
+// Unix only: the fake agent CLIs here are `#!/bin/sh` scripts made executable with a mode.
+#![cfg(unix)]
+
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};

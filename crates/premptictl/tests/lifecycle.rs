@@ -8,6 +8,10 @@
 //! The tests need `prempti-hook` next to `premptictl` in the target directory; they build it
 //! with `cargo build -p prempti-hook` (a no-op when it is up to date).
 
+// Unix only: checks file modes and replaces binaries with `#!/bin/sh` scripts; the Windows
+// installation's whole life is the `smoke` suite of tests/ (run under Wine).
+#![cfg(unix)]
+
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};

@@ -19,6 +19,7 @@ pub(crate) fn install(ctx: &Context, args: &InstallArgs) -> Result<ExitStatus> {
             ServiceArg::Systemd => Some(ServiceKind::Systemd),
             ServiceArg::Launchd => Some(ServiceKind::Launchd),
             ServiceArg::Detached => Some(ServiceKind::Detached),
+            ServiceArg::RunKey => Some(ServiceKind::RunKey),
         },
         engine: args.engine.map(|e| match e {
             crate::cli::EngineKind::Embedded => crate::config::prempti::EngineChoice::Embedded,

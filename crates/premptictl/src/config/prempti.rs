@@ -49,6 +49,9 @@ pub enum ServiceKind {
     /// A setsid'd background process with a pid file.
     #[default]
     Detached,
+    /// Windows: a detached process, started at logon by a value under the per-user Run key.
+    #[serde(rename = "run-key")]
+    RunKey,
 }
 
 impl ServiceKind {
@@ -58,6 +61,7 @@ impl ServiceKind {
             ServiceKind::Systemd => "systemd",
             ServiceKind::Launchd => "launchd",
             ServiceKind::Detached => "detached",
+            ServiceKind::RunKey => "run-key",
         }
     }
 
@@ -67,6 +71,7 @@ impl ServiceKind {
             "systemd" => Some(ServiceKind::Systemd),
             "launchd" => Some(ServiceKind::Launchd),
             "detached" => Some(ServiceKind::Detached),
+            "run-key" => Some(ServiceKind::RunKey),
             _ => None,
         }
     }

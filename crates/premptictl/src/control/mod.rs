@@ -1,7 +1,8 @@
 //! The control socket, client side, and the status document the daemon publishes on it.
 //!
 //! Requests and responses are [`prempti_protocol::control`] messages, one frame each way
-//! ([`prempti_protocol::frame`]) over `run/control.sock` (0600, in the 0700 `run/` directory).
+//! ([`prempti_protocol::frame`]) over `run/control.sock` (0600, in the 0700 `run/` directory;
+//! a named pipe on Windows, see [`crate::platform::ipc`]).
 
 pub mod consent;
 
@@ -12,6 +13,8 @@ use std::time::Duration;
 use prempti_protocol::control::{ControlEnvelope, ControlRequest, ControlResponse};
 use prempti_protocol::frame;
 use serde::{Deserialize, Serialize};
+
+use crate::platform::ipc::ClientStream;
 
 /// Largest control message accepted in either direction (status documents carry reload
 /// errors, which stay far below this).
@@ -48,17 +51,6 @@ pub fn request(
     timeout: Duration,
 ) -> Result<ControlResponse, ControlError> {
     let shown = socket.display().to_string();
-    let mut stream = connect(socket).map_err(|e| match e.kind() {
-        io::ErrorKind::NotFound | io::ErrorKind::ConnectionRefused => {
-            ControlError::NotRunning(shown.clone())
-        }
-        _ => ControlError::Exchange {
-            path: shown.clone(),
-            source: frame::FrameError::Io(e),
-        },
-    })?;
-    let _ = stream.set_read_timeout(Some(timeout));
-    let _ = stream.set_write_timeout(Some(timeout));
     let envelope = ControlEnvelope {
         request: req.clone(),
         token: if req.loosens() {
@@ -67,8 +59,22 @@ pub fn request(
             None
         },
     };
-    frame::write_message(&mut stream, &envelope).map_err(|e| exchange_error(&shown, e))?;
-    frame::read_message(&mut stream, MAX_CONTROL_BYTES).map_err(|e| exchange_error(&shown, e))
+    let talk = move |stream: &mut ClientStream| -> Result<ControlResponse, frame::FrameError> {
+        frame::write_message(stream, &envelope)?;
+        frame::read_message(stream, MAX_CONTROL_BYTES)
+    };
+    match crate::platform::ipc::exchange(socket, timeout, talk) {
+        Ok(answer) => answer.map_err(|e| exchange_error(&shown, e)),
+        Err(e)
+            if matches!(
+                e.kind(),
+                io::ErrorKind::NotFound | io::ErrorKind::ConnectionRefused
+            ) =>
+        {
+            Err(ControlError::NotRunning(shown))
+        }
+        Err(e) => Err(exchange_error(&shown, frame::FrameError::Io(e))),
+    }
 }
 
 /// The control token of the daemon listening on `socket`, when it can be read.
@@ -94,19 +100,6 @@ fn exchange_error(shown: &str, e: frame::FrameError) -> ControlError {
             source: e,
         },
     }
-}
-
-#[cfg(unix)]
-fn connect(socket: &Path) -> io::Result<std::os::unix::net::UnixStream> {
-    std::os::unix::net::UnixStream::connect(socket)
-}
-
-#[cfg(not(unix))]
-fn connect(_socket: &Path) -> io::Result<std::net::TcpStream> {
-    Err(io::Error::new(
-        io::ErrorKind::Unsupported,
-        "the control socket needs a Unix system",
-    ))
 }
 
 /// The daemon's status document (`data` of the answer to `{"op":"status"}`).

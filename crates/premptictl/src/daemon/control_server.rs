@@ -1,5 +1,6 @@
-//! The control socket, server side: `run/control.sock` (0600 in the 0700 `run/`), peers of
-//! another uid refused, one request frame in, one response frame out. Requests are handed to
+//! The control socket, server side: `run/control.sock` (0600 in the 0700 `run/`, peers of
+//! another uid refused; a named pipe only the user may open on Windows, see
+//! [`crate::platform::ipc`]), one request frame in, one response frame out. Requests are handed to
 //! the event loop, which alone changes the daemon's state.
 //!
 //! Requests that loosen enforcement ([`ControlRequest::loosens`]) must carry the control
@@ -14,38 +15,17 @@ use std::sync::Arc;
 use prempti_protocol::control::{ControlEnvelope, ControlRequest, ControlResponse};
 use prempti_protocol::frame;
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
-use tokio::net::{UnixListener, UnixStream};
 use tokio::sync::{mpsc, oneshot};
 
 use crate::control::MAX_CONTROL_BYTES;
+use crate::platform::ipc::{ControlListener, ControlStream};
 
 /// A control request waiting for the event loop, with the way back to the client.
 pub type ControlMessage = (ControlRequest, oneshot::Sender<ControlResponse>);
 
-/// Binds the control socket. A stale socket file (nobody listening) is replaced; the caller
-/// holds the instance lock, so no other daemon can be listening on it.
-pub fn bind(path: &Path) -> anyhow::Result<UnixListener> {
-    match std::fs::remove_file(path) {
-        Ok(()) => {}
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-        Err(e) => anyhow::bail!(
-            "cannot remove the stale control socket {}: {e}",
-            path.display()
-        ),
-    }
-    let listener = UnixListener::bind(path).map_err(|e| {
-        anyhow::anyhow!(
-            "cannot listen on the control socket {}: {e}",
-            path.display()
-        )
-    })?;
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))
-            .map_err(|e| anyhow::anyhow!("cannot restrict {}: {e}", path.display()))?;
-    }
-    Ok(listener)
+/// Binds the control endpoint for `path` (see [`ControlListener::bind`]).
+pub fn bind(path: &Path) -> anyhow::Result<ControlListener> {
+    ControlListener::bind(path)
 }
 
 /// What is done with a refused control request: the request, why it was refused, and the
@@ -106,19 +86,13 @@ impl ControlAuth {
 
 fn write_token(path: &Path, token: &str) -> std::io::Result<()> {
     use std::io::Write as _;
-    use std::os::unix::fs::OpenOptionsExt as _;
 
     match std::fs::remove_file(path) {
         Ok(()) => {}
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
         Err(e) => return Err(e),
     }
-    let mut file = std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .mode(0o600)
-        .custom_flags(libc::O_NOFOLLOW)
-        .open(path)?;
+    let mut file = crate::platform::fs::create_private(path)?;
     file.write_all(token.as_bytes())?;
     file.write_all(b"\n")?;
     file.sync_all()
@@ -191,16 +165,15 @@ pub fn refusal_record(
 
 /// Accepts connections until `tx` closes; each is served on its own task.
 pub async fn serve(
-    listener: UnixListener,
+    listener: ControlListener,
     tx: mpsc::Sender<ControlMessage>,
     path: PathBuf,
     auth: Arc<ControlAuth>,
 ) {
-    // SAFETY: getuid has no preconditions and cannot fail.
-    let my_uid = unsafe { libc::getuid() };
     loop {
-        let (stream, _) = match listener.accept().await {
-            Ok(conn) => conn,
+        let (stream, peer_pid) = match listener.accept().await {
+            Ok(Some(conn)) => conn,
+            Ok(None) => continue,
             Err(e) => {
                 tracing::warn!("control socket {}: accept failed: {e}", path.display());
                 tokio::time::sleep(std::time::Duration::from_millis(50)).await;
@@ -210,20 +183,6 @@ pub async fn serve(
         if tx.is_closed() {
             break;
         }
-        let peer_pid = match stream.peer_cred() {
-            Ok(cred) if cred.uid() == my_uid => cred.pid(),
-            Ok(cred) => {
-                tracing::warn!(
-                    "control socket: refused a peer running as uid {}",
-                    cred.uid()
-                );
-                continue;
-            }
-            Err(e) => {
-                tracing::warn!("control socket: cannot identify the peer: {e}");
-                continue;
-            }
-        };
         let tx = tx.clone();
         let auth = Arc::clone(&auth);
         tokio::spawn(async move {
@@ -235,7 +194,7 @@ pub async fn serve(
 }
 
 async fn handle(
-    mut stream: UnixStream,
+    mut stream: ControlStream,
     tx: mpsc::Sender<ControlMessage>,
     auth: &ControlAuth,
     peer_pid: Option<i32>,

@@ -1,4 +1,5 @@
-//! One daemon per `PREMPTI_HOME`: an exclusive `flock` on `run/daemon.lock`, which also holds
+//! One daemon per `PREMPTI_HOME`: an exclusive lock on `run/daemon.lock`
+//! ([`crate::platform::fs::try_lock`]: `flock`, or `LockFileEx` on Windows), which also holds
 //! the daemon's pid.
 //!
 //! The lock is released by the kernel when the process dies, however it dies, so a crash
@@ -104,61 +105,48 @@ fn read_pid(file: &mut File) -> Option<u32> {
     text.trim().parse().ok()
 }
 
-#[cfg(unix)]
 fn try_lock(file: &File) -> Result<bool> {
-    use std::os::unix::io::AsRawFd;
-    // SAFETY: flock on a file descriptor we own for the duration of the call; no memory is
-    // shared with the kernel.
-    let rc = unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) };
-    if rc == 0 {
-        return Ok(true);
-    }
-    let err = std::io::Error::last_os_error();
-    if err.raw_os_error() == Some(libc::EWOULDBLOCK) {
-        Ok(false)
-    } else {
-        Err(err).context("cannot lock the daemon lock file")
-    }
-}
-
-#[cfg(not(unix))]
-fn try_lock(file: &File) -> Result<bool> {
-    match file.try_lock() {
-        Ok(()) => Ok(true),
-        Err(std::fs::TryLockError::WouldBlock) => Ok(false),
-        Err(std::fs::TryLockError::Error(e)) => Err(e).context("cannot lock the daemon lock file"),
-    }
+    crate::platform::fs::try_lock(file).context("cannot lock the daemon lock file")
 }
 
 /// Checks that `pid`, read from the lock file of the installation at `home`, may be signalled:
 /// a real process id (not 0, which would signal our whole process group, not -1 / `u32::MAX`,
 /// which would signal every process we may signal, not init, not ourselves) of a
-/// `premptictl daemon` of this installation (its command line on Linux from
-/// `/proc/PID/cmdline`, with `PREMPTI_HOME` / `HOME` from `/proc/PID/environ` when readable;
-/// `ps -p` elsewhere). Returns the pid to signal, or why not.
-pub fn signalable_daemon(pid: u32, home: &Path) -> Result<libc::pid_t, String> {
-    let signed =
-        libc::pid_t::try_from(pid).map_err(|_| format!("pid {pid} is not a valid process id"))?;
-    if signed <= 1 {
+/// `premptictl daemon` of this installation (what [`crate::platform::process::program_of`]
+/// shows of it: the program and, where readable, its arguments and `PREMPTI_HOME` / `HOME`).
+/// Returns the pid to signal, or why not.
+pub fn signalable_daemon(pid: u32, home: &Path) -> Result<u32, String> {
+    if i32::try_from(pid).is_err() {
+        return Err(format!("pid {pid} is not a valid process id"));
+    }
+    if pid <= 1 {
         return Err(format!("pid {pid} is not a daemon's process id"));
     }
     if pid == std::process::id() {
         return Err(format!("pid {pid} is this premptictl itself"));
     }
-    let argv = command_line(pid).ok_or_else(|| format!("no process {pid} is running"))?;
-    let is_ctl = argv.first().is_some_and(|arg0| {
-        Path::new(arg0)
-            .file_name()
-            .and_then(|n| n.to_str())
-            .is_some_and(|n| n.starts_with("premptictl"))
-    });
-    if !is_ctl || !argv.iter().skip(1).any(|a| a == "daemon") {
+    let info = crate::platform::process::program_of(pid)
+        .ok_or_else(|| format!("no process {pid} is running"))?;
+    let is_ctl = Path::new(&info.program)
+        .file_name()
+        .and_then(|n| n.to_str())
+        .is_some_and(|n| n.starts_with("premptictl"));
+    // Where the arguments cannot be read (Windows), the program name has to do.
+    let runs_daemon = info
+        .args
+        .as_ref()
+        .is_none_or(|args| args.iter().any(|a| a == "daemon"));
+    if !is_ctl || !runs_daemon {
+        let args = info.args.unwrap_or_default();
         return Err(format!(
             "process {pid} is not a `premptictl daemon` (it runs `{}`)",
-            argv.join(" ")
+            std::iter::once(info.program)
+                .chain(args)
+                .collect::<Vec<_>>()
+                .join(" ")
         ));
     }
-    if let Some(theirs) = daemon_home(pid) {
+    if let Some(theirs) = info.prempti_home {
         let same = match (theirs.canonicalize(), home.canonicalize()) {
             (Ok(a), Ok(b)) => a == b,
             _ => theirs == home,
@@ -170,50 +158,7 @@ pub fn signalable_daemon(pid: u32, home: &Path) -> Result<libc::pid_t, String> {
             ));
         }
     }
-    Ok(signed)
-}
-
-/// The arguments of process `pid`.
-#[cfg(target_os = "linux")]
-fn command_line(pid: u32) -> Option<Vec<String>> {
-    let raw = std::fs::read(format!("/proc/{pid}/cmdline")).ok()?;
-    Some(
-        raw.split(|b| *b == 0)
-            .filter(|a| !a.is_empty())
-            .map(|a| String::from_utf8_lossy(a).into_owned())
-            .collect(),
-    )
-}
-
-/// The arguments of process `pid` (split on spaces: enough to find the program and `daemon`).
-#[cfg(not(target_os = "linux"))]
-fn command_line(pid: u32) -> Option<Vec<String>> {
-    let out = std::process::Command::new("ps")
-        .args(["-p", &pid.to_string(), "-o", "command="])
-        .output()
-        .ok()?;
-    let text = String::from_utf8_lossy(&out.stdout);
-    let argv: Vec<String> = text.split_whitespace().map(str::to_owned).collect();
-    (out.status.success() && !argv.is_empty()).then_some(argv)
-}
-
-/// The installation process `pid` serves, from its environment, when it can be read.
-#[cfg(target_os = "linux")]
-fn daemon_home(pid: u32) -> Option<PathBuf> {
-    use std::os::unix::ffi::OsStrExt as _;
-    let raw = std::fs::read(format!("/proc/{pid}/environ")).ok()?;
-    let var = |name: &str| {
-        raw.split(|b| *b == 0)
-            .find_map(|kv| kv.strip_prefix(format!("{name}=").as_bytes()))
-            .filter(|v| !v.is_empty())
-            .map(|v| PathBuf::from(std::ffi::OsStr::from_bytes(v)))
-    };
-    var("PREMPTI_HOME").or_else(|| var("HOME").map(|h| h.join(".prempti")))
-}
-
-#[cfg(not(target_os = "linux"))]
-fn daemon_home(_pid: u32) -> Option<PathBuf> {
-    None
+    Ok(pid)
 }
 
 #[cfg(test)]
@@ -221,6 +166,7 @@ mod tests {
     use super::*;
 
     #[test]
+    #[cfg_attr(windows, ignore = "spawns the Unix program `sleep`")]
     fn pids_that_are_not_a_daemon_of_this_installation_are_never_signalled() {
         let home = tempfile::tempdir().unwrap();
         for pid in [0, 1, u32::MAX, u32::MAX - 1, std::process::id()] {
@@ -261,7 +207,7 @@ mod tests {
             let _ = child.kill();
             let _ = child.wait();
         }
-        assert_eq!(ok, Ok(ours.id() as libc::pid_t));
+        assert_eq!(ok, Ok(ours.id()));
         assert!(err.unwrap_err().contains("another installation"));
     }
 

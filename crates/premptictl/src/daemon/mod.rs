@@ -32,6 +32,11 @@
 
 pub mod control_server;
 pub mod engine;
+// Falco runs on Linux and macOS; on Windows `engine: falco` is refused (`falco_unsupported`).
+#[cfg(unix)]
+pub mod falco;
+#[cfg(not(unix))]
+#[path = "falco_unsupported.rs"]
 pub mod falco;
 pub mod lock;
 pub mod logging;
@@ -427,10 +432,8 @@ async fn event_loop(
     mut control_rx: mpsc::Receiver<ControlMessage>,
     mut watch_rx: mpsc::Receiver<()>,
 ) -> Result<()> {
-    let mut sigterm = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
-        .context("cannot install the SIGTERM handler")?;
-    let mut sigint = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::interrupt())
-        .context("cannot install the SIGINT handler")?;
+    let mut stop_requests = crate::platform::process::StopRequests::install()
+        .context("cannot install the stop-signal handlers")?;
     let mut tasks: JoinSet<()> = JoinSet::new();
     loop {
         let event = tokio::select! {
@@ -440,8 +443,7 @@ async fn event_loop(
             },
             Some(message) = control_rx.recv() => Event::Control(message),
             Some(()) = watch_rx.recv() => Event::RulesChanged,
-            _ = sigterm.recv() => Event::Shutdown("SIGTERM"),
-            _ = sigint.recv() => Event::Shutdown("SIGINT"),
+            why = stop_requests.recv() => Event::Shutdown(why),
             Some(done) = tasks.join_next(), if !tasks.is_empty() => {
                 if let Err(e) = done {
                     // The call was answered deny when its IncomingCall was dropped.
@@ -781,12 +783,5 @@ pub fn hostname() -> String {
     if let Some(name) = std::env::var_os("FALCO_HOSTNAME").filter(|n| !n.is_empty()) {
         return name.to_string_lossy().into_owned();
     }
-    let mut buf = [0u8; 256];
-    // SAFETY: the buffer is valid for `buf.len()` bytes and gethostname writes at most that.
-    let rc = unsafe { libc::gethostname(buf.as_mut_ptr().cast(), buf.len()) };
-    if rc != 0 {
-        return "localhost".to_owned();
-    }
-    let end = buf.iter().position(|&b| b == 0).unwrap_or(buf.len());
-    String::from_utf8_lossy(&buf[..end]).into_owned()
+    crate::platform::process::hostname().unwrap_or_else(|| "localhost".to_owned())
 }

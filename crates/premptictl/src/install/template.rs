@@ -43,13 +43,12 @@ impl TemplateValues {
 
     /// The values for an installation at `home` with the given intake.
     pub fn for_home(home: &Path, intake_address: String, intake_token: String) -> TemplateValues {
+        // `portable`: on Windows, `/` separators, so the YAML needs no escapes.
         TemplateValues {
-            home: home.display().to_string(),
-            plugin_library: home
-                .join("share")
-                .join(plugin_library_name())
-                .display()
-                .to_string(),
+            home: prempti_protocol::paths::portable(home),
+            plugin_library: prempti_protocol::paths::portable(
+                &home.join("share").join(plugin_library_name()),
+            ),
             intake_address,
             intake_token,
         }

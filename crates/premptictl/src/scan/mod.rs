@@ -452,7 +452,10 @@ mod tests {
             roots
                 .transcripts(agent)
                 .iter()
-                .map(|p| p.strip_prefix(home).unwrap().display().to_string())
+                .map(|p| {
+                    let rel = p.strip_prefix(home).unwrap().display().to_string();
+                    rel.replace(std::path::MAIN_SEPARATOR, "/")
+                })
                 .collect()
         };
         assert_eq!(

@@ -8,6 +8,10 @@
 //!   with stdin/stdout closed and stderr appended to `log/daemon.stderr`. The daemon's pid is
 //!   in `run/daemon.lock`, which it holds locked while it runs; nothing restarts it after a
 //!   crash, and it does not start at login (`enable` explains this).
+//! - **run-key** (Windows): started like detached (no console window, a process group of its
+//!   own), and at each logon by the value `<unit name>` under the per-user Run key
+//!   ([`crate::platform::autostart`]), whose command is `"<home>\bin\premptictl.exe" --home
+//!   "<home>" start`. No administrator rights; nothing restarts it after a crash.
 //!
 //! Which one an installation uses is recorded as `service:` in `config/prempti.yaml`.
 //! Readiness is the same everywhere: the daemon answers `status` on its control socket.
@@ -23,6 +27,8 @@ use prempti_protocol::paths::Layout;
 use crate::config::ServiceKind;
 use crate::control::{self, StatusDoc};
 use crate::daemon::lock;
+use crate::platform::autostart;
+use crate::platform::process::terminate;
 
 /// The systemd unit template.
 pub const SYSTEMD_TEMPLATE: &str = include_str!("../../../../installers/systemd/prempti.service");
@@ -37,7 +43,9 @@ pub const STOP_TIMEOUT: Duration = Duration::from_secs(15);
 
 /// Picks the service manager for `--service auto`.
 pub fn detect() -> ServiceKind {
-    if cfg!(target_os = "macos") {
+    if cfg!(windows) {
+        ServiceKind::RunKey
+    } else if cfg!(target_os = "macos") {
         ServiceKind::Launchd
     } else if cfg!(target_os = "linux") && systemd_user_works() {
         ServiceKind::Systemd
@@ -59,7 +67,10 @@ fn systemd_user_works() -> bool {
 /// The unit / agent name for an installation: `prempti` for `~/.prempti`, else
 /// `prempti-<hash of the home>` so several installations can coexist.
 pub fn unit_name(layout: &Layout) -> String {
-    let default = prempti_protocol::paths::user_home().map(|h| h.join(".prempti"));
+    let default = prempti_protocol::paths::default_home_from(
+        prempti_protocol::paths::user_home(),
+        std::env::var_os("LOCALAPPDATA"),
+    );
     if default.as_deref() == Some(layout.home.as_path()) {
         return "prempti".to_owned();
     }
@@ -92,7 +103,7 @@ pub fn unit_path(layout: &Layout, kind: ServiceKind) -> Result<Option<PathBuf>> 
             home.join("Library/LaunchAgents")
                 .join(format!("{}.plist", launchd_label(layout))),
         ),
-        ServiceKind::Detached => None,
+        ServiceKind::Detached | ServiceKind::RunKey => None,
     })
 }
 
@@ -111,8 +122,18 @@ pub fn render_unit(layout: &Layout, kind: ServiceKind) -> Option<String> {
                 .replace("@PREMPTI_HOME@", &xml_escape(&home))
                 .replace("@LABEL@", &launchd_label(layout)),
         ),
-        ServiceKind::Detached => None,
+        ServiceKind::Detached | ServiceKind::RunKey => None,
     }
+}
+
+/// The command the Run key runs at logon: `premptictl start` for this installation, the
+/// paths double-quoted (Windows paths cannot contain `"`).
+pub fn run_key_command(layout: &Layout) -> String {
+    format!(
+        "\"{}\" --home \"{}\" start",
+        layout.ctl_binary().display(),
+        layout.home.display()
+    )
 }
 
 fn xml_escape(s: &str) -> String {
@@ -124,6 +145,9 @@ fn xml_escape(s: &str) -> String {
 /// Writes the unit / plist (unchanged files are left alone) and tells the manager. Returns
 /// whether the file changed.
 pub fn install_unit(layout: &Layout, kind: ServiceKind) -> Result<bool> {
+    if kind == ServiceKind::RunKey {
+        return set_run_key(layout);
+    }
     let (Some(path), Some(text)) = (unit_path(layout, kind)?, render_unit(layout, kind)) else {
         return Ok(false);
     };
@@ -135,6 +159,22 @@ pub fn install_unit(layout: &Layout, kind: ServiceKind) -> Result<bool> {
         systemctl(&["enable", &format!("{}.service", unit_name(layout))])?;
     }
     Ok(changed)
+}
+
+/// Sets this installation's Run value; returns whether it changed.
+fn set_run_key(layout: &Layout) -> Result<bool> {
+    let (name, command) = (unit_name(layout), run_key_command(layout));
+    let run_key = || format!(r"HKEY_CURRENT_USER\{}", autostart::RUN_KEY);
+    if autostart::get(&name)
+        .with_context(|| format!("cannot read {}\\{name}", run_key()))?
+        .as_deref()
+        == Some(command.as_str())
+    {
+        return Ok(false);
+    }
+    autostart::set(&name, &command)
+        .with_context(|| format!("cannot write {}\\{name}", run_key()))?;
+    Ok(true)
 }
 
 /// What, if anything, restarts the service of an installation.
@@ -190,11 +230,33 @@ pub fn supervision(layout: &Layout, kind: ServiceKind) -> Supervision {
             restarts: false,
             note: DETACHED_NOTE.to_owned(),
         },
+        ServiceKind::RunKey => {
+            let name = unit_name(layout);
+            let at_logon = autostart::get(&name).ok().flatten().is_some();
+            Supervision {
+                manager: "run-key",
+                restarts: false,
+                note: if at_logon {
+                    format!(
+                        "Run key value {name}: started at logon; nothing restarts it after a \
+                         crash (hooks then deny every call): run `premptictl start`"
+                    )
+                } else {
+                    format!(
+                        "Run key value {name} is missing: not started at logon \
+                         (`premptictl enable`); nothing restarts it after a crash"
+                    )
+                },
+            }
+        }
     }
 }
 
 /// Removes the unit / plist (after the service is stopped).
 pub fn remove_unit(layout: &Layout, kind: ServiceKind) -> Result<()> {
+    if kind == ServiceKind::RunKey {
+        return autostart::remove(&unit_name(layout)).context("cannot remove the Run key value");
+    }
     let Some(path) = unit_path(layout, kind)? else {
         return Ok(());
     };
@@ -238,8 +300,7 @@ fn run_tool(tool: &str, args: &[&str]) -> Result<()> {
 }
 
 fn uid() -> u32 {
-    // SAFETY: getuid has no preconditions and cannot fail.
-    unsafe { libc::getuid() }
+    crate::platform::process::user_id()
 }
 
 /// The daemon's status, or `None` when it does not answer.
@@ -277,7 +338,7 @@ pub fn start(layout: &Layout, kind: ServiceKind) -> Result<StatusDoc> {
             launchctl(&["kickstart", &format!("{domain}/{}", launchd_label(layout))])?;
             wait_ready(layout, None)
         }
-        ServiceKind::Detached => {
+        ServiceKind::Detached | ServiceKind::RunKey => {
             let (mut child, offset) = spawn_detached(layout)?;
             let status = wait_ready(layout, Some((&mut child, offset)));
             // The daemon outlives us; its parent becomes init once we exit.
@@ -311,22 +372,7 @@ fn spawn_detached(layout: &Layout) -> Result<(std::process::Child, u64)> {
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(stderr);
-    #[cfg(unix)]
-    {
-        use std::os::unix::process::CommandExt as _;
-        // SAFETY: setsid is async-signal-safe and touches no memory of the parent; it only
-        // moves the child into a new session so it survives the terminal that started it.
-        unsafe {
-            command.pre_exec(|| {
-                if libc::setsid() == -1 {
-                    return Err(std::io::Error::last_os_error());
-                }
-                Ok(())
-            });
-        }
-    }
-    let child = command
-        .spawn()
+    let child = crate::platform::process::spawn_detached(&mut command)
         .with_context(|| format!("cannot start {} daemon", exe.display()))?;
     Ok((child, offset))
 }
@@ -420,7 +466,7 @@ pub fn stop(layout: &Layout, kind: ServiceKind) -> Result<bool> {
                 &format!("gui/{}/{}", uid(), launchd_label(layout)),
             ]);
         }
-        ServiceKind::Detached => {}
+        ServiceKind::Detached | ServiceKind::RunKey => {}
     }
     // Whatever the manager, a daemon still answering is asked to stop on its socket, then
     // signalled if it does not exit.
@@ -441,11 +487,10 @@ pub fn stop(layout: &Layout, kind: ServiceKind) -> Result<bool> {
                         layout.daemon_log().display()
                     )
                 })?;
-                // SAFETY: kill(2) on a checked pid: a `premptictl daemon` of this installation.
-                unsafe { libc::kill(pid, libc::SIGTERM) };
+                // A checked pid: a `premptictl daemon` of this installation.
+                let _ = terminate(pid, false);
                 if !wait_unlocked(layout, Duration::from_secs(5)) {
-                    // SAFETY: as above.
-                    unsafe { libc::kill(pid, libc::SIGKILL) };
+                    let _ = terminate(pid, true);
                     wait_unlocked(layout, Duration::from_secs(5));
                 }
             }
@@ -476,6 +521,7 @@ pub fn enable(layout: &Layout, kind: ServiceKind) -> Result<()> {
     match kind {
         ServiceKind::Systemd => systemctl(&["enable", &format!("{}.service", unit_name(layout))]),
         ServiceKind::Launchd => launchctl(&["enable", &format!("gui/{}/{}", uid(), launchd_label(layout))]),
+        ServiceKind::RunKey => set_run_key(layout).map(|_| ()),
         ServiceKind::Detached => bail!(
             "this installation has no service manager (service: detached), so nothing starts it at login; \
              add `premptictl start` to your shell profile, or reinstall with `--service systemd` or `--service launchd`"
@@ -491,6 +537,9 @@ pub fn disable(layout: &Layout, kind: ServiceKind) -> Result<()> {
             "disable",
             &format!("gui/{}/{}", uid(), launchd_label(layout)),
         ]),
+        ServiceKind::RunKey => {
+            autostart::remove(&unit_name(layout)).context("cannot remove the Run key value")
+        }
         // Nothing starts a detached daemon at login: already what was asked.
         ServiceKind::Detached => Ok(()),
     }
