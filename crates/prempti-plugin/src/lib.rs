@@ -25,9 +25,9 @@ pub mod fields;
 pub mod globs;
 pub mod host;
 pub mod intake;
-pub mod post_tool;
 #[cfg(windows)]
 pub mod pipe_security;
+pub mod post_tool;
 pub mod realpath;
 pub mod rotate;
 pub mod secret_values;
