@@ -165,6 +165,17 @@ pub fn signalable_daemon(pid: u32, home: &Path) -> Result<u32, String> {
 mod tests {
     use super::*;
 
+    /// Waits (bounded) until a just-spawned child shows its program: right after the spawn its
+    /// command line may still be empty.
+    fn shown(pid: u32) {
+        let until = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        while crate::platform::process::program_of(pid).is_none_or(|i| i.program.is_empty())
+            && std::time::Instant::now() < until
+        {
+            std::thread::sleep(std::time::Duration::from_millis(10));
+        }
+    }
+
     #[test]
     #[cfg_attr(windows, ignore = "spawns the Unix program `sleep`")]
     fn pids_that_are_not_a_daemon_of_this_installation_are_never_signalled() {
@@ -177,6 +188,7 @@ mod tests {
             .arg("30")
             .spawn()
             .unwrap();
+        shown(other.id());
         let err = signalable_daemon(other.id(), home.path()).unwrap_err();
         assert!(err.contains("is not a `premptictl daemon`"), "{err}");
         let _ = other.kill();
@@ -201,6 +213,8 @@ mod tests {
         };
         let mut ours = spawn(&home);
         let mut theirs = spawn(dir.path());
+        shown(ours.id());
+        shown(theirs.id());
         let ok = signalable_daemon(ours.id(), &home);
         let err = signalable_daemon(theirs.id(), &home);
         for child in [&mut ours, &mut theirs] {
