@@ -2,9 +2,9 @@
 //!
 //! Every agent describes a pending tool call in its own JSON shape (see the agent table in
 //! the repository's reference notes). Each agent has one file here with one unit struct that
-//! implements [`AgentFormat`], registered in [`AGENTS`]: it reads the agent's envelope (session,
+//! implements `AgentFormat`, registered in `AGENTS`: it reads the agent's envelope (session,
 //! cwd, tool name, tool input) and names the shape of each of the agent's tools. The shared
-//! [`tools`] module turns that into the normalized call the `coding_agent` event fields are
+//! `tools` module turns that into the normalized call the `coding_agent` event fields are
 //! computed from:
 //!
 //! - `agent.*` fields come from the payload's envelope (`session_id`, `cwd`, ...) and from
@@ -108,7 +108,7 @@ pub enum PayloadError {
         key: &'static str,
     },
     /// No payload format is registered for the agent (a build missing an entry of
-    /// [`AGENTS`]).
+    /// `AGENTS`).
     #[error("Prempti has no payload format for agent {agent}: update Prempti (prempti-hook and premptictl from the same release)")]
     UnknownAgent {
         /// The agent the payload was sent for.

@@ -1,7 +1,7 @@
 //! The normalized tool call: what the `coding_agent` event fields are computed from.
 //!
 //! [`ToolCall`] holds the agent-neutral view of one call (the agent adapters in
-//! [`crate::agents`] fill it); [`paths`] resolves its paths on the host and relates them to the
+//! [`crate::agents`] fill it); `paths` resolves its paths on the host and relates them to the
 //! working directory, the agent's home and the installation directory.
 
 use std::fmt;

@@ -4,7 +4,7 @@
 //! A call's payload is normalized by the plugin (`agents::parse_call`, one event per touched
 //! file for a Codex `apply_patch`) and evaluated by [`prempti_plugin::evaluate::evaluate`], the
 //! one evaluation every host and tool shares, over a ruleset compiled with the configured
-//! `rule_matching`, minimum `priority` and `append_output` ([`engine_config`]). Alerts are
+//! `rule_matching`, minimum `priority` and `append_output` (`engine_config`). Alerts are
 //! rendered in Falco's JSON format.
 
 use std::sync::{Arc, RwLock};

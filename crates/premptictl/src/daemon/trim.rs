@@ -21,7 +21,7 @@ pub fn release_free_heap() {
 }
 
 /// Runs for the daemon's life: trims once `activity` (a counter that moves with every call)
-/// has stood still for [`QUIET`] after it moved.
+/// has stood still for `QUIET` after it moved.
 pub async fn when_idle(activity: impl Fn() -> u64) {
     let mut seen = activity();
     let mut trimmed = true;
