@@ -145,10 +145,16 @@ fn sigkill_under_load_denies_in_flight_calls_and_restarts_cleanly_on(engine: &En
             );
         }
     }
-    assert!(
-        failed >= THREADS * AFTER_KILL,
-        "each thread made calls after the kill and all were denied ({failed})"
-    );
+    // With the embedded engine the daemon is the broker: every call after the kill fails
+    // closed. With Falco the broker runs in the Falco process, which goes on deciding (and
+    // recording) calls until it sees the daemon gone; those were checked above like any
+    // decided call, and the denied count is only reported.
+    if matches!(engine, Engine::Embedded) {
+        assert!(
+            failed >= THREADS * AFTER_KILL,
+            "each thread made calls after the kill and all were denied ({failed})"
+        );
+    }
     eprintln!("{} calls: {} decided, {failed} denied by the hook after the kill ({in_flight} of them in flight, {decided_unsent} decided and recorded but not sent)", calls.len(), calls.len() - failed);
 
     // The service is down: a call now fails closed, and says how to recover.
