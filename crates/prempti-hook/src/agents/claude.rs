@@ -15,12 +15,12 @@
 //! the normal permission flow applies. Unknown keys are never added: a JSON object that fails
 //! Claude's schema is a non-blocking error and the call would proceed.
 
-use prempti_protocol::{Agent, Decision};
+use prempti_protocol::Agent;
 use serde_json::{Map, Value};
 
 use super::{
-    has_cursor_marks, non_empty, parse_claude_shaped, pre_tool_use_output,
-    render_permission_request, str_field, AgentHook, Call, Event,
+    has_cursor_marks, parse_claude_shaped, render_permission_request, render_pre_tool_use,
+    str_field, AgentHook, Call, Event,
 };
 use crate::input::InputError;
 use crate::reply::{Reply, Verdict};
@@ -57,23 +57,18 @@ impl AgentHook for ClaudeCode {
     }
 
     fn render(&self, event: Event, verdict: &Verdict) -> Reply {
-        let reason = verdict.reason.as_str();
         if event == Event::PermissionRequest {
             // The permission dialog is about to be shown: staying silent is the ask.
             return render_permission_request(verdict);
         }
-        match verdict.decision {
-            Decision::Allow => Reply::json(&pre_tool_use_output("allow", reason)),
-            Decision::Deny => Reply::json(&pre_tool_use_output("deny", &non_empty(reason))),
-            Decision::Ask => Reply::json(&pre_tool_use_output("ask", reason)),
-            Decision::Defer => Reply::silent(),
-        }
+        render_pre_tool_use(verdict)
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use prempti_protocol::Decision;
 
     #[test]
     fn deny_json_is_exactly_the_documented_shape() {

@@ -16,12 +16,11 @@
 //! Droid needs a Factory account even with a model of the user's own, so it cannot run against a
 //! local model server: these replies are checked against its payloads only.
 
-use prempti_protocol::{Agent, Decision};
+use prempti_protocol::Agent;
 use serde_json::{Map, Value};
 
 use super::{
-    has_cursor_marks, known_event, non_empty, pre_tool_use_output, require_object, require_str,
-    str_field, AgentHook, Call, Event,
+    has_cursor_marks, parse_pre_tool_use, render_pre_tool_use, str_field, AgentHook, Call, Event,
 };
 use crate::input::InputError;
 use crate::reply::{Reply, Verdict};
@@ -45,28 +44,10 @@ impl AgentHook for Droid {
     }
 
     fn parse(&self, payload: &Map<String, Value>) -> Result<Call, InputError> {
-        let event = known_event(
-            payload,
-            &[("PreToolUse", Event::PreToolUse)],
-            Event::PreToolUse,
-            "PreToolUse",
-        )?;
-        let tool = require_str(payload, "tool_name")?;
-        require_object(payload, "tool_input")?;
-        Ok(Call {
-            agent: Agent::Droid,
-            event,
-            tool,
-        })
+        parse_pre_tool_use(Agent::Droid, payload)
     }
 
     fn render(&self, _event: Event, verdict: &Verdict) -> Reply {
-        let reason = verdict.reason.as_str();
-        match verdict.decision {
-            Decision::Allow => Reply::json(&pre_tool_use_output("allow", reason)),
-            Decision::Deny => Reply::json(&pre_tool_use_output("deny", &non_empty(reason))),
-            Decision::Ask => Reply::json(&pre_tool_use_output("ask", reason)),
-            Decision::Defer => Reply::silent(),
-        }
+        render_pre_tool_use(verdict)
     }
 }

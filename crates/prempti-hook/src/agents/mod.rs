@@ -195,6 +195,35 @@ pub(crate) fn pre_tool_use_output(decision: &str, reason: &str) -> Value {
     json!({ "hookSpecificOutput": out })
 }
 
+/// The Claude-shaped reply to a `PreToolUse` call (Claude Code, Qwen Code, Droid): the
+/// decision with its reason, nothing for a deferred call.
+pub(crate) fn render_pre_tool_use(verdict: &Verdict) -> Reply {
+    let reason = verdict.reason.as_str();
+    match verdict.decision {
+        Decision::Allow => Reply::json(&pre_tool_use_output("allow", reason)),
+        Decision::Deny => Reply::json(&pre_tool_use_output("deny", &non_empty(reason))),
+        Decision::Ask => Reply::json(&pre_tool_use_output("ask", reason)),
+        Decision::Defer => Reply::silent(),
+    }
+}
+
+/// Reads a Claude-shaped payload of an agent whose only pre-tool event is `PreToolUse`
+/// (Qwen Code, Droid).
+pub(crate) fn parse_pre_tool_use(
+    agent: Agent,
+    payload: &Map<String, Value>,
+) -> Result<Call, InputError> {
+    let event = known_event(
+        payload,
+        &[("PreToolUse", Event::PreToolUse)],
+        Event::PreToolUse,
+        "PreToolUse",
+    )?;
+    let tool = require_str(payload, "tool_name")?;
+    require_object(payload, "tool_input")?;
+    Ok(Call { agent, event, tool })
+}
+
 /// The shared `PermissionRequest` output of Claude Code and Codex.
 pub(crate) fn permission_request_output(behavior: &str, message: Option<&str>) -> Value {
     let mut decision = Map::new();

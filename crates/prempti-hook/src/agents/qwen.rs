@@ -15,12 +15,11 @@
 //! A hook that exits with another code than 0 or 2, crashes or times out is a "non-blocking
 //! error" for Qwen Code: the call proceeds (see the README's table).
 
-use prempti_protocol::{Agent, Decision};
+use prempti_protocol::Agent;
 use serde_json::{Map, Value};
 
 use super::{
-    has_cursor_marks, known_event, non_empty, pre_tool_use_output, require_object, require_str,
-    str_field, AgentHook, Call, Event,
+    has_cursor_marks, parse_pre_tool_use, render_pre_tool_use, str_field, AgentHook, Call, Event,
 };
 use crate::input::InputError;
 use crate::reply::{Reply, Verdict};
@@ -46,35 +45,18 @@ impl AgentHook for QwenCode {
     }
 
     fn parse(&self, payload: &Map<String, Value>) -> Result<Call, InputError> {
-        let event = known_event(
-            payload,
-            &[("PreToolUse", Event::PreToolUse)],
-            Event::PreToolUse,
-            "PreToolUse",
-        )?;
-        let tool = require_str(payload, "tool_name")?;
-        require_object(payload, "tool_input")?;
-        Ok(Call {
-            agent: Agent::QwenCode,
-            event,
-            tool,
-        })
+        parse_pre_tool_use(Agent::QwenCode, payload)
     }
 
     fn render(&self, _event: Event, verdict: &Verdict) -> Reply {
-        let reason = verdict.reason.as_str();
-        match verdict.decision {
-            Decision::Allow => Reply::json(&pre_tool_use_output("allow", reason)),
-            Decision::Deny => Reply::json(&pre_tool_use_output("deny", &non_empty(reason))),
-            Decision::Ask => Reply::json(&pre_tool_use_output("ask", reason)),
-            Decision::Defer => Reply::silent(),
-        }
+        render_pre_tool_use(verdict)
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use prempti_protocol::Decision;
 
     #[test]
     fn deny_is_claude_shaped() {
