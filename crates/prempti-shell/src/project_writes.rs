@@ -28,6 +28,11 @@ const OUTPUT_OPTIONS: &[&str] = &[
 impl Analyzer<'_> {
     /// Records the writes of `name args` described in the module doc.
     pub(crate) fn project_writes(&mut self, name: &str, args: &[Word]) {
+        // A wrapper's arguments are the command it runs, scanned when that is recorded in
+        // turn (scanning them for every wrapper of a chain would grow with its square).
+        if crate::wrappers::unwrap(name, args).is_some_and(|u| u.command_at.is_some()) {
+            return;
+        }
         let mut k = 0;
         while k < args.len() {
             let text = args[k].text.as_str();

@@ -25,6 +25,11 @@ const SOCAT_FILE: &[&str] = &["file:", "open:", "gopen:", "create:", "readline:"
 impl Analyzer<'_> {
     /// Records the local files `name args` sends to a remote store or socket.
     pub(crate) fn transfers(&mut self, name: &str, args: &[Word]) {
+        // Only these programs are read (a wrapper's arguments hold the rest of the command:
+        // scanning them for every wrapper of a chain would grow with its square).
+        if !matches!(name, "aws" | "gsutil" | "gcloud" | "rclone" | "az" | "socat") {
+            return;
+        }
         let operands: Vec<(usize, &Word)> = args
             .iter()
             .enumerate()
@@ -81,7 +86,8 @@ impl Analyzer<'_> {
 
     /// Records `upload_stdin` when `name args` sends piped input over the network.
     pub(crate) fn stdin_upload(&mut self, name: &str, args: &[Word], stdin: &Stdin) {
-        if !matches!(stdin, Stdin::Pipe | Stdin::Fed(_) | Stdin::Command) {
+        let sender = matches!(name, "curl" | "wget" | "nc" | "ncat" | "netcat" | "telnet");
+        if !sender || !matches!(stdin, Stdin::Pipe | Stdin::Fed(_) | Stdin::Command) {
             return;
         }
         let texts: Vec<&str> = args.iter().map(|w| w.text.as_str()).collect();
