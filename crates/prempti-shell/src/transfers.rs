@@ -27,7 +27,10 @@ impl Analyzer<'_> {
     pub(crate) fn transfers(&mut self, name: &str, args: &[Word]) {
         // Only these programs are read (a wrapper's arguments hold the rest of the command:
         // scanning them for every wrapper of a chain would grow with its square).
-        if !matches!(name, "aws" | "gsutil" | "gcloud" | "rclone" | "az" | "socat") {
+        if !matches!(
+            name,
+            "aws" | "gsutil" | "gcloud" | "rclone" | "az" | "socat"
+        ) {
             return;
         }
         let operands: Vec<(usize, &Word)> = args
